@@ -1,0 +1,338 @@
+package support
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Contact is a customer or end user known to a platform.
+type Contact struct {
+	// ID is the vendor's identifier, opaque to callers.
+	ID        string
+	FirstName string
+	LastName  string
+	// Email is the primary email address, as the vendor stores it.
+	Email string
+	// Phone is the primary phone number, as the vendor stores it (E.164 on
+	// vendors that normalize, free text on others).
+	Phone string
+	// Language is an ISO 639-1 code ("en"), lower case.
+	Language string
+	// Country is an ISO 3166-1 alpha-2 code ("GB"), upper case.
+	Country string
+	// ExternalID is the caller's own identifier for the contact (Tidio's
+	// distinct_id, TidySupport's externalId).
+	ExternalID string
+	Tags       []string
+	// CustomFields are the vendor's custom contact fields (Tidio properties,
+	// respond.io custom_fields), by name.
+	CustomFields map[string]string
+	// CreatedAt is when the vendor created the contact, in UTC; zero if unknown.
+	CreatedAt time.Time
+	// Raw is the vendor payload the contact was read from; nil for contacts
+	// built by the caller.
+	Raw json.RawMessage
+}
+
+// Name returns the first and last name joined by a space.
+func (c *Contact) Name() string { return joinName(c.FirstName, c.LastName) }
+
+// Input returns the fields of c that can be written to a platform.
+func (c *Contact) Input() ContactInput {
+	in := ContactInput{
+		FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, Phone: c.Phone,
+		Language: c.Language, Country: c.Country, ExternalID: c.ExternalID,
+	}
+	if len(c.Tags) > 0 {
+		in.Tags = append([]string(nil), c.Tags...)
+	}
+	if len(c.CustomFields) > 0 {
+		in.CustomFields = make(map[string]string, len(c.CustomFields))
+		for k, v := range c.CustomFields {
+			in.CustomFields[k] = v
+		}
+	}
+	return in
+}
+
+// ContactInput is what a caller writes when creating or upserting a contact.
+// Empty fields are not sent.
+type ContactInput struct {
+	FirstName    string
+	LastName     string
+	Email        string
+	Phone        string
+	Language     string
+	Country      string
+	ExternalID   string
+	Tags         []string
+	CustomFields map[string]string
+}
+
+// IsEmpty reports whether the input names no one: no email, phone or name.
+func (in *ContactInput) IsEmpty() bool {
+	return in.Email == "" && in.Phone == "" && in.FirstName == "" && in.LastName == ""
+}
+
+// Validate checks the rules every platform shares: at least one of email,
+// phone, first or last name; a syntactically valid email; text that is valid
+// UTF-8 without control characters. Adapters add their vendor's own rules
+// (field lengths, phone format). It fails with ErrInvalid.
+func (in *ContactInput) Validate() error {
+	if in.IsEmpty() {
+		return Errorf("", "", ErrInvalid, "contact: needs at least one of email, phone, first name or last name")
+	}
+	if in.Email != "" {
+		if err := ValidateEmail(in.Email); err != nil {
+			return err
+		}
+	}
+	for name, v := range map[string]string{
+		"first name": in.FirstName, "last name": in.LastName, "phone": in.Phone,
+		"language": in.Language, "country": in.Country, "external ID": in.ExternalID,
+	} {
+		if err := validText(name, v); err != nil {
+			return err
+		}
+	}
+	for _, t := range in.Tags {
+		if t == "" {
+			return Errorf("", "", ErrInvalid, "contact: empty tag")
+		}
+		if err := validText("tag", t); err != nil {
+			return err
+		}
+	}
+	for k, v := range in.CustomFields {
+		if k == "" {
+			return Errorf("", "", ErrInvalid, "contact: custom field with an empty name")
+		}
+		if err := validText("custom field name", k); err != nil {
+			return err
+		}
+		if err := validText("custom field "+clip(k), v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validText(field, v string) error {
+	if !utf8ValidNoControl(v) {
+		return Errorf("", "", ErrInvalid, "contact: %s %q is not valid text", field, clip(v))
+	}
+	return nil
+}
+
+// ContactUpdate changes some fields of a contact, with patch semantics: a nil
+// field is left as it is, a pointer to "" clears the field. Use Ptr to build
+// the pointers.
+type ContactUpdate struct {
+	FirstName  *string
+	LastName   *string
+	Email      *string
+	Phone      *string
+	Language   *string
+	Country    *string
+	ExternalID *string
+	// Tags, when not nil, replaces the contact's tags.
+	Tags *[]string
+	// CustomFields sets the named fields; a nil value clears that field.
+	// Fields not named are left as they are.
+	CustomFields map[string]*string
+}
+
+// IsEmpty reports whether the update changes nothing.
+func (u *ContactUpdate) IsEmpty() bool {
+	return u.FirstName == nil && u.LastName == nil && u.Email == nil && u.Phone == nil &&
+		u.Language == nil && u.Country == nil && u.ExternalID == nil && u.Tags == nil &&
+		len(u.CustomFields) == 0
+}
+
+// Ptr returns a pointer to v, for ContactUpdate fields.
+func Ptr[T any](v T) *T { return &v }
+
+// Outcome says what a create or upsert did.
+type Outcome string
+
+// Outcomes of CreateContact, UpsertContact and CreateContacts.
+const (
+	// Created: a new contact was stored.
+	Created Outcome = "created"
+	// Updated: an existing contact matched and was changed.
+	Updated Outcome = "updated"
+	// Unchanged: an existing contact matched and already had these values;
+	// nothing was written.
+	Unchanged Outcome = "unchanged"
+	// Matched: an existing contact matched and was returned as it is, because
+	// the vendor returns existing contacts on create or cannot update them.
+	// Warnings list the fields that differ.
+	Matched Outcome = "matched"
+	// Failed: used in batch results for a record that was not stored.
+	Failed Outcome = "failed"
+)
+
+// Warning reports a field that a platform could not store as given: dropped,
+// truncated or not updatable. Nothing is lost silently.
+type Warning struct {
+	// Field is the neutral field name ("language", "custom_fields.plan").
+	Field string
+	// Message says what happened to it.
+	Message string
+}
+
+func (w Warning) String() string { return w.Field + ": " + w.Message }
+
+// ContactResult is what CreateContact, UpsertContact and UpdateContact return.
+type ContactResult struct {
+	// Contact is the stored contact. Some vendors return only an ID after a
+	// write; then the other fields are those that were sent.
+	Contact  *Contact
+	Outcome  Outcome
+	Warnings []Warning
+}
+
+// ConversationStatus is a conversation's state.
+type ConversationStatus string
+
+// Conversation statuses. Vendors map theirs onto these; which ones a vendor
+// has is in Capabilities.Statuses.
+const (
+	StatusOpen    ConversationStatus = "open"
+	StatusPending ConversationStatus = "pending"
+	StatusClosed  ConversationStatus = "closed"
+)
+
+// Conversation is a thread of messages with one contact: a Tidio ticket, a
+// respond.io contact's conversation, a TidySupport thread.
+type Conversation struct {
+	ID        string
+	ContactID string
+	Status    ConversationStatus
+	Subject   string
+	// Assignee is nil when the conversation is unassigned.
+	Assignee *Assignee
+	// Channel is the vendor's channel or source ("email", "chat", a channel ID).
+	Channel   string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Raw       json.RawMessage
+}
+
+// AgentKind says whether an Agent is a person or a team.
+type AgentKind string
+
+// Agent kinds.
+const (
+	KindAgent AgentKind = "agent"
+	KindTeam  AgentKind = "team"
+)
+
+// Assignee is who a conversation is assigned to: an agent or a team.
+type Assignee struct {
+	Kind AgentKind
+	// ID is the vendor's ID of the agent or team.
+	ID string
+	// Email identifies an agent by email, on vendors that accept it
+	// (respond.io). Either ID or Email must be set.
+	Email string
+}
+
+// Agent is a person or a team that conversations can be assigned to.
+type Agent struct {
+	ID     string
+	Kind   AgentKind
+	Name   string
+	Email  string
+	Role   string
+	Active bool
+	Raw    json.RawMessage
+}
+
+// Direction says which way a message went.
+type Direction string
+
+// Message directions.
+const (
+	Inbound  Direction = "inbound"
+	Outbound Direction = "outbound"
+)
+
+// AuthorKind says who wrote a message.
+type AuthorKind string
+
+// Message author kinds.
+const (
+	AuthorContact AuthorKind = "contact"
+	AuthorAgent   AuthorKind = "agent"
+	AuthorBot     AuthorKind = "bot"
+	AuthorSystem  AuthorKind = "system"
+)
+
+// Message is one message in a conversation.
+type Message struct {
+	ID             string
+	ConversationID string
+	Direction      Direction
+	AuthorKind     AuthorKind
+	AuthorID       string
+	// Internal is true for notes visible only to the team.
+	Internal bool
+	Text     string
+	// HTML is the HTML body, where the vendor has one.
+	HTML        string
+	Attachments []Attachment
+	CreatedAt   time.Time
+	Raw         json.RawMessage
+}
+
+// Attachment is a file attached to a message.
+type Attachment struct {
+	URL         string
+	Name        string
+	ContentType string
+}
+
+// NewConversation starts a conversation with a contact.
+type NewConversation struct {
+	// Contact is the contact to talk to. Vendors that create the contact on
+	// the fly (TidySupport, Tidio) need an email Ref.
+	Contact Ref
+	Subject string
+	// Text is the first message.
+	Text string
+	// Name is the contact's display name, for vendors that create the contact.
+	Name string
+}
+
+// NewMessage is a reply or an internal note.
+type NewMessage struct {
+	Text string
+	// HTML is sent instead of Text where the vendor accepts HTML replies.
+	HTML string
+	// Internal makes the message a note visible only to the team.
+	Internal bool
+	// AuthorID is the agent the message is sent as, where the vendor needs one.
+	AuthorID    string
+	Attachments []Attachment
+}
+
+// StatusChange sets a conversation's status.
+type StatusChange struct {
+	Status ConversationStatus
+	// Category and Summary are the closing note, for vendors that ask for
+	// one when a conversation is closed (respond.io).
+	Category string
+	Summary  string
+}
+
+// joinName joins first and last names with a single space.
+func joinName(first, last string) string {
+	switch {
+	case first == "":
+		return last
+	case last == "":
+		return first
+	}
+	return first + " " + last
+}

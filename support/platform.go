@@ -1,0 +1,209 @@
+package support
+
+import (
+	"context"
+	"slices"
+)
+
+// Operation names one thing a Platform can do. Capabilities lists the
+// operations a platform supports; errors name the operation that failed.
+type Operation string
+
+// Operations of the Platform interface. Lookups by email and phone are
+// separate operations because vendors differ on them.
+const (
+	OpListContacts   Operation = "contacts.list"
+	OpGetContact     Operation = "contacts.get"
+	OpGetByEmail     Operation = "contacts.get_by_email"
+	OpGetByPhone     Operation = "contacts.get_by_phone"
+	OpCreateContact  Operation = "contacts.create"
+	OpCreateContacts Operation = "contacts.create_batch"
+	OpUpsertContact  Operation = "contacts.upsert"
+	OpUpdateContact  Operation = "contacts.update"
+	OpDeleteContact  Operation = "contacts.delete"
+
+	OpListConversations    Operation = "conversations.list"
+	OpGetConversation      Operation = "conversations.get"
+	OpCreateConversation   Operation = "conversations.create"
+	OpSetStatus            Operation = "conversations.set_status"
+	OpAssignConversation   Operation = "conversations.assign"
+	OpUnassignConversation Operation = "conversations.unassign"
+
+	OpListMessages Operation = "messages.list"
+	OpSendMessage  Operation = "messages.send"
+	OpSendNote     Operation = "messages.send_note"
+
+	OpListAgents Operation = "agents.list"
+)
+
+// Operations returns every operation, in a stable order.
+func Operations() []Operation {
+	return []Operation{
+		OpListContacts, OpGetContact, OpGetByEmail, OpGetByPhone, OpCreateContact,
+		OpCreateContacts, OpUpsertContact, OpUpdateContact, OpDeleteContact,
+		OpListConversations, OpGetConversation, OpCreateConversation, OpSetStatus,
+		OpAssignConversation, OpUnassignConversation,
+		OpListMessages, OpSendMessage, OpSendNote, OpListAgents,
+	}
+}
+
+// Dedup says what a vendor's plain create does with a contact it already has.
+type Dedup string
+
+// Create behaviours.
+const (
+	// DedupNone: create always stores a new contact, even for a known email
+	// or external ID (Tidio).
+	DedupNone Dedup = "none"
+	// DedupEmail: create returns the existing contact with the same email
+	// instead of storing a new one (TidySupport). The outcome is Matched.
+	DedupEmail Dedup = "email"
+	// DedupIdentifier: the contact is addressed by email or phone on create
+	// and the vendor refuses or merges a duplicate (respond.io).
+	DedupIdentifier Dedup = "identifier"
+)
+
+// Capabilities says what a platform can do, before anything is tried. The
+// conformance suite holds adapters to it: every listed operation works, every
+// other one fails with ErrUnsupported.
+type Capabilities struct {
+	// Vendor is the adapter name.
+	Vendor string
+	// Operations lists the supported operations.
+	Operations []Operation
+	// CreateDedup says what CreateContact does with a duplicate.
+	CreateDedup Dedup
+	// MaxBatch is the largest number of contacts CreateContacts sends in one
+	// request; 1 when the vendor has no batch endpoint.
+	MaxBatch int
+	// Statuses lists the conversation statuses the vendor has.
+	Statuses []ConversationStatus
+	// AssignTeams reports whether conversations can be assigned to teams.
+	AssignTeams bool
+}
+
+// Supports reports whether op is among the supported operations.
+func (c Capabilities) Supports(op Operation) bool { return slices.Contains(c.Operations, op) }
+
+// HasStatus reports whether the vendor has conversation status s.
+func (c Capabilities) HasStatus(s ConversationStatus) bool { return slices.Contains(c.Statuses, s) }
+
+// Platform is a customer-support platform. Every adapter implements every
+// method; what a vendor cannot do fails with ErrUnsupported, and Capabilities
+// says so in advance. Implementations are safe for concurrent use.
+type Platform interface {
+	// Capabilities says what the platform can do.
+	Capabilities() Capabilities
+	ContactsAPI
+	ConversationsAPI
+	MessagesAPI
+	AgentsAPI
+}
+
+// ListOptions selects a page of a list.
+type ListOptions struct {
+	// Cursor is a Page.Next from an earlier call; "" starts at the beginning.
+	Cursor string
+	// Limit is the page size wanted; 0 is the vendor's default. Vendors with
+	// a fixed page size ignore it.
+	Limit int
+}
+
+// ContactListOptions selects a page of contacts.
+type ContactListOptions struct {
+	ListOptions
+}
+
+// ConversationListOptions selects a page of conversations.
+type ConversationListOptions struct {
+	ListOptions
+	// Status keeps only conversations with this status; "" keeps all.
+	Status ConversationStatus
+	// ContactID keeps only the conversations of this contact; "" keeps all.
+	ContactID string
+}
+
+// MatchKey is a contact field used to find an existing contact on upsert.
+type MatchKey string
+
+// Match keys.
+const (
+	MatchExternalID MatchKey = "external_id"
+	MatchEmail      MatchKey = "email"
+	MatchPhone      MatchKey = "phone"
+)
+
+// DefaultMatchKeys is the upsert matching order: external ID, email, phone.
+var DefaultMatchKeys = []MatchKey{MatchExternalID, MatchEmail, MatchPhone}
+
+// UpsertOptions controls UpsertContact.
+type UpsertOptions struct {
+	// MatchKeys is the order in which fields are tried to find an existing
+	// contact; nil means DefaultMatchKeys. Keys the input leaves empty, or the
+	// vendor cannot look up, are skipped.
+	MatchKeys []MatchKey
+}
+
+// Keys returns the match keys in effect.
+func (o UpsertOptions) Keys() []MatchKey {
+	if o.MatchKeys == nil {
+		return DefaultMatchKeys
+	}
+	return o.MatchKeys
+}
+
+// ContactsAPI is the contacts part of Platform.
+type ContactsAPI interface {
+	// ListContacts returns one page of contacts. Use AllContacts to iterate.
+	ListContacts(ctx context.Context, opts ContactListOptions) (Page[Contact], error)
+	// GetContact returns the contact ref addresses. By email or phone, when
+	// several contacts match (vendors without dedup), the earliest created is
+	// returned. A miss is ErrNotFound.
+	GetContact(ctx context.Context, ref Ref) (*Contact, error)
+	// CreateContact stores a contact, doing with duplicates what the vendor
+	// does (Capabilities.CreateDedup). The outcome is Created, or Matched
+	// when the vendor returned an existing contact.
+	CreateContact(ctx context.Context, in ContactInput) (*ContactResult, error)
+	// CreateContacts creates many contacts, in the vendor's largest safe
+	// batches where it has a batch endpoint. The result has one item per
+	// input, in order; the error, when not nil, is a *multierror.Error of
+	// *BatchItemError for the records that failed (or the error that stopped
+	// the whole call).
+	CreateContacts(ctx context.Context, in []ContactInput) (*BatchResult, error)
+	// UpsertContact finds an existing contact by the match keys and updates
+	// it, or creates one. The outcome says which.
+	UpsertContact(ctx context.Context, in ContactInput, opts UpsertOptions) (*ContactResult, error)
+	// UpdateContact changes the contact ref addresses with patch semantics.
+	UpdateContact(ctx context.Context, ref Ref, u ContactUpdate) (*ContactResult, error)
+	// DeleteContact deletes the contact ref addresses.
+	DeleteContact(ctx context.Context, ref Ref) error
+}
+
+// ConversationsAPI is the conversations part of Platform.
+type ConversationsAPI interface {
+	ListConversations(ctx context.Context, opts ConversationListOptions) (Page[Conversation], error)
+	GetConversation(ctx context.Context, id string) (*Conversation, error)
+	// CreateConversation starts a conversation with a contact.
+	CreateConversation(ctx context.Context, nc NewConversation) (*Conversation, error)
+	// SetStatus changes a conversation's status.
+	SetStatus(ctx context.Context, id string, change StatusChange) error
+	// Assign assigns a conversation to an agent or a team.
+	Assign(ctx context.Context, id string, to Assignee) error
+	// Unassign removes a conversation's assignee.
+	Unassign(ctx context.Context, id string) error
+}
+
+// MessagesAPI is the messages part of Platform.
+type MessagesAPI interface {
+	// ListMessages returns a page of a conversation's messages, oldest first.
+	ListMessages(ctx context.Context, conversationID string, opts ListOptions) (Page[Message], error)
+	// SendMessage sends a reply, or an internal note when m.Internal is set.
+	SendMessage(ctx context.Context, conversationID string, m NewMessage) (*Message, error)
+}
+
+// AgentsAPI is the agents part of Platform.
+type AgentsAPI interface {
+	// ListAgents returns a page of the agents and teams conversations can be
+	// assigned to.
+	ListAgents(ctx context.Context, opts ListOptions) (Page[Agent], error)
+}

@@ -1,0 +1,188 @@
+package support
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// RefKind says how a Ref addresses a contact.
+type RefKind string
+
+// The kinds of Ref.
+const (
+	RefID    RefKind = "id"
+	RefEmail RefKind = "email"
+	RefPhone RefKind = "phone"
+)
+
+// MaxEmailLength is the longest email address accepted (RFC 5321 path limit).
+const MaxEmailLength = 254
+
+// Ref addresses one contact: by the vendor's ID, by email address, or by phone
+// number. Its string form is "id:…", "email:…" or "phone:…" (respond.io's
+// identifiers, generalized).
+//
+// A Ref is built with ID, Email, Phone or ParseRef and checked with Validate;
+// every adapter validates a Ref before sending any request, so an invalid Ref
+// fails with ErrInvalid and costs no quota. The zero Ref is invalid.
+type Ref struct {
+	kind  RefKind
+	value string
+}
+
+// ID addresses a contact by the vendor's own identifier.
+func ID(id string) Ref { return Ref{kind: RefID, value: id} }
+
+// Email addresses a contact by email address. Addresses are matched
+// case-insensitively by every adapter; the Ref keeps the case it was given.
+func Email(email string) Ref { return Ref{kind: RefEmail, value: strings.TrimSpace(email)} }
+
+// Phone addresses a contact by phone number. The number must include its
+// country code ("+44 20 7946 0958", "0044…"); it is normalized to E.164
+// ("+442079460958"). A number that cannot be normalized makes an invalid Ref.
+func Phone(phone string) Ref {
+	if e164, err := NormalizePhone(phone); err == nil {
+		return Ref{kind: RefPhone, value: e164}
+	}
+	return Ref{kind: RefPhone, value: phone}
+}
+
+// ParseRef parses the string form of a Ref: "id:…", "email:…" or "phone:…".
+// The result is validated; an invalid one fails with ErrInvalid.
+func ParseRef(s string) (Ref, error) {
+	kind, value, ok := strings.Cut(s, ":")
+	if !ok {
+		return Ref{}, Errorf("", "", ErrInvalid, "ref %q: want id:…, email:… or phone:…", clip(s))
+	}
+	var r Ref
+	switch RefKind(kind) {
+	case RefID:
+		r = ID(value)
+	case RefEmail:
+		r = Email(value)
+	case RefPhone:
+		r = Phone(value)
+	default:
+		return Ref{}, Errorf("", "", ErrInvalid, "ref %q: unknown kind %q, want id, email or phone", clip(s), clip(kind))
+	}
+	if err := r.Validate(); err != nil {
+		return Ref{}, err
+	}
+	return r, nil
+}
+
+// Kind returns how the Ref addresses the contact.
+func (r Ref) Kind() RefKind { return r.kind }
+
+// Value returns the ID, the email address or the E.164 phone number.
+func (r Ref) Value() string { return r.value }
+
+// IsZero reports whether r is the zero Ref.
+func (r Ref) IsZero() bool { return r == Ref{} }
+
+// String returns the "kind:value" form, which ParseRef reads back.
+func (r Ref) String() string {
+	if r.IsZero() {
+		return ""
+	}
+	return string(r.kind) + ":" + r.value
+}
+
+// Validate reports whether the Ref can address a contact. It fails with
+// ErrInvalid for an empty Ref, an empty or control-character ID, a malformed
+// email address and a phone number without a country code.
+func (r Ref) Validate() error {
+	switch r.kind {
+	case RefID:
+		if r.value == "" {
+			return Errorf("", "", ErrInvalid, "ref: empty id")
+		}
+		if !utf8.ValidString(r.value) || strings.ContainsFunc(r.value, isControl) {
+			return Errorf("", "", ErrInvalid, "ref: id %q contains invalid characters", clip(r.value))
+		}
+		return nil
+	case RefEmail:
+		return ValidateEmail(r.value)
+	case RefPhone:
+		_, err := NormalizePhone(r.value)
+		return err
+	default:
+		return Errorf("", "", ErrInvalid, "ref: empty ref")
+	}
+}
+
+// ValidateEmail reports whether s is a bare email address (RFC 5322
+// addr-spec, no display name, at most MaxEmailLength bytes, a domain with a
+// dot). It fails with ErrInvalid.
+func ValidateEmail(s string) error {
+	if s == "" {
+		return Errorf("", "", ErrInvalid, "email: empty address")
+	}
+	if len(s) > MaxEmailLength {
+		return Errorf("", "", ErrInvalid, "email: address is %d bytes, longer than %d", len(s), MaxEmailLength)
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return Errorf("", "", ErrInvalid, "email: %q is not a valid address", clip(s))
+	}
+	at := strings.LastIndexByte(s, '@')
+	domain := s[at+1:]
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") ||
+		strings.HasPrefix(domain, "[") {
+		return Errorf("", "", ErrInvalid, "email: %q has no valid domain", clip(s))
+	}
+	return nil
+}
+
+// NormalizePhone returns the E.164 form of a phone number written with its
+// country code ("+1 (415) 555-0100" → "+14155550100"). Spaces, dashes, dots and
+// parentheses are allowed; an international "00" prefix is read as "+". A
+// number without a country code, or one that is not a possible number in its
+// country's numbering plan, fails with ErrInvalid. It uses libphonenumber's
+// metadata (github.com/nyaruka/phonenumbers), not a pattern.
+func NormalizePhone(s string) (string, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return "", Errorf("", "", ErrInvalid, "phone: empty number")
+	}
+	if len(t) > 64 {
+		return "", Errorf("", "", ErrInvalid, "phone: number is %d bytes, too long", len(t))
+	}
+	if strings.HasPrefix(t, "00") {
+		t = "+" + t[2:]
+	}
+	if !strings.HasPrefix(t, "+") {
+		return "", Errorf("", "", ErrInvalid, "phone: %q has no country code (write it as +<country code><number>)", clip(s))
+	}
+	// "ZZ": no default region, so only numbers with a country code parse.
+	n, err := phonenumbers.Parse(t, "ZZ")
+	if err != nil {
+		return "", Errorf("", "", ErrInvalid, "phone: %q is not a phone number: %v", clip(s), err)
+	}
+	// IS_POSSIBLE only: a number that is possible only as a local number
+	// ("+1-555-0123", seven digits in a ten-digit plan) lacks its area code.
+	if phonenumbers.IsPossibleNumberWithReason(n) != phonenumbers.IS_POSSIBLE {
+		return "", Errorf("", "", ErrInvalid, "phone: %q is not a complete number for country code +%d", clip(s), n.GetCountryCode())
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+// clip shortens user input quoted in error messages, so that a hostile
+// megabyte-long identifier does not become a megabyte-long error.
+func clip(s string) string {
+	const max = 80
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("…(%d bytes)", len(s))
+}
