@@ -155,6 +155,9 @@ func NormalizePhone(s string) (string, error) {
 	if strings.HasPrefix(t, "00") {
 		t = "+" + t[2:]
 	}
+	if strings.ContainsFunc(t[1:], func(r rune) bool { return !strings.ContainsRune("0123456789 -.()/", r) }) {
+		return "", Errorf("", "", ErrInvalid, "phone: %q contains characters other than digits and - . ( ) /", clip(s))
+	}
 	if !strings.HasPrefix(t, "+") {
 		return "", Errorf("", "", ErrInvalid, "phone: %q has no country code (write it as +<country code><number>)", clip(s))
 	}
@@ -168,7 +171,14 @@ func NormalizePhone(s string) (string, error) {
 	if phonenumbers.IsPossibleNumberWithReason(n) != phonenumbers.IS_POSSIBLE {
 		return "", Errorf("", "", ErrInvalid, "phone: %q is not a complete number for country code +%d", clip(s), n.GetCountryCode())
 	}
-	return phonenumbers.Format(n, phonenumbers.E164), nil
+	e164 := phonenumbers.Format(n, phonenumbers.E164)
+	// The E.164 form must read back as itself. It does not when the library
+	// dropped a national prefix after the country code ("+84 0…"): such input
+	// is ambiguous, and normalizing must be idempotent for matching to work.
+	if again, err := phonenumbers.Parse(e164, "ZZ"); err != nil || phonenumbers.Format(again, phonenumbers.E164) != e164 {
+		return "", Errorf("", "", ErrInvalid, "phone: %q is ambiguous (a national prefix after the country code?)", clip(s))
+	}
+	return e164, nil
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
