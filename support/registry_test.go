@@ -71,8 +71,10 @@ func TestRegistry(t *testing.T) {
 		t.Errorf("unknown adapter: %v", err)
 	}
 	for name, f := range map[string]func(){
-		"duplicate": func() { Register("zz-test-fake", func(context.Context, map[string]any) (Platform, error) { return nil, nil }) },
-		"nil":       func() { Register("zz-other", nil) },
+		"duplicate": func() {
+			Register("zz-test-fake", func(context.Context, map[string]any) (Platform, error) { return nil, nil })
+		},
+		"nil": func() { Register("zz-other", nil) },
 	} {
 		func() {
 			defer func() {

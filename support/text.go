@@ -32,4 +32,6 @@ func JoinName(first, last string) string { return joinName(first, last) }
 
 // EqualEmail reports whether two email addresses are the same address,
 // ignoring case (as every supported vendor does when matching).
-func EqualEmail(a, b string) bool { return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b)) }
+func EqualEmail(a, b string) bool {
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+}
