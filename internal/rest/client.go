@@ -1,0 +1,536 @@
+package rest
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// ErrBodyTooLarge is the cause (Error.Err) of a call whose response body
+// exceeded Config.MaxBodyBytes.
+var ErrBodyTooLarge = errors.New("response body exceeds the size limit")
+
+// ErrRedirectRefused is the cause of a call whose response redirected to
+// another host (or port), from https to http, or more than 10 times.
+var ErrRedirectRefused = errors.New("redirect refused")
+
+// maxRedirects is how many same-host redirects are followed.
+const maxRedirects = 10
+
+// Request is one logical call; Do may send it several times.
+type Request struct {
+	// Op is the neutral operation, for errors and logs.
+	Op support.Operation
+	// Method is the HTTP method; "" is GET.
+	Method string
+	// Path is built with Segments and appended to the base URL.
+	Path Path
+	// Query is encoded into the URL.
+	Query url.Values
+	// Body is JSON-encoded once, before the first attempt, so that every
+	// retry sends byte-identical bytes; nil sends no body. A json.RawMessage
+	// is sent as it is (after validation by encoding/json).
+	Body any
+	// Idempotency decides what may be retried after an ambiguous failure.
+	Idempotency Idempotency
+	// Bucket is the rate-limit bucket; "" is the whole account.
+	Bucket string
+}
+
+// Response is the vendor's answer to the last attempt.
+type Response struct {
+	// Status is the HTTP status code.
+	Status int
+	// Header is the response header.
+	Header http.Header
+	// Body is the response body, read through the size limit.
+	Body []byte
+}
+
+// Client sends requests to one vendor. It is safe for concurrent use.
+type Client struct {
+	vendor  string
+	base    string
+	rc      *resty.Client
+	log     *slog.Logger
+	red     redactor
+	buckets *buckets
+	budget  *budget
+	rand    func() float64
+
+	maxBody      int64
+	maxAttempts  int
+	maxWait      time.Duration
+	baseDelay    time.Duration
+	maxDelay     time.Duration
+	rateWindow   time.Duration
+	remaining    string
+	decodeError  func(int, http.Header, []byte) ErrorInfo
+	notProcessed func(int, http.Header, []byte) bool
+}
+
+// New returns a Client for cfg. It fails with support.ErrInvalid when the
+// base URL does not parse, is not absolute, carries user info, a query or a
+// fragment, or is not https (http is allowed to loopback hosts only). The
+// error never contains the URL or a secret.
+func New(cfg Config) (*Client, error) {
+	red := newRedactor(cfg.Secrets, cfg.Header)
+	base, err := checkBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, &support.Error{Vendor: cfg.Vendor, Kind: support.ErrInvalid, Message: red.String(err.Error())}
+	}
+
+	hc := &http.Client{Timeout: DefaultTimeout}
+	if cfg.HTTPClient != nil {
+		cp := *cfg.HTTPClient // the redirect policy goes on our copy, never on the caller's client
+		hc = &cp
+	}
+	if hc.Transport == nil {
+		// resty would otherwise build a transport of its own per client.
+		hc.Transport = http.DefaultTransport
+	}
+	rc := resty.NewWithClient(hc)
+	rc.SetLogger(silentLogger{})
+	rc.SetRedirectPolicy(resty.RedirectPolicyFunc(checkRedirect))
+	// The body is read here, through the size cap; resty would buffer it all.
+	rc.SetDoNotParseResponse(true)
+	rc.SetAllowGetMethodPayload(true) // never drop a body silently
+	rc.Header = cfg.Header.Clone()
+	if rc.Header == nil {
+		rc.Header = http.Header{}
+	}
+	if rc.Header.Get("Accept") == "" {
+		rc.Header.Set("Accept", "application/json")
+	}
+	if rc.Header.Get("User-Agent") == "" {
+		rc.Header.Set("User-Agent", "deskbridge")
+	}
+
+	c := &Client{
+		vendor:       cfg.Vendor,
+		base:         base,
+		rc:           rc,
+		log:          cfg.Logger,
+		red:          red,
+		rand:         cfg.Rand,
+		maxBody:      or(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
+		maxAttempts:  or(cfg.MaxAttempts, DefaultMaxAttempts),
+		maxWait:      or(cfg.MaxWait, DefaultMaxWait),
+		baseDelay:    or(cfg.BaseDelay, DefaultBaseDelay),
+		maxDelay:     or(cfg.MaxDelay, DefaultMaxDelay),
+		rateWindow:   or(cfg.RateWindow, DefaultRateWindow),
+		remaining:    cfg.RemainingHeader,
+		decodeError:  cfg.DecodeError,
+		notProcessed: cfg.NotProcessed,
+		buckets:      &buckets{limit: cfg.RateLimit, burst: or(cfg.Burst, 1)},
+		budget:       newBudget(cmp.Or(cfg.RetryBudget, DefaultRetryBudget)), // negative stays: no retries
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.rand == nil {
+		c.rand = rand.Float64
+	}
+	return c, nil
+}
+
+// or returns v, or def when v is zero or negative.
+func or[T int | int64 | float64 | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// checkBaseURL validates raw (S2) and returns it without trailing slashes.
+// Its errors never quote raw, which may hold a credential.
+func checkBaseURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", errors.New("rest: base URL does not parse")
+	}
+	if u.Scheme == "" || u.Host == "" {
+		return "", errors.New("rest: base URL must be absolute (scheme and host)")
+	}
+	if u.User != nil {
+		return "", errors.New("rest: base URL must not carry user info; put credentials in Header")
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return "", errors.New("rest: base URL must not have a query or fragment")
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return "", errors.New("rest: base URL must use https (http is allowed to loopback hosts only)")
+		}
+	default:
+		return "", fmt.Errorf("rest: base URL scheme %q is not https", u.Scheme)
+	}
+	return strings.TrimRight(raw, "/"), nil
+}
+
+// isLoopback reports whether host is "localhost" or a loopback IP address
+// (127.0.0.0/8, ::1).
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// checkRedirect follows a redirect only to the same scheme-compatible
+// host:port; net/http would forward custom auth headers (X-Api-Key, ...) to
+// any host, so anything else is refused before it is sent.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("%w: more than %d redirects", ErrRedirectRefused, maxRedirects)
+	}
+	first := via[0].URL
+	if !strings.EqualFold(req.URL.Host, first.Host) {
+		return fmt.Errorf("%w: to another host", ErrRedirectRefused)
+	}
+	if strings.EqualFold(first.Scheme, "https") && !strings.EqualFold(req.URL.Scheme, "https") {
+		return fmt.Errorf("%w: from https to http", ErrRedirectRefused)
+	}
+	return nil
+}
+
+// BaseURL returns the base URL, without trailing slashes.
+func (c *Client) BaseURL() string { return c.base }
+
+// String shows the vendor and base URL only.
+func (c *Client) String() string {
+	return fmt.Sprintf("rest.Client{Vendor: %q, BaseURL: %q}", c.vendor, c.base)
+}
+
+// GoString is String, so %#v prints no internals.
+func (c *Client) GoString() string { return c.String() }
+
+// Format writes String for every verb, so that no verb walks the fields.
+func (c *Client) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", c.String())
+		return
+	}
+	_, _ = f.Write([]byte(c.String()))
+}
+
+// LogValue logs the vendor and base URL only.
+func (c *Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("vendor", c.vendor), slog.String("base_url", c.base))
+}
+
+// Do sends req, retrying as the package documentation describes, and on a
+// 2xx response decodes the JSON body into out (when out is not nil and the
+// body is not empty). Any failure is a *support.Error. The Response is the
+// last one received, also on failure, or nil when none was.
+func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error) {
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	if req.Path.empty {
+		return nil, c.fail(req, &support.Error{Kind: support.ErrInvalid, Message: "empty path segment (an empty identifier)"})
+	}
+	var body []byte
+	if req.Body != nil {
+		b, err := json.Marshal(req.Body)
+		if err != nil {
+			return nil, c.fail(req, &support.Error{Kind: support.ErrInvalid, Message: "encoding request body", Err: err})
+		}
+		body = b
+	}
+	target := c.base + req.Path.escaped
+	if len(req.Query) > 0 {
+		target += "?" + req.Query.Encode()
+	}
+	idem := req.Idempotency.idempotent(method)
+	bkt := c.buckets.get(req.Bucket)
+
+	for attempt := 1; ; attempt++ {
+		if err := bkt.wait(ctx, c.maxWait); err != nil {
+			if lw := (*errLimiterWait)(nil); errors.As(err, &lw) {
+				return nil, c.fail(req, &support.Error{Kind: support.ErrRateLimited, RetryAfter: lw.wait, Err: err})
+			}
+			return nil, c.fail(req, &support.Error{Err: err})
+		}
+
+		start := time.Now()
+		res, wrote, err := c.send(ctx, method, target, body)
+		ra, raOK := time.Duration(0), false
+		if res != nil {
+			ra, raOK = ParseRetryAfter(res.Header.Get("Retry-After"), time.Now())
+			c.observe(bkt, res, ra, raOK)
+		}
+		c.logAttempt(ctx, req, method, res, attempt, time.Since(start), err)
+
+		if err == nil && res.Status >= 200 && res.Status <= 299 {
+			c.budget.refund()
+			if out != nil && len(res.Body) > 0 {
+				if jerr := json.Unmarshal(res.Body, out); jerr != nil {
+					return res, c.fail(req, &support.Error{
+						Status: res.Status, Message: "malformed JSON in response", Err: jerr,
+						OutcomeUnknown: !idem, // it took effect, but its result is lost
+					})
+				}
+			}
+			return res, nil
+		}
+
+		var e *support.Error
+		retry := false
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return res, c.fail(req, &support.Error{Err: ctx.Err(), OutcomeUnknown: wrote && !idem})
+		case errors.Is(err, ErrBodyTooLarge):
+			return res, c.fail(req, &support.Error{Status: res.Status, Err: err, OutcomeUnknown: !idem})
+		case err != nil:
+			status := 0
+			if res != nil {
+				status = res.Status
+			}
+			e = &support.Error{Kind: support.ErrUnavailable, Status: status, Err: c.red.error(err)}
+			switch {
+			case errors.Is(err, ErrRedirectRefused):
+				e.Kind = nil
+			case isPermanentTransportError(err):
+			case !wrote || idem:
+				retry = true
+			default:
+				// Written, not idempotent: it may have taken effect.
+				e.OutcomeUnknown = true
+			}
+		default:
+			e = c.statusError(res, ra, raOK)
+			switch {
+			case res.Status == http.StatusRequestTimeout, res.Status == http.StatusTooManyRequests:
+				retry = true
+			case res.Status >= 500:
+				if idem || (c.notProcessed != nil && c.notProcessed(res.Status, res.Header, res.Body)) {
+					retry = true
+				} else {
+					e.OutcomeUnknown = true
+				}
+			}
+		}
+
+		if !retry || attempt >= c.maxAttempts || !c.budget.spend() {
+			return res, c.fail(req, e)
+		}
+		wait := c.maxWait
+		if raOK {
+			wait = min(ra, wait)
+		} else {
+			wait = min(c.backoff(attempt-1), wait)
+		}
+		c.logRetry(ctx, req, method, attempt, wait, c.fail(req, e))
+		if err := sleep(ctx, wait); err != nil {
+			return res, c.fail(req, &support.Error{Err: err})
+		}
+	}
+}
+
+// fail fills in the vendor and operation of e.
+func (c *Client) fail(req Request, e *support.Error) *support.Error {
+	e.Vendor = c.vendor
+	e.Op = req.Op
+	return e
+}
+
+// isPermanentTransportError reports transport failures that a retry cannot
+// fix: the vendor's certificate does not verify.
+func isPermanentTransportError(err error) bool {
+	var cv *tls.CertificateVerificationError
+	return errors.As(err, &cv)
+}
+
+// statusError builds the error for a non-2xx response.
+func (c *Client) statusError(res *Response, ra time.Duration, raOK bool) *support.Error {
+	var info ErrorInfo
+	if c.decodeError != nil {
+		info = c.decodeError(res.Status, res.Header, res.Body)
+	}
+	e := &support.Error{
+		Status:  res.Status,
+		Code:    c.red.String(info.Code),
+		Message: c.red.String(info.Message),
+		Kind:    info.Kind,
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(res.Status)
+	}
+	if e.Kind == nil {
+		e.Kind = kindForStatus(res.Status)
+	}
+	if raOK {
+		e.RetryAfter = ra
+	}
+	return e
+}
+
+// backoff is the full-jitter wait before retry n (from 0):
+// rand[0, min(maxDelay, baseDelay*2^n)).
+func (c *Client) backoff(n int) time.Duration {
+	ceil := c.maxDelay
+	if n < 62 {
+		if d := c.baseDelay << n; d > 0 && d < ceil {
+			ceil = d
+		}
+	}
+	return time.Duration(c.rand() * float64(ceil))
+}
+
+// observe pauses the bucket when the vendor says it is out of requests: a
+// 429, or the remaining header at 0. The pause is Retry-After when given,
+// else RateWindow, and never longer than MaxWait.
+func (c *Client) observe(b *bucket, res *Response, ra time.Duration, raOK bool) {
+	exhausted := res.Status == http.StatusTooManyRequests
+	if !exhausted && c.remaining != "" {
+		if v := res.Header.Get(c.remaining); v != "" {
+			n, ok := parseRemaining(v)
+			exhausted = ok && n < 1
+		}
+	}
+	if !exhausted {
+		return
+	}
+	d := c.rateWindow
+	if raOK {
+		d = ra
+	}
+	b.pause(time.Now(), min(d, c.maxWait))
+}
+
+// send makes one attempt. wrote reports whether any of the request may have
+// reached the wire (headers or body written, even partially), which is what
+// decides whether a non-idempotent request can be resent after an error.
+// Transport errors are returned without the *url.Error wrapper, whose text
+// holds the full URL.
+func (c *Client) send(ctx context.Context, method, target string, body []byte) (res *Response, wrote bool, err error) {
+	var written atomic.Bool // trace hooks may run on the transport's writer goroutine
+	trace := &httptrace.ClientTrace{
+		WroteHeaders: func() { written.Store(true) },
+		WroteRequest: func(httptrace.WroteRequestInfo) { written.Store(true) },
+	}
+	r := c.rc.R().SetContext(httptrace.WithClientTrace(ctx, trace))
+	if body != nil {
+		r.SetHeader("Content-Type", "application/json")
+		r.SetBody(bytes.NewReader(body)) // *bytes.Reader: net/http sets GetBody and Content-Length
+	}
+	rr, err := r.Execute(method, target)
+	var raw *http.Response
+	if rr != nil {
+		raw = rr.RawResponse
+	}
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		if raw != nil {
+			// A refused redirect: net/http has closed this body already.
+			res = &Response{Status: raw.StatusCode, Header: raw.Header}
+		}
+		return res, written.Load(), err
+	}
+	defer raw.Body.Close()
+	res = &Response{Status: raw.StatusCode, Header: raw.Header}
+	res.Body, err = readBody(raw, c.maxBody)
+	if errors.Is(err, ErrBodyTooLarge) && (res.Status < 200 || res.Status > 299) {
+		// An error body is only read for its message; a cut one will do.
+		err = nil
+	}
+	return res, true, err
+}
+
+// readBody reads at most limit bytes of the body. A longer body fails with
+// ErrBodyTooLarge (and, for error statuses, the first limit bytes) without
+// reading the rest, so an endless body costs limit bytes of memory.
+func readBody(raw *http.Response, limit int64) ([]byte, error) {
+	if raw.Body == http.NoBody {
+		return nil, nil // HEAD, 204, 304: Content-Length may be set, yet no body follows
+	}
+	if cl := raw.ContentLength; cl > limit {
+		b, _ := io.ReadAll(io.LimitReader(raw.Body, limit))
+		return b, fmt.Errorf("%w (%d bytes, limit %d)", ErrBodyTooLarge, cl, limit)
+	} else if cl >= 0 {
+		// Known length: one exact allocation; net/http reports a short body.
+		b := make([]byte, cl)
+		_, err := io.ReadFull(raw.Body, b)
+		return b, err
+	}
+	b, err := io.ReadAll(io.LimitReader(raw.Body, limit+1))
+	if int64(len(b)) > limit {
+		return b[:limit], fmt.Errorf("%w (more than %d bytes)", ErrBodyTooLarge, limit)
+	}
+	return b, err
+}
+
+// logAttempt writes the Debug record of one attempt: never headers, bodies
+// or the query, and the path redacted.
+func (c *Client) logAttempt(ctx context.Context, req Request, method string, res *Response, attempt int, d time.Duration, err error) {
+	if !c.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	status := 0
+	if res != nil {
+		status = res.Status
+	}
+	attrs := []slog.Attr{
+		slog.String("vendor", c.vendor),
+		slog.String("op", string(req.Op)),
+		slog.String("method", method),
+		slog.String("path", c.red.String(req.Path.escaped)),
+		slog.Int("status", status),
+		slog.Int("attempt", attempt),
+		slog.Duration("duration", d),
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", c.red.String(err.Error())))
+	}
+	c.log.LogAttrs(ctx, slog.LevelDebug, "rest: attempt", attrs...)
+}
+
+// logRetry writes the Warn record of a retry about to wait.
+func (c *Client) logRetry(ctx context.Context, req Request, method string, attempt int, wait time.Duration, reason error) {
+	if !c.log.Enabled(ctx, slog.LevelWarn) {
+		return
+	}
+	c.log.LogAttrs(ctx, slog.LevelWarn, "rest: retrying",
+		slog.String("vendor", c.vendor),
+		slog.String("op", string(req.Op)),
+		slog.String("method", method),
+		slog.String("path", c.red.String(req.Path.escaped)),
+		slog.Int("attempt", attempt),
+		slog.Duration("wait", wait),
+		slog.String("reason", c.red.String(reason.Error())),
+	)
+}
+
+// silentLogger keeps resty quiet: its log lines would carry URLs and errors
+// past the redactor.
+type silentLogger struct{}
+
+func (silentLogger) Errorf(string, ...any) {}
+func (silentLogger) Warnf(string, ...any)  {}
+func (silentLogger) Debugf(string, ...any) {}
