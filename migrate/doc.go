@@ -1,0 +1,118 @@
+// Package migrate copies contacts from one support platform to another
+// without losing or duplicating anyone, and can be stopped and resumed at any
+// point.
+//
+//	st, err := migrate.OpenState("tidio-to-respondio.db")
+//	...
+//	defer st.Close()
+//	rep, err := migrate.Run(ctx, src, dst, migrate.Options{State: st})
+//
+// # Algorithm
+//
+// The source is streamed page by page (support.Pages), so memory stays flat
+// whatever its size. Each source contact is mapped (Options.Map, DefaultMap
+// by default), validated (support.ContactInput.Validate: a contact the
+// target would refuse anyway costs no request), and given its normalized
+// keys: external ID, email lower-cased, phone in E.164. Contacts already in
+// the ID map are skipped. The others are deduplicated at the target with
+// upsert semantics, keys tried in Options.MatchKeys order, by one of two
+// strategies chosen from the target's capabilities:
+//
+//   - StrategyBatch, for targets with a batch create (Tidio). The target is
+//     listed once into the State's index (key → target contact, on disk for a
+//     FileState). A source contact whose key is indexed is matched: the
+//     fields it sets that differ are sent with UpdateContact (Updated), or
+//     nothing is sent (Unchanged); a target that cannot update reports
+//     Matched, with a warning per differing field. The unmatched are created
+//     with CreateContacts in full batches of Options.BatchSize (the target's
+//     MaxBatch): batches span source pages, so 10,000 contacts take 100
+//     write calls. Within the source, the first contact with a key is
+//     created and the later ones with the same key (two spellings of one
+//     email, say) wait for it and then match it, as they would a contact
+//     that was in the target.
+//   - StrategyUpsert, otherwise (respond.io, TidySupport). Each contact is
+//     sent with UpsertContact, Options.Concurrency at a time; contacts of a
+//     page that share a key are sent one after the other, so that the
+//     target matches the second to the first instead of racing to create
+//     two.
+//
+// Per-record refusals (support.ErrInvalid and the like, with the vendor's
+// message) are reported in Report.Failures and the run goes on. A phone
+// number that cannot be normalized is sent as written; if the target
+// refuses the contact, it is sent once more without the phone, with a
+// warning. Fields the target could not hold are reported as warnings: those
+// of Map and those the adapter returns.
+//
+// Rate limits and outages (support.ErrRateLimited, support.ErrUnavailable)
+// are retried with exponential backoff and full jitter, honouring
+// Retry-After up to Options.MaxWait, at most Options.MaxAttempts times per
+// call and per contact. Beyond that, and on support.ErrUnauthorized,
+// support.ErrForbidden, a cancelled context, a source that cannot be listed
+// or a State that cannot be written, the run stops and returns the error
+// with the report so far; running it again resumes.
+//
+// # Crash safety
+//
+// The State is changed only by commits, each atomic and durable (one bbolt
+// transaction, synced to disk, for a FileState):
+//
+//  1. Before a create (a CreateContacts batch, or an upsert that is really a
+//     create because the contact has no email or phone the target can match
+//     and look up), an intent is committed: an entry with outcome Pending
+//     and the keys the contact can be found by.
+//  2. After the writes, one commit stores every finished contact's entry
+//     (source ID → target ID, outcome, warnings), its keys in the index, and
+//     the source cursor past the last page whose contacts are all finished.
+//
+// A write whose response is lost (support.ErrOutcomeUnknown, a context cut
+// short mid-call, or a response without the contact's ID) is never sent
+// again blindly: the contact is first looked up in the target by email, by
+// phone, and by external ID (one listing of the target shared by all such
+// contacts, as no Ref addresses an external ID). Found, it is mapped to the
+// contact found (counted in Report.Resolved); not found, the write did not
+// take effect and is sent again. Updates, upserts matched by email or phone,
+// and reads are idempotent and simply retried.
+//
+// If the process dies at any point, what the disk holds is one of: nothing
+// of the current window (its pages are listed again, from the saved cursor);
+// intents (the next run looks each of them up before anything else, so a
+// create that took effect is mapped, not repeated); or finished entries (the
+// contacts are skipped when listed again). No state leads to a second
+// create of a contact that has a key. A contact without any key (a name
+// only) whose create's outcome is lost cannot be looked up: it is marked
+// Unresolved and reported as a failure on every run, and is never sent
+// again automatically, since it may be in the target already.
+//
+// # Resume and re-runs
+//
+// Running again with the same State continues the interrupted pass: pending
+// intents are resolved, then indexing or listing continues from the saved
+// cursor. A State remembers the source and target vendors and the strategy
+// of its pass, and refuses to continue it with others.
+//
+// Running a finished migration again starts a new pass: the target is
+// indexed afresh (StrategyBatch), the whole source is listed, and every
+// contact in the ID map is skipped, so it sends no write at all; contacts
+// added to the source since are migrated, and contacts that failed are tried
+// again.
+//
+// The ID map is trusted: a contact mapped by an earlier run is skipped even
+// if its target contact has since been deleted, because checking would cost
+// one read per contact on every run. To migrate such contacts again, use a
+// new State (they are then matched or created like any other).
+//
+// # The report
+//
+// Every source contact listed by a run is counted once in Report.Counts:
+// Created, Updated (matched and changed), Unchanged (matched, nothing to
+// change), Matched (matched, the target cannot update), Skipped (mapped by an
+// earlier run) or Failed (refused, or unresolved; each listed in Failures
+// with the vendor's message, status and code). Warnings lists the fields
+// that did not make it as given. WriteCalls counts the write calls made to
+// the target (a batch is one call) and WriteRate their rate; a dry run
+// counts what it would do and PlannedWriteCalls what it would send, and
+// writes nothing, to the target or to the State. Report is JSON-serializable.
+//
+// A FileState's ID map can be exported with FileState.ExportCSV, for the
+// user's own systems.
+package migrate

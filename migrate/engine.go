@@ -1,0 +1,1152 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// maxWindowPages bounds how many source pages wait for a full batch before a
+// partial batch is sent, so that memory stays bounded when most contacts
+// match existing ones.
+const maxWindowPages = 16
+
+// taskState is where a source contact is in the current run.
+type taskState int
+
+const (
+	// tTodo: to be written; known not to be in the target from this run.
+	tTodo taskState = iota
+	// tLookup: a write's outcome is unknown; look it up before anything.
+	tLookup
+	// tMatched: the target contact is known (target); update it if needed.
+	tMatched
+	// Terminal states.
+	tDone
+	tFailed
+	tSkipped
+)
+
+// task is one source contact on its way to the target.
+type task struct {
+	page     *pageRef
+	index    int
+	sourceID string
+	in       support.ContactInput
+	keys     []string
+	warns    []support.Warning
+
+	st       taskState
+	outcome  Outcome
+	targetID string
+	target   *Target // tMatched: the target contact and what it holds
+	// newTarget is what the index learns when the task is done.
+	newTarget *Target
+	resolved  bool
+	intent    bool // a Pending entry is committed
+	attempts  int
+	noPhone   bool // sent again without its phone, which the target refused
+	err       error
+	reason    string
+	commit    bool // the entry must be stored
+	absorbed  bool // newTarget is in the window's overlay
+	settled   bool // counted in the report
+}
+
+func (t *task) terminal() bool { return t.st >= tDone }
+
+func (t *task) done(o Outcome, targetID string) {
+	t.st, t.outcome, t.targetID, t.commit = tDone, o, targetID, true
+}
+
+func (t *task) fail(o Outcome, reason string, err error) {
+	t.st, t.outcome, t.reason, t.err, t.commit = tFailed, o, reason, err, true
+}
+
+func (t *task) entry() Entry {
+	e := Entry{
+		SourceID: t.sourceID, Outcome: t.outcome, Keys: t.keys, Warnings: t.warns,
+		Resolved: t.resolved, Reason: t.reason,
+	}
+	if t.st == tDone {
+		e.TargetID = t.targetID
+	}
+	return e
+}
+
+// pageRef is a source page whose cursor is saved once its open contacts are
+// all done.
+type pageRef struct {
+	next string
+	open int
+}
+
+type runner struct {
+	src, dst     support.Platform
+	scaps, dcaps support.Capabilities
+	o            Options
+	strategy     Strategy
+	batch        int
+	dry          bool
+	st           State
+	log          *slog.Logger
+	rep          *Report
+	phase        Phase
+
+	writes, reads, retries, planned atomic.Int64
+
+	mu      sync.Mutex
+	dropped map[string]bool // fields the target said it cannot hold
+
+	// The window: the source contacts listed and not yet committed.
+	tasks    []*task
+	pages    []*pageRef
+	bySource map[string]*task
+	// overlay and byID hold the target contacts established in the window
+	// and not yet committed to the State.
+	overlay map[string]*Target
+	byID    map[string]*Target
+
+	processed, listed, indexed, dryIDs int
+}
+
+// indexes reports whether the run keeps an index of the target.
+func (r *runner) indexes() bool { return r.strategy == StrategyBatch || r.dry }
+
+func (r *runner) run(ctx context.Context) error {
+	var cp [4]string
+	for i, name := range []string{cpPhase, cpSourceVendor, cpTargetVendor, cpStrategy} {
+		v, err := r.st.Checkpoint(name)
+		if err != nil {
+			return fmt.Errorf("migrate: read state: %w", err)
+		}
+		cp[i] = v
+	}
+	phase, srcVendor, dstVendor, saved := cp[0], cp[1], cp[2], Strategy(cp[3])
+	if (srcVendor != "" && srcVendor != r.scaps.Vendor) || (dstVendor != "" && dstVendor != r.dcaps.Vendor) {
+		return support.Errorf("", "", support.ErrInvalid,
+			"migrate: the state belongs to a migration from %q to %q, not from %q to %q",
+			srcVendor, dstVendor, r.scaps.Vendor, r.dcaps.Vendor)
+	}
+	resume := !r.dry && (phase == phaseIndex || phase == phaseCopy)
+	if !resume {
+		saved = ""
+	}
+	if err := r.chooseStrategy(saved); err != nil {
+		return err
+	}
+	r.log.Info("migrate: start", "source", r.scaps.Vendor, "target", r.dcaps.Vendor,
+		"strategy", r.strategy, "dry_run", r.dry, "resume", resume, "batch", r.batch)
+	if resume {
+		r.rep.Resumed = true
+	} else {
+		// A new pass: a finished migration run again lists everything
+		// (skipping what is mapped) against a fresh index of the target.
+		phase = phaseCopy
+		if r.indexes() {
+			phase = phaseIndex
+		}
+		c := &Commit{ResetIndex: r.indexes(), Checkpoints: map[string]string{
+			cpPhase: phase, cpSourceCursor: "", cpIndexCursor: "",
+			cpSourceVendor: r.scaps.Vendor, cpTargetVendor: r.dcaps.Vendor, cpStrategy: string(r.strategy),
+		}}
+		if err := r.st.Commit(c); err != nil {
+			return err
+		}
+	}
+	if !r.dry {
+		if err := r.resolvePending(ctx); err != nil {
+			return err
+		}
+	}
+	if phase == phaseIndex {
+		if err := r.index(ctx); err != nil {
+			return err
+		}
+	}
+	return r.migrate(ctx)
+}
+
+// progress reports a snapshot to Options.Progress.
+func (r *runner) progress() {
+	if r.o.Progress == nil {
+		return
+	}
+	r.o.Progress(Progress{
+		Phase: r.phase, Processed: r.processed, Total: -1, Indexed: r.indexed,
+		Counts: r.rep.Counts, WriteCalls: int(r.writes.Load()),
+	})
+}
+
+// list returns a FetchFunc over p's contacts that retries rate limits and
+// outages.
+func (r *runner) list(p support.Platform) support.FetchFunc[support.Contact] {
+	return func(ctx context.Context, cursor string) (support.Page[support.Contact], error) {
+		var page support.Page[support.Contact]
+		err := r.retry(ctx, true, func() error {
+			r.reads.Add(1)
+			var err error
+			page, err = p.ListContacts(ctx, support.ContactListOptions{
+				ListOptions: support.ListOptions{Cursor: cursor, Limit: r.o.PageSize},
+			})
+			return err
+		})
+		return page, err
+	}
+}
+
+// index lists the target's contacts into the State, one commit per page
+// with the cursor, so that an interrupted indexing resumes.
+func (r *runner) index(ctx context.Context) error {
+	r.phase = PhaseIndex
+	cursor, err := r.st.Checkpoint(cpIndexCursor)
+	if err != nil {
+		return fmt.Errorf("migrate: read state: %w", err)
+	}
+	for p, err := range support.Pages(ctx, cursor, r.list(r.dst)) {
+		if err != nil {
+			return fmt.Errorf("migrate: index the target's contacts: %w", err)
+		}
+		c := &Commit{Checkpoints: map[string]string{cpIndexCursor: p.Next}}
+		for _, tc := range p.Items {
+			in := tc.Input()
+			if keys := keysOf(&in); len(keys) > 0 && tc.ID != "" {
+				c.Targets = append(c.Targets, Target{ID: tc.ID, Keys: keys, Fields: in})
+			}
+		}
+		if p.Next == "" {
+			c.Checkpoints[cpPhase] = phaseCopy
+		}
+		if err := r.st.Commit(c); err != nil {
+			return err
+		}
+		r.indexed += len(p.Items)
+		r.progress()
+	}
+	r.log.Info("migrate: target indexed", "contacts", r.indexed)
+	return nil
+}
+
+// resolvePending settles the creates that were in flight when an earlier
+// run stopped: found in the target, they are mapped; not found, their
+// intent is dropped and they are written when their page is listed again
+// (the source cursor was not saved past it); without a key to look them up
+// by, they are unresolved.
+func (r *runner) resolvePending(ctx context.Context) error {
+	pend, err := r.st.Pending()
+	if err != nil {
+		return fmt.Errorf("migrate: read state: %w", err)
+	}
+	if len(pend) == 0 {
+		return nil
+	}
+	r.phase = PhaseResolve
+	r.log.Info("migrate: resolving interrupted writes", "count", len(pend))
+	tasks := make([]*task, len(pend))
+	for i, e := range pend {
+		// settled: these are counted when their page is listed again.
+		tasks[i] = &task{sourceID: e.SourceID, keys: e.Keys, in: inputFromKeys(e.Keys), warns: e.Warnings, st: tLookup, settled: true}
+	}
+	if err := r.resolve(ctx, tasks); err != nil {
+		return err
+	}
+	c := &Commit{}
+	for _, t := range tasks {
+		switch t.st {
+		case tMatched:
+			c.Entries = append(c.Entries, Entry{
+				SourceID: t.sourceID, TargetID: t.target.ID, Outcome: Created, Keys: t.keys,
+				Warnings: t.warns, Resolved: true,
+			})
+			if r.indexes() {
+				c.Targets = append(c.Targets, *t.target)
+			}
+			r.rep.Resolved++
+		case tTodo:
+			c.Drop = append(c.Drop, t.sourceID)
+		case tFailed:
+			c.Entries = append(c.Entries, t.entry())
+		}
+	}
+	return r.st.Commit(c)
+}
+
+// migrate streams the source from the saved cursor through the window.
+func (r *runner) migrate(ctx context.Context) error {
+	r.phase = PhaseMigrate
+	cursor, err := r.st.Checkpoint(cpSourceCursor)
+	if err != nil {
+		return fmt.Errorf("migrate: read state: %w", err)
+	}
+	next, stop := iter.Pull2(support.Pages(ctx, cursor, r.list(r.src)))
+	defer stop()
+	eof := false
+	for {
+		for !eof && r.wantMore() {
+			p, err, ok := next()
+			if !ok {
+				eof = true
+				break
+			}
+			if err != nil {
+				r.salvage()
+				return fmt.Errorf("migrate: list the source's contacts: %w", err)
+			}
+			if err := r.addPage(p); err != nil {
+				return err
+			}
+			eof = p.Next == ""
+		}
+		err := r.process(ctx, eof)
+		if err == nil && !eof && !r.wantMore() {
+			// The window is full and waiting (leaders short of a batch,
+			// their followers waiting for them): send a partial batch.
+			err = r.process(ctx, true)
+		}
+		if err != nil {
+			r.salvage()
+			return err
+		}
+		if err := r.commitWindow(); err != nil {
+			return err
+		}
+		if eof {
+			if len(r.pages) > 0 {
+				return fmt.Errorf("migrate: %d source contacts could not be handled", len(r.tasks))
+			}
+			return nil
+		}
+	}
+}
+
+// wantMore reports whether the window should take another source page: the
+// batch strategy waits for a full batch; the upsert one takes a page at a
+// time.
+func (r *runner) wantMore() bool {
+	open := 0
+	for _, t := range r.tasks {
+		if !t.terminal() {
+			open++
+		}
+	}
+	if r.batch <= 1 {
+		return open == 0
+	}
+	return open < r.batch && len(r.pages) < maxWindowPages
+}
+
+// addPage turns a source page into tasks: mapped, validated, and skipped
+// when already migrated.
+func (r *runner) addPage(p support.Page[support.Contact]) error {
+	pg := &pageRef{next: p.Next}
+	r.pages = append(r.pages, pg)
+	for _, c := range p.Items {
+		t := &task{page: pg, index: r.listed, sourceID: c.ID}
+		r.listed++
+		pg.open++
+		r.tasks = append(r.tasks, t)
+		t.in, t.warns = r.o.Map(c)
+		t.keys = keysOf(&t.in)
+		if c.ID == "" {
+			t.st, t.outcome, t.reason = tFailed, Failed, "the source contact has no ID"
+			continue
+		}
+		if _, dup := r.bySource[c.ID]; dup {
+			// A source whose pages shifted listed it twice.
+			t.st, t.outcome = tSkipped, Skipped
+			continue
+		}
+		r.bySource[c.ID] = t
+		e, ok, err := r.st.Entry(c.ID)
+		if err != nil {
+			return fmt.Errorf("migrate: read state: %w", err)
+		}
+		switch {
+		case ok && e.Outcome.mapped():
+			t.st, t.outcome, t.targetID = tSkipped, Skipped, e.TargetID
+			continue
+		case ok && (e.Outcome == Unresolved || e.Outcome == Pending):
+			// Never written again: it may be in the target already.
+			reason := e.Reason
+			if reason == "" {
+				reason = "a write of this contact was interrupted and is resolved by the next real run"
+			}
+			t.st, t.outcome, t.reason = tFailed, e.Outcome, reason
+			continue
+		}
+		if err := t.in.Validate(); err != nil {
+			reason, _, _, _ := errorDetails(err)
+			t.fail(Failed, reason, err)
+		}
+	}
+	return nil
+}
+
+// process runs rounds over the window until nothing more can be done
+// without more source pages (or, with flush, until every task is done).
+func (r *runner) process(ctx context.Context, flush bool) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var did bool
+		var err error
+		if r.strategy == StrategyUpsert && !r.dry {
+			did, err = r.roundUpsert(ctx)
+		} else {
+			did, err = r.roundBatch(ctx, flush)
+		}
+		r.absorb()
+		if err != nil || !did {
+			return err
+		}
+	}
+}
+
+// roundBatch is one round of the batch strategy (and of every dry run):
+// match, update the matched, create the unmatched in batches, resolve the
+// lost. It reports whether it did anything.
+func (r *runner) roundBatch(ctx context.Context, flush bool) (bool, error) {
+	matched, leaders, err := r.plan()
+	if err != nil {
+		return false, err
+	}
+	if !flush {
+		leaders = leaders[:len(leaders)/r.batch*r.batch]
+	}
+	if len(matched)+len(leaders) == 0 {
+		return false, nil
+	}
+	if err := r.updateMatched(ctx, matched); err != nil {
+		return true, err
+	}
+	for chunk := range slices.Chunk(leaders, r.batch) {
+		if err := r.createBatch(ctx, chunk); err != nil {
+			return true, err
+		}
+	}
+	return true, r.resolveWindow(ctx)
+}
+
+// plan sorts the window's open tasks: those matching a known target contact
+// (matched), and the first of each set of source contacts sharing a match key
+// (leaders, to be created). The others (followers) wait for their leader and
+// match its contact in a later round, so that source duplicates never
+// create two contacts.
+func (r *runner) plan() (matched, leaders []*task, err error) {
+	claimed := map[string]bool{}
+	claim := func(t *task) {
+		for _, k := range t.keys {
+			if slices.Contains(r.o.MatchKeys, keyKind(k)) {
+				claimed[k] = true
+			}
+		}
+	}
+	for _, t := range r.tasks {
+		if t.st == tMatched || t.st == tLookup {
+			claim(t)
+		}
+	}
+	for _, t := range r.tasks {
+		switch t.st {
+		case tMatched:
+			matched = append(matched, t)
+			continue
+		case tTodo:
+		default:
+			continue
+		}
+		tgt, ok, err := r.match(t)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			t.st, t.target = tMatched, tgt
+			matched = append(matched, t)
+			claim(t)
+			continue
+		}
+		if slices.ContainsFunc(t.keys, func(k string) bool { return claimed[k] }) {
+			continue
+		}
+		claim(t)
+		leaders = append(leaders, t)
+	}
+	return matched, leaders, nil
+}
+
+// match finds the target contact of t by its keys in MatchKeys order: first
+// among those established in the window, then in the State.
+func (r *runner) match(t *task) (*Target, bool, error) {
+	for _, kind := range r.o.MatchKeys {
+		for _, k := range t.keys {
+			if keyKind(k) != kind {
+				continue
+			}
+			if tgt, ok := r.overlay[k]; ok {
+				return tgt, true, nil
+			}
+			tgt, ok, err := r.st.Lookup(k)
+			if err != nil {
+				return nil, false, fmt.Errorf("migrate: read state: %w", err)
+			}
+			if ok {
+				if fresh, ok := r.byID[tgt.ID]; ok {
+					return fresh, true, nil
+				}
+				return &tgt, true, nil
+			}
+		}
+	}
+	return nil, false, nil
+}
+
+// absorb settles the finished tasks and makes the target contacts they
+// established visible to the rest of the window.
+func (r *runner) absorb() {
+	for _, t := range r.tasks {
+		r.settle(t)
+		if t.st != tDone || t.absorbed || t.newTarget == nil || !r.indexes() {
+			continue
+		}
+		t.absorbed = true
+		tgt := t.newTarget
+		r.byID[tgt.ID] = tgt
+		for _, k := range tgt.Keys {
+			if cur, ok := r.overlay[k]; ok && cur.ID != tgt.ID {
+				continue // the first contact with a key keeps it
+			}
+			if cur, ok, err := r.st.Lookup(k); err == nil && ok && cur.ID != tgt.ID {
+				continue
+			}
+			r.overlay[k] = tgt
+		}
+	}
+}
+
+// settle counts a finished task in the report, once.
+func (r *runner) settle(t *task) {
+	if t.settled || !t.terminal() {
+		return
+	}
+	t.settled = true
+	if t.page != nil {
+		t.page.open--
+	}
+	r.processed++
+	switch t.outcome {
+	case Created:
+		r.rep.Created++
+	case Updated:
+		r.rep.Updated++
+	case Unchanged:
+		r.rep.Unchanged++
+	case Matched:
+		r.rep.Matched++
+	case Skipped:
+		r.rep.Skipped++
+	default:
+		r.rep.Failed++
+		_, kind, status, code := errorDetails(t.err)
+		if t.outcome == Unresolved && kind == "" {
+			kind = string(Unresolved)
+		}
+		if r.o.ReportLimit < 0 || len(r.rep.Failures) < r.o.ReportLimit {
+			r.rep.Failures = append(r.rep.Failures, Failure{
+				SourceID: t.sourceID, Index: t.index, Input: t.in, Reason: t.reason,
+				Kind: kind, Status: status, Code: code,
+			})
+		} else {
+			r.rep.FailuresOmitted++
+		}
+	}
+	if t.resolved {
+		r.rep.Resolved++
+	}
+	if t.outcome != Skipped {
+		for _, w := range t.warns {
+			r.rep.WarningCounts[w.Field]++
+			if r.o.ReportLimit < 0 || len(r.rep.Warnings) < r.o.ReportLimit {
+				r.rep.Warnings = append(r.rep.Warnings, RecordWarning{SourceID: t.sourceID, Field: w.Field, Message: w.Message})
+			} else {
+				r.rep.WarningsOmitted++
+			}
+		}
+	}
+	r.progress()
+}
+
+// commitWindow stores the finished tasks and the cursor after the last page
+// whose tasks are all finished, in one commit, and drops them from the
+// window.
+func (r *runner) commitWindow() error {
+	c := &Commit{}
+	for _, t := range r.tasks {
+		if !t.terminal() {
+			continue
+		}
+		r.settle(t)
+		if t.commit {
+			c.Entries = append(c.Entries, t.entry())
+		}
+		if t.newTarget != nil && r.indexes() {
+			c.Targets = append(c.Targets, *t.newTarget)
+		}
+	}
+	n, finished := 0, false
+	for _, p := range r.pages {
+		if p.open > 0 {
+			break
+		}
+		n++
+		finished = p.next == ""
+		c.Checkpoints = map[string]string{cpSourceCursor: p.next}
+	}
+	if finished {
+		c.Checkpoints[cpPhase] = phaseDone
+	}
+	if !c.empty() {
+		if err := r.st.Commit(c); err != nil {
+			return err
+		}
+	}
+	r.tasks = slices.DeleteFunc(r.tasks, func(t *task) bool {
+		if t.terminal() {
+			if r.bySource[t.sourceID] == t {
+				delete(r.bySource, t.sourceID)
+			}
+			return true
+		}
+		return false
+	})
+	r.pages = r.pages[n:]
+	clear(r.overlay)
+	clear(r.byID)
+	if finished {
+		r.rep.Complete = true
+		r.phase = PhaseDone
+		r.progress()
+	}
+	return nil
+}
+
+// salvage, when a run stops early, stores what is known (the finished tasks,
+// and the intents of creates known not to have been stored) without moving
+// the cursor. Creates whose outcome is unknown stay pending. It is best
+// effort: when the State itself failed, the next run still resolves every
+// pending intent.
+func (r *runner) salvage() {
+	if r.dry {
+		return
+	}
+	c := &Commit{}
+	for _, t := range r.tasks {
+		switch {
+		case t.terminal():
+			if t.commit {
+				c.Entries = append(c.Entries, t.entry())
+			}
+			if t.newTarget != nil && r.indexes() {
+				c.Targets = append(c.Targets, *t.newTarget)
+			}
+		case t.st == tTodo && t.intent:
+			c.Drop = append(c.Drop, t.sourceID)
+		}
+	}
+	if c.empty() {
+		return
+	}
+	if err := r.st.Commit(c); err != nil {
+		r.log.Warn("migrate: could not save the partial results; the next run resolves them", "err", err)
+		return
+	}
+	for _, t := range r.tasks {
+		if t.terminal() {
+			r.settle(t)
+			t.commit = false
+		} else if t.st == tTodo {
+			t.intent = false
+		}
+	}
+}
+
+// commitIntents stores a Pending entry for every task about to be created
+// that has none yet, before the create is sent.
+func (r *runner) commitIntents(tasks []*task) error {
+	c := &Commit{}
+	for _, t := range tasks {
+		if !t.intent {
+			c.Entries = append(c.Entries, Entry{SourceID: t.sourceID, Outcome: Pending, Keys: t.keys, Warnings: t.warns})
+		}
+	}
+	if len(c.Entries) == 0 {
+		return nil
+	}
+	if err := r.st.Commit(c); err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		t.intent = true
+	}
+	return nil
+}
+
+// attempt counts one more write of t, failing the run when t has had too
+// many: the target keeps failing it, and a later run can try again.
+func (r *runner) attempt(t *task) error {
+	if t.attempts >= r.o.MaxAttempts {
+		return fmt.Errorf("migrate: contact %q: the target failed it %d times: %w", t.sourceID, t.attempts, t.err)
+	}
+	t.attempts++
+	return nil
+}
+
+// createBatch creates the leaders of chunk in one CreateContacts call.
+func (r *runner) createBatch(ctx context.Context, chunk []*task) error {
+	for _, t := range chunk {
+		if err := r.attempt(t); err != nil {
+			return err
+		}
+	}
+	if r.dry {
+		if r.strategy == StrategyUpsert {
+			r.planned.Add(int64(len(chunk)))
+		} else {
+			r.planned.Add(1)
+		}
+		for _, t := range chunk {
+			r.dryIDs++
+			id := fmt.Sprintf("dry-run-%d", r.dryIDs)
+			t.done(Created, id)
+			t.newTarget = &Target{ID: id, Keys: t.keys, Fields: t.in}
+		}
+		return nil
+	}
+	if err := r.commitIntents(chunk); err != nil {
+		return err
+	}
+	ins := make([]support.ContactInput, len(chunk))
+	for i, t := range chunk {
+		ins[i] = t.in
+	}
+	var res *support.BatchResult
+	err := r.retry(ctx, false, func() error {
+		r.writes.Add(1)
+		var err error
+		res, err = r.dst.CreateContacts(ctx, ins)
+		if res != nil && len(res.Items) == len(ins) {
+			return nil // per-record results, handled below
+		}
+		return err
+	})
+	items := make([]*support.BatchItem, len(chunk))
+	if res != nil {
+		for i := range res.Items {
+			if it := &res.Items[i]; it.Index >= 0 && it.Index < len(items) {
+				items[it.Index] = it
+			}
+		}
+	}
+	var fatal error
+	for i, t := range chunk {
+		it := items[i]
+		if it == nil {
+			if e := r.applyWrite(ctx, t, nil, "", nil, callErr(err), false); e != nil && fatal == nil {
+				fatal = e
+			}
+			continue
+		}
+		itemErr := it.Err
+		if itemErr == nil && it.Outcome == support.Failed {
+			itemErr = errors.New("the target reported the record failed, without a reason")
+		}
+		if e := r.applyWrite(ctx, t, it.Contact, it.Outcome, it.Warnings, itemErr, true); e != nil && fatal == nil {
+			fatal = e
+		}
+	}
+	for _, t := range chunk {
+		r.settle(t)
+	}
+	return fatal
+}
+
+// callErr is the error a record gets when its whole call failed without a
+// result for it.
+func callErr(err error) error {
+	if err == nil {
+		return errors.New("the target returned no result for the record")
+	}
+	return err
+}
+
+// applyWrite records the result of a create or upsert of t. It returns an
+// error when the run must stop. perItem says the error is one record's in a
+// batch, so that a rate limit on it is retried in a later round rather than
+// stopping the run.
+func (r *runner) applyWrite(ctx context.Context, t *task, c *support.Contact, o support.Outcome, warns []support.Warning, err error, perItem bool) error {
+	t.err = err
+	switch classify(ctx, err, false) {
+	case cOK:
+		if c == nil || c.ID == "" {
+			// Stored, presumably, but under an ID the target did not say.
+			t.st = tLookup
+			return nil
+		}
+		r.learn(warns)
+		t.warns = append(t.warns, warns...)
+		out := Created
+		switch o {
+		case support.Updated:
+			out = Updated
+		case support.Unchanged:
+			out = Unchanged
+		case support.Matched:
+			out = Matched
+		}
+		t.done(out, c.ID)
+		t.newTarget = &Target{ID: c.ID, Keys: unionKeys(t.keys, keysOfContact(c)), Fields: t.in}
+		return nil
+	case cUnknown:
+		t.st = tLookup
+		return nil
+	case cStop:
+		t.st = tLookup
+		return fmt.Errorf("migrate: stopped: %w", err)
+	case cTransient:
+		t.st = tTodo
+		if perItem {
+			return nil
+		}
+		return fmt.Errorf("migrate: the target stayed unavailable: %w", err)
+	case cFatal:
+		t.st = tTodo
+		return fmt.Errorf("migrate: write to the target: %w", err)
+	default:
+		if r.retryWithoutPhone(t, err) {
+			return nil
+		}
+		reason, _, _, _ := errorDetails(err)
+		t.fail(Failed, reason, err)
+		return nil
+	}
+}
+
+// retryWithoutPhone handles a target refusing a phone number that could not
+// be normalized: the task is written again without it, with a warning.
+func (r *runner) retryWithoutPhone(t *task, err error) bool {
+	if !errors.Is(err, support.ErrInvalid) || t.noPhone || t.in.Phone == "" {
+		return false
+	}
+	if _, perr := support.NormalizePhone(t.in.Phone); perr == nil {
+		return false
+	}
+	in := t.in
+	in.Phone = ""
+	if in.IsEmpty() {
+		return false
+	}
+	reason, _, _, _ := errorDetails(err)
+	t.warns = append(t.warns, support.Warning{
+		Field:   "phone",
+		Message: fmt.Sprintf("dropped %q: the target refused it (%s)", t.in.Phone, reason),
+	})
+	t.in, t.noPhone = in, true
+	if t.st != tMatched {
+		t.st = tTodo
+	}
+	return true
+}
+
+// keysOfContact returns the normalized keys of a stored contact.
+func keysOfContact(c *support.Contact) []string {
+	in := c.Input()
+	return keysOf(&in)
+}
+
+// learn remembers the fields a target reported it cannot hold, so that they
+// do not make every matched contact look changed.
+func (r *runner) learn(warns []support.Warning) {
+	if len(warns) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, w := range warns {
+		r.dropped[w.Field] = true
+	}
+}
+
+func (r *runner) isDropped(field string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.dropped[field]
+}
+
+// updateMatched brings the matched tasks' target contacts up to date, the
+// tasks of one target contact in order, different contacts concurrently.
+func (r *runner) updateMatched(ctx context.Context, matched []*task) error {
+	var groups [][]*task
+	at := map[string]int{}
+	for _, t := range matched {
+		i, ok := at[t.target.ID]
+		if !ok {
+			i = len(groups)
+			at[t.target.ID] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], t)
+	}
+	for _, g := range groups {
+		// One shared copy, so that each task sees its predecessors' updates.
+		tgt := *g[0].target
+		for _, t := range g {
+			t.target = &tgt
+		}
+	}
+	return r.each(ctx, groups, r.updateOne)
+}
+
+// updateOne updates t's target contact with what differs, if anything.
+func (r *runner) updateOne(ctx context.Context, t *task) error {
+	tgt := t.target
+	for {
+		u, fields := diff(t.in, tgt.Fields, r.isDropped)
+		if u.IsEmpty() {
+			if r.dry && r.strategy == StrategyUpsert {
+				r.planned.Add(1) // the upsert is sent anyway
+			}
+			o := Unchanged
+			if t.resolved {
+				o = Created // the lost create stored it
+			}
+			t.done(o, tgt.ID)
+			tgt.Keys = unionKeys(tgt.Keys, t.keys)
+			t.newTarget = tgt.clone()
+			return nil
+		}
+		if !r.dcaps.Supports(support.OpUpdateContact) {
+			for _, f := range fields {
+				t.warns = append(t.warns, support.Warning{Field: f, Message: "differs in the target, which cannot update contacts; left as it is"})
+			}
+			t.done(Matched, tgt.ID)
+			tgt.Keys = unionKeys(tgt.Keys, t.keys)
+			t.newTarget = tgt.clone()
+			return nil
+		}
+		if r.dry {
+			r.planned.Add(1)
+			tgt.Fields = apply(tgt.Fields, u)
+			tgt.Keys = unionKeys(tgt.Keys, t.keys)
+			t.done(Updated, tgt.ID)
+			t.newTarget = tgt.clone()
+			return nil
+		}
+		if err := r.attempt(t); err != nil {
+			return err
+		}
+		var res *support.ContactResult
+		err := r.retry(ctx, true, func() error {
+			r.writes.Add(1)
+			var err error
+			res, err = r.dst.UpdateContact(ctx, support.ID(tgt.ID), u)
+			return err
+		})
+		t.err = err
+		switch classify(ctx, err, true) {
+		case cOK:
+			if res != nil {
+				r.learn(res.Warnings)
+				t.warns = append(t.warns, res.Warnings...)
+			}
+			tgt.Fields = apply(tgt.Fields, u)
+			tgt.Keys = unionKeys(tgt.Keys, t.keys)
+			t.done(Updated, tgt.ID)
+			t.newTarget = tgt.clone()
+			return nil
+		case cRecord:
+			if r.retryWithoutPhone(t, err) {
+				continue
+			}
+			reason, _, _, _ := errorDetails(err)
+			if errors.Is(err, support.ErrNotFound) {
+				reason = fmt.Sprintf("target contact %q no longer exists: %s", tgt.ID, reason)
+			}
+			t.fail(Failed, reason, err)
+			return nil
+		case cFatal:
+			return fmt.Errorf("migrate: write to the target: %w", err)
+		case cStop:
+			return fmt.Errorf("migrate: stopped: %w", err)
+		default:
+			return fmt.Errorf("migrate: the target stayed unavailable: %w", err)
+		}
+	}
+}
+
+func (t *Target) clone() *Target {
+	c := *t
+	c.Keys = slices.Clone(t.Keys)
+	return &c
+}
+
+// roundUpsert is one round of the upsert strategy over the window (one
+// source page): every open task is upserted, tasks sharing a key in order,
+// the others concurrently; lost ones are resolved.
+func (r *runner) roundUpsert(ctx context.Context) (bool, error) {
+	var open, intents []*task
+	for _, t := range r.tasks {
+		if t.st == tTodo || t.st == tMatched {
+			open = append(open, t)
+			if t.st == tTodo && !r.idempotent(t) {
+				intents = append(intents, t)
+			}
+		}
+	}
+	if len(open) == 0 {
+		return false, nil
+	}
+	// An upsert that cannot match the contact by a key the target can also
+	// look it up by is a plain create: it gets an intent like one.
+	if err := r.commitIntents(intents); err != nil {
+		return true, err
+	}
+	if err := r.each(ctx, connected(open), r.upsertOne); err != nil {
+		return true, err
+	}
+	return true, r.resolveWindow(ctx)
+}
+
+// idempotent reports whether upserting t twice cannot store two contacts:
+// it has a key that the upsert matches on and that the target can look up.
+func (r *runner) idempotent(t *task) bool {
+	for _, k := range t.keys {
+		kind := keyKind(k)
+		if !slices.Contains(r.o.MatchKeys, kind) {
+			continue
+		}
+		if (kind == support.MatchEmail && r.dcaps.Supports(support.OpGetByEmail)) ||
+			(kind == support.MatchPhone && r.dcaps.Supports(support.OpGetByPhone)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *runner) upsertOne(ctx context.Context, t *task) error {
+	if t.st == tMatched {
+		return r.updateOne(ctx, t)
+	}
+	if err := r.attempt(t); err != nil {
+		return err
+	}
+	var res *support.ContactResult
+	err := r.retry(ctx, false, func() error {
+		r.writes.Add(1)
+		var err error
+		res, err = r.dst.UpsertContact(ctx, t.in, support.UpsertOptions{MatchKeys: r.o.MatchKeys})
+		return err
+	})
+	if res == nil {
+		res = &support.ContactResult{}
+	}
+	return r.applyWrite(ctx, t, res.Contact, res.Outcome, res.Warnings, err, false)
+}
+
+// connected groups tasks that share a key, in order, so that two source
+// contacts of one person are never upserted at the same time (which could
+// make two target contacts).
+func connected(tasks []*task) [][]*task {
+	parent := make([]int, len(tasks))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	owner := map[string]int{}
+	for i, t := range tasks {
+		for _, k := range t.keys {
+			if j, ok := owner[k]; ok {
+				parent[find(i)] = find(j)
+			} else {
+				owner[k] = i
+			}
+		}
+	}
+	at := map[int]int{}
+	var groups [][]*task
+	for i, t := range tasks {
+		root := find(i)
+		g, ok := at[root]
+		if !ok {
+			g = len(groups)
+			at[root] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], t)
+	}
+	return groups
+}
+
+// each runs fn over the tasks of groups, up to Concurrency groups at a
+// time, the tasks of one group in order. Finished tasks are settled from
+// this goroutine as they finish. On the first error no new task is started;
+// it returns that error once every started one has returned.
+func (r *runner) each(ctx context.Context, groups [][]*task, fn func(context.Context, *task) error) error {
+	if len(groups) == 0 {
+		return nil
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		stop  atomic.Bool
+	)
+	sem := make(chan struct{}, r.o.Concurrency)
+	finished := make(chan *task, r.o.Concurrency)
+	go func() {
+		defer close(finished)
+		for _, g := range groups {
+			sem <- struct{}{}
+			if stop.Load() {
+				break
+			}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				for _, t := range g {
+					if stop.Load() {
+						return
+					}
+					if err := fn(ctx, t); err != nil {
+						mu.Lock()
+						if first == nil {
+							first = err
+						}
+						mu.Unlock()
+						stop.Store(true)
+						return
+					}
+					finished <- t
+				}
+			}()
+		}
+		wg.Wait()
+	}()
+	for t := range finished {
+		r.settle(t)
+	}
+	return first
+}

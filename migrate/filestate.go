@@ -1,0 +1,264 @@
+package migrate
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Buckets of a FileState.
+var (
+	bucketEntries = []byte("entries") // source ID → Entry (JSON)
+	bucketPending = []byte("pending") // source ID → "" for every Pending entry
+	bucketKeys    = []byte("keys")    // normalized key → target ID
+	bucketTargets = []byte("targets") // target ID → Target (JSON)
+	bucketMeta    = []byte("meta")    // checkpoint name → value
+)
+
+// FileState is a State kept in a single file (a bbolt database). Every
+// Commit is one bbolt read-write transaction, which is atomic and is synced
+// to disk before Commit returns, so a process killed at any point leaves the
+// state as of its last completed commit point. Nothing of the ID map or the
+// target index is held in memory, so a migration's memory does not grow with
+// the number of contacts.
+//
+// A FileState is safe for concurrent use, but a file can be open in one
+// FileState (one process) at a time.
+type FileState struct {
+	db *bolt.DB
+}
+
+// OpenState opens the state file at path, creating it if needed. It fails
+// after a second if another process holds the file.
+func OpenState(path string) (*FileState, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("migrate: open state %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketEntries, bucketPending, bucketKeys, bucketTargets, bucketMeta} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("migrate: initialize state %s: %w", path, err)
+	}
+	return &FileState{db: db}, nil
+}
+
+// Close closes the file. Closing in the middle of a migration is safe: the
+// next run resumes from the last commit point.
+func (s *FileState) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("migrate: close state: %w", err)
+	}
+	return nil
+}
+
+// Entry returns the ID-map entry of a source contact.
+func (s *FileState) Entry(sourceID string) (Entry, bool, error) {
+	var e Entry
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketEntries).Get([]byte(sourceID))
+		if v == nil {
+			return nil
+		}
+		ok = true
+		return decodeEntry(sourceID, v, &e)
+	})
+	return e, ok, err
+}
+
+// Lookup returns the target contact indexed under a normalized key.
+func (s *FileState) Lookup(key string) (Target, bool, error) {
+	var t Target
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bucketKeys).Get([]byte(key))
+		if id == nil {
+			return nil
+		}
+		v := tx.Bucket(bucketTargets).Get(id)
+		if v == nil {
+			return nil
+		}
+		ok = true
+		if err := json.Unmarshal(v, &t); err != nil {
+			return fmt.Errorf("migrate: state: target %q: %w", id, err)
+		}
+		return nil
+	})
+	return t, ok, err
+}
+
+// Checkpoint returns a saved checkpoint, "" when there is none.
+func (s *FileState) Checkpoint(name string) (string, error) {
+	var v string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v = string(tx.Bucket(bucketMeta).Get([]byte(name)))
+		return nil
+	})
+	return v, err
+}
+
+// Pending returns the entries whose Outcome is Pending, by source ID.
+func (s *FileState) Pending() ([]Entry, error) {
+	var out []Entry
+	err := s.db.View(func(tx *bolt.Tx) error {
+		entries := tx.Bucket(bucketEntries)
+		return tx.Bucket(bucketPending).ForEach(func(k, _ []byte) error {
+			v := entries.Get(k)
+			if v == nil {
+				return fmt.Errorf("migrate: state: pending %q has no entry", k)
+			}
+			var e Entry
+			if err := decodeEntry(string(k), v, &e); err != nil {
+				return err
+			}
+			out = append(out, e)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Commit applies c in one transaction, synced to disk before it returns.
+func (s *FileState) Commit(c *Commit) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if c.ResetIndex {
+			for _, name := range [][]byte{bucketKeys, bucketTargets} {
+				if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+					return err
+				}
+				if _, err := tx.CreateBucket(name); err != nil {
+					return err
+				}
+			}
+		}
+		entries, pending := tx.Bucket(bucketEntries), tx.Bucket(bucketPending)
+		for _, id := range c.Drop {
+			if err := entries.Delete([]byte(id)); err != nil {
+				return err
+			}
+			if err := pending.Delete([]byte(id)); err != nil {
+				return err
+			}
+		}
+		for _, e := range c.Entries {
+			if e.SourceID == "" {
+				return errors.New("entry without a source ID")
+			}
+			id := []byte(e.SourceID)
+			// The source ID is the key; not repeating it in the value
+			// keeps a large map small.
+			v := e
+			v.SourceID = ""
+			b, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			if err := entries.Put(id, b); err != nil {
+				return err
+			}
+			if e.Outcome == Pending {
+				err = pending.Put(id, nil)
+			} else {
+				err = pending.Delete(id)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		keys, targets := tx.Bucket(bucketKeys), tx.Bucket(bucketTargets)
+		for _, t := range c.Targets {
+			b, err := json.Marshal(t)
+			if err != nil {
+				return err
+			}
+			if err := targets.Put([]byte(t.ID), b); err != nil {
+				return err
+			}
+			for _, k := range t.Keys {
+				if keys.Get([]byte(k)) != nil {
+					continue
+				}
+				if err := keys.Put([]byte(k), []byte(t.ID)); err != nil {
+					return err
+				}
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		for k, v := range c.Checkpoints {
+			if err := meta.Put([]byte(k), []byte(v)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("migrate: state commit: %w", err)
+	}
+	return nil
+}
+
+// csvHeader is the first row ExportCSV writes.
+var csvHeader = []string{"source_id", "target_id", "outcome", "resolved", "keys", "warnings", "reason"}
+
+// ExportCSV writes the ID map as CSV, one row per source contact in source ID
+// order, after the header row
+//
+//	source_id,target_id,outcome,resolved,keys,warnings,reason
+//
+// keys are space-separated normalized keys ("email:ada@example.com
+// phone:+442079460958"); warnings are "field: message" items separated by
+// "; ". Contacts that failed have an empty target_id and a reason.
+func (s *FileState) ExportCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if err := cw.Write(csvHeader); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketEntries).ForEach(func(k, v []byte) error {
+			var e Entry
+			if err := decodeEntry(string(k), v, &e); err != nil {
+				return err
+			}
+			warns := make([]string, len(e.Warnings))
+			for i, w := range e.Warnings {
+				warns[i] = w.String()
+			}
+			return cw.Write([]string{
+				e.SourceID, e.TargetID, string(e.Outcome), strconv.FormatBool(e.Resolved),
+				strings.Join(e.Keys, " "), strings.Join(warns, "; "), e.Reason,
+			})
+		})
+	})
+	if err == nil {
+		cw.Flush()
+		err = cw.Error()
+	}
+	if err != nil {
+		return fmt.Errorf("migrate: export CSV: %w", err)
+	}
+	return nil
+}
+
+func decodeEntry(sourceID string, v []byte, e *Entry) error {
+	if err := json.Unmarshal(v, e); err != nil {
+		return fmt.Errorf("migrate: state: entry %q: %w", sourceID, err)
+	}
+	e.SourceID = sourceID
+	return nil
+}

@@ -1,0 +1,249 @@
+package migrate
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// DefaultMap turns a source contact into the input written to the target:
+//
+//   - every writable field is copied (support.Contact.Input);
+//   - names have their white space collapsed; a full name held in the first
+//     name alone ("Ada Lovelace", as sources with a single name field report
+//     it) is split at its last space with support.SplitName, so targets with
+//     two name fields get both (targets with one join them back);
+//   - the email is trimmed (its case is kept: matching ignores case);
+//   - a phone number is normalized to E.164 with support.NormalizePhone; one
+//     that cannot be (no country code) is kept as written, for targets that
+//     take free text. If the target refuses it, Run sends the contact again
+//     once without the phone and reports that as a warning;
+//   - language is lower-cased and country upper-cased; external ID, tags and
+//     custom fields are trimmed, and empty or repeated tags dropped. A custom
+//     field without a name cannot be written and is dropped with a warning.
+//
+// Fields the target cannot hold are reported by the target's adapter, and Run
+// adds those warnings to the record's.
+func DefaultMap(c support.Contact) (support.ContactInput, []support.Warning) {
+	in := c.Input()
+	var warns []support.Warning
+	in.FirstName = strings.Join(strings.Fields(in.FirstName), " ")
+	in.LastName = strings.Join(strings.Fields(in.LastName), " ")
+	if in.LastName == "" && strings.Contains(in.FirstName, " ") {
+		in.FirstName, in.LastName = support.SplitName(in.FirstName)
+	}
+	in.Email = strings.TrimSpace(in.Email)
+	in.Phone = strings.TrimSpace(in.Phone)
+	if in.Phone != "" {
+		if e164, err := support.NormalizePhone(in.Phone); err == nil {
+			in.Phone = e164
+		}
+	}
+	in.Language = strings.ToLower(strings.TrimSpace(in.Language))
+	in.Country = strings.ToUpper(strings.TrimSpace(in.Country))
+	in.ExternalID = strings.TrimSpace(in.ExternalID)
+	if len(in.Tags) > 0 {
+		tags := make([]string, 0, len(in.Tags))
+		for _, t := range in.Tags {
+			if t = strings.TrimSpace(t); t != "" && !slices.Contains(tags, t) {
+				tags = append(tags, t)
+			}
+		}
+		in.Tags = tags
+		if len(tags) == 0 {
+			in.Tags = nil
+		}
+	}
+	if len(in.CustomFields) > 0 {
+		fields := make(map[string]string, len(in.CustomFields))
+		for k, v := range in.CustomFields {
+			name := strings.TrimSpace(k)
+			if name == "" {
+				warns = append(warns, support.Warning{Field: "custom_fields", Message: "a custom field without a name was dropped"})
+				continue
+			}
+			fields[name] = strings.TrimSpace(v)
+		}
+		in.CustomFields = fields
+	}
+	return in, warns
+}
+
+// Key prefixes, the MatchKey names: a key is "external_id:…", "email:…" or
+// "phone:…".
+const (
+	keyExternalID = string(support.MatchExternalID) + ":"
+	keyEmail      = string(support.MatchEmail) + ":"
+	keyPhone      = string(support.MatchPhone) + ":"
+)
+
+// keysOf returns the normalized keys a contact is found by: its external ID
+// as is, its email lower-cased, its phone in E.164 (a phone that cannot be
+// normalized gives no key: it could not be matched reliably).
+func keysOf(in *support.ContactInput) []string {
+	var keys []string
+	if v := strings.TrimSpace(in.ExternalID); v != "" {
+		keys = append(keys, keyExternalID+v)
+	}
+	if v := strings.TrimSpace(in.Email); v != "" {
+		keys = append(keys, keyEmail+strings.ToLower(v))
+	}
+	if in.Phone != "" {
+		if e164, err := support.NormalizePhone(in.Phone); err == nil {
+			keys = append(keys, keyPhone+e164)
+		}
+	}
+	return keys
+}
+
+// keyKind returns the MatchKey a normalized key is made of.
+func keyKind(key string) support.MatchKey {
+	kind, _, _ := strings.Cut(key, ":")
+	return support.MatchKey(kind)
+}
+
+// inputFromKeys rebuilds the identifying fields of a contact from its keys,
+// for looking up a contact whose intent survived a crash.
+func inputFromKeys(keys []string) support.ContactInput {
+	var in support.ContactInput
+	for _, k := range keys {
+		kind, v, _ := strings.Cut(k, ":")
+		switch support.MatchKey(kind) {
+		case support.MatchExternalID:
+			in.ExternalID = v
+		case support.MatchEmail:
+			in.Email = v
+		case support.MatchPhone:
+			in.Phone = v
+		}
+	}
+	return in
+}
+
+// diff returns the update that gives the target contact have the values of
+// in, with upsert semantics: fields in leaves empty are left as they are,
+// tags are added (never removed), custom fields are set one by one. Emails
+// compare without case and phones by their E.164 form, as vendors store them
+// differently. skip reports fields that the target is known not to hold, so
+// they do not cause an update on every match. It also returns the names of
+// the fields that differ.
+func diff(in, have support.ContactInput, skip func(field string) bool) (support.ContactUpdate, []string) {
+	var u support.ContactUpdate
+	var fields []string
+	set := func(field string, want, got string, eq func(a, b string) bool, dst **string) {
+		if want == "" || eq(want, got) || skip(field) {
+			return
+		}
+		*dst = support.Ptr(want)
+		fields = append(fields, field)
+	}
+	exact := func(a, b string) bool { return a == b }
+	fold := strings.EqualFold
+	set("first_name", in.FirstName, have.FirstName, exact, &u.FirstName)
+	set("last_name", in.LastName, have.LastName, exact, &u.LastName)
+	set("email", in.Email, have.Email, support.EqualEmail, &u.Email)
+	set("phone", in.Phone, have.Phone, samePhone, &u.Phone)
+	set("language", in.Language, have.Language, fold, &u.Language)
+	set("country", in.Country, have.Country, fold, &u.Country)
+	set("external_id", in.ExternalID, have.ExternalID, exact, &u.ExternalID)
+	if !skip("tags") {
+		var missing []string
+		for _, t := range in.Tags {
+			if !slices.Contains(have.Tags, t) && !slices.Contains(missing, t) {
+				missing = append(missing, t)
+			}
+		}
+		if len(missing) > 0 {
+			tags := append(slices.Clone(have.Tags), missing...)
+			u.Tags = &tags
+			fields = append(fields, "tags")
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(in.CustomFields)) {
+		v := in.CustomFields[k]
+		field := "custom_fields." + k
+		if got, ok := have.CustomFields[k]; (ok && got == v) || (!ok && v == "") || skip(field) {
+			continue
+		}
+		if u.CustomFields == nil {
+			u.CustomFields = map[string]*string{}
+		}
+		u.CustomFields[k] = support.Ptr(v)
+		fields = append(fields, field)
+	}
+	return u, fields
+}
+
+// apply returns have with the update u applied.
+func apply(have support.ContactInput, u support.ContactUpdate) support.ContactInput {
+	out := have
+	for _, f := range []struct {
+		dst *string
+		src *string
+	}{
+		{&out.FirstName, u.FirstName}, {&out.LastName, u.LastName}, {&out.Email, u.Email},
+		{&out.Phone, u.Phone}, {&out.Language, u.Language}, {&out.Country, u.Country},
+		{&out.ExternalID, u.ExternalID},
+	} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
+	}
+	if u.Tags != nil {
+		out.Tags = slices.Clone(*u.Tags)
+	}
+	if len(u.CustomFields) > 0 {
+		out.CustomFields = maps.Clone(have.CustomFields)
+		if out.CustomFields == nil {
+			out.CustomFields = map[string]string{}
+		}
+		for k, v := range u.CustomFields {
+			if v == nil {
+				delete(out.CustomFields, k)
+			} else {
+				out.CustomFields[k] = *v
+			}
+		}
+	}
+	return out
+}
+
+// samePhone compares phone numbers by their E.164 form when both have one.
+func samePhone(a, b string) bool {
+	ea, errA := support.NormalizePhone(a)
+	eb, errB := support.NormalizePhone(b)
+	if errA == nil && errB == nil {
+		return ea == eb
+	}
+	return strings.TrimSpace(a) == strings.TrimSpace(b)
+}
+
+// sameIdentity reports whether a contact found in the target by one key can
+// be the one in describes: no identifying field of both disagrees. A lookup
+// by email on a target with duplicates may return someone else's contact
+// with the same email but another external ID.
+func sameIdentity(c *support.Contact, in *support.ContactInput) bool {
+	if in.ExternalID != "" && c.ExternalID != "" && in.ExternalID != c.ExternalID {
+		return false
+	}
+	if in.Email != "" && c.Email != "" && !support.EqualEmail(in.Email, c.Email) {
+		return false
+	}
+	if in.Phone != "" && c.Phone != "" && !samePhone(in.Phone, c.Phone) {
+		return false
+	}
+	return true
+}
+
+// unionKeys returns a's keys followed by those of b it lacks.
+func unionKeys(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, k := range b {
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}

@@ -1,0 +1,348 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// Strategy is how contacts are written to the target.
+type Strategy string
+
+// Strategies. StrategyAuto picks StrategyBatch for targets with a batch
+// create endpoint (Capabilities.MaxBatch > 1) and StrategyUpsert otherwise.
+const (
+	StrategyAuto Strategy = ""
+	// StrategyBatch indexes the target once (every contact's keys, kept in
+	// the State), then updates the source contacts that match an indexed
+	// one and creates the others with CreateContacts, in batches.
+	StrategyBatch Strategy = "batch"
+	// StrategyUpsert sends one UpsertContact per source contact, several at
+	// a time, and lets the target match.
+	StrategyUpsert Strategy = "upsert"
+)
+
+// Options controls Run. The zero value works: an in-memory State, the
+// default match keys, mapping and batch size.
+type Options struct {
+	// State keeps the ID map, the target index and the checkpoints. Run
+	// with the same State again to resume. nil is an in-memory State for
+	// this run only (no resume, and memory that grows with the number of
+	// contacts); use OpenState for anything large.
+	State State
+	// DryRun plans the whole migration and sends no write: the report's
+	// counts say what would be created, updated, matched or skipped, and
+	// PlannedWriteCalls how many write calls that would take. Reads are
+	// made (the target is listed); State is not changed.
+	DryRun bool
+	// MatchKeys is the order in which a source contact is matched to a
+	// target contact; nil is support.DefaultMatchKeys (external ID, email,
+	// phone).
+	MatchKeys []support.MatchKey
+	// Concurrency is how many per-record writes (upserts, updates) and
+	// lookups are in flight at once; 0 is 4. The target adapter's rate
+	// limiter paces them.
+	Concurrency int
+	// BatchSize is how many contacts one CreateContacts call carries; 0 is
+	// the target's Capabilities.MaxBatch, which is also the upper bound.
+	BatchSize int
+	// Strategy forces a write strategy; StrategyAuto chooses from the
+	// target's capabilities. A resumed migration keeps the strategy it was
+	// started with.
+	Strategy Strategy
+	// Map turns a source contact into the target's input, with warnings for
+	// what it could not carry over; nil is DefaultMap.
+	Map func(support.Contact) (support.ContactInput, []support.Warning)
+	// Progress, when set, is called after each source contact is handled
+	// (and after each indexed page of the target), from one goroutine.
+	Progress func(Progress)
+	// Logger receives the run's events; nil discards them.
+	Logger *slog.Logger
+	// PageSize is the page size asked of the source and target lists; 0 is
+	// each vendor's default.
+	PageSize int
+	// MaxAttempts bounds how many times one call, or one contact's write,
+	// is tried when the vendor is rate limited or unavailable; 0 is 8.
+	// Beyond it the run stops, to be resumed later.
+	MaxAttempts int
+	// MaxWait caps each wait between attempts, whatever a vendor's
+	// Retry-After says; 0 is 60 seconds.
+	MaxWait time.Duration
+	// ReportLimit caps how many failures and warnings are listed in the
+	// Report (all are counted, and FileState.ExportCSV lists them all);
+	// 0 is 1000, negative is no limit.
+	ReportLimit int
+}
+
+// Counts are the outcomes of the source contacts handled by a run.
+type Counts struct {
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+	Matched   int `json:"matched"`
+	Skipped   int `json:"skipped"`
+	Failed    int `json:"failed"`
+}
+
+// Phase is what a run is doing.
+type Phase string
+
+// Phases of a run, in order.
+const (
+	// PhaseResolve: looking up the contacts whose create was in flight when
+	// an earlier run stopped.
+	PhaseResolve Phase = "resolve"
+	// PhaseIndex: listing the target's contacts into the State
+	// (StrategyBatch and dry runs).
+	PhaseIndex Phase = "index"
+	// PhaseMigrate: listing, matching and writing the source's contacts.
+	PhaseMigrate Phase = "migrate"
+	// PhaseDone: the source was listed to its end.
+	PhaseDone Phase = "done"
+)
+
+// Progress is a snapshot of a running migration, for progress bars.
+type Progress struct {
+	Phase Phase `json:"phase"`
+	// Processed is how many source contacts this run has handled.
+	Processed int `json:"processed"`
+	// Total is how many source contacts there are, or -1 when unknown (no
+	// supported vendor tells).
+	Total int `json:"total"`
+	// Indexed is how many target contacts were indexed.
+	Indexed int `json:"indexed"`
+	Counts
+	// WriteCalls is how many write calls were made so far.
+	WriteCalls int `json:"write_calls"`
+}
+
+// Report is what a run did. Every source contact listed by the run is
+// counted once in Counts; Processed is their total.
+type Report struct {
+	Source   string   `json:"source"`
+	Target   string   `json:"target"`
+	Strategy Strategy `json:"strategy"`
+	DryRun   bool     `json:"dry_run"`
+	// Resumed is true when the run continued an interrupted one.
+	Resumed bool `json:"resumed"`
+	// Complete is true when the source was listed to its end: every source
+	// contact is mapped, failed (Failures says why), or unresolved.
+	Complete bool `json:"complete"`
+	Counts
+	// Processed is how many source contacts the run handled.
+	Processed int `json:"processed"`
+	// Indexed is how many target contacts were listed into the index.
+	Indexed int `json:"indexed"`
+	// Resolved is how many writes whose response was lost (in this run, or
+	// in flight when an earlier run stopped) were confirmed by looking the
+	// contact up. Those of this run are also counted in Counts; those of an
+	// earlier run are mapped now and counted as Skipped when listed again.
+	Resolved int `json:"resolved"`
+	// Failures lists the contacts that were not migrated, at most
+	// Options.ReportLimit of them; FailuresOmitted counts the rest.
+	Failures        []Failure `json:"failures,omitempty"`
+	FailuresOmitted int       `json:"failures_omitted,omitempty"`
+	// Warnings lists the fields the target could not hold as given, at most
+	// Options.ReportLimit of them; WarningsOmitted counts the rest and
+	// WarningCounts counts them all by field.
+	Warnings        []RecordWarning `json:"warnings,omitempty"`
+	WarningsOmitted int             `json:"warnings_omitted,omitempty"`
+	WarningCounts   map[string]int  `json:"warning_counts,omitempty"`
+	// WriteCalls is how many write calls (a CreateContacts batch counts as
+	// one) were made to the target, retries included.
+	WriteCalls int `json:"write_calls"`
+	// PlannedWriteCalls is, in a dry run, how many write calls the real run
+	// would make without faults.
+	PlannedWriteCalls int `json:"planned_write_calls,omitempty"`
+	// ReadCalls is how many list pages and lookups were requested.
+	ReadCalls int `json:"read_calls"`
+	// Retries is how many calls were tried again after a rate limit or an
+	// outage.
+	Retries int `json:"retries"`
+	// Elapsed is the run's wall time, in nanoseconds in JSON.
+	Elapsed time.Duration `json:"elapsed_ns"`
+	// WriteRate is WriteCalls per second of Elapsed.
+	WriteRate float64 `json:"write_calls_per_second"`
+}
+
+// Failure is a source contact that was not migrated.
+type Failure struct {
+	SourceID string `json:"source_id"`
+	// Index is the contact's position in this run's listing of the source.
+	Index int `json:"index"`
+	// Input is what was (or would have been) written.
+	Input support.ContactInput `json:"input"`
+	// Reason is the vendor's message, or this package's explanation.
+	Reason string `json:"reason"`
+	// Kind is the error kind ("invalid input", "conflict", ...), when known.
+	Kind string `json:"kind,omitempty"`
+	// Status and Code are the vendor's HTTP status and error code, when known.
+	Status int    `json:"status,omitempty"`
+	Code   string `json:"code,omitempty"`
+}
+
+// RecordWarning is a field of one source contact that the target could not
+// hold as given.
+type RecordWarning struct {
+	SourceID string `json:"source_id"`
+	Field    string `json:"field"`
+	Message  string `json:"message"`
+}
+
+// Run migrates the contacts of src to dst; see the package documentation
+// for the algorithm. It returns the report and, when the run stopped early
+// (the context ended, the credentials were refused, the source could not be
+// listed, the target stayed unavailable, the State failed), the error that
+// stopped it, with the report so far. Running again with the same State
+// resumes.
+func Run(ctx context.Context, src, dst support.Platform, opts Options) (*Report, error) {
+	start := time.Now()
+	r, err := newRunner(src, dst, opts)
+	if err != nil {
+		return &Report{DryRun: opts.DryRun}, err
+	}
+	err = r.run(ctx)
+	r.finish(time.Since(start))
+	if err != nil {
+		r.log.Warn("migrate: stopped", "err", err, "processed", r.rep.Processed)
+		return r.rep, err
+	}
+	r.log.Info("migrate: finished", "processed", r.rep.Processed, "created", r.rep.Created,
+		"updated", r.rep.Updated, "failed", r.rep.Failed, "write_calls", r.rep.WriteCalls)
+	return r.rep, nil
+}
+
+func newRunner(src, dst support.Platform, opts Options) (*runner, error) {
+	if src == nil || dst == nil {
+		return nil, support.Errorf("", "", support.ErrInvalid, "migrate: source and target platforms are required")
+	}
+	o := opts
+	if o.MatchKeys == nil {
+		o.MatchKeys = support.DefaultMatchKeys
+	}
+	for _, k := range o.MatchKeys {
+		if !slices.Contains(support.DefaultMatchKeys, k) {
+			return nil, support.Errorf("", "", support.ErrInvalid, "migrate: unknown match key %q", k)
+		}
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 8
+	}
+	if o.MaxWait <= 0 {
+		o.MaxWait = 60 * time.Second
+	}
+	if o.ReportLimit == 0 {
+		o.ReportLimit = 1000
+	}
+	if o.Map == nil {
+		o.Map = DefaultMap
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	r := &runner{
+		src: src, dst: dst, scaps: src.Capabilities(), dcaps: dst.Capabilities(), o: o,
+		dry: o.DryRun, log: o.Logger, dropped: map[string]bool{},
+		bySource: map[string]*task{}, overlay: map[string]*Target{}, byID: map[string]*Target{},
+	}
+	r.rep = &Report{Source: r.scaps.Vendor, Target: r.dcaps.Vendor, DryRun: o.DryRun, WarningCounts: map[string]int{}}
+	if !r.scaps.Supports(support.OpListContacts) {
+		return nil, support.Unsupported(r.scaps.Vendor, support.OpListContacts, "migrate: the source cannot list its contacts")
+	}
+	r.st = o.State
+	if r.st == nil {
+		r.st = newMemState()
+	}
+	if r.dry {
+		if !r.dcaps.Supports(support.OpListContacts) {
+			return nil, support.Unsupported(r.dcaps.Vendor, support.OpListContacts, "migrate: a dry run lists the target's contacts to plan")
+		}
+		r.st = newOverlay(r.st)
+	}
+	return r, nil
+}
+
+// chooseStrategy settles the strategy: the one a resumed pass started with,
+// or the requested one, or the best the target supports.
+func (r *runner) chooseStrategy(saved Strategy) error {
+	want := r.o.Strategy
+	switch {
+	case saved != "" && want != "" && want != saved:
+		return support.Errorf("", "", support.ErrInvalid,
+			"migrate: the interrupted migration uses strategy %q, not %q; finish it first", saved, want)
+	case saved != "":
+		want = saved
+	case want == "":
+		if r.dcaps.Supports(support.OpCreateContacts) && r.dcaps.MaxBatch > 1 && r.dcaps.Supports(support.OpListContacts) {
+			want = StrategyBatch
+		} else {
+			want = StrategyUpsert
+		}
+	}
+	var need []support.Operation
+	switch want {
+	case StrategyBatch:
+		need = []support.Operation{support.OpCreateContacts, support.OpListContacts}
+	case StrategyUpsert:
+		need = []support.Operation{support.OpUpsertContact}
+	default:
+		return support.Errorf("", "", support.ErrInvalid, "migrate: unknown strategy %q", want)
+	}
+	for _, op := range need {
+		if !r.dcaps.Supports(op) {
+			return support.Unsupported(r.dcaps.Vendor, op, fmt.Sprintf("migrate: strategy %q needs it", want))
+		}
+	}
+	r.strategy = want
+	r.rep.Strategy = want
+	r.batch = 1
+	if want == StrategyBatch {
+		r.batch = max(1, r.dcaps.MaxBatch)
+		if r.o.BatchSize > 0 {
+			r.batch = min(r.batch, r.o.BatchSize)
+		}
+	}
+	return nil
+}
+
+func (r *runner) finish(elapsed time.Duration) {
+	r.rep.Processed = r.processed
+	r.rep.Indexed = r.indexed
+	r.rep.WriteCalls = int(r.writes.Load())
+	r.rep.ReadCalls = int(r.reads.Load())
+	r.rep.Retries = int(r.retries.Load())
+	r.rep.Elapsed = elapsed
+	if s := elapsed.Seconds(); s > 0 {
+		r.rep.WriteRate = float64(r.rep.WriteCalls) / s
+	}
+	if r.dry {
+		r.rep.PlannedWriteCalls = int(r.planned.Load())
+	}
+}
+
+// errorDetails extracts what a vendor said from err.
+func errorDetails(err error) (reason, kind string, status int, code string) {
+	if err == nil {
+		return "", "", 0, ""
+	}
+	reason = err.Error()
+	var se *support.Error
+	if errors.As(err, &se) {
+		if se.Message != "" {
+			reason = se.Message
+		}
+		if se.Kind != nil {
+			kind = se.Kind.Error()
+		}
+		status, code = se.Status, se.Code
+	}
+	return reason, kind, status, code
+}

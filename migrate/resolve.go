@@ -1,0 +1,145 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// resolveWindow resolves the window's tasks whose write outcome is unknown.
+func (r *runner) resolveWindow(ctx context.Context) error {
+	var lost []*task
+	for _, t := range r.tasks {
+		if t.st == tLookup {
+			lost = append(lost, t)
+		}
+	}
+	if len(lost) == 0 {
+		return nil
+	}
+	r.log.Debug("migrate: resolving writes with lost responses", "count", len(lost))
+	return r.resolve(ctx, lost)
+}
+
+// resolve looks up, in the target, contacts whose write may or may not have
+// taken effect, and never writes. A task found becomes tMatched with
+// resolved set (the found contact is the one written); one not found by any
+// key becomes tTodo (the write did not take effect, so sending it again is
+// safe); one that cannot be looked up at all fails as Unresolved.
+//
+// Email and phone are looked up with GetContact, concurrently. External IDs
+// have no Ref: the contacts found by neither are matched by external ID in
+// one listing of the target, shared by all of them.
+func (r *runner) resolve(ctx context.Context, tasks []*task) error {
+	groups := make([][]*task, len(tasks))
+	for i, t := range tasks {
+		groups[i] = []*task{t}
+	}
+	var mu sync.Mutex
+	var scan []*task
+	canScan := r.dcaps.Supports(support.OpListContacts)
+	err := r.each(ctx, groups, func(ctx context.Context, t *task) error {
+		c, usable, err := r.lookup(ctx, t)
+		if err != nil {
+			return err
+		}
+		switch {
+		case c != nil:
+			r.found(t, c)
+		case canScan && t.in.ExternalID != "":
+			mu.Lock()
+			scan = append(scan, t)
+			mu.Unlock()
+		case usable:
+			t.st = tTodo
+		default:
+			t.fail(Unresolved, "the write's response was lost and the contact has no email or phone the target can look it up by; "+
+				"it may be in the target: check before migrating it again", t.err)
+		}
+		return nil
+	})
+	if err != nil || len(scan) == 0 {
+		return err
+	}
+	return r.scan(ctx, scan)
+}
+
+// found makes t the resolved match of the target contact c.
+func (r *runner) found(t *task, c *support.Contact) {
+	in := c.Input()
+	t.st, t.resolved = tMatched, true
+	t.target = &Target{ID: c.ID, Keys: unionKeys(t.keys, keysOf(&in)), Fields: in}
+}
+
+// lookup finds t's contact in the target by email, then phone. usable says
+// whether the target could look it up at all.
+func (r *runner) lookup(ctx context.Context, t *task) (c *support.Contact, usable bool, err error) {
+	for _, k := range t.keys {
+		var ref support.Ref
+		value := k[strings.IndexByte(k, ':')+1:]
+		switch keyKind(k) {
+		case support.MatchEmail:
+			if !r.dcaps.Supports(support.OpGetByEmail) {
+				continue
+			}
+			ref = support.Email(value)
+		case support.MatchPhone:
+			if !r.dcaps.Supports(support.OpGetByPhone) {
+				continue
+			}
+			ref = support.Phone(value)
+		default:
+			continue
+		}
+		usable = true
+		var got *support.Contact
+		err := r.retry(ctx, true, func() error {
+			r.reads.Add(1)
+			var err error
+			got, err = r.dst.GetContact(ctx, ref)
+			if errors.Is(err, support.ErrNotFound) {
+				got, err = nil, nil
+			}
+			return err
+		})
+		if err != nil {
+			return nil, usable, fmt.Errorf("migrate: look up %s in the target: %w", ref, err)
+		}
+		if got != nil && got.ID != "" && sameIdentity(got, &t.in) {
+			return got, true, nil
+		}
+	}
+	return nil, usable, nil
+}
+
+// scan lists the whole target once and matches the tasks by external ID
+// (and identity); the ones not found did not take effect.
+func (r *runner) scan(ctx context.Context, tasks []*task) error {
+	want := map[string][]*task{}
+	for _, t := range tasks {
+		want[t.in.ExternalID] = append(want[t.in.ExternalID], t)
+	}
+	for p, err := range support.Pages(ctx, "", r.list(r.dst)) {
+		if err != nil {
+			return fmt.Errorf("migrate: look up contacts by external ID in the target: %w", err)
+		}
+		for i := range p.Items {
+			c := &p.Items[i]
+			for _, t := range want[c.ExternalID] {
+				if t.st == tLookup && sameIdentity(c, &t.in) {
+					r.found(t, c)
+				}
+			}
+		}
+	}
+	for _, t := range tasks {
+		if t.st == tLookup {
+			t.st = tTodo
+		}
+	}
+	return nil
+}

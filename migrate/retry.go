@@ -1,0 +1,113 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// class is what a failed call means for the migration.
+type class int
+
+const (
+	cOK class = iota
+	// cRecord: the target refused this record (invalid, conflict, ...);
+	// nothing was stored.
+	cRecord
+	// cTransient: the call was not processed (rate limited, unavailable);
+	// sending it again is safe.
+	cTransient
+	// cUnknown: a non-idempotent call may have taken effect; look it up
+	// before sending it again.
+	cUnknown
+	// cFatal: nothing was stored and no record can be: the credentials or
+	// the plan were refused, or the context ended between attempts.
+	cFatal
+	// cStop: the context ended; the call may have taken effect.
+	cStop
+)
+
+// classify says what err means for a call; idempotent calls (reads,
+// updates) are safe to send again even when their outcome is unknown.
+//
+// An error of no known kind (a malformed response, say) is treated as an
+// unknown outcome for a create: the vendor may well have stored it.
+func classify(ctx context.Context, err error, idempotent bool) class {
+	var ns *notSent
+	switch {
+	case err == nil:
+		return cOK
+	case errors.As(err, &ns):
+		return cFatal
+	case ctx.Err() != nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return cStop
+	case errors.Is(err, support.ErrUnauthorized), errors.Is(err, support.ErrForbidden):
+		return cFatal
+	case errors.Is(err, support.ErrOutcomeUnknown):
+		if idempotent {
+			return cTransient
+		}
+		return cUnknown
+	case errors.Is(err, support.ErrRateLimited), errors.Is(err, support.ErrUnavailable):
+		return cTransient
+	case errors.Is(err, support.ErrInvalid), errors.Is(err, support.ErrConflict),
+		errors.Is(err, support.ErrNotFound), errors.Is(err, support.ErrUnsupported):
+		return cRecord
+	case idempotent:
+		return cTransient
+	}
+	return cUnknown
+}
+
+// baseBackoff is the first wait between attempts; it doubles after each.
+const baseBackoff = 500 * time.Millisecond
+
+// retry calls fn until it succeeds, fails with an error that is not
+// transient (see classify), or has been tried MaxAttempts times. Waits
+// between attempts are exponential with full jitter, or what the vendor's
+// Retry-After asks, and never longer than MaxWait.
+func (r *runner) retry(ctx context.Context, idempotent bool, fn func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := fn()
+		if err == nil || attempt >= r.o.MaxAttempts || classify(ctx, err, idempotent) != cTransient {
+			return err
+		}
+		r.retries.Add(1)
+		d := r.backoff(attempt, err)
+		r.log.Debug("migrate: retrying", "attempt", attempt, "wait", d, "err", err)
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return &notSent{ctx: ctx.Err(), last: err}
+		case <-t.C:
+		}
+	}
+}
+
+// notSent is the error of a call whose context ended while it waited to be
+// tried again: unlike a call cut short, it certainly did not take effect.
+type notSent struct{ ctx, last error }
+
+func (e *notSent) Error() string {
+	return e.ctx.Error() + " while waiting to retry after: " + e.last.Error()
+}
+
+// Unwrap returns the context's error, so that errors.Is(err,
+// context.Canceled) holds.
+func (e *notSent) Unwrap() error { return e.ctx }
+
+func (r *runner) backoff(attempt int, err error) time.Duration {
+	var se *support.Error
+	if errors.As(err, &se) && se.RetryAfter > 0 {
+		return min(se.RetryAfter, r.o.MaxWait)
+	}
+	d := r.o.MaxWait
+	if attempt < 30 {
+		d = min(baseBackoff<<(attempt-1), r.o.MaxWait)
+	}
+	return rand.N(d) + 1
+}

@@ -1,0 +1,261 @@
+package migrate
+
+import (
+	"maps"
+	"slices"
+	"sync"
+
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// Outcome is what a migration did with one source contact.
+type Outcome string
+
+// Outcomes of a source contact. Created, Updated, Unchanged and Matched mean
+// the contact is in the target and mapped; the other ones mean it is not (yet).
+const (
+	// Created: a new target contact was stored.
+	Created Outcome = "created"
+	// Updated: an existing target contact matched and was changed.
+	Updated Outcome = "updated"
+	// Unchanged: an existing target contact matched and already had the
+	// values; nothing was written (or the write changed nothing).
+	Unchanged Outcome = "unchanged"
+	// Matched: an existing target contact matched and was left as it is,
+	// because the target cannot update contacts. Warnings list what differs.
+	Matched Outcome = "matched"
+	// Skipped: the contact was mapped by an earlier run; nothing was sent.
+	// It is a report outcome only, never stored.
+	Skipped Outcome = "skipped"
+	// Failed: the target refused the contact; the reason says why. Nothing
+	// was stored, so the next run tries it again.
+	Failed Outcome = "failed"
+	// Pending: an intent. A create was (or was about to be) sent and its
+	// result is not recorded yet. The next run looks the contact up in the
+	// target instead of sending the create again.
+	Pending Outcome = "pending"
+	// Unresolved: a create's result was lost and the contact has no email,
+	// phone or external ID to look it up by. It may or may not be in the
+	// target; it is never sent again automatically and is reported as a
+	// failure on every run until someone checks it.
+	Unresolved Outcome = "unresolved"
+)
+
+// mapped reports whether the outcome means the contact is in the target.
+func (o Outcome) mapped() bool {
+	return o == Created || o == Updated || o == Unchanged || o == Matched
+}
+
+// Entry is one row of the ID map: what happened to a source contact.
+type Entry struct {
+	// SourceID is the contact's ID on the source platform.
+	SourceID string `json:"source_id"`
+	// TargetID is the contact's ID on the target platform, when mapped.
+	TargetID string  `json:"target_id,omitempty"`
+	Outcome  Outcome `json:"outcome"`
+	// Keys are the normalized keys the contact can be found by in the
+	// target: "external_id:…", "email:…" (lower case), "phone:…" (E.164).
+	Keys []string `json:"keys,omitempty"`
+	// Warnings list the fields the target could not hold as given.
+	Warnings []support.Warning `json:"warnings,omitempty"`
+	// Reason says why the contact failed or is unresolved.
+	Reason string `json:"reason,omitempty"`
+	// Resolved is true when the write's response was lost and the result was
+	// established by looking the contact up in the target.
+	Resolved bool `json:"resolved,omitempty"`
+}
+
+// Target is a contact of the target platform as the migration knows it: its
+// ID, the normalized keys it is found by, and its writable fields (to decide
+// whether a matched source contact changes anything).
+type Target struct {
+	ID     string               `json:"id"`
+	Keys   []string             `json:"keys,omitempty"`
+	Fields support.ContactInput `json:"fields"`
+}
+
+// Commit is one atomic change to a State: all of it is applied durably, or
+// none of it.
+type Commit struct {
+	// ResetIndex drops every indexed target (before the rest is applied), at
+	// the start of a pass that indexes the target again.
+	ResetIndex bool
+	// Drop removes the entries of these source IDs.
+	Drop []string
+	// Entries are stored by SourceID, replacing earlier ones. An entry is
+	// pending exactly when its Outcome is Pending.
+	Entries []Entry
+	// Targets are stored by ID, and indexed under each of their Keys that
+	// is not indexed yet: the first contact found with a key keeps it, as
+	// support.ContactsAPI.GetContact returns the earliest of duplicates.
+	Targets []Target
+	// Checkpoints are saved by name.
+	Checkpoints map[string]string
+}
+
+func (c *Commit) empty() bool {
+	return !c.ResetIndex && len(c.Drop) == 0 && len(c.Entries) == 0 && len(c.Targets) == 0 && len(c.Checkpoints) == 0
+}
+
+// State holds a migration's ID map (source ID → Entry), its index of the
+// target's contacts (normalized key → Target) and its checkpoints. A migration
+// run with the same State continues where the last one stopped.
+//
+// Run calls Commit at each commit point, and from one goroutine only.
+// FileState is the durable implementation; a nil Options.State is an
+// in-memory one that lives for one run.
+type State interface {
+	// Entry returns the ID-map entry of a source contact.
+	Entry(sourceID string) (Entry, bool, error)
+	// Lookup returns the target contact indexed under a normalized key.
+	Lookup(key string) (Target, bool, error)
+	// Checkpoint returns a saved checkpoint, "" when there is none.
+	Checkpoint(name string) (string, error)
+	// Pending returns the entries whose Outcome is Pending.
+	Pending() ([]Entry, error)
+	// Commit applies c atomically and durably.
+	Commit(c *Commit) error
+}
+
+// Checkpoint names. The phase says where the current pass is.
+const (
+	cpPhase        = "phase"
+	cpSourceCursor = "source.cursor"
+	cpIndexCursor  = "index.cursor"
+	cpSourceVendor = "source.vendor"
+	cpTargetVendor = "target.vendor"
+	cpStrategy     = "strategy"
+
+	phaseIndex = "index"
+	phaseCopy  = "copy"
+	phaseDone  = "done"
+)
+
+// memState is the State used when Options.State is nil. Its memory grows
+// with the number of contacts; OpenState keeps it on disk instead.
+type memState struct {
+	mu          sync.Mutex
+	entries     map[string]Entry
+	pending     map[string]bool
+	keys        map[string]string
+	targets     map[string]Target
+	checkpoints map[string]string
+}
+
+func newMemState() *memState {
+	return &memState{
+		entries: map[string]Entry{}, pending: map[string]bool{}, keys: map[string]string{},
+		targets: map[string]Target{}, checkpoints: map[string]string{},
+	}
+}
+
+func (m *memState) Entry(sourceID string) (Entry, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.entries[sourceID]
+	return e, ok, nil
+}
+
+func (m *memState) Lookup(key string) (Target, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id, ok := m.keys[key]
+	if !ok {
+		return Target{}, false, nil
+	}
+	t, ok := m.targets[id]
+	return t, ok, nil
+}
+
+func (m *memState) Checkpoint(name string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.checkpoints[name], nil
+}
+
+func (m *memState) Pending() ([]Entry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Entry, 0, len(m.pending))
+	for _, id := range slices.Sorted(maps.Keys(m.pending)) {
+		out = append(out, m.entries[id])
+	}
+	return out, nil
+}
+
+func (m *memState) Commit(c *Commit) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c.ResetIndex {
+		clear(m.keys)
+		clear(m.targets)
+	}
+	for _, id := range c.Drop {
+		delete(m.entries, id)
+		delete(m.pending, id)
+	}
+	for _, e := range c.Entries {
+		m.entries[e.SourceID] = e
+		if e.Outcome == Pending {
+			m.pending[e.SourceID] = true
+		} else {
+			delete(m.pending, e.SourceID)
+		}
+	}
+	for _, t := range c.Targets {
+		m.targets[t.ID] = t
+		for _, k := range t.Keys {
+			if _, ok := m.keys[k]; !ok {
+				m.keys[k] = t.ID
+			}
+		}
+	}
+	maps.Copy(m.checkpoints, c.Checkpoints)
+	return nil
+}
+
+// overlay is the State of a dry run: it reads through to the real State and
+// keeps every change in memory, so that planning sees its own decisions
+// (source duplicates, the fresh index) and the real State is never written.
+type overlay struct {
+	base  State
+	mem   *memState
+	reset bool
+}
+
+func newOverlay(base State) *overlay { return &overlay{base: base, mem: newMemState()} }
+
+func (o *overlay) Entry(sourceID string) (Entry, bool, error) {
+	if e, ok, _ := o.mem.Entry(sourceID); ok {
+		return e, true, nil
+	}
+	return o.base.Entry(sourceID)
+}
+
+func (o *overlay) Lookup(key string) (Target, bool, error) {
+	if t, ok, _ := o.mem.Lookup(key); ok || o.reset {
+		return t, ok, nil
+	}
+	return o.base.Lookup(key)
+}
+
+func (o *overlay) Checkpoint(name string) (string, error) {
+	o.mem.mu.Lock()
+	v, ok := o.mem.checkpoints[name]
+	o.mem.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	return o.base.Checkpoint(name)
+}
+
+// Pending returns nothing: a dry run resolves nothing, and reports the
+// records that the real run would resolve as skipped.
+func (o *overlay) Pending() ([]Entry, error) { return nil, nil }
+
+func (o *overlay) Commit(c *Commit) error {
+	if c.ResetIndex {
+		o.reset = true
+	}
+	return o.mem.Commit(c)
+}
