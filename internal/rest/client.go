@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -218,16 +219,17 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 // BaseURL returns the base URL, without trailing slashes.
 func (c *Client) BaseURL() string { return c.base }
 
-// String shows the vendor and base URL only.
-func (c *Client) String() string {
+// String shows the vendor and base URL only. The formatting methods have
+// value receivers so that a dereferenced Client prints safely too.
+func (c Client) String() string {
 	return fmt.Sprintf("rest.Client{Vendor: %q, BaseURL: %q}", c.vendor, c.base)
 }
 
 // GoString is String, so %#v prints no internals.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
 
 // Format writes String for every verb, so that no verb walks the fields.
-func (c *Client) Format(f fmt.State, verb rune) {
+func (c Client) Format(f fmt.State, verb rune) {
 	if verb == 'q' {
 		fmt.Fprintf(f, "%q", c.String())
 		return
@@ -236,7 +238,7 @@ func (c *Client) Format(f fmt.State, verb rune) {
 }
 
 // LogValue logs the vendor and base URL only.
-func (c *Client) LogValue() slog.Value {
+func (c Client) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("vendor", c.vendor), slog.String("base_url", c.base))
 }
 
@@ -464,26 +466,68 @@ func (c *Client) send(ctx context.Context, method, target string, body []byte) (
 }
 
 // readBody reads at most limit bytes of the body. A longer body fails with
-// ErrBodyTooLarge (and, for error statuses, the first limit bytes) without
-// reading the rest, so an endless body costs limit bytes of memory.
+// ErrBodyTooLarge (and, when read, its first limit bytes) without reading
+// the rest, so an endless body costs about twice limit bytes of memory.
 func readBody(raw *http.Response, limit int64) ([]byte, error) {
 	if raw.Body == http.NoBody {
 		return nil, nil // HEAD, 204, 304: Content-Length may be set, yet no body follows
 	}
 	if cl := raw.ContentLength; cl > limit {
-		b, _ := io.ReadAll(io.LimitReader(raw.Body, limit))
-		return b, fmt.Errorf("%w (%d bytes, limit %d)", ErrBodyTooLarge, cl, limit)
+		// Not read at all: too large to be a result, too large for a message.
+		return nil, fmt.Errorf("%w (%d bytes, limit %d)", ErrBodyTooLarge, cl, limit)
 	} else if cl >= 0 {
 		// Known length: one exact allocation; net/http reports a short body.
 		b := make([]byte, cl)
 		_, err := io.ReadFull(raw.Body, b)
 		return b, err
 	}
-	b, err := io.ReadAll(io.LimitReader(raw.Body, limit+1))
-	if int64(len(b)) > limit {
-		return b[:limit], fmt.Errorf("%w (more than %d bytes)", ErrBodyTooLarge, limit)
+	return readCapped(raw.Body, limit)
+}
+
+// readCapped reads r to EOF or to limit+1 bytes, whichever comes first, into
+// chunks of doubling size that are never copied while reading, then joins
+// them once: about twice the body allocated in all (growing one slice would
+// allocate three to five times it), and about the limit for a body over it.
+func readCapped(r io.Reader, limit int64) ([]byte, error) {
+	var chunks [][]byte
+	var total int64
+	for size := int64(512); ; size *= 2 {
+		buf := make([]byte, min(size, limit+1-total))
+		n, err := fill(r, buf)
+		total += int64(n)
+		chunks = append(chunks, buf[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return slices.Concat(chunks...), err
+		}
+		if total > limit {
+			// Keep a prefix for an error message; joining it all would
+			// double the memory for bytes nobody reads.
+			b := slices.Concat(chunks[:min(len(chunks), 8)]...) // 128 KiB at most
+			return b[:min(int64(len(b)), limit)], fmt.Errorf("%w (more than %d bytes)", ErrBodyTooLarge, limit)
+		}
 	}
-	return b, err
+	if len(chunks) == 1 {
+		return chunks[0], nil
+	}
+	return slices.Concat(chunks...), nil
+}
+
+// fill reads into buf until it is full or r fails; unlike io.ReadFull it
+// keeps io.EOF (the end) apart from a reader's own io.ErrUnexpectedEOF (a
+// truncated body).
+func fill(r io.Reader, buf []byte) (n int, err error) {
+	for n < len(buf) && err == nil {
+		var m int
+		m, err = r.Read(buf[n:])
+		n += m
+	}
+	if n == len(buf) && err == io.EOF {
+		err = nil // the next read reports the end again
+	}
+	return n, err
 }
 
 // logAttempt writes the Debug record of one attempt: never headers, bodies
