@@ -1,0 +1,382 @@
+package memory
+
+import (
+	"context"
+	"maps"
+	"reflect"
+	"slices"
+	"sort"
+	"strconv"
+
+	"github.com/deskbridge/deskbridge/support"
+)
+
+const contactList = "contacts"
+
+type contactRecord struct {
+	seq int
+	c   support.Contact // Raw is nil: it is rendered on the way out
+}
+
+// out returns a copy of the stored contact that shares nothing with the store.
+func (r *contactRecord) out() *support.Contact {
+	c := r.c
+	c.Tags = slices.Clone(r.c.Tags)
+	c.CustomFields = maps.Clone(r.c.CustomFields)
+	c.Raw = render(contactJSON{
+		ID: c.ID, FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, Phone: c.Phone,
+		Language: c.Language, Country: c.Country, ExternalID: c.ExternalID,
+		Tags: c.Tags, CustomFields: c.CustomFields, CreatedAt: stamp(c.CreatedAt),
+	})
+	return &c
+}
+
+// ListContacts returns a page of contacts, oldest first.
+func (p *Platform) ListContacts(ctx context.Context, opts support.ContactListOptions) (support.Page[support.Contact], error) {
+	const op = support.OpListContacts
+	limit, err := p.pageLimit(op, opts.Limit)
+	if err != nil {
+		return support.Page[support.Contact]{}, err
+	}
+	after, err := decodeCursor(op, contactList, opts.Cursor)
+	if err != nil {
+		return support.Page[support.Contact]{}, err
+	}
+	if err := checkCtx(ctx, op); err != nil {
+		return support.Page[support.Contact]{}, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	recs, next := pageOf(contactList, p.contacts, func(r *contactRecord) int { return r.seq }, after, limit)
+	page := support.Page[support.Contact]{Items: make([]support.Contact, 0, len(recs)), Next: next}
+	for _, r := range recs {
+		page.Items = append(page.Items, *r.out())
+	}
+	return page, nil
+}
+
+// refOp is the operation a lookup by ref is.
+func refOp(ref support.Ref) support.Operation {
+	switch ref.Kind() {
+	case support.RefEmail:
+		return support.OpGetByEmail
+	case support.RefPhone:
+		return support.OpGetByPhone
+	}
+	return support.OpGetContact
+}
+
+// GetContact returns the contact ref addresses; by email or phone, the
+// earliest created of those that match.
+func (p *Platform) GetContact(ctx context.Context, ref support.Ref) (*support.Contact, error) {
+	op := refOp(ref)
+	if err := ref.Validate(); err != nil {
+		return nil, withOp(err, op)
+	}
+	if err := checkCtx(ctx, op); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r, err := p.resolve(op, ref)
+	if err != nil {
+		return nil, err
+	}
+	return r.out(), nil
+}
+
+// resolve finds the contact ref addresses. The caller holds p.mu.
+func (p *Platform) resolve(op support.Operation, ref support.Ref) (*contactRecord, error) {
+	if r := p.find(ref); r != nil {
+		return r, nil
+	}
+	return nil, fail(op, support.ErrNotFound, "no contact with %s", clip(ref.String()))
+}
+
+// find returns the contact ref addresses, or nil. The caller holds p.mu.
+func (p *Platform) find(ref support.Ref) *contactRecord {
+	switch ref.Kind() {
+	case support.RefID:
+		return p.contactByID[ref.Value()]
+	case support.RefEmail:
+		for _, r := range p.contacts {
+			if support.EqualEmail(r.c.Email, ref.Value()) {
+				return r
+			}
+		}
+	case support.RefPhone:
+		for _, r := range p.contacts {
+			if samePhone(r.c.Phone, ref.Value()) {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// samePhone reports whether two phone numbers have the same E.164 form.
+func samePhone(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	na, errA := support.NormalizePhone(a)
+	nb, errB := support.NormalizePhone(b)
+	return errA == nil && errB == nil && na == nb
+}
+
+// insert stores a new contact made from in. The caller holds p.mu and has
+// validated in.
+func (p *Platform) insert(in support.ContactInput) *contactRecord {
+	p.nextCtc++
+	r := &contactRecord{seq: p.nextCtc, c: support.Contact{
+		ID:        "ctc_" + strconv.Itoa(p.nextCtc),
+		FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
+		Language: in.Language, Country: in.Country, ExternalID: in.ExternalID,
+		CreatedAt: p.clock(),
+	}}
+	if len(in.Tags) > 0 {
+		r.c.Tags = slices.Clone(in.Tags)
+	}
+	if len(in.CustomFields) > 0 {
+		r.c.CustomFields = maps.Clone(in.CustomFields)
+	}
+	p.contacts = append(p.contacts, r)
+	p.contactByID[r.c.ID] = r
+	return r
+}
+
+// CreateContact stores a new contact, even when one with the same email
+// exists (DedupNone). The outcome is always Created.
+func (p *Platform) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
+	const op = support.OpCreateContact
+	if err := in.Validate(); err != nil {
+		return nil, withOp(err, op)
+	}
+	if err := checkCtx(ctx, op); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return &support.ContactResult{Contact: p.insert(in).out(), Outcome: support.Created}, nil
+}
+
+// CreateContacts creates each valid record and reports each invalid one,
+// with one result item per input, in order. The error is the result's Err().
+func (p *Platform) CreateContacts(ctx context.Context, in []support.ContactInput) (*support.BatchResult, error) {
+	const op = support.OpCreateContacts
+	if err := checkCtx(ctx, op); err != nil {
+		return nil, err
+	}
+	res := &support.BatchResult{Items: make([]support.BatchItem, len(in))}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, ci := range in {
+		if err := ci.Validate(); err != nil {
+			res.Items[i] = support.BatchItem{Index: i, Outcome: support.Failed, Err: withOp(err, op)}
+			continue
+		}
+		res.Items[i] = support.BatchItem{Index: i, Contact: p.insert(ci).out(), Outcome: support.Created}
+	}
+	return res, res.Err()
+}
+
+// UpsertContact finds a contact by the match keys, in order, and updates it,
+// or creates one. See the package documentation for what an update changes.
+func (p *Platform) UpsertContact(ctx context.Context, in support.ContactInput, opts support.UpsertOptions) (*support.ContactResult, error) {
+	const op = support.OpUpsertContact
+	if err := in.Validate(); err != nil {
+		return nil, withOp(err, op)
+	}
+	keys := opts.Keys()
+	for _, k := range keys {
+		if k != support.MatchExternalID && k != support.MatchEmail && k != support.MatchPhone {
+			return nil, fail(op, support.ErrInvalid, "unknown match key %q", clip(string(k)))
+		}
+	}
+	if err := checkCtx(ctx, op); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, k := range keys {
+		r := p.match(k, in)
+		if r == nil {
+			continue
+		}
+		outcome := support.Unchanged
+		if merge(&r.c, in) {
+			outcome = support.Updated
+		}
+		return &support.ContactResult{Contact: r.out(), Outcome: outcome}, nil
+	}
+	return &support.ContactResult{Contact: p.insert(in).out(), Outcome: support.Created}, nil
+}
+
+// match returns the earliest created contact whose field k equals in's, or
+// nil; an empty field in the input matches nothing. The caller holds p.mu.
+func (p *Platform) match(k support.MatchKey, in support.ContactInput) *contactRecord {
+	for _, r := range p.contacts {
+		switch {
+		case k == support.MatchExternalID && in.ExternalID != "" && r.c.ExternalID == in.ExternalID,
+			k == support.MatchEmail && in.Email != "" && support.EqualEmail(r.c.Email, in.Email),
+			k == support.MatchPhone && samePhone(r.c.Phone, in.Phone):
+			return r
+		}
+	}
+	return nil
+}
+
+// merge writes the non-empty fields of in over c and reports whether c
+// changed. Emails that differ only in case, and phones with the same E.164
+// form, are the same value and are left as stored.
+func merge(c *support.Contact, in support.ContactInput) bool {
+	changed := false
+	set := func(dst *string, v string) {
+		if v != "" && *dst != v {
+			*dst, changed = v, true
+		}
+	}
+	set(&c.FirstName, in.FirstName)
+	set(&c.LastName, in.LastName)
+	if !support.EqualEmail(c.Email, in.Email) {
+		set(&c.Email, in.Email)
+	}
+	if !samePhone(c.Phone, in.Phone) {
+		set(&c.Phone, in.Phone)
+	}
+	set(&c.Language, in.Language)
+	set(&c.Country, in.Country)
+	set(&c.ExternalID, in.ExternalID)
+	if len(in.Tags) > 0 && !slices.Equal(c.Tags, in.Tags) {
+		c.Tags, changed = slices.Clone(in.Tags), true
+	}
+	for k, v := range in.CustomFields {
+		if old, ok := c.CustomFields[k]; !ok || old != v {
+			if c.CustomFields == nil {
+				c.CustomFields = map[string]string{}
+			}
+			c.CustomFields[k], changed = v, true
+		}
+	}
+	return changed
+}
+
+// UpdateContact changes the contact ref addresses with patch semantics. The
+// outcome is Updated, or Unchanged when the update changed nothing.
+func (p *Platform) UpdateContact(ctx context.Context, ref support.Ref, u support.ContactUpdate) (*support.ContactResult, error) {
+	const op = support.OpUpdateContact
+	if err := ref.Validate(); err != nil {
+		return nil, withOp(err, op)
+	}
+	if err := validateUpdate(u); err != nil {
+		return nil, withOp(err, op)
+	}
+	if err := checkCtx(ctx, op); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r, err := p.resolve(op, ref)
+	if err != nil {
+		return nil, err
+	}
+	c := *r.out()
+	c.Raw = nil
+	patch(&c, u)
+	if in := c.Input(); in.IsEmpty() {
+		return nil, fail(op, support.ErrInvalid, "the update would leave contact %s with no email, phone or name", c.ID)
+	}
+	outcome := support.Unchanged
+	if !reflect.DeepEqual(c, r.c) {
+		r.c, outcome = c, support.Updated
+	}
+	return &support.ContactResult{Contact: r.out(), Outcome: outcome}, nil
+}
+
+// validateUpdate applies support's input rules to every value u sets.
+func validateUpdate(u support.ContactUpdate) error {
+	// A placeholder name keeps the "names no one" rule out of this check; it
+	// is applied to the updated contact instead.
+	probe := support.ContactInput{FirstName: "placeholder"}
+	set := func(dst *string, v *string) {
+		if v != nil && *v != "" {
+			*dst = *v
+		}
+	}
+	set(&probe.FirstName, u.FirstName)
+	set(&probe.LastName, u.LastName)
+	set(&probe.Email, u.Email)
+	set(&probe.Phone, u.Phone)
+	set(&probe.Language, u.Language)
+	set(&probe.Country, u.Country)
+	set(&probe.ExternalID, u.ExternalID)
+	if u.Tags != nil {
+		probe.Tags = *u.Tags
+	}
+	if len(u.CustomFields) > 0 {
+		probe.CustomFields = make(map[string]string, len(u.CustomFields))
+		for k, v := range u.CustomFields {
+			probe.CustomFields[k] = ""
+			if v != nil {
+				probe.CustomFields[k] = *v
+			}
+		}
+	}
+	return probe.Validate()
+}
+
+// patch applies u to c: nil fields are left alone, "" clears.
+func patch(c *support.Contact, u support.ContactUpdate) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&c.FirstName, u.FirstName)
+	set(&c.LastName, u.LastName)
+	set(&c.Email, u.Email)
+	set(&c.Phone, u.Phone)
+	set(&c.Language, u.Language)
+	set(&c.Country, u.Country)
+	set(&c.ExternalID, u.ExternalID)
+	if u.Tags != nil {
+		c.Tags = nil
+		if len(*u.Tags) > 0 {
+			c.Tags = slices.Clone(*u.Tags)
+		}
+	}
+	for k, v := range u.CustomFields {
+		if v == nil {
+			delete(c.CustomFields, k)
+			continue
+		}
+		if c.CustomFields == nil {
+			c.CustomFields = map[string]string{}
+		}
+		c.CustomFields[k] = *v
+	}
+	if len(c.CustomFields) == 0 {
+		c.CustomFields = nil
+	}
+}
+
+// DeleteContact deletes the contact ref addresses. Its conversations stay.
+func (p *Platform) DeleteContact(ctx context.Context, ref support.Ref) error {
+	const op = support.OpDeleteContact
+	if err := ref.Validate(); err != nil {
+		return withOp(err, op)
+	}
+	if err := checkCtx(ctx, op); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r, err := p.resolve(op, ref)
+	if err != nil {
+		return err
+	}
+	i := sort.Search(len(p.contacts), func(i int) bool { return p.contacts[i].seq >= r.seq })
+	p.contacts = slices.Delete(p.contacts, i, i+1)
+	delete(p.contactByID, r.c.ID)
+	return nil
+}
