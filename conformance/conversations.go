@@ -1,0 +1,470 @@
+package conformance
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// startConversation creates the contact who (when the platform can) and a
+// conversation with them, addressed by email.
+func (e *env) startConversation(who support.ContactInput) *support.Conversation {
+	e.t.Helper()
+	e.need(support.OpCreateConversation)
+	var contact *support.Contact
+	if e.canCreateContact() {
+		contact = e.createContact(who)
+	}
+	c, err := e.p.CreateConversation(e.ctx, support.NewConversation{
+		Contact: support.Email(who.Email), Subject: orderSubject, Text: orderText, Name: fullName(who),
+	})
+	e.must(err, "CreateConversation with %s", who.Email)
+	if c == nil || c.ID == "" {
+		e.t.Fatalf("CreateConversation returned %+v, want a conversation ID", c)
+	}
+	if c.ContactID == "" {
+		e.t.Errorf("CreateConversation returned a conversation with no ContactID")
+	} else if contact != nil && c.ContactID != contact.ID {
+		e.t.Errorf("CreateConversation with existing contact %s returned ContactID %q", contact.ID, c.ContactID)
+	}
+	return c
+}
+
+// getConversation reads a conversation that must exist.
+func (e *env) getConversation(id string) *support.Conversation {
+	e.t.Helper()
+	c, err := e.p.GetConversation(e.ctx, id)
+	e.must(err, "GetConversation(%s)", id)
+	if c == nil || c.ID != id {
+		e.t.Fatalf("GetConversation(%s) returned %+v", id, c)
+	}
+	e.checkRead("GetConversation("+id+")", c.Raw, c.CreatedAt, c.UpdatedAt)
+	return c
+}
+
+// agents lists the platform's agents and teams.
+func (e *env) agents() (agents, teams []support.Agent) {
+	e.t.Helper()
+	e.need(support.OpListAgents)
+	for a, err := range support.AllAgents(e.ctx, e.p, support.ListOptions{Limit: e.pageSize}) {
+		e.must(err, "listing agents")
+		switch a.Kind {
+		case support.KindAgent:
+			agents = append(agents, a)
+		case support.KindTeam:
+			teams = append(teams, a)
+		}
+	}
+	return agents, teams
+}
+
+// statusChange is the change to s, with a closing note for vendors that
+// want one.
+func statusChange(s support.ConversationStatus) support.StatusChange {
+	c := support.StatusChange{Status: s}
+	if s == support.StatusClosed {
+		c.Category, c.Summary = "Resolved", "Closed by the conformance suite."
+	}
+	return c
+}
+
+// conversationsCreate: a new conversation is open, with its contact, and
+// reads back.
+func conversationsCreate(e *env) {
+	if e.undeclared(support.OpCreateConversation) {
+		return
+	}
+	c := e.startConversation(grace)
+	if !slices.Contains(e.caps.Statuses, c.Status) {
+		e.t.Errorf("new conversation has status %q, not one of Capabilities().Statuses %q", c.Status, e.caps.Statuses)
+	}
+	if e.caps.HasStatus(support.StatusOpen) && c.Status != support.StatusOpen {
+		e.t.Errorf("new conversation has status %q, want %q", c.Status, support.StatusOpen)
+	}
+	e.checkUTC("CreateConversation result", c.CreatedAt, c.UpdatedAt)
+	if e.supports(support.OpGetConversation) {
+		got := e.getConversation(c.ID)
+		if got.ContactID != c.ContactID || got.Status != c.Status {
+			e.t.Errorf("GetConversation returned contact %q, status %q; CreateConversation said %q, %q",
+				got.ContactID, got.Status, c.ContactID, c.Status)
+		}
+		if got.Assignee != nil {
+			e.t.Errorf("new conversation is assigned to %+v, want unassigned", *got.Assignee)
+		}
+	}
+}
+
+// conversationsList: listing shows every conversation once, and the status
+// and contact filters keep exactly the matching ones.
+func conversationsList(e *env) {
+	if e.undeclared(support.OpListConversations) {
+		return
+	}
+	c1 := e.startConversation(ada)
+	c2 := e.startConversation(grace)
+	closed := e.supports(support.OpSetStatus) && e.caps.HasStatus(support.StatusClosed)
+	if closed {
+		e.must(e.p.SetStatus(e.ctx, c2.ID, statusChange(support.StatusClosed)), "SetStatus(%s, closed)", c2.ID)
+	}
+	list := func(what string, opts support.ConversationListOptions, keep func(support.Conversation) bool, want ...string) {
+		e.t.Helper()
+		opts.Limit = e.pageSize
+		var got []string
+		for c, err := range support.AllConversations(e.ctx, e.p, opts) {
+			e.must(err, "ListConversations(%s)", what)
+			e.checkRead("ListConversations item "+c.ID, c.Raw, c.CreatedAt, c.UpdatedAt)
+			if !keep(c) {
+				e.t.Errorf("ListConversations(%s) returned %s (status %q, contact %q), which does not match", what, c.ID, c.Status, c.ContactID)
+			}
+			got = append(got, c.ID)
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			e.t.Errorf("ListConversations(%s) returned %q, want %q", what, got, want)
+		}
+	}
+	all := func(support.Conversation) bool { return true }
+	list("all", support.ConversationListOptions{}, all, c1.ID, c2.ID)
+	list("contact of the first", support.ConversationListOptions{ContactID: c1.ContactID},
+		func(c support.Conversation) bool { return c.ContactID == c1.ContactID }, c1.ID)
+	if closed {
+		list("closed", support.ConversationListOptions{Status: support.StatusClosed},
+			func(c support.Conversation) bool { return c.Status == support.StatusClosed }, c2.ID)
+		if e.caps.HasStatus(support.StatusOpen) {
+			list("open", support.ConversationListOptions{Status: support.StatusOpen},
+				func(c support.Conversation) bool { return c.Status == support.StatusOpen }, c1.ID)
+		}
+	}
+}
+
+// conversationsStatus: each declared status can be set and reads back; an
+// undeclared one fails (ErrUnsupported or ErrInvalid) and changes nothing.
+func conversationsStatus(e *env) {
+	if e.undeclared(support.OpSetStatus) {
+		return
+	}
+	e.need(support.OpGetConversation)
+	c := e.startConversation(grace)
+	// Open last: the conversation starts open, so each step is a change.
+	order := slices.DeleteFunc(slices.Clone(e.caps.Statuses), func(s support.ConversationStatus) bool { return s == support.StatusOpen })
+	if e.caps.HasStatus(support.StatusOpen) {
+		order = append(order, support.StatusOpen)
+	}
+	last := c.Status
+	for _, s := range order {
+		e.must(e.p.SetStatus(e.ctx, c.ID, statusChange(s)), "SetStatus(%s, %s)", c.ID, s)
+		if got := e.getConversation(c.ID); got.Status != s {
+			e.t.Errorf("after SetStatus(%s), the conversation's status is %q", s, got.Status)
+		}
+		last = s
+	}
+	for _, s := range []support.ConversationStatus{support.StatusOpen, support.StatusPending, support.StatusClosed} {
+		if e.caps.HasStatus(s) {
+			continue
+		}
+		err := e.p.SetStatus(e.ctx, c.ID, statusChange(s))
+		e.wantKind(err, fmt.Sprintf("SetStatus(%s), a status not in Capabilities().Statuses", s), support.ErrUnsupported, support.ErrInvalid)
+		if got := e.getConversation(c.ID); got.Status != last {
+			e.t.Errorf("a refused SetStatus(%s) changed the status from %q to %q", s, last, got.Status)
+		}
+	}
+}
+
+// checkAssignee checks who a conversation is assigned to (nil: no one).
+func (e *env) checkAssignee(id string, kind support.AgentKind, agentID string) {
+	e.t.Helper()
+	got := e.getConversation(id).Assignee
+	switch {
+	case agentID == "" && got != nil:
+		e.t.Errorf("conversation %s is assigned to %+v, want unassigned", id, *got)
+	case agentID != "" && (got == nil || got.Kind != kind || got.ID != agentID):
+		e.t.Errorf("conversation %s is assigned to %+v, want %s %s", id, got, kind, agentID)
+	}
+}
+
+// conversationsAssignAgent: assignment to an agent, and to another, shows on
+// Get; an unknown agent is refused.
+func conversationsAssignAgent(e *env) {
+	if e.undeclared(support.OpAssignConversation) {
+		return
+	}
+	e.need(support.OpGetConversation)
+	agents, teams := e.agents()
+	if len(agents) < 2 {
+		e.t.Fatalf("the platform lists %d agent(s); the harness must provide at least 2", len(agents))
+	}
+	c := e.startConversation(grace)
+	for _, a := range agents[:2] {
+		e.must(e.p.Assign(e.ctx, c.ID, support.Assignee{Kind: support.KindAgent, ID: a.ID}), "Assign(%s, agent %s)", c.ID, a.ID)
+		e.checkAssignee(c.ID, support.KindAgent, a.ID)
+	}
+	var known []string
+	for _, a := range slices.Concat(agents, teams) {
+		known = append(known, a.ID)
+	}
+	missing := unknownID(agents[0].ID, known...)
+	err := e.p.Assign(e.ctx, c.ID, support.Assignee{Kind: support.KindAgent, ID: missing})
+	e.wantKind(err, "Assign to an unknown agent "+missing, support.ErrNotFound, support.ErrInvalid)
+	e.checkAssignee(c.ID, support.KindAgent, agents[1].ID)
+}
+
+// conversationsAssignTeam: with AssignTeams, assignment to a team shows on
+// Get; without, it fails with ErrUnsupported.
+func conversationsAssignTeam(e *env) {
+	if e.undeclared(support.OpAssignConversation) {
+		return
+	}
+	if !e.caps.AssignTeams {
+		c := e.startConversation(grace)
+		err := e.p.Assign(e.ctx, c.ID, support.Assignee{Kind: support.KindTeam, ID: probeID})
+		e.wantKind(err, "Assign to a team without Capabilities().AssignTeams", support.ErrUnsupported)
+		return
+	}
+	e.need(support.OpGetConversation)
+	_, teams := e.agents()
+	if len(teams) < 1 {
+		e.t.Fatal("the platform lists no team although it declares AssignTeams; the harness must provide one")
+	}
+	c := e.startConversation(grace)
+	e.must(e.p.Assign(e.ctx, c.ID, support.Assignee{Kind: support.KindTeam, ID: teams[0].ID}), "Assign(%s, team %s)", c.ID, teams[0].ID)
+	e.checkAssignee(c.ID, support.KindTeam, teams[0].ID)
+}
+
+// conversationsUnassign: unassigning shows on Get, and unassigning an
+// unassigned conversation succeeds.
+func conversationsUnassign(e *env) {
+	if e.undeclared(support.OpUnassignConversation) {
+		return
+	}
+	e.need(support.OpGetConversation)
+	c := e.startConversation(grace)
+	if e.supports(support.OpAssignConversation) && e.supports(support.OpListAgents) {
+		agents, _ := e.agents()
+		if len(agents) == 0 {
+			e.t.Fatal("the platform lists no agent; the harness must provide at least 2")
+		}
+		e.must(e.p.Assign(e.ctx, c.ID, support.Assignee{Kind: support.KindAgent, ID: agents[0].ID}), "Assign(%s, agent %s)", c.ID, agents[0].ID)
+		e.checkAssignee(c.ID, support.KindAgent, agents[0].ID)
+	}
+	e.must(e.p.Unassign(e.ctx, c.ID), "Unassign(%s)", c.ID)
+	e.checkAssignee(c.ID, "", "")
+	e.must(e.p.Unassign(e.ctx, c.ID), "Unassign(%s) when already unassigned", c.ID)
+	e.checkAssignee(c.ID, "", "")
+}
+
+// conversationsNotFound: a well-formed ID that names no conversation is
+// ErrNotFound for every operation that takes one.
+func conversationsNotFound(e *env) {
+	if e.undeclared(support.OpGetConversation) {
+		return
+	}
+	c := e.startConversation(grace)
+	missing := unknownID(c.ID)
+	_, err := e.p.GetConversation(e.ctx, missing)
+	e.wantKind(err, "GetConversation("+missing+")", support.ErrNotFound)
+	if e.supports(support.OpSetStatus) && len(e.caps.Statuses) > 0 {
+		err := e.p.SetStatus(e.ctx, missing, statusChange(e.caps.Statuses[0]))
+		e.wantKind(err, "SetStatus("+missing+")", support.ErrNotFound)
+	}
+	if e.supports(support.OpAssignConversation) && e.supports(support.OpListAgents) {
+		if agents, _ := e.agents(); len(agents) > 0 {
+			err := e.p.Assign(e.ctx, missing, support.Assignee{Kind: support.KindAgent, ID: agents[0].ID})
+			e.wantKind(err, "Assign("+missing+")", support.ErrNotFound)
+		}
+	}
+	if e.supports(support.OpUnassignConversation) {
+		e.wantKind(e.p.Unassign(e.ctx, missing), "Unassign("+missing+")", support.ErrNotFound)
+	}
+	if e.supports(support.OpListMessages) {
+		_, err := e.p.ListMessages(e.ctx, missing, support.ListOptions{})
+		e.wantKind(err, "ListMessages("+missing+")", support.ErrNotFound)
+	}
+	if e.supports(support.OpSendMessage) {
+		_, err := e.p.SendMessage(e.ctx, missing, support.NewMessage{Text: replyText})
+		e.wantKind(err, "SendMessage("+missing+")", support.ErrNotFound)
+	}
+}
+
+// conversationsInvalid: invalid input fails with ErrInvalid before any
+// request.
+func conversationsInvalid(e *env) {
+	type check struct {
+		op   support.Operation
+		what string
+		call func() error
+	}
+	checks := []check{
+		{support.OpCreateConversation, "CreateConversation with the zero Ref", func() error {
+			_, err := e.p.CreateConversation(e.ctx, support.NewConversation{Subject: orderSubject, Text: orderText})
+			return err
+		}},
+		{support.OpCreateConversation, "CreateConversation with a bad email", func() error {
+			_, err := e.p.CreateConversation(e.ctx, support.NewConversation{Contact: support.Email(badEmail), Subject: orderSubject, Text: orderText})
+			return err
+		}},
+		{support.OpGetConversation, "GetConversation of an empty ID", func() error {
+			_, err := e.p.GetConversation(e.ctx, "")
+			return err
+		}},
+		{support.OpListConversations, "ListConversations with an unknown status", func() error {
+			_, err := e.p.ListConversations(e.ctx, support.ConversationListOptions{Status: "bogus"})
+			return err
+		}},
+		{support.OpSetStatus, "SetStatus to an unknown status", func() error {
+			return e.p.SetStatus(e.ctx, probeID, support.StatusChange{Status: "bogus"})
+		}},
+		{support.OpSetStatus, "SetStatus of an empty ID", func() error {
+			return e.p.SetStatus(e.ctx, "", statusChange(support.StatusOpen))
+		}},
+		{support.OpAssignConversation, "Assign to nobody", func() error {
+			return e.p.Assign(e.ctx, probeID, support.Assignee{})
+		}},
+		{support.OpUnassignConversation, "Unassign of an empty ID", func() error {
+			return e.p.Unassign(e.ctx, "")
+		}},
+		{support.OpListMessages, "ListMessages of an empty ID", func() error {
+			_, err := e.p.ListMessages(e.ctx, "", support.ListOptions{})
+			return err
+		}},
+		{support.OpSendMessage, "SendMessage of an empty message", func() error {
+			_, err := e.p.SendMessage(e.ctx, probeID, support.NewMessage{})
+			return err
+		}},
+		{support.OpSendMessage, "SendMessage to an empty ID", func() error {
+			_, err := e.p.SendMessage(e.ctx, "", support.NewMessage{Text: replyText})
+			return err
+		}},
+	}
+	e.noRequests("invalid conversation input", func() {
+		for _, c := range checks {
+			if e.supports(c.op) {
+				e.wantKind(c.call(), c.what, support.ErrInvalid)
+			}
+		}
+	})
+}
+
+// messagesOrder: replies and an internal note come back oldest first, after
+// the conversation's first message, with the note marked internal.
+func messagesOrder(e *env) {
+	replies := !e.undeclared(support.OpSendMessage)
+	notes := !e.undeclared(support.OpSendNote)
+	listing := !e.undeclared(support.OpListMessages)
+	if !replies && !notes {
+		return
+	}
+	c := e.startConversation(grace)
+	author := ""
+	if e.supports(support.OpListAgents) {
+		if agents, _ := e.agents(); len(agents) > 0 {
+			author = agents[0].ID
+		}
+	}
+	type sent struct {
+		text     string
+		internal bool
+	}
+	var sends []sent
+	send := func(text string, internal bool) {
+		e.t.Helper()
+		what := fmt.Sprintf("SendMessage(%q, internal %v)", text, internal)
+		m, err := e.p.SendMessage(e.ctx, c.ID, support.NewMessage{Text: text, Internal: internal, AuthorID: author})
+		e.must(err, "%s", what)
+		if m == nil {
+			e.t.Fatalf("%s returned nil and no error", what)
+		}
+		if m.Text != text || m.Internal != internal {
+			e.t.Errorf("%s returned text %q, internal %v", what, m.Text, m.Internal)
+		}
+		if m.ConversationID != "" && m.ConversationID != c.ID {
+			e.t.Errorf("%s returned conversation %q, want %q", what, m.ConversationID, c.ID)
+		}
+		if !internal && (m.ID == "" || m.Direction != support.Outbound) {
+			e.t.Errorf("%s returned ID %q, direction %q; want an ID and %q", what, m.ID, m.Direction, support.Outbound)
+		}
+		e.checkUTC(what, m.CreatedAt)
+		sends = append(sends, sent{text, internal})
+	}
+	if replies {
+		send(replyText, false)
+	}
+	if notes {
+		send(noteText, true)
+	}
+	if replies {
+		send(reply2Text, false)
+	}
+	if !listing {
+		return
+	}
+
+	var msgs []support.Message
+	for m, err := range support.AllMessages(e.ctx, e.p, c.ID, support.ListOptions{Limit: e.pageSize}) {
+		e.must(err, "listing messages")
+		e.checkRead("ListMessages item "+m.ID, m.Raw, m.CreatedAt)
+		if n := len(msgs); n > 0 && m.CreatedAt.Before(msgs[n-1].CreatedAt) {
+			e.t.Errorf("ListMessages: message %s (%v) comes after a newer one (%v); want oldest first", m.ID, m.CreatedAt, msgs[n-1].CreatedAt)
+		}
+		msgs = append(msgs, m)
+	}
+	index := func(text string) int {
+		return slices.IndexFunc(msgs, func(m support.Message) bool { return m.Text == text })
+	}
+	prev := -1
+	if first := index(orderText); first >= 0 {
+		prev = first
+	}
+	for _, s := range sends {
+		i := index(s.text)
+		switch {
+		case i < 0:
+			e.t.Errorf("ListMessages does not list the message %q that was sent", s.text)
+			continue
+		case i < prev:
+			e.t.Errorf("ListMessages lists %q before a message sent earlier; want oldest first", s.text)
+		case msgs[i].Internal != s.internal:
+			e.t.Errorf("ListMessages lists %q with internal %v, want %v", s.text, msgs[i].Internal, s.internal)
+		}
+		prev = i
+	}
+}
+
+// agentsList: the platform lists at least two agents (and a team when it
+// declares AssignTeams), each with an ID, once.
+func agentsList(e *env) {
+	if e.undeclared(support.OpListAgents) {
+		return
+	}
+	var ids []string
+	agents, teams := 0, 0
+	for a, err := range support.AllAgents(e.ctx, e.p, support.ListOptions{Limit: e.pageSize}) {
+		e.must(err, "listing agents")
+		e.checkRead("ListAgents item "+a.ID, a.Raw)
+		switch {
+		case a.ID == "":
+			e.t.Errorf("ListAgents returned an agent without ID: %+v", a)
+		case slices.Contains(ids, a.ID):
+			e.t.Errorf("ListAgents returned %s twice", a.ID)
+		}
+		ids = append(ids, a.ID)
+		switch a.Kind {
+		case support.KindAgent:
+			agents++
+			if a.Name == "" && a.Email == "" {
+				e.t.Errorf("agent %s has neither a name nor an email", a.ID)
+			}
+		case support.KindTeam:
+			teams++
+		default:
+			e.t.Errorf("ListAgents returned %s with kind %q, want agent or team", a.ID, a.Kind)
+		}
+	}
+	if agents < 2 {
+		e.t.Errorf("ListAgents returned %d agent(s); the harness must provide at least 2", agents)
+	}
+	if e.caps.AssignTeams && teams < 1 {
+		e.t.Error("ListAgents returned no team although the platform declares AssignTeams; the harness must provide one")
+	}
+}
