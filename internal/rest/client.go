@@ -68,14 +68,17 @@ type Response struct {
 
 // Client sends requests to one vendor. It is safe for concurrent use.
 type Client struct {
-	vendor  string
-	base    string
-	rc      *resty.Client
-	log     *slog.Logger
-	red     redactor
-	buckets *buckets
-	budget  *budget
-	rand    func() float64
+	vendor string
+	base   string
+	rc     *resty.Client
+	// header and jsonHeader (with Content-Type) are shared by all requests
+	// and never written after New.
+	header, jsonHeader http.Header
+	log                *slog.Logger
+	red                redactor
+	buckets            *buckets
+	budget             *budget
+	rand               func() float64
 
 	maxBody      int64
 	maxAttempts  int
@@ -113,20 +116,27 @@ func New(cfg Config) (*Client, error) {
 	rc.SetRedirectPolicy(resty.RedirectPolicyFunc(checkRedirect))
 	// The body is read here, through the size cap; resty would buffer it all.
 	rc.SetDoNotParseResponse(true)
-	rc.SetAllowGetMethodPayload(true) // never drop a body silently
-	rc.Header = cfg.Header.Clone()
-	if rc.Header == nil {
-		rc.Header = http.Header{}
+	// The headers are built once, here, and handed to every request as they
+	// are (resty clones them into the http.Request and writes only missing
+	// User-Agent / Content-Type / Accept, which are all present), instead of
+	// resty copying client headers into each request key by key.
+	hdr := cfg.Header.Clone()
+	if hdr == nil {
+		hdr = http.Header{}
 	}
-	if rc.Header.Get("Accept") == "" {
-		rc.Header.Set("Accept", "application/json")
+	if hdr.Get("Accept") == "" {
+		hdr.Set("Accept", "application/json")
 	}
-	if rc.Header.Get("User-Agent") == "" {
-		rc.Header.Set("User-Agent", "deskbridge")
+	if hdr.Get("User-Agent") == "" {
+		hdr.Set("User-Agent", "deskbridge")
 	}
+	jsonHdr := hdr.Clone()
+	jsonHdr.Set("Content-Type", "application/json")
 
 	c := &Client{
 		vendor:       cfg.Vendor,
+		header:       hdr,
+		jsonHeader:   jsonHdr,
 		base:         base,
 		rc:           rc,
 		log:          cfg.Logger,
@@ -256,6 +266,10 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 	}
 	var body []byte
 	if req.Body != nil {
+		if method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions {
+			// resty would drop it silently.
+			return nil, c.fail(req, &support.Error{Kind: support.ErrInvalid, Message: "a " + method + " request cannot carry a body"})
+		}
 		b, err := json.Marshal(req.Body)
 		if err != nil {
 			return nil, c.fail(req, &support.Error{Kind: support.ErrInvalid, Message: "encoding request body", Err: err})
@@ -278,7 +292,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 		}
 
 		start := time.Now()
-		res, wrote, err := c.send(ctx, method, target, body)
+		res, wrote, err := c.send(ctx, method, target, body, !idem)
 		ra, raOK := time.Duration(0), false
 		if res != nil {
 			ra, raOK = ParseRetryAfter(res.Header.Get("Retry-After"), time.Now())
@@ -425,18 +439,24 @@ func (c *Client) observe(b *bucket, res *Response, ra time.Duration, raOK bool) 
 
 // send makes one attempt. wrote reports whether any of the request may have
 // reached the wire (headers or body written, even partially), which is what
-// decides whether a non-idempotent request can be resent after an error.
+// decides whether a non-idempotent request can be resent after an error;
+// only those are traced, since the answer changes nothing for the others.
 // Transport errors are returned without the *url.Error wrapper, whose text
 // holds the full URL.
-func (c *Client) send(ctx context.Context, method, target string, body []byte) (res *Response, wrote bool, err error) {
+func (c *Client) send(ctx context.Context, method, target string, body []byte, traced bool) (res *Response, wrote bool, err error) {
 	var written atomic.Bool // trace hooks may run on the transport's writer goroutine
-	trace := &httptrace.ClientTrace{
-		WroteHeaders: func() { written.Store(true) },
-		WroteRequest: func(httptrace.WroteRequestInfo) { written.Store(true) },
+	if traced {
+		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+			WroteHeaders: func() { written.Store(true) },
+			WroteRequest: func(httptrace.WroteRequestInfo) { written.Store(true) },
+		})
+	} else {
+		written.Store(true) // untraced (idempotent): assume the worst, it is retried anyway
 	}
-	r := c.rc.R().SetContext(httptrace.WithClientTrace(ctx, trace))
+	r := c.rc.R().SetContext(ctx)
+	r.Header = c.header
 	if body != nil {
-		r.SetHeader("Content-Type", "application/json")
+		r.Header = c.jsonHeader
 		r.SetBody(bytes.NewReader(body)) // *bytes.Reader: net/http sets GetBody and Content-Length
 	}
 	rr, err := r.Execute(method, target)

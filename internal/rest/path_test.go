@@ -93,6 +93,17 @@ func TestSegmentsReachServerIntact(t *testing.T) {
 	}
 }
 
+// TestGetWithBodyRefused: resty drops a GET body silently, so it is refused.
+func TestGetWithBodyRefused(t *testing.T) {
+	c, rt := newFake(t, Config{}, seq(ok(`{}`)))
+	for _, m := range []string{"", "GET", "HEAD", "OPTIONS"} {
+		_, err := c.Do(t.Context(), Request{Method: m, Path: Segments("contacts"), Body: map[string]string{}}, nil)
+		if !errors.Is(err, support.ErrInvalid) || rt.count() != 0 {
+			t.Fatalf("%q: err %v, requests %d", m, err, rt.count())
+		}
+	}
+}
+
 // TestEmptySegmentRefused: an empty identifier would address the collection
 // ("DELETE /contacts/"), so it is refused before any request.
 func TestEmptySegmentRefused(t *testing.T) {
