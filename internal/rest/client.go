@@ -47,8 +47,9 @@ type Request struct {
 	// Query is encoded into the URL.
 	Query url.Values
 	// Body is JSON-encoded once, before the first attempt, so that every
-	// retry sends byte-identical bytes; nil sends no body. A json.RawMessage
-	// is sent as it is (after validation by encoding/json).
+	// retry sends byte-identical bytes; nil sends no body. Pre-encoded JSON
+	// goes in as a json.RawMessage (a []byte would be sent as base64). GET,
+	// HEAD and OPTIONS requests cannot carry a body.
 	Body any
 	// Idempotency decides what may be retried after an ambiguous failure.
 	Idempotency Idempotency
@@ -235,9 +236,6 @@ func (c Client) String() string {
 	return fmt.Sprintf("rest.Client{Vendor: %q, BaseURL: %q}", c.vendor, c.base)
 }
 
-// GoString is String, so %#v prints no internals.
-func (c Client) GoString() string { return c.String() }
-
 // Format writes String for every verb, so that no verb walks the fields.
 func (c Client) Format(f fmt.State, verb rune) {
 	if verb == 'q' {
@@ -408,10 +406,8 @@ func (c *Client) statusError(res *Response, ra time.Duration, raOK bool) *suppor
 // rand[0, min(maxDelay, baseDelay*2^n)).
 func (c *Client) backoff(n int) time.Duration {
 	ceil := c.maxDelay
-	if n < 62 {
-		if d := c.baseDelay << n; d > 0 && d < ceil {
-			ceil = d
-		}
+	if n < 63 && c.baseDelay <= c.maxDelay>>n { // so baseDelay<<n cannot overflow
+		ceil = c.baseDelay << n
 	}
 	return time.Duration(c.rand() * float64(ceil))
 }

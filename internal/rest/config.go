@@ -28,8 +28,8 @@ const (
 // Config configures a Client. Zero values get the defaults noted.
 //
 // A Config holds credentials (in Header and Secrets), so it never prints
-// them: String, Format, GoString and LogValue show the vendor, the base URL
-// and the header names only.
+// them: String, Format (every verb, %#v included) and LogValue show the
+// vendor, the base URL and the header names only.
 type Config struct {
 	// Vendor is the adapter name, used in *support.Error.Vendor and logs.
 	Vendor string
@@ -110,9 +110,6 @@ func (c Config) String() string {
 	fmt.Fprintf(&b, "], Secrets: %d}", len(c.Secrets))
 	return b.String()
 }
-
-// GoString is String, so %#v cannot print the header values either.
-func (c Config) GoString() string { return c.String() }
 
 // Format writes String for every verb (%v, %+v, %#v, %s, %q, %x...): without
 // it, fmt would walk the struct and print Header and Secrets.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -155,7 +156,8 @@ func TestLimiterWaitOverMaxWait(t *testing.T) {
 		start := time.Now()
 		_, err := c.Do(t.Context(), Request{Path: Segments("x")}, nil)
 		e := asError(t, err)
-		if !errors.Is(err, support.ErrRateLimited) || e.RetryAfter != 100*time.Second || time.Since(start) != 0 {
+		if !errors.Is(err, support.ErrRateLimited) || e.RetryAfter != 100*time.Second || time.Since(start) != 0 ||
+			!strings.Contains(err.Error(), "exceeds the maximum wait") {
 			t.Fatalf("err %v after %v", err, time.Since(start))
 		}
 		if rt.count() != 1 {

@@ -258,6 +258,25 @@ func TestBackoffFullJitter(t *testing.T) {
 	}
 }
 
+// TestBackoffNeverOverflows: for any retry number the ceiling stays within
+// [0, MaxDelay], also where BaseDelay*2^n would overflow.
+func TestBackoffNeverOverflows(t *testing.T) {
+	for _, base := range []time.Duration{time.Nanosecond, 500 * time.Millisecond, time.Hour, 1 << 62} {
+		c, _ := newFake(t, Config{BaseDelay: base, MaxDelay: 10 * time.Second, Rand: func() float64 { return 0.999999 }}, seq(ok(`{}`)))
+		prev := time.Duration(0)
+		for n := range 200 {
+			d := c.backoff(n)
+			if d < prev || d > 10*time.Second {
+				t.Fatalf("base %v, retry %d: backoff %v after %v", base, n, d, prev)
+			}
+			prev = d
+		}
+		if prev < 9*time.Second {
+			t.Fatalf("base %v: backoff never reached MaxDelay: %v", base, prev)
+		}
+	}
+}
+
 // TestExhaustedRetries: the final error carries kind, status and Retry-After.
 func TestExhaustedRetries(t *testing.T) {
 	cases := []struct {

@@ -130,3 +130,52 @@ func TestWireRetriedBodyIdentical(t *testing.T) {
 		t.Fatalf("bodies %q", bodies)
 	}
 }
+
+// TestWireTruncatedBody: a chunked body cut off by the server is an error,
+// not a short success: a GET is retried, a create is OutcomeUnknown.
+func TestWireTruncatedBody(t *testing.T) {
+	for _, tc := range []struct {
+		method   string
+		requests int32
+	}{{"GET", 2}, {"POST", 1}} {
+		var n atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			if n.Add(1) > 1 {
+				_, _ = w.Write([]byte(`{"id":"1"}`))
+				return
+			}
+			conn, buf, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"id\"\r\n")
+			_ = buf.Flush()
+			conn.Close()
+		}))
+		c, err := New(Config{Vendor: "v", BaseURL: srv.URL, HTTPClient: srv.Client(), Rand: zeroJitter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body any
+		if tc.method == "POST" {
+			body = map[string]string{}
+		}
+		var out struct{ ID string }
+		_, err = c.Do(t.Context(), Request{Method: tc.method, Path: Segments("c"), Body: body}, &out)
+		if got := n.Load(); got != tc.requests {
+			t.Errorf("%s: %d requests, want %d", tc.method, got, tc.requests)
+		}
+		if tc.method == "GET" && (err != nil || out.ID != "1") {
+			t.Errorf("GET: err %v out %+v", err, out)
+		}
+		if tc.method == "POST" {
+			var e *support.Error
+			if !errors.As(err, &e) || !e.OutcomeUnknown || e.Status != 200 || !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Errorf("POST: %v", err)
+			}
+		}
+		srv.Close()
+	}
+}
