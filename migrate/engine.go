@@ -352,8 +352,14 @@ func (r *runner) addPage(p support.Page[support.Contact]) error {
 		r.listed++
 		pg.open++
 		r.tasks = append(r.tasks, t)
-		t.in, t.warns = r.o.Map(c)
-		t.keys = keysOf(&t.in)
+		if r.o.Map == nil {
+			var e164 bool
+			t.in, t.warns, e164 = defaultMap(c)
+			t.keys = keysFor(&t.in, e164)
+		} else {
+			t.in, t.warns = r.o.Map(c)
+			t.keys = keysOf(&t.in)
+		}
 		if c.ID == "" {
 			t.st, t.outcome, t.reason = tFailed, Failed, "the source contact has no ID"
 			continue
@@ -555,8 +561,8 @@ func (r *runner) settle(t *task) {
 	default:
 		r.rep.Failed++
 		_, kind, status, code := errorDetails(t.err)
-		if t.outcome == Unresolved && kind == "" {
-			kind = string(Unresolved)
+		if t.outcome == Unresolved || t.outcome == Pending {
+			kind = string(t.outcome)
 		}
 		if r.o.ReportLimit < 0 || len(r.rep.Failures) < r.o.ReportLimit {
 			r.rep.Failures = append(r.rep.Failures, Failure{
@@ -811,7 +817,7 @@ func (r *runner) applyWrite(ctx context.Context, t *task, c *support.Contact, o 
 			out = Matched
 		}
 		t.done(out, c.ID)
-		t.newTarget = &Target{ID: c.ID, Keys: unionKeys(t.keys, keysOfContact(c)), Fields: t.in}
+		t.newTarget = &Target{ID: c.ID, Keys: unionKeys(t.keys, keysOfContact(c, &t.in)), Fields: t.in}
 		return nil
 	case cUnknown:
 		t.st = tLookup
@@ -864,10 +870,14 @@ func (r *runner) retryWithoutPhone(t *task, err error) bool {
 	return true
 }
 
-// keysOfContact returns the normalized keys of a stored contact.
-func keysOfContact(c *support.Contact) []string {
-	in := c.Input()
-	return keysOf(&in)
+// keysOfContact returns the normalized keys of a contact stored from in,
+// which differ from in's when the target rewrote an identifying field.
+func keysOfContact(c *support.Contact, in *support.ContactInput) []string {
+	if c.Email == in.Email && c.Phone == in.Phone && c.ExternalID == in.ExternalID {
+		return nil
+	}
+	stored := c.Input()
+	return keysOf(&stored)
 }
 
 // learn remembers the fields a target reported it cannot hold, so that they

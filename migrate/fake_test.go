@@ -3,6 +3,7 @@ package migrate
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -59,6 +60,9 @@ type store struct {
 	mu       sync.Mutex
 	contacts []support.Contact
 	next     int
+	// Indexes into contacts: by ID, and the first contact by lower-case
+	// email, E.164 phone and external ID.
+	byID, byEmail, byPhone, byExt map[string]int
 
 	batchCalls, batchRecords, creates, upserts, updates, gets, lists atomic.Int64
 }
@@ -74,6 +78,7 @@ func newStore(vendor string, maxBatch int) *store {
 		ops = append(ops, support.OpCreateContacts)
 	}
 	return &store{
+		byID: map[string]int{}, byEmail: map[string]int{}, byPhone: map[string]int{}, byExt: map[string]int{},
 		noConversations: noConversations{vendor},
 		caps:            support.Capabilities{Vendor: vendor, Operations: ops, CreateDedup: support.DedupNone, MaxBatch: max(1, maxBatch)},
 		pageSize:        50,
@@ -95,7 +100,48 @@ func (s *store) seed(cs ...support.Contact) {
 			s.next++
 			c.ID = s.caps.Vendor + "_" + strconv.Itoa(s.next)
 		}
-		s.contacts = append(s.contacts, c)
+		s.add(c)
+	}
+}
+
+// add appends c and indexes it.
+func (s *store) add(c support.Contact) {
+	s.contacts = append(s.contacts, c)
+	s.index(len(s.contacts) - 1)
+}
+
+func (s *store) index(i int) {
+	c := &s.contacts[i]
+	s.byID[c.ID] = i
+	put := func(m map[string]int, k string) {
+		if _, ok := m[k]; !ok && k != "" {
+			m[k] = i
+		}
+	}
+	put(s.byEmail, strings.ToLower(c.Email))
+	if e, ok := e164(c.Phone); ok {
+		put(s.byPhone, e)
+	}
+	put(s.byExt, c.ExternalID)
+}
+
+// e164 normalizes a phone for the store's index; numbers already in E.164
+// form (all the generated ones) skip libphonenumber, which is slow under the
+// race detector.
+func e164(phone string) (string, bool) {
+	if len(phone) > 8 && phone[0] == '+' && strings.Trim(phone[1:], "0123456789") == "" {
+		return phone, true
+	}
+	e, err := support.NormalizePhone(phone)
+	return e, err == nil
+}
+
+func (s *store) reindex() {
+	for _, m := range []map[string]int{s.byID, s.byEmail, s.byPhone, s.byExt} {
+		clear(m)
+	}
+	for i := range s.contacts {
+		s.index(i)
 	}
 }
 
@@ -116,8 +162,8 @@ func (s *store) ListContacts(ctx context.Context, opts support.ContactListOption
 	if opts.Cursor != "" {
 		// The cursor names the last contact seen, so it stays right when
 		// contacts are added.
-		i := slices.IndexFunc(s.contacts, func(c support.Contact) bool { return c.ID == opts.Cursor })
-		if i < 0 {
+		i, ok := s.byID[opts.Cursor]
+		if !ok {
 			return support.Page[support.Contact]{}, support.Errorf(s.caps.Vendor, support.OpListContacts, support.ErrInvalid, "bad cursor")
 		}
 		start = i + 1
@@ -134,19 +180,19 @@ func (s *store) ListContacts(ctx context.Context, opts support.ContactListOption
 	return p, nil
 }
 
+// find returns the index of the earliest contact ref addresses, or -1.
 func (s *store) find(ref support.Ref) int {
-	return slices.IndexFunc(s.contacts, func(c support.Contact) bool {
-		switch ref.Kind() {
-		case support.RefID:
-			return c.ID == ref.Value()
-		case support.RefEmail:
-			return c.Email != "" && support.EqualEmail(c.Email, ref.Value())
-		case support.RefPhone:
-			e, err := support.NormalizePhone(c.Phone)
-			return err == nil && e == ref.Value()
-		}
-		return false
-	})
+	m, k := s.byID, ref.Value()
+	switch ref.Kind() {
+	case support.RefEmail:
+		m, k = s.byEmail, strings.ToLower(k)
+	case support.RefPhone:
+		m = s.byPhone
+	}
+	if i, ok := m[k]; ok {
+		return i
+	}
+	return -1
 }
 
 func (s *store) GetContact(ctx context.Context, ref support.Ref) (*support.Contact, error) {
@@ -189,7 +235,7 @@ func (s *store) insert(in support.ContactInput) support.Contact {
 			c.CustomFields[k] = v
 		}
 	}
-	s.contacts = append(s.contacts, c)
+	s.add(c)
 	return c
 }
 
@@ -242,7 +288,9 @@ func (s *store) UpsertContact(ctx context.Context, in support.ContactInput, opts
 	for _, k := range opts.Keys() {
 		switch {
 		case k == support.MatchExternalID && in.ExternalID != "":
-			i = slices.IndexFunc(s.contacts, func(c support.Contact) bool { return c.ExternalID == in.ExternalID })
+			if j, ok := s.byExt[in.ExternalID]; ok {
+				i = j
+			}
 		case k == support.MatchEmail && in.Email != "":
 			i = s.find(support.Email(in.Email))
 		case k == support.MatchPhone && in.Phone != "":
@@ -275,6 +323,14 @@ func (s *store) patch(i int, u support.ContactUpdate) {
 		ID: id, FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
 		Language: in.Language, Country: in.Country, ExternalID: in.ExternalID, Tags: in.Tags, CustomFields: in.CustomFields,
 	}
+	s.reindexIf(u)
+}
+
+// reindexIf rebuilds the indexes when u changed an indexed field.
+func (s *store) reindexIf(u support.ContactUpdate) {
+	if u.Email != nil || u.Phone != nil || u.ExternalID != nil {
+		s.reindex()
+	}
 }
 
 func (s *store) UpdateContact(ctx context.Context, ref support.Ref, u support.ContactUpdate) (*support.ContactResult, error) {
@@ -303,6 +359,7 @@ func (s *store) DeleteContact(ctx context.Context, ref support.Ref) error {
 		return support.Errorf(s.caps.Vendor, support.OpDeleteContact, support.ErrNotFound, "no contact %s", ref)
 	}
 	s.contacts = slices.Delete(s.contacts, i, i+1)
+	s.reindex()
 	return nil
 }
 
@@ -345,14 +402,18 @@ type faulty struct {
 	rate float64 // share of calls that fail
 	lost float64 // share of failing calls that are committed then lost
 
-	mu  sync.Mutex
-	rng *rand.Rand
+	seed uint64
+	mu   sync.Mutex
+	// One PRNG stream per operation: the k-th call of an operation meets
+	// the same fate whatever the interleaving of concurrent callers, so the
+	// share of faults is a function of the seed.
+	rngs map[support.Operation]*rand.Rand
 
-	calls, faults, lostCalls atomic.Int64
+	calls, faults, lostCalls, writeCalls, lostWrites atomic.Int64
 }
 
 func newFaulty(p support.Platform, seed uint64, rate, lost float64) *faulty {
-	return &faulty{Platform: p, rate: rate, lost: lost, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	return &faulty{Platform: p, rate: rate, lost: lost, seed: seed, rngs: map[support.Operation]*rand.Rand{}}
 }
 
 type fault int
@@ -365,19 +426,33 @@ const (
 	faultLost
 )
 
-func (f *faulty) pick() fault {
+func (f *faulty) pick(op support.Operation) fault {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	rng := f.rngs[op]
+	if rng == nil {
+		h := fnv.New64a()
+		h.Write([]byte(op))
+		rng = rand.New(rand.NewPCG(f.seed, h.Sum64()))
+		f.rngs[op] = rng
+	}
+	write := op != support.OpListContacts && op != support.OpGetContact
 	f.calls.Add(1)
-	if f.rng.Float64() >= f.rate {
+	if write {
+		f.writeCalls.Add(1)
+	}
+	if rng.Float64() >= f.rate {
 		return noFault
 	}
 	f.faults.Add(1)
-	if f.rng.Float64() < f.lost {
+	if rng.Float64() < f.lost {
 		f.lostCalls.Add(1)
+		if write {
+			f.lostWrites.Add(1)
+		}
 		return faultLost
 	}
-	return []fault{faultRateLimited, faultRateLimitedAfter, faultUnavailable}[f.rng.IntN(3)]
+	return []fault{faultRateLimited, faultRateLimitedAfter, faultUnavailable}[rng.IntN(3)]
 }
 
 func (f *faulty) err(op support.Operation, k fault) error {
@@ -395,7 +470,7 @@ func (f *faulty) err(op support.Operation, k fault) error {
 
 // do runs call through the fault plan.
 func do[T any](f *faulty, op support.Operation, call func() (T, error)) (T, error) {
-	k := f.pick()
+	k := f.pick(op)
 	var zero T
 	switch k {
 	case noFault:

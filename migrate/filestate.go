@@ -11,6 +11,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/deskbridge/deskbridge/support"
 )
 
 // Buckets of a FileState.
@@ -95,9 +97,11 @@ func (s *FileState) Lookup(key string) (Target, bool, error) {
 			return nil
 		}
 		ok = true
-		if err := json.Unmarshal(v, &t); err != nil {
+		var st storedTarget
+		if err := json.Unmarshal(v, &st); err != nil {
 			return fmt.Errorf("migrate: state: target %q: %w", id, err)
 		}
+		t = st.target(string(id))
 		return nil
 	})
 	return t, ok, err
@@ -183,7 +187,7 @@ func (s *FileState) Commit(c *Commit) error {
 		}
 		keys, targets := tx.Bucket(bucketKeys), tx.Bucket(bucketTargets)
 		for _, t := range c.Targets {
-			b, err := json.Marshal(t)
+			b, err := json.Marshal(toStored(t))
 			if err != nil {
 				return err
 			}
@@ -253,6 +257,36 @@ func (s *FileState) ExportCSV(w io.Writer) error {
 		return fmt.Errorf("migrate: export CSV: %w", err)
 	}
 	return nil
+}
+
+// storedTarget is how a Target is kept on disk: without its ID (the key)
+// and without empty fields, as there may be millions.
+type storedTarget struct {
+	Keys         []string          `json:"keys,omitempty"`
+	FirstName    string            `json:"first_name,omitempty"`
+	LastName     string            `json:"last_name,omitempty"`
+	Email        string            `json:"email,omitempty"`
+	Phone        string            `json:"phone,omitempty"`
+	Language     string            `json:"language,omitempty"`
+	Country      string            `json:"country,omitempty"`
+	ExternalID   string            `json:"external_id,omitempty"`
+	Tags         []string          `json:"tags,omitempty"`
+	CustomFields map[string]string `json:"custom_fields,omitempty"`
+}
+
+func toStored(t Target) storedTarget {
+	f := t.Fields
+	return storedTarget{
+		Keys: t.Keys, FirstName: f.FirstName, LastName: f.LastName, Email: f.Email, Phone: f.Phone,
+		Language: f.Language, Country: f.Country, ExternalID: f.ExternalID, Tags: f.Tags, CustomFields: f.CustomFields,
+	}
+}
+
+func (s storedTarget) target(id string) Target {
+	return Target{ID: id, Keys: s.Keys, Fields: support.ContactInput{
+		FirstName: s.FirstName, LastName: s.LastName, Email: s.Email, Phone: s.Phone, Language: s.Language,
+		Country: s.Country, ExternalID: s.ExternalID, Tags: s.Tags, CustomFields: s.CustomFields,
+	}}
 }
 
 func decodeEntry(sourceID string, v []byte, e *Entry) error {

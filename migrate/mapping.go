@@ -27,8 +27,15 @@ import (
 // Fields the target cannot hold are reported by the target's adapter, and Run
 // adds those warnings to the record's.
 func DefaultMap(c support.Contact) (support.ContactInput, []support.Warning) {
-	in := c.Input()
-	var warns []support.Warning
+	in, warns, _ := defaultMap(c)
+	return in, warns
+}
+
+// defaultMap is DefaultMap, also saying whether the phone is in E.164 form
+// (so that keysOf need not parse it again: libphonenumber is the costliest
+// step of mapping a contact).
+func defaultMap(c support.Contact) (in support.ContactInput, warns []support.Warning, e164 bool) {
+	in = c.Input()
 	in.FirstName = strings.Join(strings.Fields(in.FirstName), " ")
 	in.LastName = strings.Join(strings.Fields(in.LastName), " ")
 	if in.LastName == "" && strings.Contains(in.FirstName, " ") {
@@ -37,8 +44,8 @@ func DefaultMap(c support.Contact) (support.ContactInput, []support.Warning) {
 	in.Email = strings.TrimSpace(in.Email)
 	in.Phone = strings.TrimSpace(in.Phone)
 	if in.Phone != "" {
-		if e164, err := support.NormalizePhone(in.Phone); err == nil {
-			in.Phone = e164
+		if p, err := support.NormalizePhone(in.Phone); err == nil {
+			in.Phone, e164 = p, true
 		}
 	}
 	in.Language = strings.ToLower(strings.TrimSpace(in.Language))
@@ -68,7 +75,7 @@ func DefaultMap(c support.Contact) (support.ContactInput, []support.Warning) {
 		}
 		in.CustomFields = fields
 	}
-	return in, warns
+	return in, warns, e164
 }
 
 // Key prefixes, the MatchKey names: a key is "external_id:…", "email:…" or
@@ -82,7 +89,11 @@ const (
 // keysOf returns the normalized keys a contact is found by: its external ID
 // as is, its email lower-cased, its phone in E.164 (a phone that cannot be
 // normalized gives no key: it could not be matched reliably).
-func keysOf(in *support.ContactInput) []string {
+func keysOf(in *support.ContactInput) []string { return keysFor(in, false) }
+
+// keysFor is keysOf for an input whose phone, if e164 is set, is known to
+// be normalized already.
+func keysFor(in *support.ContactInput, e164 bool) []string {
 	var keys []string
 	if v := strings.TrimSpace(in.ExternalID); v != "" {
 		keys = append(keys, keyExternalID+v)
@@ -90,9 +101,13 @@ func keysOf(in *support.ContactInput) []string {
 	if v := strings.TrimSpace(in.Email); v != "" {
 		keys = append(keys, keyEmail+strings.ToLower(v))
 	}
-	if in.Phone != "" {
-		if e164, err := support.NormalizePhone(in.Phone); err == nil {
-			keys = append(keys, keyPhone+e164)
+	switch {
+	case in.Phone == "":
+	case e164:
+		keys = append(keys, keyPhone+in.Phone)
+	default:
+		if p, err := support.NormalizePhone(in.Phone); err == nil {
+			keys = append(keys, keyPhone+p)
 		}
 	}
 	return keys
@@ -212,6 +227,9 @@ func apply(have support.ContactInput, u support.ContactUpdate) support.ContactIn
 
 // samePhone compares phone numbers by their E.164 form when both have one.
 func samePhone(a, b string) bool {
+	if a == b {
+		return true
+	}
 	ea, errA := support.NormalizePhone(a)
 	eb, errB := support.NormalizePhone(b)
 	if errA == nil && errB == nil {

@@ -242,9 +242,6 @@ func newRunner(src, dst support.Platform, opts Options) (*runner, error) {
 	if o.ReportLimit == 0 {
 		o.ReportLimit = 1000
 	}
-	if o.Map == nil {
-		o.Map = DefaultMap
-	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -21,6 +22,9 @@ func openState(t testing.TB) *FileState {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
+	if os.Getenv("NOSYNC") != "" {
+		st.db.NoSync = true
+	}
 	return st
 }
 

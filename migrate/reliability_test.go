@@ -1,0 +1,255 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"path/filepath"
+	"sync"
+	"testing"
+	"testing/synctest"
+
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// R1: 10,000 contacts while 20% of the calls to both platforms fail (429
+// with and without Retry-After, 503 before processing, and committed then
+// lost) end with nothing lost, nothing doubled, and every source ID mapped
+// to exactly one target ID. synctest makes the backoff waits instant.
+func TestR1FaultsLoseAndDoubleNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		maxBatch int
+		seed     uint64
+	}{{"batch", 100, 1}, {"upsert", 1, 2}} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				const n = 10_000
+				ps := people(n)
+				src, inner := newStore("src", 1), newStore("dst", tc.maxBatch)
+				src.pageSize = 100
+				src.seed(ps...)
+				// A tenth is in the target already, some with other names.
+				for i := 0; i < n; i += 10 {
+					c := ps[i]
+					c.ID = ""
+					if i%20 == 0 {
+						c.FirstName = "Old"
+					}
+					inner.seed(c)
+				}
+				dst := newFaulty(inner, tc.seed, 0.20, 0.35)
+				st := openState(t)
+				rep := run(t, newFaulty(src, tc.seed+100, 0.20, 0), dst, Options{State: st})
+
+				if f := float64(dst.faults.Load()) / float64(dst.calls.Load()); f < 0.18 {
+					t.Fatalf("only %.1f%% of target calls faulted", 100*f)
+				}
+				if l := float64(dst.lostWrites.Load()) / float64(dst.writeCalls.Load()); l < 0.05 {
+					t.Fatalf("only %.1f%% of target writes committed then lost", 100*l)
+				}
+				checkMigrated(t, ps, inner.all(), st)
+				if len(inner.all()) != n {
+					t.Fatalf("target has %d contacts, want %d", len(inner.all()), n)
+				}
+				if rep.Failed != 0 || rep.Processed != n || rep.Created+rep.Updated+rep.Unchanged != n || rep.Resolved == 0 {
+					t.Fatalf("report %+v", rep.Counts)
+				}
+				if p, _ := st.Pending(); len(p) != 0 {
+					t.Fatalf("%d intents left pending", len(p))
+				}
+				t.Logf("target calls %d, faults %d, writes %d, lost writes %d; report: %+v, write calls %d, resolved %d, retries %d",
+					dst.calls.Load(), dst.faults.Load(), dst.writeCalls.Load(), dst.lostWrites.Load(),
+					rep.Counts, rep.WriteCalls, rep.Resolved, rep.Retries)
+			})
+		})
+	}
+}
+
+// R3: a batch whose response is lost is looked up, not sent again; the
+// records it did store are mapped as Created and counted as resolved.
+func TestLostBatchIsLookedUpNotResent(t *testing.T) {
+	src, inner := newStore("src", 1), newStore("dst", 100)
+	src.seed(people(100)...)
+	dst := &loseOnce{store: inner}
+	st := openState(t)
+	rep := run(t, src, dst, Options{State: st})
+	if inner.batchCalls.Load() != 1 || inner.batchRecords.Load() != 100 {
+		t.Fatalf("%d batches, %d records sent; want the lost batch not resent", inner.batchCalls.Load(), inner.batchRecords.Load())
+	}
+	if rep.Created != 100 || rep.Resolved != 100 || inner.gets.Load() < 100 {
+		t.Fatalf("report %+v, lookups %d", rep, inner.gets.Load())
+	}
+	checkMigrated(t, src.all(), inner.all(), st)
+}
+
+// loseOnce stores the first batch and loses its response.
+type loseOnce struct {
+	*store
+	once sync.Once
+}
+
+func (l *loseOnce) CreateContacts(ctx context.Context, in []support.ContactInput) (*support.BatchResult, error) {
+	res, err := l.store.CreateContacts(ctx, in)
+	lost := false
+	l.once.Do(func() { lost = true })
+	if lost {
+		return nil, &support.Error{Vendor: "dst", Op: support.OpCreateContacts, Kind: support.ErrUnavailable, OutcomeUnknown: true, Message: "EOF"}
+	}
+	return res, err
+}
+
+// A contact with nothing to look it up by, whose create is lost, is
+// reported as unresolved and never sent again.
+func TestLostKeylessCreateIsUnresolved(t *testing.T) {
+	src, inner := newStore("src", 1), newStore("dst", 100)
+	src.seed(support.Contact{ID: "nameonly", FirstName: "Nobody", LastName: "Known"}, person(1))
+	dst := &loseOnce{store: inner}
+	st := openState(t)
+	rep := run(t, src, dst, Options{State: st})
+	if rep.Failed != 1 || rep.Failures[0].SourceID != "nameonly" || rep.Failures[0].Kind != string(Unresolved) || rep.Created != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	again := run(t, src, dst, Options{State: st})
+	if again.Failed != 1 || again.WriteCalls != 0 || len(inner.all()) != 2 {
+		t.Fatalf("re-run %+v, target %d", again, len(inner.all()))
+	}
+}
+
+// interrupter cancels the run's context at the k-th target call: before the
+// call (nothing happens), or after the call took effect, returning the
+// context's error as a cut-short call does.
+type interrupter struct {
+	support.Platform
+	mu     sync.Mutex
+	left   int
+	after  bool
+	cancel context.CancelFunc
+}
+
+func (p *interrupter) hit(ctx context.Context) (stop bool, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.left--
+	if p.left != 0 {
+		return false, nil
+	}
+	if !p.after {
+		p.cancel()
+		return true, &support.Error{Vendor: "dst", Err: ctx.Err()}
+	}
+	return true, nil
+}
+
+func interrupt[T any](p *interrupter, ctx context.Context, call func() (T, error)) (T, error) {
+	stop, err := p.hit(ctx)
+	if stop && err != nil {
+		var zero T
+		return zero, err
+	}
+	v, err := call()
+	if stop {
+		p.cancel()
+		var zero T
+		return zero, &support.Error{Vendor: "dst", Message: "response abandoned", Err: ctx.Err()}
+	}
+	return v, err
+}
+
+func (p *interrupter) ListContacts(ctx context.Context, o support.ContactListOptions) (support.Page[support.Contact], error) {
+	return interrupt(p, ctx, func() (support.Page[support.Contact], error) { return p.Platform.ListContacts(ctx, o) })
+}
+func (p *interrupter) CreateContacts(ctx context.Context, in []support.ContactInput) (*support.BatchResult, error) {
+	return interrupt(p, ctx, func() (*support.BatchResult, error) { return p.Platform.CreateContacts(ctx, in) })
+}
+func (p *interrupter) UpsertContact(ctx context.Context, in support.ContactInput, o support.UpsertOptions) (*support.ContactResult, error) {
+	return interrupt(p, ctx, func() (*support.ContactResult, error) { return p.Platform.UpsertContact(ctx, in, o) })
+}
+func (p *interrupter) UpdateContact(ctx context.Context, ref support.Ref, u support.ContactUpdate) (*support.ContactResult, error) {
+	return interrupt(p, ctx, func() (*support.ContactResult, error) { return p.Platform.UpdateContact(ctx, ref, u) })
+}
+
+// R2: stopping the migrator at random points (a cancelled context, before or
+// after a call took effect; or a "killed" process whose State stops taking
+// commits, then closed and reopened from disk) and running it again until
+// it finishes ends with nothing lost and nothing doubled; a finished
+// migration run again sends no write.
+func TestR2CrashAndResume(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		maxBatch int
+		n        int
+		seed     uint64
+	}{{"batch", 50, 1500, 3}, {"upsert", 1, 800, 4}} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ps := people(tc.n)
+				src, inner := newStore("src", 1), newStore("dst", tc.maxBatch)
+				src.pageSize, inner.pageSize = 40, 40
+				src.seed(ps...)
+				// Some contacts are in the target already (the index
+				// phase has several pages to be interrupted in).
+				for i := 0; i < tc.n; i += 7 {
+					c := ps[i]
+					c.ID, c.LastName = "", "Before"
+					inner.seed(c)
+				}
+				faults := newFaulty(inner, tc.seed, 0.10, 0.5)
+				path := filepath.Join(t.TempDir(), "state.db")
+				rng := rand.New(rand.NewPCG(tc.seed, 99))
+				stops := 0
+				for {
+					st, err := OpenState(path)
+					if err != nil {
+						t.Fatal(err)
+					}
+					ctx, cancel := context.WithCancel(context.Background())
+					dst := &interrupter{Platform: faults, left: 1 << 30, cancel: cancel}
+					var state State = st
+					switch rng.IntN(3) {
+					case 0:
+						dst.left = 1 + rng.IntN(40)
+					case 1:
+						dst.left, dst.after = 1+rng.IntN(40), true
+					default:
+						state = &killState{State: st, left: rng.IntN(8)}
+					}
+					rep, err := Run(ctx, src, dst, Options{State: state, Concurrency: 3})
+					cancel()
+					if err := st.Close(); err != nil {
+						t.Fatal(err)
+					}
+					if err == nil {
+						if !rep.Complete {
+							t.Fatalf("finished without completing: %+v", rep)
+						}
+						break
+					}
+					if !errors.Is(err, context.Canceled) && !errors.Is(err, errKilled) {
+						t.Fatalf("run %d: unexpected error %v", stops, err)
+					}
+					stops++
+					if stops > 2000 {
+						t.Fatal("no progress")
+					}
+				}
+				st, err := OpenState(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer st.Close()
+				checkMigrated(t, ps, inner.all(), st)
+				before := inner.writes()
+				again, err := Run(context.Background(), src, inner, Options{State: st})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if again.WriteCalls != 0 || inner.writes() != before || again.Skipped != tc.n {
+					t.Fatalf("re-run of a finished migration: %+v, %d writes", again, inner.writes()-before)
+				}
+				t.Logf("%d contacts, finished after %d interruptions; target writes %d, lost writes %d",
+					tc.n, stops, inner.writes(), faults.lostWrites.Load())
+			})
+		})
+	}
+}
