@@ -3,6 +3,7 @@ package migrate
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -72,6 +73,11 @@ const baseBackoff = 500 * time.Millisecond
 func (r *runner) retry(ctx context.Context, idempotent bool, fn func() error) error {
 	for attempt := 1; ; attempt++ {
 		err := fn()
+		if cerr := ctx.Err(); err != nil && cerr != nil && !errors.Is(err, cerr) {
+			// The run is stopping: whatever the vendor said, the caller
+			// must see the context's error (and may see the vendor's).
+			return fmt.Errorf("%w: %w", cerr, err)
+		}
 		if err == nil || attempt >= r.o.MaxAttempts || classify(ctx, err, idempotent) != cTransient {
 			return err
 		}

@@ -109,6 +109,25 @@ func TestBackoffIsJitteredAndCapped(t *testing.T) {
 	}
 }
 
+// A call failing for its own reason while the run's context ends reports
+// the context's error, so that callers can tell a stop from a failure.
+func TestRetryReportsTheContextFirst(t *testing.T) {
+	r := newTestRunner(5, time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	calls := 0
+	err := r.retry(ctx, true, func() error {
+		calls++
+		cancel()
+		return &support.Error{Kind: support.ErrRateLimited}
+	})
+	if calls != 1 || !errors.Is(err, context.Canceled) || !errors.Is(err, support.ErrRateLimited) {
+		t.Fatalf("err %v after %d calls", err, calls)
+	}
+	if classify(ctx, err, false) != cStop {
+		t.Fatal("not classified as a stop")
+	}
+}
+
 func TestRetryReturnsPromptlyWhenCancelled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newTestRunner(5, time.Minute)
