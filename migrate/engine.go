@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/deskbridge/deskbridge/support"
 )
@@ -50,14 +51,17 @@ type task struct {
 	// newTarget is what the index learns when the task is done.
 	newTarget *Target
 	resolved  bool
-	intent    bool // a Pending entry is committed
-	attempts  int
-	noPhone   bool // sent again without its phone, which the target refused
-	err       error
-	reason    string
-	commit    bool // the entry must be stored
-	absorbed  bool // newTarget is in the window's overlay
-	settled   bool // counted in the report
+	// foundCreated is when the contact found after a lost write was
+	// created, if the target says.
+	foundCreated time.Time
+	intent       bool // a Pending entry is committed
+	attempts     int
+	noPhone      bool // sent again without its phone, which the target refused
+	err          error
+	reason       string
+	commit       bool // the entry must be stored
+	absorbed     bool // newTarget is in the window's overlay
+	settled      bool // counted in the report
 }
 
 func (t *task) terminal() bool { return t.st >= tDone }
@@ -115,6 +119,7 @@ type runner struct {
 	byID    map[string]*Target
 
 	processed, listed, indexed, dryIDs int
+	start                              time.Time
 }
 
 // indexes reports whether the run keeps an index of the target.
@@ -934,7 +939,7 @@ func (r *runner) updateOne(ctx context.Context, t *task) error {
 			}
 			o := Unchanged
 			if t.resolved {
-				o = Created // the lost create stored it
+				o = r.resolvedOutcome(t)
 			}
 			t.done(o, tgt.ID)
 			tgt.Keys = unionKeys(tgt.Keys, t.keys)
@@ -998,6 +1003,18 @@ func (r *runner) updateOne(ctx context.Context, t *task) error {
 			return fmt.Errorf("migrate: the target stayed unavailable: %w", err)
 		}
 	}
+}
+
+// resolvedOutcome is the outcome of a write whose response was lost and
+// whose contact was found with the values sent. A create (the batch
+// strategy only creates contacts it did not find) stored it. An upsert
+// created it, unless the target says the contact is older than the run
+// (with a minute's margin for clock skew): then the upsert updated it.
+func (r *runner) resolvedOutcome(t *task) Outcome {
+	if r.strategy == StrategyUpsert && !t.foundCreated.IsZero() && t.foundCreated.Before(r.start.Add(-time.Minute)) {
+		return Updated
+	}
+	return Created
 }
 
 func (t *Target) clone() *Target {

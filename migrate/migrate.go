@@ -140,7 +140,10 @@ type Report struct {
 	Indexed int `json:"indexed"`
 	// Resolved is how many writes whose response was lost (in this run, or
 	// in flight when an earlier run stopped) were confirmed by looking the
-	// contact up. Those of this run are also counted in Counts; those of an
+	// contact up. Those of this run are also counted in Counts: as Created
+	// (a lost create, or a lost upsert of a contact created during the run),
+	// or as Updated (a lost upsert of a contact the target says is older than
+	// the run, or a found contact that still needed changes). Those of an
 	// earlier run are mapped now and counted as Skipped when listed again.
 	Resolved int `json:"resolved"`
 	// Failures lists the contacts that were not migrated, at most
@@ -247,7 +250,7 @@ func newRunner(src, dst support.Platform, opts Options) (*runner, error) {
 	}
 	r := &runner{
 		src: src, dst: dst, scaps: src.Capabilities(), dcaps: dst.Capabilities(), o: o,
-		dry: o.DryRun, log: o.Logger, dropped: map[string]bool{},
+		dry: o.DryRun, log: o.Logger, dropped: map[string]bool{}, start: time.Now(),
 		bySource: map[string]*task{}, overlay: map[string]*Target{}, byID: map[string]*Target{},
 	}
 	r.rep = &Report{Source: r.scaps.Vendor, Target: r.dcaps.Vendor, DryRun: o.DryRun, WarningCounts: map[string]int{}}

@@ -71,7 +71,7 @@ func (r *runner) resolve(ctx context.Context, tasks []*task) error {
 // found makes t the resolved match of the target contact c.
 func (r *runner) found(t *task, c *support.Contact) {
 	in := c.Input()
-	t.st, t.resolved = tMatched, true
+	t.st, t.resolved, t.foundCreated = tMatched, true, c.CreatedAt
 	t.target = &Target{ID: c.ID, Keys: unionKeys(t.keys, keysOf(&in)), Fields: in}
 }
 
