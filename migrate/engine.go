@@ -341,10 +341,13 @@ func (r *runner) wantMore() bool {
 			open++
 		}
 	}
+	if len(r.pages) >= maxWindowPages {
+		return false // commit what is done first, so memory stays bounded
+	}
 	if r.batch <= 1 {
 		return open == 0
 	}
-	return open < r.batch && len(r.pages) < maxWindowPages
+	return open < r.batch
 }
 
 // addPage turns a source page into tasks: mapped, validated, and skipped
@@ -405,7 +408,7 @@ func (r *runner) addPage(p support.Page[support.Contact]) error {
 func (r *runner) process(ctx context.Context, flush bool) error {
 	for {
 		if err := ctx.Err(); err != nil {
-			return err
+			return fmt.Errorf("migrate: stopped: %w", err)
 		}
 		var did bool
 		var err error
@@ -502,7 +505,7 @@ func (r *runner) match(t *task) (*Target, bool, error) {
 				continue
 			}
 			if tgt, ok := r.overlay[k]; ok {
-				return tgt, true, nil
+				return r.byID[tgt.ID], true, nil
 			}
 			tgt, ok, err := r.st.Lookup(k)
 			if err != nil {
@@ -713,7 +716,11 @@ func (r *runner) commitIntents(tasks []*task) error {
 // many: the target keeps failing it, and a later run can try again.
 func (r *runner) attempt(t *task) error {
 	if t.attempts >= r.o.MaxAttempts {
-		return fmt.Errorf("migrate: contact %q: the target failed it %d times: %w", t.sourceID, t.attempts, t.err)
+		last := t.err
+		if last == nil {
+			last = errors.New("no result")
+		}
+		return fmt.Errorf("migrate: contact %q: the target failed it %d times: %w", t.sourceID, t.attempts, last)
 	}
 	t.attempts++
 	return nil
@@ -947,6 +954,9 @@ func (r *runner) updateOne(ctx context.Context, t *task) error {
 			return nil
 		}
 		if !r.dcaps.Supports(support.OpUpdateContact) {
+			if r.dry && r.strategy == StrategyUpsert {
+				r.planned.Add(1) // the upsert is sent, and matches
+			}
 			for _, f := range fields {
 				t.warns = append(t.warns, support.Warning{Field: f, Message: "differs in the target, which cannot update contacts; left as it is"})
 			}

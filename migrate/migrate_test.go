@@ -439,3 +439,171 @@ func TestExportCSV(t *testing.T) {
 		}
 	}
 }
+
+// countingState counts commits.
+type countingState struct {
+	State
+	commits int
+}
+
+func (c *countingState) Commit(x *Commit) error {
+	c.commits++
+	return c.State.Commit(x)
+}
+
+// A finished migration run again commits its cursor every few pages, so the
+// window of skipped contacts (and memory) stays bounded, whatever the
+// strategy.
+func TestRerunKeepsTheWindowBounded(t *testing.T) {
+	for _, maxBatch := range []int{100, 1} {
+		t.Run(strategyName(maxBatch), func(t *testing.T) {
+			src, dst := newStore("src", 1), newStore("dst", maxBatch)
+			src.pageSize = 10
+			src.seed(people(500)...)
+			st := &countingState{State: newMemState()}
+			run(t, src, dst, Options{State: st})
+			st.commits = 0
+			again := run(t, src, dst, Options{State: st})
+			// 50 pages, committed at least every maxWindowPages.
+			if again.Skipped != 500 || again.WriteCalls != 0 || st.commits < 50/maxWindowPages {
+				t.Fatalf("re-run %+v with %d commits", again.Counts, st.commits)
+			}
+		})
+	}
+}
+
+// lossy is a target that cannot hold a language: it drops it and says so,
+// on every write.
+type lossy struct{ *store }
+
+var noLanguage = support.Warning{Field: "language", Message: "not supported by this vendor"}
+
+func (l lossy) CreateContacts(ctx context.Context, ins []support.ContactInput) (*support.BatchResult, error) {
+	stripped := make([]support.ContactInput, len(ins))
+	for i, in := range ins {
+		stripped[i], stripped[i].Language = in, ""
+	}
+	res, err := l.store.CreateContacts(ctx, stripped)
+	for i := range res.Items {
+		if ins[i].Language != "" {
+			res.Items[i].Warnings = append(res.Items[i].Warnings, noLanguage)
+		}
+	}
+	return res, err
+}
+
+func (l lossy) UpdateContact(ctx context.Context, ref support.Ref, u support.ContactUpdate) (*support.ContactResult, error) {
+	warn := u.Language != nil
+	u.Language = nil
+	res, err := l.store.UpdateContact(ctx, ref, u)
+	if err == nil && warn {
+		res.Warnings = append(res.Warnings, noLanguage)
+	}
+	return res, err
+}
+
+// Warnings of the adapter are reported per contact and counted by field; a
+// field the target said it cannot hold no longer makes a matched contact
+// look changed.
+func TestAdapterWarningsAreReportedAndLearned(t *testing.T) {
+	src, inner := newStore("src", 1), newStore("dst", 2)
+	src.pageSize = 2
+	ps := people(3) // all with language "en"
+	src.seed(ps...)
+	known := ps[2]
+	known.ID, known.Language = "", ""
+	inner.seed(known)
+	st := openState(t)
+	rep := run(t, src, lossy{inner}, Options{State: st})
+	if rep.Created != 2 || rep.Unchanged != 1 || inner.updates.Load() != 0 {
+		t.Fatalf("report %+v, updates %d", rep.Counts, inner.updates.Load())
+	}
+	if rep.WarningCounts["language"] != 2 || len(rep.Warnings) != 2 || rep.Warnings[0].SourceID != ps[0].ID {
+		t.Fatalf("warnings %+v %v", rep.Warnings, rep.WarningCounts)
+	}
+	var buf bytes.Buffer
+	if err := st.ExportCSV(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "language: not supported by this vendor") {
+		t.Fatalf("CSV without the warning:\n%s", buf.String())
+	}
+}
+
+// tidyLike is a target like TidySupport: no batch, no update, and an upsert
+// that returns a known contact as it is (Matched), with warnings for what
+// differs.
+type tidyLike struct{ *store }
+
+func (t tidyLike) Capabilities() support.Capabilities {
+	return without(t.store.caps, 1, support.OpCreateContacts, support.OpUpdateContact)
+}
+
+func (t tidyLike) UpsertContact(ctx context.Context, in support.ContactInput, o support.UpsertOptions) (*support.ContactResult, error) {
+	t.upserts.Add(1)
+	if c, err := t.store.GetContact(ctx, support.Email(in.Email)); err == nil {
+		_, fields := diff(in, c.Input(), func(string) bool { return false })
+		res := &support.ContactResult{Contact: c, Outcome: support.Matched}
+		for _, f := range fields {
+			res.Warnings = append(res.Warnings, support.Warning{Field: f, Message: "not updated"})
+		}
+		return res, nil
+	}
+	return t.store.CreateContact(ctx, in)
+}
+
+func TestTargetThatMatchesOnCreate(t *testing.T) {
+	src, inner := newStore("src", 1), newStore("dst", 1)
+	ps := people(4)
+	src.seed(ps...)
+	old := ps[0]
+	old.ID, old.FirstName = "", "Old"
+	inner.seed(old)
+	dst := tidyLike{inner}
+
+	plan := run(t, src, dst, Options{DryRun: true})
+	if plan.Strategy != StrategyUpsert || plan.Matched != 1 || plan.Created != 3 || plan.PlannedWriteCalls != 4 {
+		t.Fatalf("plan %+v", plan)
+	}
+	rep := run(t, src, dst, Options{})
+	if rep.Counts != plan.Counts || rep.WriteCalls != 4 {
+		t.Fatalf("report %+v, plan %+v", rep, plan)
+	}
+	if len(rep.Warnings) != 1 || rep.Warnings[0].Field != "first_name" || rep.Warnings[0].SourceID != ps[0].ID {
+		t.Fatalf("warnings %+v", rep.Warnings)
+	}
+}
+
+// A window of leaders short of a batch, each with a follower waiting for
+// it, is flushed as a partial batch instead of waiting forever.
+func TestWindowOfLeadersAndFollowersIsFlushed(t *testing.T) {
+	src, dst := newStore("src", 1), newStore("dst", 100)
+	src.pageSize = 30
+	ps := people(60)
+	src.seed(ps...)
+	for _, p := range ps {
+		p.ID += "-again"
+		p.Email = strings.ToUpper(p.Email)
+		src.seed(p)
+	}
+	st := openState(t)
+	rep := run(t, src, dst, Options{State: st})
+	if rep.Created != 60 || rep.Unchanged != 60 || dst.batchCalls.Load() != 1 || len(dst.all()) != 60 {
+		t.Fatalf("report %+v, batches %d, target %d", rep.Counts, dst.batchCalls.Load(), len(dst.all()))
+	}
+	checkMigrated(t, src.all(), dst.all(), st)
+}
+
+func TestCustomMap(t *testing.T) {
+	src, dst := newStore("src", 1), newStore("dst", 100)
+	src.seed(person(1), person(2))
+	rep := run(t, src, dst, Options{Map: func(c support.Contact) (support.ContactInput, []support.Warning) {
+		in := c.Input()
+		in.Tags = append(in.Tags, "from-src")
+		return in, []support.Warning{{Field: "tags", Message: "added from-src"}}
+	}})
+	got := dst.all()
+	if rep.Created != 2 || len(got) != 2 || got[0].Tags[len(got[0].Tags)-1] != "from-src" || rep.WarningCounts["tags"] != 2 {
+		t.Fatalf("report %+v, target %+v", rep, got)
+	}
+}
