@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/deskbridge/deskbridge/support"
 )
@@ -16,6 +18,83 @@ const contactList = "contacts"
 type contactRecord struct {
 	seq int
 	c   support.Contact // Raw is nil: it is rendered on the way out
+	// The keys the record is indexed under ("" for none).
+	emailKey, phoneKey string
+}
+
+// foldKey returns a key equal for two strings exactly when
+// support.EqualEmail says they are equal: each rune becomes the smallest of
+// its case-folding orbit, which is what strings.EqualFold compares.
+func foldKey(s string) string {
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(s) {
+		m := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			m = min(m, f)
+		}
+		b.WriteRune(m)
+	}
+	return b.String()
+}
+
+// phoneKey returns the E.164 form of a stored phone, or "" when it does not
+// normalize (such a phone is kept but never matched).
+func phoneKey(phone string) string {
+	if phone == "" {
+		return ""
+	}
+	e164, err := support.NormalizePhone(phone)
+	if err != nil {
+		return ""
+	}
+	return e164
+}
+
+// index adds r to the lookup indexes, under its current fields. The caller
+// holds p.mu.
+func (p *Platform) index(r *contactRecord) {
+	r.emailKey, r.phoneKey = "", ""
+	if r.c.Email != "" {
+		r.emailKey = foldKey(r.c.Email)
+	}
+	r.phoneKey = phoneKey(r.c.Phone)
+	add := func(m map[string][]*contactRecord, key string) {
+		if key == "" {
+			return
+		}
+		list := m[key]
+		i := sort.Search(len(list), func(i int) bool { return list[i].seq >= r.seq })
+		m[key] = slices.Insert(list, i, r)
+	}
+	add(p.byEmail, r.emailKey)
+	add(p.byPhone, r.phoneKey)
+	add(p.byExternal, r.c.ExternalID)
+}
+
+// unindex removes r from the lookup indexes. The caller holds p.mu.
+func (p *Platform) unindex(r *contactRecord) {
+	remove := func(m map[string][]*contactRecord, key string) {
+		if key == "" {
+			return
+		}
+		list := slices.DeleteFunc(m[key], func(o *contactRecord) bool { return o == r })
+		if len(list) == 0 {
+			delete(m, key)
+			return
+		}
+		m[key] = list
+	}
+	remove(p.byEmail, r.emailKey)
+	remove(p.byPhone, r.phoneKey)
+	remove(p.byExternal, r.c.ExternalID)
+}
+
+// first returns the oldest record of a lookup index list, or nil.
+func first(list []*contactRecord) *contactRecord {
+	if len(list) == 0 {
+		return nil
+	}
+	return list[0]
 }
 
 // out returns a copy of the stored contact that shares nothing with the store.
@@ -99,29 +178,17 @@ func (p *Platform) find(ref support.Ref) *contactRecord {
 	case support.RefID:
 		return p.contactByID[ref.Value()]
 	case support.RefEmail:
-		for _, r := range p.contacts {
-			if support.EqualEmail(r.c.Email, ref.Value()) {
-				return r
-			}
-		}
+		return first(p.byEmail[foldKey(ref.Value())])
 	case support.RefPhone:
-		for _, r := range p.contacts {
-			if samePhone(r.c.Phone, ref.Value()) {
-				return r
-			}
-		}
+		return first(p.byPhone[phoneKey(ref.Value())])
 	}
 	return nil
 }
 
 // samePhone reports whether two phone numbers have the same E.164 form.
 func samePhone(a, b string) bool {
-	if a == "" || b == "" {
-		return false
-	}
-	na, errA := support.NormalizePhone(a)
-	nb, errB := support.NormalizePhone(b)
-	return errA == nil && errB == nil && na == nb
+	ka := phoneKey(a)
+	return ka != "" && ka == phoneKey(b)
 }
 
 // insert stores a new contact made from in. The caller holds p.mu and has
@@ -142,6 +209,7 @@ func (p *Platform) insert(in support.ContactInput) *contactRecord {
 	}
 	p.contacts = append(p.contacts, r)
 	p.contactByID[r.c.ID] = r
+	p.index(r)
 	return r
 }
 
@@ -204,9 +272,11 @@ func (p *Platform) UpsertContact(ctx context.Context, in support.ContactInput, o
 			continue
 		}
 		outcome := support.Unchanged
+		p.unindex(r)
 		if merge(&r.c, in) {
 			outcome = support.Updated
 		}
+		p.index(r)
 		return &support.ContactResult{Contact: r.out(), Outcome: outcome}, nil
 	}
 	return &support.ContactResult{Contact: p.insert(in).out(), Outcome: support.Created}, nil
@@ -215,12 +285,14 @@ func (p *Platform) UpsertContact(ctx context.Context, in support.ContactInput, o
 // match returns the earliest created contact whose field k equals in's, or
 // nil; an empty field in the input matches nothing. The caller holds p.mu.
 func (p *Platform) match(k support.MatchKey, in support.ContactInput) *contactRecord {
-	for _, r := range p.contacts {
-		switch {
-		case k == support.MatchExternalID && in.ExternalID != "" && r.c.ExternalID == in.ExternalID,
-			k == support.MatchEmail && in.Email != "" && support.EqualEmail(r.c.Email, in.Email),
-			k == support.MatchPhone && samePhone(r.c.Phone, in.Phone):
-			return r
+	switch {
+	case k == support.MatchExternalID && in.ExternalID != "":
+		return first(p.byExternal[in.ExternalID])
+	case k == support.MatchEmail && in.Email != "":
+		return first(p.byEmail[foldKey(in.Email)])
+	case k == support.MatchPhone:
+		if key := phoneKey(in.Phone); key != "" {
+			return first(p.byPhone[key])
 		}
 	}
 	return nil
@@ -288,7 +360,9 @@ func (p *Platform) UpdateContact(ctx context.Context, ref support.Ref, u support
 	}
 	outcome := support.Unchanged
 	if !reflect.DeepEqual(c, r.c) {
+		p.unindex(r)
 		r.c, outcome = c, support.Updated
+		p.index(r)
 	}
 	return &support.ContactResult{Contact: r.out(), Outcome: outcome}, nil
 }
@@ -378,5 +452,6 @@ func (p *Platform) DeleteContact(ctx context.Context, ref support.Ref) error {
 	i := sort.Search(len(p.contacts), func(i int) bool { return p.contacts[i].seq >= r.seq })
 	p.contacts = slices.Delete(p.contacts, i, i+1)
 	delete(p.contactByID, r.c.ID)
+	p.unindex(r)
 	return nil
 }

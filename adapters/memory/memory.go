@@ -116,11 +116,16 @@ type Platform struct {
 	agents      []*agentRecord
 	contacts    []*contactRecord // in creation order
 	contactByID map[string]*contactRecord
-	convs       []*convRecord // in creation order
-	convByID    map[string]*convRecord
-	nextCtc     int
-	nextConv    int
-	nextMsg     int
+	// Lookup indexes, each list oldest first, so that lookups and upserts
+	// stay cheap with many contacts (migration tests upsert thousands).
+	byEmail    map[string][]*contactRecord // key: foldKey(email)
+	byPhone    map[string][]*contactRecord // key: E.164
+	byExternal map[string][]*contactRecord
+	convs      []*convRecord // in creation order
+	convByID   map[string]*convRecord
+	nextCtc    int
+	nextConv   int
+	nextMsg    int
 }
 
 var _ support.Platform = (*Platform)(nil)
@@ -131,6 +136,9 @@ func New(cfg Config) *Platform {
 		pageSize:    cfg.PageSize,
 		now:         cfg.Now,
 		contactByID: map[string]*contactRecord{},
+		byEmail:     map[string][]*contactRecord{},
+		byPhone:     map[string][]*contactRecord{},
+		byExternal:  map[string][]*contactRecord{},
 		convByID:    map[string]*convRecord{},
 	}
 	if p.pageSize <= 0 {

@@ -534,3 +534,62 @@ func TestOpen(t *testing.T) {
 		t.Errorf("unknown config key: %v, want ErrInvalid from memory", err)
 	}
 }
+
+// Lookups use an index; it must agree with support.EqualEmail, the rule
+// every adapter follows, including on Unicode case folding.
+func TestEmailIndexFollowsEqualEmail(t *testing.T) {
+	for _, tc := range []struct{ stored, looked string }{
+		{"ada@example.com", " ADA@Example.COM "},
+		{"ſam@example.com", "SAM@example.com"},            // long s folds to s
+		{"kelvin@example.com", "\u212Aelvin@example.com"}, // Kelvin sign folds to k
+		{"straße@example.com", "STRASSE@example.com"},     // not equal: ß does not simple-fold to ss
+	} {
+		if err := support.ValidateEmail(tc.stored); err != nil {
+			t.Fatalf("%q: %v", tc.stored, err)
+		}
+		p := newPlatform(memory.Config{})
+		c := create(t, p, support.ContactInput{Email: tc.stored})
+		got, err := p.GetContact(ctx, support.Email(tc.looked))
+		found := err == nil && got.ID == c.ID
+		if want := support.EqualEmail(tc.stored, tc.looked); found != want {
+			t.Errorf("GetContact(email:%s) with %s stored: found %v (%v), EqualEmail says %v", tc.looked, tc.stored, found, err, want)
+		}
+		r, err := p.UpsertContact(ctx, support.ContactInput{Email: tc.looked}, support.UpsertOptions{})
+		if err == nil && (r.Contact.ID == c.ID) != support.EqualEmail(tc.stored, tc.looked) {
+			t.Errorf("UpsertContact(%s) with %s stored matched %s", tc.looked, tc.stored, r.Contact.ID)
+		}
+	}
+}
+
+// Changing a contact's email, phone or external ID moves it in the lookup
+// indexes; deleting it removes it.
+func TestIndexesFollowChanges(t *testing.T) {
+	p := newPlatform(memory.Config{})
+	c := create(t, p, support.ContactInput{Email: "old@example.com", Phone: "+1 415 555 0100", ExternalID: "x1"})
+	if _, err := p.UpdateContact(ctx, support.ID(c.ID), support.ContactUpdate{
+		Email: support.Ptr("new@example.com"), Phone: support.Ptr("+44 20 7946 0958"), ExternalID: support.Ptr("x2"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []support.Ref{support.Email("old@example.com"), support.Phone("+14155550100")} {
+		if _, err := p.GetContact(ctx, ref); !errors.Is(err, support.ErrNotFound) {
+			t.Errorf("GetContact(%s) after the change: %v, want not found", ref, err)
+		}
+	}
+	for _, ref := range []support.Ref{support.Email("NEW@example.com"), support.Phone("+442079460958")} {
+		if got, err := p.GetContact(ctx, ref); err != nil || got.ID != c.ID {
+			t.Errorf("GetContact(%s) after the change: %v, %v", ref, got, err)
+		}
+	}
+	r, err := p.UpsertContact(ctx, support.ContactInput{ExternalID: "x2", FirstName: "X"}, support.UpsertOptions{})
+	if err != nil || r.Contact.ID != c.ID || r.Outcome != support.Updated {
+		t.Errorf("upsert by the new external ID: %+v, %v", r, err)
+	}
+	if err := p.DeleteContact(ctx, support.Email("new@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	r, err = p.UpsertContact(ctx, support.ContactInput{ExternalID: "x2", FirstName: "X"}, support.UpsertOptions{})
+	if err != nil || r.Contact.ID == c.ID || r.Outcome != support.Created {
+		t.Errorf("upsert by the external ID of a deleted contact: %+v, %v", r, err)
+	}
+}
