@@ -28,6 +28,37 @@
 // adapter's IDs: a well-formed unknown ID is made by changing the last letter
 // or digit of a real one.
 //
+// # What the scenarios allow
+//
+// Where vendors legitimately differ, a scenario accepts each documented
+// behaviour and nothing else:
+//
+//   - contacts/create_duplicate follows Capabilities().CreateDedup: "none"
+//     stores a second contact (Created, another ID, and a lookup by email
+//     returns the earliest created); "email" returns the first (Matched, same
+//     ID); "identifier" refuses (ErrConflict) or returns the first (same ID,
+//     Matched, Updated or Unchanged).
+//   - contacts/upsert: the first upsert is Created; a changed input that
+//     matches by email (in another case) is Updated, or Matched with a
+//     warning on the changed field when contacts.update is not declared; the
+//     same input again, and a match by phone, is Unchanged or Matched. The
+//     platform must then hold exactly one contact. Matching is checked only
+//     when lookups by email (and by phone) are declared.
+//   - Fields a platform warns about (ContactResult.Warnings, by neutral field
+//     name such as "last_name") are not compared.
+//   - Assigning to an unknown agent fails with ErrNotFound or ErrInvalid;
+//     assigning to a team without AssignTeams fails with ErrUnsupported;
+//     setting a status missing from Statuses fails with ErrUnsupported or
+//     ErrInvalid, and changes nothing.
+//   - A conversation is started with an email Ref, after creating the
+//     contact when the platform can; its ContactID must then be that
+//     contact's ID. Replies (and a note, when declared) must be listed in
+//     the order sent, after the first message if it is listed, the note with
+//     Internal set. When ListAgents is declared, messages are sent as the
+//     first agent (NewMessage.AuthorID).
+//   - With a cancelled context, every declared operation returns an error
+//     matching context.Canceled.
+//
 // # Modes
 //
 // An HTTP adapter runs the suite in three ways:
@@ -48,26 +79,35 @@
 //
 // # Wiring an adapter
 //
+// An adapter's test hands the suite a harness that starts its simulator and
+// builds the adapter on it; in the first test the adapter's HTTP client comes
+// from HTTPClient (replay or record), in the second it talks to the simulator
+// directly (live). With the adapter package called vendor and its simulator
+// started by newSimulator:
+//
 //	func TestConformance(t *testing.T) {
 //		conformance.Run(t, conformance.Harness{PageSize: 3, New: func(t *testing.T) support.Platform {
-//			srv := tidiotest.NewServer(t, tidiotest.Options{PageSize: 3})
+//			srv := newSimulator(t) // an *httptest.Server with page size 3
 //			hc := conformance.HTTPClient(t, conformance.RecordOptions{
 //				Dir:      "testdata/conformance",
 //				Upstream: srv.Client().Transport,
-//				Secrets:  []string{clientSecret},
+//				Secrets:  []string{apiKey},
 //			})
-//			return tidio.New(tidio.Config{BaseURL: srv.URL, HTTPClient: hc, ClientSecret: clientSecret})
+//			return vendor.New(vendor.Config{BaseURL: srv.URL, HTTPClient: hc, APIKey: apiKey})
 //		}})
 //	}
 //
 //	func TestConformanceLive(t *testing.T) {
 //		conformance.Run(t, conformance.Harness{PageSize: 3, New: func(t *testing.T) support.Platform {
-//			srv := tidiotest.NewServer(t, tidiotest.Options{PageSize: 3})
-//			return tidio.New(tidio.Config{BaseURL: srv.URL, HTTPClient: srv.Client(), ClientSecret: clientSecret})
+//			srv := newSimulator(t)
+//			return vendor.New(vendor.Config{BaseURL: srv.URL, HTTPClient: srv.Client(), APIKey: apiKey})
 //		}})
 //	}
 //
 // In replay the simulator still starts (for its URL) but receives nothing.
 // When HTTPClient is in use, the invalid-input scenarios also check that no
-// request left the adapter.
+// request left the adapter. Call HTTPClient once per scenario, from
+// Harness.New. The -record flag exists only in test binaries that import
+// this package, so record one adapter package at a time rather than with
+// ./... .
 package conformance
