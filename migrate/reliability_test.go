@@ -3,6 +3,7 @@ package migrate
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"sync"
@@ -251,5 +252,138 @@ func TestR2CrashAndResume(t *testing.T) {
 					tc.n, stops, inner.writes(), faults.lostWrites.Load())
 			})
 		})
+	}
+}
+
+// loseFirst makes the first write of each kind fail with an unknown
+// outcome: committed (stored, response lost) or not (lost before the
+// vendor processed it); the engine cannot tell which.
+type loseFirst struct {
+	*store
+	caps   support.Capabilities
+	commit bool
+	lost   map[support.Operation]bool
+}
+
+func (l *loseFirst) Capabilities() support.Capabilities { return l.caps }
+
+func (l *loseFirst) lose(op support.Operation) bool {
+	if l.lost[op] {
+		return false
+	}
+	l.lost[op] = true
+	return true
+}
+
+var errLost = &support.Error{Vendor: "dst", Kind: support.ErrUnavailable, OutcomeUnknown: true, Message: "connection reset"}
+
+func (l *loseFirst) CreateContacts(ctx context.Context, in []support.ContactInput) (*support.BatchResult, error) {
+	if l.lose(support.OpCreateContacts) {
+		if l.commit {
+			_, _ = l.store.CreateContacts(ctx, in)
+		}
+		return nil, errLost
+	}
+	return l.store.CreateContacts(ctx, in)
+}
+
+func (l *loseFirst) UpsertContact(ctx context.Context, in support.ContactInput, o support.UpsertOptions) (*support.ContactResult, error) {
+	if l.lose(support.OpUpsertContact) {
+		if l.commit {
+			_, _ = l.store.UpsertContact(ctx, in, o)
+		}
+		return nil, errLost
+	}
+	return l.store.UpsertContact(ctx, in, o)
+}
+
+// Contacts known only by an external ID cannot be looked up with a Ref: a
+// lost write of theirs is resolved by one listing of the target. Without a
+// list, they are unresolved.
+func TestLostWritesResolvedByExternalID(t *testing.T) {
+	for _, maxBatch := range []int{100, 1} {
+		for _, commit := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/committed=%v", strategyName(maxBatch), commit), func(t *testing.T) {
+				src, inner := newStore("src", 1), newStore("dst", maxBatch)
+				src.seed(
+					support.Contact{ID: "a", FirstName: "Ann", ExternalID: "crm-1"},
+					support.Contact{ID: "b", FirstName: "Bob", ExternalID: "crm-2"},
+				)
+				dst := &loseFirst{store: inner, caps: inner.caps, commit: commit, lost: map[support.Operation]bool{}}
+				st := openState(t)
+				rep := run(t, src, dst, Options{State: st, Concurrency: 1})
+				got := inner.all()
+				if len(got) != 2 || rep.Created != 2 || rep.Failed != 0 {
+					t.Fatalf("target %+v, report %+v", got, rep.Counts)
+				}
+				if wantResolved := map[bool]int{true: 1, false: 0}[commit]; maxBatch == 1 && rep.Resolved != wantResolved {
+					t.Fatalf("resolved %d, want %d", rep.Resolved, wantResolved)
+				}
+				if commit && maxBatch > 1 && rep.Resolved != 2 {
+					t.Fatalf("resolved %d, want the whole lost batch", rep.Resolved)
+				}
+				if inner.lists.Load() == 0 {
+					t.Fatal("the target was not listed to find the external IDs")
+				}
+				checkByExternalID(t, src.all(), got, st)
+			})
+		}
+	}
+	t.Run("no list", func(t *testing.T) {
+		src, inner := newStore("src", 1), newStore("dst", 1)
+		src.seed(support.Contact{ID: "a", FirstName: "Ann", ExternalID: "crm-1"})
+		dst := &loseFirst{store: inner, caps: without(inner.caps, 1, support.OpListContacts), commit: true, lost: map[support.Operation]bool{}}
+		rep := run(t, src, dst, Options{})
+		if rep.Failed != 1 || rep.Failures[0].Kind != string(Unresolved) || len(inner.all()) != 1 {
+			t.Fatalf("report %+v, target %d", rep, len(inner.all()))
+		}
+	})
+}
+
+// checkByExternalID is checkMigrated for contacts known by external ID.
+func checkByExternalID(t *testing.T, src, target []support.Contact, st State) {
+	t.Helper()
+	byExt := map[string][]string{}
+	for _, c := range target {
+		byExt[c.ExternalID] = append(byExt[c.ExternalID], c.ID)
+	}
+	for _, c := range src {
+		ids := byExt[c.ExternalID]
+		e, _, _ := st.Entry(c.ID)
+		if len(ids) != 1 || e.TargetID != ids[0] {
+			t.Fatalf("%s: target IDs %v, entry %+v", c.ID, ids, e)
+		}
+	}
+}
+
+// A crash between an intent and its result, for contacts with only an
+// external ID: the next run finds them by listing the target.
+func TestPendingIntentsResolvedOnResume(t *testing.T) {
+	src, inner := newStore("src", 1), newStore("dst", 100)
+	src.seed(
+		support.Contact{ID: "a", FirstName: "Ann", ExternalID: "crm-1"},
+		support.Contact{ID: "b", FirstName: "Bob", Email: "bob@example.com"},
+		support.Contact{ID: "c", FirstName: "Cy"},
+	)
+	st := openState(t)
+	// Commit 1 starts the pass, 2 ends indexing the (empty) target, 3
+	// records the intents; the batch is sent and the process dies before
+	// recording its result.
+	_, err := Run(context.Background(), src, inner, Options{State: &killState{State: st, left: 3}})
+	if !errors.Is(err, errKilled) || len(inner.all()) != 3 {
+		t.Fatalf("err %v, target %d", err, len(inner.all()))
+	}
+	if p, _ := st.Pending(); len(p) != 3 {
+		t.Fatalf("pending %+v", p)
+	}
+	rep := run(t, src, inner, Options{State: st})
+	if !rep.Resumed || rep.Resolved != 2 || rep.Skipped != 2 || rep.Failed != 1 || rep.Failures[0].SourceID != "c" ||
+		inner.batchCalls.Load() != 1 || len(inner.all()) != 3 {
+		t.Fatalf("report %+v, batches %d, target %d", rep, inner.batchCalls.Load(), len(inner.all()))
+	}
+	for id, want := range map[string]Outcome{"a": Created, "b": Created, "c": Unresolved} {
+		if e, _, _ := st.Entry(id); e.Outcome != want || (want == Created && !e.Resolved) {
+			t.Errorf("%s: entry %+v", id, e)
+		}
 	}
 }

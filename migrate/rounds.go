@@ -1,0 +1,573 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// roundBatch is one round of the batch strategy (and of every dry run):
+// match, update the matched, create the unmatched in batches, resolve the
+// lost. It reports whether it did anything.
+func (r *runner) roundBatch(ctx context.Context, flush bool) (bool, error) {
+	matched, leaders, err := r.plan()
+	if err != nil {
+		return false, err
+	}
+	if !flush {
+		leaders = leaders[:len(leaders)/r.batch*r.batch]
+	}
+	if len(matched)+len(leaders) == 0 {
+		return false, nil
+	}
+	if err := r.updateMatched(ctx, matched); err != nil {
+		return true, err
+	}
+	for chunk := range slices.Chunk(leaders, r.batch) {
+		if err := r.createBatch(ctx, chunk); err != nil {
+			return true, err
+		}
+	}
+	return true, r.resolveWindow(ctx)
+}
+
+// plan sorts the window's open tasks: those matching a known target contact
+// (matched), and the first of each set of source contacts sharing a match key
+// (leaders, to be created). The others (followers) wait for their leader and
+// match its contact in a later round, so that source duplicates never
+// create two contacts.
+func (r *runner) plan() (matched, leaders []*task, err error) {
+	claimed := map[string]bool{}
+	claim := func(t *task) {
+		for _, k := range t.keys {
+			if slices.Contains(r.o.MatchKeys, keyKind(k)) {
+				claimed[k] = true
+			}
+		}
+	}
+	for _, t := range r.tasks {
+		if t.st == tMatched || t.st == tLookup {
+			claim(t)
+		}
+	}
+	for _, t := range r.tasks {
+		switch t.st {
+		case tMatched:
+			matched = append(matched, t)
+			continue
+		case tTodo:
+		default:
+			continue
+		}
+		tgt, ok, err := r.match(t)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			t.st, t.target = tMatched, tgt
+			matched = append(matched, t)
+			claim(t)
+			continue
+		}
+		if slices.ContainsFunc(t.keys, func(k string) bool { return claimed[k] }) {
+			continue
+		}
+		claim(t)
+		leaders = append(leaders, t)
+	}
+	return matched, leaders, nil
+}
+
+// match finds the target contact of t by its keys in MatchKeys order: first
+// among those established in the window, then in the State.
+func (r *runner) match(t *task) (*Target, bool, error) {
+	for _, kind := range r.o.MatchKeys {
+		for _, k := range t.keys {
+			if keyKind(k) != kind {
+				continue
+			}
+			if tgt, ok := r.overlay[k]; ok {
+				return r.byID[tgt.ID], true, nil
+			}
+			tgt, ok, err := r.st.Lookup(k)
+			if err != nil {
+				return nil, false, fmt.Errorf("migrate: read state: %w", err)
+			}
+			if ok {
+				if fresh, ok := r.byID[tgt.ID]; ok {
+					return fresh, true, nil
+				}
+				return &tgt, true, nil
+			}
+		}
+	}
+	return nil, false, nil
+}
+
+// createBatch creates the leaders of chunk in one CreateContacts call.
+func (r *runner) createBatch(ctx context.Context, chunk []*task) error {
+	for _, t := range chunk {
+		if err := r.attempt(t); err != nil {
+			return err
+		}
+	}
+	if r.dry {
+		if r.strategy == StrategyUpsert {
+			r.planned.Add(int64(len(chunk)))
+		} else {
+			r.planned.Add(1)
+		}
+		for _, t := range chunk {
+			r.dryIDs++
+			id := fmt.Sprintf("dry-run-%d", r.dryIDs)
+			t.done(Created, id)
+			t.newTarget = &Target{ID: id, Keys: t.keys, Fields: t.in}
+		}
+		return nil
+	}
+	if err := r.commitIntents(chunk); err != nil {
+		return err
+	}
+	ins := make([]support.ContactInput, len(chunk))
+	for i, t := range chunk {
+		ins[i] = t.in
+	}
+	var res *support.BatchResult
+	err := r.retry(ctx, false, func() error {
+		r.writes.Add(1)
+		var err error
+		res, err = r.dst.CreateContacts(ctx, ins)
+		if res != nil && len(res.Items) == len(ins) {
+			return nil // per-record results, handled below
+		}
+		return err
+	})
+	items := make([]*support.BatchItem, len(chunk))
+	if res != nil {
+		for i := range res.Items {
+			if it := &res.Items[i]; it.Index >= 0 && it.Index < len(items) {
+				items[it.Index] = it
+			}
+		}
+	}
+	var fatal error
+	for i, t := range chunk {
+		it := items[i]
+		if it == nil {
+			if e := r.applyWrite(ctx, t, nil, "", nil, callErr(err), false); e != nil && fatal == nil {
+				fatal = e
+			}
+			continue
+		}
+		itemErr := it.Err
+		if itemErr == nil && it.Outcome == support.Failed {
+			itemErr = errors.New("the target reported the record failed, without a reason")
+		}
+		if e := r.applyWrite(ctx, t, it.Contact, it.Outcome, it.Warnings, itemErr, true); e != nil && fatal == nil {
+			fatal = e
+		}
+	}
+	for _, t := range chunk {
+		r.settle(t)
+	}
+	return fatal
+}
+
+// callErr is the error a record gets when its whole call failed without a
+// result for it.
+func callErr(err error) error {
+	if err == nil {
+		return errors.New("the target returned no result for the record")
+	}
+	return err
+}
+
+// applyWrite records the result of a create or upsert of t. It returns an
+// error when the run must stop. perItem says the error is one record's in a
+// batch, so that a rate limit on it is retried in a later round rather than
+// stopping the run.
+func (r *runner) applyWrite(ctx context.Context, t *task, c *support.Contact, o support.Outcome, warns []support.Warning, err error, perItem bool) error {
+	t.err = err
+	switch classify(ctx, err, false) {
+	case cOK:
+		if c == nil || c.ID == "" {
+			// Stored, presumably, but under an ID the target did not say.
+			t.st = tLookup
+			return nil
+		}
+		r.learn(warns)
+		t.warns = append(t.warns, warns...)
+		out := Created
+		switch o {
+		case support.Updated:
+			out = Updated
+		case support.Unchanged:
+			out = Unchanged
+		case support.Matched:
+			out = Matched
+		}
+		t.done(out, c.ID)
+		t.newTarget = &Target{ID: c.ID, Keys: unionKeys(t.keys, keysOfContact(c, &t.in)), Fields: t.in}
+		return nil
+	case cUnknown:
+		t.st = tLookup
+		return nil
+	case cStop:
+		t.st = tLookup
+		return fmt.Errorf("migrate: stopped: %w", err)
+	case cTransient:
+		t.st = tTodo
+		if perItem {
+			return nil
+		}
+		return fmt.Errorf("migrate: the target stayed unavailable: %w", err)
+	case cFatal:
+		t.st = tTodo
+		return fmt.Errorf("migrate: write to the target: %w", err)
+	default:
+		if r.retryWithoutPhone(t, err) {
+			return nil
+		}
+		reason, _, _, _ := errorDetails(err)
+		t.fail(Failed, reason, err)
+		return nil
+	}
+}
+
+// retryWithoutPhone handles a target refusing a phone number that could not
+// be normalized: the task is written again without it, with a warning.
+func (r *runner) retryWithoutPhone(t *task, err error) bool {
+	if !errors.Is(err, support.ErrInvalid) || t.noPhone || t.in.Phone == "" {
+		return false
+	}
+	if _, perr := support.NormalizePhone(t.in.Phone); perr == nil {
+		return false
+	}
+	in := t.in
+	in.Phone = ""
+	if in.IsEmpty() {
+		return false
+	}
+	reason, _, _, _ := errorDetails(err)
+	t.warns = append(t.warns, support.Warning{
+		Field:   "phone",
+		Message: fmt.Sprintf("dropped %q: the target refused it (%s)", t.in.Phone, reason),
+	})
+	t.in, t.noPhone = in, true
+	if t.st != tMatched {
+		t.st = tTodo
+	}
+	return true
+}
+
+// keysOfContact returns the normalized keys of a contact stored from in,
+// which differ from in's when the target rewrote an identifying field.
+func keysOfContact(c *support.Contact, in *support.ContactInput) []string {
+	if c.Email == in.Email && c.Phone == in.Phone && c.ExternalID == in.ExternalID {
+		return nil
+	}
+	stored := c.Input()
+	return keysOf(&stored)
+}
+
+// learn remembers the fields a target reported it cannot hold, so that they
+// do not make every matched contact look changed.
+func (r *runner) learn(warns []support.Warning) {
+	if len(warns) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, w := range warns {
+		r.dropped[w.Field] = true
+	}
+}
+
+func (r *runner) isDropped(field string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.dropped[field]
+}
+
+// updateMatched brings the matched tasks' target contacts up to date, the
+// tasks of one target contact in order, different contacts concurrently.
+func (r *runner) updateMatched(ctx context.Context, matched []*task) error {
+	var groups [][]*task
+	at := map[string]int{}
+	for _, t := range matched {
+		i, ok := at[t.target.ID]
+		if !ok {
+			i = len(groups)
+			at[t.target.ID] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], t)
+	}
+	for _, g := range groups {
+		// One shared copy, so that each task sees its predecessors' updates.
+		tgt := *g[0].target
+		for _, t := range g {
+			t.target = &tgt
+		}
+	}
+	return r.each(ctx, groups, r.updateOne)
+}
+
+// updateOne updates t's target contact with what differs, if anything.
+func (r *runner) updateOne(ctx context.Context, t *task) error {
+	tgt := t.target
+	for {
+		u, fields := diff(t.in, tgt.Fields, r.isDropped)
+		if u.IsEmpty() {
+			if r.dry && r.strategy == StrategyUpsert {
+				r.planned.Add(1) // the upsert is sent anyway
+			}
+			o := Unchanged
+			if t.resolved {
+				o = r.resolvedOutcome(t)
+			}
+			t.done(o, tgt.ID)
+			tgt.Keys = unionKeys(tgt.Keys, t.keys)
+			t.newTarget = tgt.clone()
+			return nil
+		}
+		if !r.dcaps.Supports(support.OpUpdateContact) {
+			if r.dry && r.strategy == StrategyUpsert {
+				r.planned.Add(1) // the upsert is sent, and matches
+			}
+			for _, f := range fields {
+				t.warns = append(t.warns, support.Warning{Field: f, Message: "differs in the target, which cannot update contacts; left as it is"})
+			}
+			t.done(Matched, tgt.ID)
+			tgt.Keys = unionKeys(tgt.Keys, t.keys)
+			t.newTarget = tgt.clone()
+			return nil
+		}
+		if r.dry {
+			r.planned.Add(1)
+			tgt.Fields = apply(tgt.Fields, u)
+			tgt.Keys = unionKeys(tgt.Keys, t.keys)
+			t.done(Updated, tgt.ID)
+			t.newTarget = tgt.clone()
+			return nil
+		}
+		if err := r.attempt(t); err != nil {
+			return err
+		}
+		var res *support.ContactResult
+		err := r.retry(ctx, true, func() error {
+			r.writes.Add(1)
+			var err error
+			res, err = r.dst.UpdateContact(ctx, support.ID(tgt.ID), u)
+			return err
+		})
+		t.err = err
+		switch classify(ctx, err, true) {
+		case cOK:
+			if res != nil {
+				r.learn(res.Warnings)
+				t.warns = append(t.warns, res.Warnings...)
+			}
+			tgt.Fields = apply(tgt.Fields, u)
+			tgt.Keys = unionKeys(tgt.Keys, t.keys)
+			t.done(Updated, tgt.ID)
+			t.newTarget = tgt.clone()
+			return nil
+		case cRecord:
+			if r.retryWithoutPhone(t, err) {
+				continue
+			}
+			reason, _, _, _ := errorDetails(err)
+			if errors.Is(err, support.ErrNotFound) {
+				reason = fmt.Sprintf("target contact %q no longer exists: %s", tgt.ID, reason)
+			}
+			t.fail(Failed, reason, err)
+			return nil
+		case cFatal:
+			return fmt.Errorf("migrate: write to the target: %w", err)
+		case cStop:
+			return fmt.Errorf("migrate: stopped: %w", err)
+		default:
+			return fmt.Errorf("migrate: the target stayed unavailable: %w", err)
+		}
+	}
+}
+
+// resolvedOutcome is the outcome of a write whose response was lost and
+// whose contact was found with the values sent. A create (the batch
+// strategy only creates contacts it did not find) stored it. An upsert
+// created it, unless the target says the contact is older than the run
+// (with a minute's margin for clock skew): then the upsert updated it.
+func (r *runner) resolvedOutcome(t *task) Outcome {
+	if r.strategy == StrategyUpsert && !t.foundCreated.IsZero() && t.foundCreated.Before(r.start.Add(-time.Minute)) {
+		return Updated
+	}
+	return Created
+}
+
+func (t *Target) clone() *Target {
+	c := *t
+	c.Keys = slices.Clone(t.Keys)
+	return &c
+}
+
+// roundUpsert is one round of the upsert strategy over the window (one
+// source page): every open task is upserted, tasks sharing a key in order,
+// the others concurrently; lost ones are resolved.
+func (r *runner) roundUpsert(ctx context.Context) (bool, error) {
+	var open, intents []*task
+	for _, t := range r.tasks {
+		if t.st == tTodo || t.st == tMatched {
+			open = append(open, t)
+			if t.st == tTodo && !r.idempotent(t) {
+				intents = append(intents, t)
+			}
+		}
+	}
+	if len(open) == 0 {
+		return false, nil
+	}
+	// An upsert that cannot match the contact by a key the target can also
+	// look it up by is a plain create: it gets an intent like one.
+	if err := r.commitIntents(intents); err != nil {
+		return true, err
+	}
+	if err := r.each(ctx, connected(open), r.upsertOne); err != nil {
+		return true, err
+	}
+	return true, r.resolveWindow(ctx)
+}
+
+// idempotent reports whether upserting t twice cannot store two contacts:
+// it has a key that the upsert matches on and that the target can look up.
+func (r *runner) idempotent(t *task) bool {
+	for _, k := range t.keys {
+		kind := keyKind(k)
+		if !slices.Contains(r.o.MatchKeys, kind) {
+			continue
+		}
+		if (kind == support.MatchEmail && r.dcaps.Supports(support.OpGetByEmail)) ||
+			(kind == support.MatchPhone && r.dcaps.Supports(support.OpGetByPhone)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *runner) upsertOne(ctx context.Context, t *task) error {
+	if t.st == tMatched {
+		return r.updateOne(ctx, t)
+	}
+	if err := r.attempt(t); err != nil {
+		return err
+	}
+	var res *support.ContactResult
+	err := r.retry(ctx, false, func() error {
+		r.writes.Add(1)
+		var err error
+		res, err = r.dst.UpsertContact(ctx, t.in, support.UpsertOptions{MatchKeys: r.o.MatchKeys})
+		return err
+	})
+	if res == nil {
+		res = &support.ContactResult{}
+	}
+	return r.applyWrite(ctx, t, res.Contact, res.Outcome, res.Warnings, err, false)
+}
+
+// connected groups tasks that share a key, in order, so that two source
+// contacts of one person are never upserted at the same time (which could
+// make two target contacts).
+func connected(tasks []*task) [][]*task {
+	parent := make([]int, len(tasks))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	owner := map[string]int{}
+	for i, t := range tasks {
+		for _, k := range t.keys {
+			if j, ok := owner[k]; ok {
+				parent[find(i)] = find(j)
+			} else {
+				owner[k] = i
+			}
+		}
+	}
+	at := map[int]int{}
+	var groups [][]*task
+	for i, t := range tasks {
+		root := find(i)
+		g, ok := at[root]
+		if !ok {
+			g = len(groups)
+			at[root] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], t)
+	}
+	return groups
+}
+
+// each runs fn over the tasks of groups, up to Concurrency groups at a
+// time, the tasks of one group in order. Finished tasks are settled from
+// this goroutine as they finish. On the first error no new task is started;
+// it returns that error once every started one has returned.
+func (r *runner) each(ctx context.Context, groups [][]*task, fn func(context.Context, *task) error) error {
+	if len(groups) == 0 {
+		return nil
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		stop  atomic.Bool
+	)
+	sem := make(chan struct{}, r.o.Concurrency)
+	finished := make(chan *task, r.o.Concurrency)
+	go func() {
+		defer close(finished)
+		for _, g := range groups {
+			sem <- struct{}{}
+			if stop.Load() {
+				break
+			}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				for _, t := range g {
+					if stop.Load() {
+						return
+					}
+					if err := fn(ctx, t); err != nil {
+						mu.Lock()
+						if first == nil {
+							first = err
+						}
+						mu.Unlock()
+						stop.Store(true)
+						return
+					}
+					finished <- t
+				}
+			}()
+		}
+		wg.Wait()
+	}()
+	for t := range finished {
+		r.settle(t)
+	}
+	return first
+}
