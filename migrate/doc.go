@@ -69,17 +69,20 @@
 // again blindly: the contact is first looked up in the target by email, by
 // phone, and by external ID (one listing of the target shared by all such
 // contacts, as no Ref addresses an external ID). Found, it is mapped to the
-// contact found (counted in Report.Resolved); not found, the write did not
-// take effect and is sent again. Updates, upserts matched by email or phone,
-// and reads are idempotent and simply retried.
+// contact found (counted in Report.Resolved) and brought up to date if it
+// still differs; not found, the write did not take effect and is sent
+// again. This assumes that a target's lookups see a stored contact at once;
+// a vendor whose search lagged behind its writes could make "not found"
+// wrong. Updates (patches) and reads are idempotent and simply retried.
 //
 // If the process dies at any point, what the disk holds is one of: nothing
 // of the current window (its pages are listed again, from the saved cursor);
 // intents (the next run looks each of them up before anything else, so a
 // create that took effect is mapped, not repeated); or finished entries (the
 // contacts are skipped when listed again). No state leads to a second
-// create of a contact that has a key. A contact without any key (a name
-// only) whose create's outcome is lost cannot be looked up: it is marked
+// create of a contact that has an email, phone or external ID the target can
+// look up. A contact without any such key (a name only) whose create's
+// outcome is lost cannot be looked up: it is marked
 // Unresolved and reported as a failure on every run, and is never sent
 // again automatically, since it may be in the target already.
 //

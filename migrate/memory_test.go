@@ -78,7 +78,7 @@ func TestMemoryToMemoryWithFaults(t *testing.T) {
 		upsert  bool
 		seed    uint64
 		batches int
-	}{{"batch", 3000, false, 31, 100}, {"upsert", 400, true, 32, 0}} {
+	}{{"batch", 1500, false, 31, 100}, {"upsert", 400, true, 32, 0}} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				ps := people(tc.n)

@@ -124,10 +124,13 @@ type Progress struct {
 // Report is what a run did. Every source contact listed by the run is
 // counted once in Counts; Processed is their total.
 type Report struct {
-	Source   string   `json:"source"`
-	Target   string   `json:"target"`
+	// Source and Target are the vendors' adapter names.
+	Source string `json:"source"`
+	Target string `json:"target"`
+	// Strategy is the write strategy used.
 	Strategy Strategy `json:"strategy"`
-	DryRun   bool     `json:"dry_run"`
+	// DryRun is true when nothing was written and Counts are a plan.
+	DryRun bool `json:"dry_run"`
 	// Resumed is true when the run continued an interrupted one.
 	Resumed bool `json:"resumed"`
 	// Complete is true when the source was listed to its end: every source
@@ -175,6 +178,7 @@ type Report struct {
 
 // Failure is a source contact that was not migrated.
 type Failure struct {
+	// SourceID is the contact's ID on the source platform.
 	SourceID string `json:"source_id"`
 	// Index is the contact's position in this run's listing of the source.
 	Index int `json:"index"`
@@ -192,9 +196,11 @@ type Failure struct {
 // RecordWarning is a field of one source contact that the target could not
 // hold as given.
 type RecordWarning struct {
+	// SourceID is the contact's ID on the source platform.
 	SourceID string `json:"source_id"`
-	Field    string `json:"field"`
-	Message  string `json:"message"`
+	// Field and Message are those of the support.Warning.
+	Field   string `json:"field"`
+	Message string `json:"message"`
 }
 
 // Run migrates the contacts of src to dst; see the package documentation

@@ -51,8 +51,9 @@ type Entry struct {
 	// SourceID is the contact's ID on the source platform.
 	SourceID string `json:"source_id"`
 	// TargetID is the contact's ID on the target platform, when mapped.
-	TargetID string  `json:"target_id,omitempty"`
-	Outcome  Outcome `json:"outcome"`
+	TargetID string `json:"target_id,omitempty"`
+	// Outcome is what happened; Pending marks an intent.
+	Outcome Outcome `json:"outcome"`
 	// Keys are the normalized keys the contact can be found by in the
 	// target: "external_id:…", "email:…" (lower case), "phone:…" (E.164).
 	Keys []string `json:"keys,omitempty"`
@@ -69,8 +70,11 @@ type Entry struct {
 // ID, the normalized keys it is found by, and its writable fields (to decide
 // whether a matched source contact changes anything).
 type Target struct {
-	ID     string               `json:"id"`
-	Keys   []string             `json:"keys,omitempty"`
+	// ID is the contact's ID on the target platform.
+	ID string `json:"id"`
+	// Keys are its normalized keys, as in Entry.Keys.
+	Keys []string `json:"keys,omitempty"`
+	// Fields are its writable fields, as last read or written.
 	Fields support.ContactInput `json:"fields"`
 }
 
