@@ -105,9 +105,9 @@ func (c *Commit) empty() bool {
 // target's contacts (normalized key → Target) and its checkpoints. A migration
 // run with the same State continues where the last one stopped.
 //
-// Run calls Commit at each commit point, and from one goroutine only.
-// FileState is the durable implementation; a nil Options.State is an
-// in-memory one that lives for one run.
+// A State serves one Run at a time; Run calls Commit at each commit point,
+// from one goroutine. FileState is the durable implementation; a nil
+// Options.State is an in-memory one that lives for one run.
 type State interface {
 	// Entry returns the ID-map entry of a source contact.
 	Entry(sourceID string) (Entry, bool, error)
