@@ -405,3 +405,44 @@ func TestPendingIntentsResolvedOnResume(t *testing.T) {
 		}
 	}
 }
+
+// limitFirstItem refuses the first record of its first batch for a rate
+// limit, storing the others, as a vendor limiting per record might.
+type limitFirstItem struct {
+	*store
+	done bool
+}
+
+func (l *limitFirstItem) CreateContacts(ctx context.Context, in []support.ContactInput) (*support.BatchResult, error) {
+	if l.done {
+		return l.store.CreateContacts(ctx, in)
+	}
+	l.done = true
+	res, _ := l.store.CreateContacts(ctx, in[1:])
+	items := []support.BatchItem{{Index: 0, Outcome: support.Failed,
+		Err: &support.Error{Kind: support.ErrRateLimited, Status: 429, RetryAfter: 7 * time.Second}}}
+	for _, it := range res.Items {
+		it.Index++
+		items = append(items, it)
+	}
+	out := &support.BatchResult{Items: items}
+	return out, out.Err()
+}
+
+// A record refused for a rate limit within a batch is sent again in a later
+// batch, after the wait the vendor asked for, and stored once.
+func TestRateLimitedBatchItemWaitsAndIsResent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src, inner := newStore("src", 1), newStore("dst", 100)
+		src.seed(people(5)...)
+		dst := &limitFirstItem{store: inner}
+		start := time.Now()
+		rep := run(t, src, dst, Options{})
+		if rep.Created != 5 || len(inner.all()) != 5 || inner.batchCalls.Load() != 2 || inner.batchRecords.Load() != 5 {
+			t.Fatalf("report %+v, batches %d, records %d", rep.Counts, inner.batchCalls.Load(), inner.batchRecords.Load())
+		}
+		if waited := time.Since(start); waited != 7*time.Second || rep.Retries != 1 {
+			t.Fatalf("waited %v, %d retries; want Retry-After's 7s once", waited, rep.Retries)
+		}
+	})
+}

@@ -81,16 +81,25 @@ func (r *runner) retry(ctx context.Context, idempotent bool, fn func() error) er
 		if err == nil || attempt >= r.o.MaxAttempts || classify(ctx, err, idempotent) != cTransient {
 			return err
 		}
-		r.retries.Add(1)
-		d := r.backoff(attempt, err)
-		r.log.Debug("migrate: retrying", "attempt", attempt, "wait", d, "err", err)
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return &notSent{ctx: ctx.Err(), last: err}
-		case <-t.C:
+		if err := r.pause(ctx, attempt, err); err != nil {
+			return err
 		}
+	}
+}
+
+// pause waits before attempt+1 of something that failed with err (see
+// backoff). It fails with a *notSent when the context ends first.
+func (r *runner) pause(ctx context.Context, attempt int, err error) error {
+	r.retries.Add(1)
+	d := r.backoff(attempt, err)
+	r.log.Debug("migrate: retrying", "attempt", attempt, "wait", d, "err", err)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return &notSent{ctx: ctx.Err(), last: err}
+	case <-t.C:
+		return nil
 	}
 }
 

@@ -156,7 +156,8 @@ func (r *runner) createBatch(ctx context.Context, chunk []*task) error {
 			}
 		}
 	}
-	var fatal error
+	var fatal, limited error
+	attempts := 0
 	for i, t := range chunk {
 		it := items[i]
 		if it == nil {
@@ -172,9 +173,17 @@ func (r *runner) createBatch(ctx context.Context, chunk []*task) error {
 		if e := r.applyWrite(ctx, t, it.Contact, it.Outcome, it.Warnings, itemErr, true); e != nil && fatal == nil {
 			fatal = e
 		}
+		if t.st == tTodo && classify(ctx, itemErr, false) == cTransient {
+			limited, attempts = itemErr, max(attempts, t.attempts)
+		}
 	}
 	for _, t := range chunk {
 		r.settle(t)
+	}
+	if fatal == nil && limited != nil {
+		// Records refused for a rate limit or an outage go in a later
+		// batch; wait as a retry of the call would.
+		fatal = r.pause(ctx, attempts, limited)
 	}
 	return fatal
 }
