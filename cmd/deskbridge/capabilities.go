@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/deskbridge/deskbridge/support"
+)
+
+func runCapabilities(ctx context.Context, a *app, args []string) error {
+	fs := a.newFlags("capabilities", `
+Usage: deskbridge capabilities [--markdown | --json]
+
+Prints what each vendor adapter can do: the operations it supports (the
+others fail with support.ErrUnsupported), what a plain create does with a
+duplicate, the largest batch, and the conversation statuses. It needs no
+credentials and sends no request.`)
+	md := fs.Bool("markdown", false, "print a markdown table (as in the README)")
+	js := fs.Bool("json", false, "print the capabilities as JSON")
+	if err := parse(fs, args, false); err != nil {
+		return err
+	}
+	if *md && *js {
+		return usagef("--markdown and --json exclude each other")
+	}
+	caps, err := vendorCapabilities(ctx, a.open)
+	if err != nil {
+		return err
+	}
+	switch {
+	case *js:
+		return writeJSON(a.stdout, caps)
+	case *md:
+		_, err := io.WriteString(a.stdout, capabilityMatrix(caps))
+		return err
+	default:
+		return writeMatrixText(a.stdout, caps)
+	}
+}
+
+// vendorCapabilities returns the Capabilities of every vendor the CLI
+// knows, in display order. Capabilities are static, so each adapter is
+// built with placeholder credentials and an address nothing listens on: no
+// credential of the user's is needed and no request is sent.
+func vendorCapabilities(ctx context.Context, open func(context.Context, string, map[string]any) (support.Platform, error)) ([]support.Capabilities, error) {
+	var caps []support.Capabilities
+	for _, v := range vendors {
+		p, err := open(ctx, v.name, v.placeholder)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", v.title, err)
+		}
+		c := p.Capabilities()
+		if c.Vendor == "" {
+			c.Vendor = v.name
+		}
+		caps = append(caps, c)
+	}
+	return caps, nil
+}
+
+// matrixRows returns the capability matrix as rows of cells: a header row,
+// one row per operation, then the rows for dedup, batch size, statuses and
+// team assignment.
+func matrixRows(caps []support.Capabilities) [][]string {
+	head := []string{"operation"}
+	for _, c := range caps {
+		head = append(head, c.Vendor)
+	}
+	rows := [][]string{head}
+	for _, op := range support.Operations() {
+		row := []string{string(op)}
+		for _, c := range caps {
+			mark := "–"
+			if c.Supports(op) {
+				mark = "✓"
+			}
+			row = append(row, mark)
+		}
+		rows = append(rows, row)
+	}
+	extra := []struct {
+		name string
+		cell func(support.Capabilities) string
+	}{
+		{"create with a duplicate", func(c support.Capabilities) string { return dedupText(c.CreateDedup) }},
+		{"largest batch", func(c support.Capabilities) string { return strconv.Itoa(c.MaxBatch) }},
+		{"conversation statuses", func(c support.Capabilities) string {
+			s := make([]string, len(c.Statuses))
+			for i, st := range c.Statuses {
+				s[i] = string(st)
+			}
+			return strings.Join(s, ", ")
+		}},
+		{"assign to teams", func(c support.Capabilities) string {
+			if c.AssignTeams {
+				return "yes"
+			}
+			return "no"
+		}},
+	}
+	for _, e := range extra {
+		row := []string{e.name}
+		for _, c := range caps {
+			row = append(row, e.cell(c))
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// dedupText says in a few words what a plain create does with a duplicate.
+func dedupText(d support.Dedup) string {
+	switch d {
+	case support.DedupNone:
+		return "always new"
+	case support.DedupEmail:
+		return "returns the existing (email)"
+	case support.DedupIdentifier:
+		return "refused (email or phone)"
+	default:
+		return string(d)
+	}
+}
+
+// capabilityMatrix renders the capability matrix of caps as a markdown
+// table, one column per vendor, as the README shows it. A test can compare
+// it with the README to keep the README current.
+func capabilityMatrix(caps []support.Capabilities) string {
+	var b strings.Builder
+	for i, row := range matrixRows(caps) {
+		b.WriteString("| " + strings.Join(row, " | ") + " |\n")
+		if i == 0 {
+			b.WriteString("|" + strings.Repeat("---|", len(row)))
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+// writeMatrixText prints the matrix as aligned columns, for a terminal.
+func writeMatrixText(w io.Writer, caps []support.Capabilities) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, row := range matrixRows(caps) {
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	return tw.Flush()
+}
+
+// writeJSON writes v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,274 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/deskbridge/deskbridge/migrate"
+	"github.com/deskbridge/deskbridge/support"
+)
+
+func runMigrate(ctx context.Context, a *app, args []string) error {
+	fs := a.newFlags("migrate", `
+Usage: deskbridge migrate --from VENDOR --to VENDOR --state FILE [flags]
+
+Copies every contact of one vendor to another without losing or doubling
+anyone: contacts already in the target are matched (by external ID, email,
+then phone) and updated instead of created again; every source ID is mapped
+to its target ID in the state file. If the run stops (Ctrl-C, a crash, an
+outage), run the same command again: it resumes where it stopped, and a
+finished migration run again sends no write at all.
+
+Vendors: `+vendorNames()+`. Credentials come from the environment:
+
+`+envHelp()+`
+Try it without an account: 'deskbridge sandbox' prints the variables that
+point these at local simulators.`)
+	from := fs.String("from", "", "source vendor")
+	to := fs.String("to", "", "target vendor")
+	statePath := fs.String("state", "", "state `file` (the ID map); required, except with --dry-run")
+	dry := fs.Bool("dry-run", false, "plan only: list both sides and report what would be created, updated, matched or skipped; write nothing")
+	match := fs.String("match", "external_id,email,phone", "match `keys`, in order, to find a contact already in the target")
+	js := fs.Bool("json", false, "print the report as JSON on stdout")
+	csvPath := fs.String("export-csv", "", "after the run, write the ID map (source ID → target ID, outcome) as CSV to `file`")
+	concurrency := fs.Int("concurrency", 0, "per-record writes in flight at once (default 4; the target's rate limiter paces them)")
+	if err := parse(fs, args, false); err != nil {
+		return err
+	}
+	src, err := lookupVendor("from", *from)
+	if err != nil {
+		return err
+	}
+	dst, err := lookupVendor("to", *to)
+	if err != nil {
+		return err
+	}
+	if src.name == dst.name {
+		return usagef("--from and --to are both %s: both would use the same credentials", src.name)
+	}
+	keys, err := parseMatchKeys(*match)
+	if err != nil {
+		return err
+	}
+	if *statePath == "" && !*dry {
+		return usagef("--state FILE is required: it keeps the ID map that makes the migration resumable")
+	}
+	if *csvPath != "" && *statePath == "" {
+		return usagef("--export-csv needs --state")
+	}
+	if *concurrency < 0 {
+		return usagef("--concurrency must be positive")
+	}
+	sp, err := a.openVendor(ctx, src)
+	if err != nil {
+		return err
+	}
+	dp, err := a.openVendor(ctx, dst)
+	if err != nil {
+		return err
+	}
+	opts := migrate.Options{DryRun: *dry, MatchKeys: keys, Concurrency: *concurrency}
+	var st *migrate.FileState
+	if *statePath != "" {
+		st, err = migrate.OpenState(*statePath)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		opts.State = st
+	}
+	rep, runErr := a.migrate(ctx, sp, dp, opts, -1)
+	if rep != nil {
+		if *js {
+			if err := writeJSON(a.stdout, rep); err != nil {
+				return err
+			}
+		} else {
+			writeSummary(a.stdout, rep)
+		}
+	}
+	if *csvPath != "" {
+		if err := exportCSV(st, *csvPath); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stderr, "ID map written to %s\n", *csvPath)
+	}
+	return a.runOutcome(ctx, rep, runErr, *statePath, map[string]vendor{src.name: src, dst.name: dst})
+}
+
+// migrate runs one migration with a progress display on stderr. total is
+// the number of source contacts when known, -1 otherwise.
+func (a *app) migrate(ctx context.Context, src, dst support.Platform, opts migrate.Options, total int) (*migrate.Report, error) {
+	view := a.newProgress(total)
+	opts.Progress = view.update
+	rep, err := migrate.Run(ctx, src, dst, opts)
+	view.finish()
+	return rep, err
+}
+
+// runOutcome turns the end of a migration into the command's result: a
+// stopped run says why and how to resume, refused credentials are a
+// configuration error, failed records exit 1.
+func (a *app) runOutcome(ctx context.Context, rep *migrate.Report, err error, statePath string, byName map[string]vendor) error {
+	var se *support.Error
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		fmt.Fprintf(a.stderr, "deskbridge: interrupted. %s\n", resumeHint(statePath))
+		return errReported
+	case errors.As(err, &se) && (errors.Is(err, support.ErrUnauthorized) || errors.Is(err, support.ErrForbidden)):
+		if v, ok := byName[se.Vendor]; ok {
+			return credentialsRefused(v, err)
+		}
+		return &configError{err}
+	case errors.As(err, &se) && se.Vendor == "" && errors.Is(err, support.ErrInvalid):
+		// Refused before any vendor call: a state file of another
+		// migration, an unknown match key.
+		return &configError{err}
+	default:
+		fmt.Fprintf(a.stderr, "deskbridge: the migration stopped: %v\n%s\n", err, resumeHint(statePath))
+		return errReported
+	}
+	if rep != nil && rep.Failed > 0 {
+		fmt.Fprintf(a.stderr, "deskbridge: %d contact%s could not be migrated (listed above); running again retries them.\n",
+			rep.Failed, plural(rep.Failed))
+		return errRecordsFailed
+	}
+	return nil
+}
+
+func resumeHint(statePath string) string {
+	if statePath == "" {
+		return "Nothing was written (no state file)."
+	}
+	return fmt.Sprintf("The state file %s is consistent: run the same command again to resume where it stopped.", statePath)
+}
+
+// parseMatchKeys parses a comma-separated list of match keys.
+func parseMatchKeys(s string) ([]support.MatchKey, error) {
+	var keys []support.MatchKey
+	seen := map[support.MatchKey]bool{}
+	for _, part := range strings.Split(s, ",") {
+		k := support.MatchKey(strings.TrimSpace(part))
+		switch k {
+		case support.MatchExternalID, support.MatchEmail, support.MatchPhone:
+		default:
+			return nil, usagef("--match: unknown key %q (use external_id, email, phone)", k)
+		}
+		if seen[k] {
+			return nil, usagef("--match: %s given twice", k)
+		}
+		seen[k] = true
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// exportCSV writes the ID map of st to path.
+func exportCSV(st *migrate.FileState, path string) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	return st.ExportCSV(f)
+}
+
+// writeSummary prints a report for people: counts per outcome, requests,
+// time, warnings grouped by field and a few failures with the vendor's
+// message.
+func writeSummary(w io.Writer, rep *migrate.Report) {
+	verb := "Migrated"
+	if rep.DryRun {
+		verb = "Plan (dry run, nothing written)"
+	}
+	fmt.Fprintf(w, "%s: %s → %s, strategy %s", verb, rep.Source, rep.Target, rep.Strategy)
+	if rep.Resumed {
+		fmt.Fprint(w, ", resumed")
+	}
+	if !rep.Complete {
+		fmt.Fprint(w, ", NOT complete")
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  %-10s %7d\n", "processed", rep.Processed)
+	for _, c := range []struct {
+		name string
+		n    int
+		what string
+	}{
+		{"created", rep.Created, "new in the target"},
+		{"updated", rep.Updated, "already there, changed"},
+		{"unchanged", rep.Unchanged, "already there, nothing to change"},
+		{"matched", rep.Matched, "already there, the target cannot update"},
+		{"skipped", rep.Skipped, "mapped by an earlier run"},
+		{"failed", rep.Failed, "not migrated, see below"},
+	} {
+		fmt.Fprintf(w, "  %-10s %7d  %s\n", c.name, c.n, c.what)
+	}
+	if rep.DryRun {
+		fmt.Fprintf(w, "  would send %d write request%s\n", rep.PlannedWriteCalls, plural(rep.PlannedWriteCalls))
+	} else {
+		fmt.Fprintf(w, "  write requests %d (%.1f/s), read requests %d, retries %d, lost responses resolved by lookup %d\n",
+			rep.WriteCalls, rep.WriteRate, rep.ReadCalls, rep.Retries, rep.Resolved)
+	}
+	fmt.Fprintf(w, "  elapsed %s\n", rep.Elapsed.Round(1e6))
+
+	if len(rep.WarningCounts) > 0 {
+		fmt.Fprintln(w, "Warnings (fields the target could not hold as given), by field:")
+		example := map[string]migrate.RecordWarning{}
+		for _, rw := range rep.Warnings {
+			if _, ok := example[rw.Field]; !ok {
+				example[rw.Field] = rw
+			}
+		}
+		for _, field := range sortedKeys(rep.WarningCounts) {
+			line := fmt.Sprintf("  %-28s %6d", field, rep.WarningCounts[field])
+			if ex, ok := example[field]; ok {
+				line += fmt.Sprintf("  e.g. %s: %s", ex.SourceID, ex.Message)
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+	if rep.Failed > 0 {
+		const show = 5
+		fmt.Fprintf(w, "Failures (%d", rep.Failed)
+		if len(rep.Failures) > show {
+			fmt.Fprintf(w, ", the first %d", show)
+		}
+		fmt.Fprintln(w, "):")
+		for i, f := range rep.Failures {
+			if i == show {
+				break
+			}
+			who := f.Input.Email
+			if who == "" {
+				who = f.Input.Phone
+			}
+			if who == "" {
+				who = support.JoinName(f.Input.FirstName, f.Input.LastName)
+			}
+			status := ""
+			if f.Status != 0 {
+				status = fmt.Sprintf(" [%d]", f.Status)
+			}
+			fmt.Fprintf(w, "  %s (%s)%s: %s\n", f.SourceID, clip(who, 40), status, f.Reason)
+		}
+	}
+}
+
+// clip shortens s to at most n runes, marking the cut.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/deskbridge/deskbridge/migrate"
+)
+
+// progressView shows a running migration on stderr.
+type progressView interface {
+	update(migrate.Progress)
+	finish()
+}
+
+// lineInterval is how often plain progress lines are printed.
+const lineInterval = 2 * time.Second
+
+// newProgress returns a progress bar when stderr is a terminal, plain
+// periodic lines otherwise (a log file, CI). total is the number of source
+// contacts, or -1 when unknown (a spinner with counts then).
+func (a *app) newProgress(total int) progressView {
+	if a.isTerminal {
+		return newBarView(a.stderr, total)
+	}
+	return &lineView{w: a.stderr, now: a.now, every: lineInterval}
+}
+
+// barView is a progressbar/v3 bar (or spinner, without a total).
+type barView struct {
+	bar *progressbar.ProgressBar
+	mu  sync.Mutex
+}
+
+func newBarView(w io.Writer, total int) *barView {
+	bar := progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("starting"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("contacts"),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSpinnerType(14),
+	)
+	return &barView{bar: bar}
+}
+
+func (v *barView) update(p migrate.Progress) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.bar.Describe(describe(p))
+	if p.Phase == migrate.PhaseIndex {
+		_ = v.bar.Set(p.Indexed)
+		return
+	}
+	_ = v.bar.Set(p.Processed)
+}
+
+func (v *barView) finish() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	_ = v.bar.Finish()
+	_ = v.bar.Exit()
+}
+
+// lineView prints a line at each phase change and then every interval:
+// for logs, where a redrawn bar would be noise.
+type lineView struct {
+	w     io.Writer
+	now   func() time.Time
+	every time.Duration
+
+	mu    sync.Mutex
+	last  time.Time
+	phase migrate.Phase
+	p     migrate.Progress
+	// behind is set when p is newer than the last line printed.
+	behind bool
+}
+
+func (v *lineView) update(p migrate.Progress) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.p, v.behind = p, true
+	now := v.now()
+	if p.Phase == v.phase && now.Sub(v.last) < v.every {
+		return
+	}
+	v.phase, v.last, v.behind = p.Phase, now, false
+	fmt.Fprintln(v.w, describe(p))
+}
+
+// finish prints the last state, if it was not the last line printed.
+func (v *lineView) finish() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.behind {
+		fmt.Fprintln(v.w, describe(v.p))
+	}
+	v.behind = false
+}
+
+// describe is one line about a progress snapshot.
+func describe(p migrate.Progress) string {
+	switch p.Phase {
+	case migrate.PhaseResolve:
+		return "resolving writes left pending by an earlier run"
+	case migrate.PhaseIndex:
+		return fmt.Sprintf("indexing the target: %d contacts listed", p.Indexed)
+	default:
+		return fmt.Sprintf("%s: %d contacts (created %d, updated %d, unchanged %d, matched %d, skipped %d, failed %d), %d write requests",
+			p.Phase, p.Processed, p.Created, p.Updated, p.Unchanged, p.Matched, p.Skipped, p.Failed, p.WriteCalls)
+	}
+}
