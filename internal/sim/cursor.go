@@ -10,7 +10,7 @@ import (
 // ErrBadCursor reports a cursor a simulator cannot use: not produced by
 // EncodeCursor with the expected prefix, or naming a position that never
 // existed. Simulators answer it with their vendor's "invalid cursor" 400.
-var ErrBadCursor = errors.New("sim: invalid cursor")
+var ErrBadCursor = errors.New("invalid cursor")
 
 // EncodeCursor makes an opaque cursor from a position key: the standard,
 // padded base64 of prefix+key. With prefix "id__" and a contact's UUID as the
