@@ -101,6 +101,12 @@ func SlowAfterCommit(d time.Duration) Fault {
 func Malformed() Fault { return Fault{Kind: KindMalformed} }
 
 func (f Fault) withDefaults() Fault {
+	switch f.Kind {
+	case KindRateLimit, KindUnavailable, KindResetBeforeProcessing, KindCommittedThenLost,
+		KindCommittedThen5xx, KindSlow, KindMalformed:
+	default:
+		panic(fmt.Sprintf("sim: unknown fault kind %q", f.Kind))
+	}
 	if f.Status == 0 {
 		switch f.Kind {
 		case KindRateLimit:
@@ -203,10 +209,12 @@ type chance struct {
 	fault Fault
 }
 
-// maxHashedBody bounds how much of a request body Chance hashes.
-const maxHashedBody = 1 << 20
+// maxReadAhead bounds how much of a request body Faults reads ahead of the
+// handler (to hash it, or before a Slow delay).
+const maxReadAhead = 1 << 20
 
-// Next gives fault to the next n requests matching m.
+// Next gives fault to the next n requests matching m. It panics if the
+// fault's Kind is not one of the Kind constants.
 func (f *Faults) Next(n int, m Match, fault Fault) {
 	if n <= 0 {
 		return
@@ -216,7 +224,8 @@ func (f *Faults) Next(n int, m Match, fault Fault) {
 	f.script = append(f.script, &scripted{match: m, left: n, fault: fault.withDefaults()})
 }
 
-// Chance gives each request matching m the probability p of fault.
+// Chance gives each request matching m the probability p of fault. It panics
+// if the fault's Kind is not one of the Kind constants.
 func (f *Faults) Chance(p float64, m Match, fault Fault) {
 	if p <= 0 {
 		return
@@ -299,6 +308,9 @@ func (f *Faults) inject(w http.ResponseWriter, r *http.Request, next http.Handle
 		f.respond(w, r, fault)
 	case KindSlow:
 		if !fault.AfterCommit {
+			// A server notices that the client hung up (and cancels the
+			// request's context) only once it has read the whole body.
+			readAhead(r)
 			f.sleep(r, fault.Delay)
 			next.ServeHTTP(w, r)
 			return
@@ -371,13 +383,7 @@ func (f *Faults) draw(r *http.Request) float64 {
 	h.Write([]byte{0})
 	io.WriteString(h, r.URL.RequestURI())
 	h.Write([]byte{0})
-	if r.Body != nil && r.Body != http.NoBody {
-		// The handler still needs the body: read the hashed part, then
-		// hand it back in front of the rest.
-		head, _ := io.ReadAll(io.LimitReader(r.Body, maxHashedBody))
-		h.Write(head)
-		r.Body = readCloser{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
-	}
+	h.Write(readAhead(r))
 	key := h.Sum64()
 
 	f.mu.Lock()
@@ -390,6 +396,17 @@ func (f *Faults) draw(r *http.Request) float64 {
 
 	x := mix64(mix64(key^f.Seed) + (n+1)*0x9e3779b97f4a7c15)
 	return float64(x>>11) / (1 << 53)
+}
+
+// readAhead reads the start of r's body (all of it, up to maxReadAhead) and
+// puts it back in front of the rest for the handler.
+func readAhead(r *http.Request) []byte {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	head, _ := io.ReadAll(io.LimitReader(r.Body, maxReadAhead))
+	r.Body = readCloser{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+	return head
 }
 
 type readCloser struct {

@@ -233,6 +233,41 @@ func TestFaultSlowUsesInjectedSleep(t *testing.T) {
 	}
 }
 
+// TestFaultSlowNoticesClientHangUp: over a real connection, a client that
+// gives up during a Slow delay cancels the request's context on the server,
+// even for a POST whose body the handler has not read yet.
+func TestFaultSlowNoticesClientHangUp(t *testing.T) {
+	v, srv := newNetwork(t)
+	sleeping := make(chan struct{})
+	woke := make(chan error, 1)
+	srv.Faults.Sleep = func(ctx context.Context, d time.Duration) error {
+		close(sleeping)
+		select {
+		case <-ctx.Done():
+			woke <- ctx.Err()
+		case <-time.After(10 * time.Second): // safety net, never reached when the test passes
+			woke <- nil
+		}
+		return ctx.Err()
+	}
+	srv.Faults.Next(1, postItems, sim.Slow(time.Hour))
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		<-sleeping
+		cancel()
+	}()
+	req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/items", strings.NewReader(`{"email":"gone@x"}`))
+	if _, err := srv.Client().Do(req); !errors.Is(err, context.Canceled) {
+		t.Fatalf("client: %v", err)
+	}
+	if err := <-woke; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the server's delay ended with %v; want the request's context cancelled", err)
+	}
+	if v.items.Len() != 0 {
+		t.Fatal("an abandoned slow request was processed")
+	}
+}
+
 // TestFaultSlowHonoursContext uses the default sleep inside a synctest
 // bubble, through the in-process transport: no real time passes.
 func TestFaultSlowHonoursContext(t *testing.T) {
@@ -421,6 +456,16 @@ func TestFaultInProcessConnectionFaults(t *testing.T) {
 	if got := st.Stats.Statuses()[0]; got != 2 {
 		t.Fatalf("Stats counted %d responses-less requests, want 2", got)
 	}
+}
+
+func TestFaultUnknownKindPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Next accepted a fault of unknown kind")
+		}
+	}()
+	var f sim.Faults
+	f.Next(1, sim.Match{}, sim.Fault{Kind: "typo"})
 }
 
 func TestFaultString(t *testing.T) {
