@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"os"
 	"strconv"
@@ -34,6 +35,24 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	sreq, err := serverRequest(req)
 	if err != nil {
 		return nil, err
+	}
+	// Over a connection the whole request is on the wire before the server
+	// acts on it. Say so through the caller's client trace, as net/http's
+	// transport does: clients (internal/rest) use WroteRequest to tell a
+	// request that never left from one whose outcome is unknown, and a
+	// create lost after commit must look like the latter here too.
+	if body, err := io.ReadAll(sreq.Body); err != nil {
+		return nil, err
+	} else {
+		sreq.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	if trace := httptrace.ContextClientTrace(ctx); trace != nil {
+		if trace.WroteHeaders != nil {
+			trace.WroteHeaders()
+		}
+		if trace.WroteRequest != nil {
+			trace.WroteRequest(httptrace.WroteRequestInfo{})
+		}
 	}
 	w := &inProcessWriter{bufferWriter: newBufferWriter(sreq)}
 	if aborted := serve(t.Handler, w, sreq); aborted || w.hijacked {

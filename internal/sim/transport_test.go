@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
 	"testing"
 
@@ -98,4 +99,34 @@ func TestTransportPropagatesHandlerBugs(t *testing.T) {
 	}()
 	c.Get("http://x/")
 	t.Fatal("the handler's panic was swallowed")
+}
+
+// A client must learn, as over a real connection, that the request was
+// written before the handler ran: otherwise a create lost after commit looks
+// unsent and gets resent.
+func TestTransportReportsRequestWritten(t *testing.T) {
+	var store sim.Store[string]
+	st := sim.NewStack(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		store.Put("c1", "x")
+		w.WriteHeader(http.StatusCreated)
+	}))
+	st.Faults.Next(1, sim.Match{}, sim.CommittedThenLost())
+	client := st.InProcess()
+
+	var headers, request bool
+	ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+		WroteHeaders: func() { headers = true },
+		WroteRequest: func(httptrace.WroteRequestInfo) { request = true },
+	})
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://sim.invalid/contacts", strings.NewReader(`{"a":1}`))
+	_, err := client.Do(req)
+	if err == nil {
+		t.Fatal("committed-then-lost: the client got a response")
+	}
+	if !headers || !request {
+		t.Errorf("trace: WroteHeaders=%v WroteRequest=%v, want both", headers, request)
+	}
+	if store.Len() != 1 {
+		t.Errorf("store has %d items, want the committed one", store.Len())
+	}
 }
