@@ -1,0 +1,104 @@
+package tidio
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/deskbridge/deskbridge/internal/rest"
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// maxMessage bounds the vendor message kept in an error: a 422 for a
+// batch of 100 can list hundreds of problems.
+const maxMessage = 2000
+
+// wireErrors is Tidio's error body, shared by every error
+// {"errors":[{"code","message"}]} [D T-ref, D T-rl]. A top-level "message"
+// (a third-party mock of a 401 [3P]) is read too.
+type wireErrors struct {
+	Errors []struct {
+		Code    text `json:"code"`
+		Message text `json:"message"`
+	} `json:"errors"`
+	Message text `json:"message"`
+}
+
+// decodeError is the rest.Config.DecodeError hook: it extracts the first
+// error's code and every message, joined with "; ". The kind follows the
+// status (400/422 invalid, 401, 403, 404, 409, 429, 5xx), except that
+// Tidio's "too_many_requests" and "not_found" codes decide the kind
+// whatever the status.
+func decodeError(status int, _ http.Header, body []byte) rest.ErrorInfo {
+	var info rest.ErrorInfo
+	var w wireErrors
+	if json.Unmarshal(body, &w) != nil {
+		return info
+	}
+	var msgs []string
+	for _, e := range w.Errors {
+		if info.Code == "" {
+			info.Code = clipText(string(e.Code), 100)
+		}
+		if e.Message != "" {
+			msgs = append(msgs, string(e.Message))
+		}
+	}
+	if len(msgs) == 0 && w.Message != "" {
+		msgs = append(msgs, string(w.Message))
+	}
+	info.Message = clipText(strings.Join(msgs, "; "), maxMessage)
+	switch info.Code {
+	case "too_many_requests":
+		info.Kind = support.ErrRateLimited
+	case "not_found":
+		if status < 500 {
+			info.Kind = support.ErrNotFound
+		}
+	}
+	return info
+}
+
+// clipText cuts s to at most max bytes, on a rune boundary, marking the cut.
+func clipText(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// fail returns a client-side error of kind for op.
+func fail(op support.Operation, kind error, format string, args ...any) error {
+	return support.Errorf(Vendor, op, kind, format, args...)
+}
+
+// withOp turns an error from support's validators (which name neither the
+// vendor nor the operation) into this adapter's error for op.
+func withOp(err error, op support.Operation) error {
+	var se *support.Error
+	if errors.As(err, &se) {
+		return &support.Error{Vendor: Vendor, Op: op, Kind: se.Kind, Message: se.Message, Err: se.Err}
+	}
+	return &support.Error{Vendor: Vendor, Op: op, Kind: support.ErrInvalid, Err: err}
+}
+
+// malformed is the error for a 2xx response whose JSON the adapter cannot
+// use. It matches no kind, as support.Error documents.
+func malformed(op support.Operation, status int, what string, err error) error {
+	return &support.Error{Vendor: Vendor, Op: op, Status: status, Message: "malformed " + what + " in Tidio's response", Err: err}
+}
+
+// statusOf returns the HTTP status of err, or 0.
+func statusOf(err error) int {
+	var se *support.Error
+	if errors.As(err, &se) {
+		return se.Status
+	}
+	return 0
+}

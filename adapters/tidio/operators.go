@@ -1,0 +1,110 @@
+package tidio
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/deskbridge/deskbridge/internal/rest"
+	"github.com/deskbridge/deskbridge/support"
+)
+
+var operatorsPath = rest.Segments("operators")
+
+// Agent cursors: the operators' pages carry Tidio's cursor after
+// operatorsCursor; the departments come last, as one page.
+const (
+	operatorsCursor   = "operators:"
+	departmentsCursor = "departments"
+)
+
+// ListAgents lists the operators as agents (GET /operators, paged by Tidio's
+// cursor) and then the departments as teams (GET /departments, one page)
+// [S MCP-T, AE]. The default department is left out: it is where new and
+// unassigned tickets sit, so a ticket in it reads as unassigned.
+// opts.Limit is ignored.
+func (c *Client) ListAgents(ctx context.Context, opts support.ListOptions) (support.Page[support.Agent], error) {
+	const op = support.OpListAgents
+	switch cur := opts.Cursor; {
+	case cur == "":
+		return c.operatorsPage(ctx, op, "")
+	case strings.HasPrefix(cur, operatorsCursor) && len(cur) > len(operatorsCursor):
+		return c.operatorsPage(ctx, op, strings.TrimPrefix(cur, operatorsCursor))
+	case cur == departmentsCursor:
+		return c.departmentsPage(ctx, op)
+	}
+	return support.Page[support.Agent]{}, fail(op, support.ErrInvalid, "cursor %q is not a cursor of ListAgents", clipText(opts.Cursor, 40))
+}
+
+// operatorsPage is one page of operators; after the last comes the
+// departments page.
+func (c *Client) operatorsPage(ctx context.Context, op support.Operation, cursor string) (support.Page[support.Agent], error) {
+	page, err := c.operators(ctx, op, cursor)
+	if err != nil {
+		return page, err
+	}
+	if page.Next == "" {
+		page.Next = departmentsCursor
+	} else {
+		page.Next = operatorsCursor + page.Next
+	}
+	return page, nil
+}
+
+// operators reads one page of GET /operators, with Tidio's own cursor.
+func (c *Client) operators(ctx context.Context, op support.Operation, cursor string) (support.Page[support.Agent], error) {
+	q := url.Values{}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	res, err := c.get(ctx, op, operatorsPath, q)
+	if err != nil {
+		return support.Page[support.Agent]{}, err
+	}
+	var w wireOperatorPage
+	if err := json.Unmarshal(res.Body, &w); err != nil {
+		return support.Page[support.Agent]{}, malformed(op, res.Status, "operator list", err)
+	}
+	page := support.Page[support.Agent]{Items: make([]support.Agent, 0, len(w.Operators)), Next: nextCursor(w.Meta.Cursor)}
+	if page.Next != "" && page.Next == cursor {
+		return support.Page[support.Agent]{}, malformed(op, res.Status, "operator list", errors.New("meta.cursor did not advance"))
+	}
+	for i, raw := range w.Operators {
+		a, err := decodeOperator(raw)
+		if err != nil {
+			return support.Page[support.Agent]{}, malformed(op, res.Status, "operator list", errors.New("operators["+strconv.Itoa(i)+"]: "+err.Error()))
+		}
+		page.Items = append(page.Items, a)
+	}
+	return page, nil
+}
+
+// departmentsPage is the departments as teams, but the default one.
+func (c *Client) departmentsPage(ctx context.Context, op support.Operation) (support.Page[support.Agent], error) {
+	teams, err := c.departments(ctx, op)
+	if err != nil {
+		return support.Page[support.Agent]{}, err
+	}
+	def := c.cfg.DefaultDepartmentID
+	if def == "" {
+		for _, t := range teams {
+			if strings.EqualFold(t.Name, defaultDepartment) {
+				def = t.ID
+				break
+			}
+		}
+		c.mu.Lock()
+		c.deptKnown, c.defaultDept = true, def
+		c.mu.Unlock()
+	}
+	page := support.Page[support.Agent]{Items: make([]support.Agent, 0, len(teams))}
+	for _, t := range teams {
+		if t.ID != def {
+			page.Items = append(page.Items, t)
+		}
+	}
+	return page, nil
+}

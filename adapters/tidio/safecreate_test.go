@@ -1,0 +1,234 @@
+package tidio_test
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/deskbridge/deskbridge/adapters/tidio"
+	"github.com/deskbridge/deskbridge/adapters/tidio/tidiotest"
+	"github.com/deskbridge/deskbridge/internal/sim"
+	"github.com/deskbridge/deskbridge/support"
+)
+
+var (
+	postContact = sim.Match{Method: http.MethodPost, Path: "/contacts"}
+	postBatch   = sim.Match{Method: http.MethodPost, Path: "/contacts/batch"}
+)
+
+// TestCreateContactAmbiguous proves R3 for CreateContact: whatever the
+// ambiguous failure, the contact ends up stored exactly once, and it is sent
+// again only when the lookup says the first attempt did not take effect.
+func TestCreateContactAmbiguous(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		fault     sim.Fault
+		in        support.ContactInput
+		wantPosts int // POST /contacts sent
+	}{
+		{"committed, response lost", sim.CommittedThenLost(), person(1), 1},
+		{"committed, then 502", sim.CommittedThen5xx(http.StatusBadGateway), person(1), 1},
+		{"committed, then 504", sim.CommittedThen5xx(http.StatusGatewayTimeout), person(1), 1},
+		{"reset before processing", sim.ResetBeforeProcessing(), person(1), 2},
+		{"503 before processing", sim.Unavailable(http.StatusServiceUnavailable), person(1), 2},
+		{"committed, body cut short", sim.Malformed(), person(1), 1},
+		{"no email: found by distinct_id", sim.CommittedThenLost(), support.ContactInput{FirstName: "Ext", ExternalID: "ext-1"}, 1},
+		{"no email, not stored: sent again", sim.ResetBeforeProcessing(), support.ContactInput{FirstName: "Ext", ExternalID: "ext-1"}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := tidiotest.NewServer(tidiotest.Options{PageSize: 2})
+			defer srv.Close()
+			// Other contacts, so that lookups have something to skip.
+			srv.SeedContact(tidiotest.Contact{FirstName: "Other", Email: "other@example.com", DistinctID: "ext-0"})
+			srv.SeedContact(tidiotest.Contact{FirstName: "Other", Email: "other2@example.com"})
+			srv.SeedContact(tidiotest.Contact{FirstName: "Other", Email: "other3@example.com"})
+			c := newClient(t, srv, tidio.Config{})
+			srv.Faults.Next(1, postContact, tc.fault)
+
+			r, err := c.CreateContact(t.Context(), tc.in)
+			if err != nil {
+				t.Fatalf("CreateContact: %v", err)
+			}
+			if r.Outcome != support.Created {
+				t.Errorf("outcome %q, want created", r.Outcome)
+			}
+			if got := srv.Requests("POST /contacts"); got != tc.wantPosts {
+				t.Errorf("POST /contacts sent %d times, want %d", got, tc.wantPosts)
+			}
+			var mine []tidiotest.Contact
+			for _, ct := range srv.Contacts() {
+				if ct.FirstName == tc.in.FirstName {
+					mine = append(mine, ct)
+				}
+			}
+			if len(mine) != 1 {
+				t.Fatalf("the contact is stored %d times, want once", len(mine))
+			}
+			if r.Contact.ID != mine[0].ID {
+				t.Errorf("CreateContact returned ID %q, the stored contact is %q", r.Contact.ID, mine[0].ID)
+			}
+		})
+	}
+}
+
+// TestCreateContactAmbiguousNoKey: a contact with neither email nor
+// external ID cannot be looked up, so it is not sent again and the error
+// says the outcome is unknown.
+func TestCreateContactAmbiguousNoKey(t *testing.T) {
+	srv := tidiotest.NewServer(tidiotest.Options{})
+	defer srv.Close()
+	c := newClient(t, srv, tidio.Config{})
+	srv.Faults.Next(1, postContact, sim.CommittedThenLost())
+
+	_, err := c.CreateContact(t.Context(), support.ContactInput{FirstName: "Nameless", Phone: "+1 415 555 0100"})
+	wantKind(t, err, support.ErrUnavailable)
+	if !errors.Is(err, support.ErrOutcomeUnknown) {
+		t.Errorf("error %v does not match ErrOutcomeUnknown", err)
+	}
+	if got := srv.Requests("POST /contacts"); got != 1 {
+		t.Errorf("POST /contacts sent %d times, want 1", got)
+	}
+	if got := len(srv.Contacts()); got != 1 {
+		t.Errorf("the simulator holds %d contacts, want the 1 committed", got)
+	}
+	if got := srv.Requests("GET /contacts"); got != 0 {
+		t.Errorf("%d listings were made for a contact that cannot be looked up", got)
+	}
+}
+
+// TestCreateContactsAmbiguous proves R3 for batches: a batch whose response
+// is lost is looked up, not resent; one that was not processed is resent
+// after the lookup finds nothing.
+func TestCreateContactsAmbiguous(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		fault       sim.Fault
+		skip        int // batches answered normally before the fault
+		wantBatches int
+	}{
+		{"first batch committed, response lost", sim.CommittedThenLost(), 0, 3},
+		{"second batch committed, then 502", sim.CommittedThen5xx(0), 1, 3},
+		{"second batch reset before processing", sim.ResetBeforeProcessing(), 1, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := tidiotest.NewServer(tidiotest.Options{PageSize: 100})
+			defer srv.Close()
+			c := newClient(t, srv, tidio.Config{})
+			in := people(250)
+			// Scripted faults hit the next matching request: the batches
+			// before the faulty one go out in a call of their own.
+			if tc.skip > 0 {
+				if _, err := c.CreateContacts(t.Context(), in[:100]); err != nil {
+					t.Fatal(err)
+				}
+				in = in[100:]
+				srv.Stats.Reset()
+			}
+			srv.Faults.Next(1, postBatch, tc.fault)
+			r, err := c.CreateContacts(t.Context(), in)
+			if err != nil {
+				t.Fatalf("CreateContacts: %v", err)
+			}
+			if got := srv.Requests("POST /contacts/batch"); got != tc.wantBatches-tc.skip {
+				t.Errorf("POST /contacts/batch sent %d times, want %d", got, tc.wantBatches-tc.skip)
+			}
+			stored := map[string]string{}
+			for _, ct := range srv.Contacts() {
+				stored[ct.DistinctID] = ct.ID
+			}
+			for i, it := range r.Items {
+				if it.Outcome != support.Created || it.Contact == nil {
+					t.Fatalf("item %d: %q, %v", i, it.Outcome, it.Err)
+				}
+				if want := stored[in[i].ExternalID]; it.Contact.ID != want {
+					t.Errorf("item %d has ID %q, the stored contact is %q", i, it.Contact.ID, want)
+				}
+			}
+			checkStoredOnce(t, srv, people(250)[:tc.skip*100+len(in)])
+		})
+	}
+}
+
+// TestUpsertContactAmbiguous: the create of an upsert is as safe as
+// CreateContact's.
+func TestUpsertContactAmbiguous(t *testing.T) {
+	srv := tidiotest.NewServer(tidiotest.Options{})
+	defer srv.Close()
+	c := newClient(t, srv, tidio.Config{})
+	srv.Faults.Next(1, postContact, sim.CommittedThenLost())
+	r, err := c.UpsertContact(t.Context(), person(7), support.UpsertOptions{})
+	if err != nil || r.Outcome != support.Created {
+		t.Fatalf("UpsertContact: %+v, %v", r, err)
+	}
+	checkStoredOnce(t, srv, []support.ContactInput{person(7)})
+}
+
+// TestDeleteContactAmbiguous: a DELETE whose response is lost is checked
+// with a GET, not sent again into a 404.
+func TestDeleteContactAmbiguous(t *testing.T) {
+	srv := tidiotest.NewServer(tidiotest.Options{})
+	defer srv.Close()
+	c := newClient(t, srv, tidio.Config{})
+	ct := srv.SeedContact(tidiotest.Contact{FirstName: "Gone", Email: "gone@example.com"})
+	srv.Faults.Next(1, sim.Match{Method: http.MethodDelete}, sim.CommittedThenLost())
+	if err := c.DeleteContact(t.Context(), support.ID(ct.ID)); err != nil {
+		t.Fatalf("DeleteContact: %v", err)
+	}
+	if got := srv.Requests("DELETE /contacts/{id}"); got != 1 {
+		t.Errorf("DELETE sent %d times, want 1", got)
+	}
+	if _, ok := srv.Contact(ct.ID); ok {
+		t.Error("the contact is still stored")
+	}
+
+	// Not processed: the GET finds it, and the DELETE is sent again.
+	ct = srv.SeedContact(tidiotest.Contact{FirstName: "Gone", Email: "gone@example.com"})
+	srv.Faults.Next(1, sim.Match{Method: http.MethodDelete}, sim.ResetBeforeProcessing())
+	if err := c.DeleteContact(t.Context(), support.ID(ct.ID)); err != nil {
+		t.Fatalf("DeleteContact: %v", err)
+	}
+	if _, ok := srv.Contact(ct.ID); ok {
+		t.Error("the contact is still stored")
+	}
+}
+
+// TestSendMessageAmbiguous: a reply whose response is lost is found on the
+// ticket, not sent twice.
+func TestSendMessageAmbiguous(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		fault   sim.Fault
+		replies int
+	}{
+		{"committed, response lost", sim.CommittedThenLost(), 1},
+		{"reset before processing", sim.ResetBeforeProcessing(), 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := tidiotest.NewServer(tidiotest.Options{})
+			defer srv.Close()
+			seedDirectory(srv)
+			c := newClient(t, srv, tidio.Config{})
+			conv, err := c.CreateConversation(t.Context(), support.NewConversation{
+				Contact: support.Email("ada@example.com"), Subject: "Order", Text: "Where is it?",
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.Faults.Next(1, sim.Match{Method: http.MethodPost, Path: "/tickets/" + conv.ID + "/reply"}, tc.fault)
+			m, err := c.SendMessage(t.Context(), conv.ID, support.NewMessage{Text: "On its way."})
+			if err != nil {
+				t.Fatalf("SendMessage: %v", err)
+			}
+			if got := srv.Requests("POST /tickets/{id}/reply"); got != tc.replies {
+				t.Errorf("reply sent %d times, want %d", got, tc.replies)
+			}
+			tk, _ := srv.Ticket(mustInt(t, conv.ID))
+			if n := len(tk.Messages); n != 2 {
+				t.Fatalf("the ticket has %d messages, want the first and one reply", n)
+			}
+			if m.ID != tk.Messages[1].ID || m.Text != "On its way." {
+				t.Errorf("SendMessage returned %+v, the stored reply is %+v", m, tk.Messages[1])
+			}
+		})
+	}
+}

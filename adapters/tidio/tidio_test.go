@@ -1,0 +1,171 @@
+package tidio_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/deskbridge/deskbridge/adapters/tidio"
+	"github.com/deskbridge/deskbridge/adapters/tidio/tidiotest"
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// Canary credentials: they must never show up in output.
+const (
+	canaryID     = "ci_CANARY_id_0123456789"
+	canarySecret = "cs_CANARY_secret_0123456789"
+)
+
+func TestNewValidatesConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cfg   tidio.Config
+		field string
+	}{
+		{"no client ID", tidio.Config{ClientSecret: canarySecret}, "ClientID"},
+		{"no client secret", tidio.Config{ClientID: canaryID}, "ClientSecret"},
+		{"swapped", tidio.Config{ClientID: canarySecret, ClientSecret: canaryID}, "ClientID"},
+		{"line break", tidio.Config{ClientID: canaryID + "\r\nX: y", ClientSecret: canarySecret}, "ClientID"},
+		{"http to another host", tidio.Config{ClientID: canaryID, ClientSecret: canarySecret, BaseURL: "http://api.tidio.com"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := tidio.New(tc.cfg)
+			if c != nil || !errors.Is(err, support.ErrInvalid) {
+				t.Fatalf("New: %v, %v; want ErrInvalid", c, err)
+			}
+			if !strings.Contains(err.Error(), tc.field) {
+				t.Errorf("error %q does not name %s", err, tc.field)
+			}
+			if strings.Contains(err.Error(), "CANARY") {
+				t.Errorf("error %q quotes a credential", err)
+			}
+		})
+	}
+	c, err := tidio.New(tidio.Config{ClientID: canaryID, ClientSecret: canarySecret})
+	if err != nil || c == nil {
+		t.Fatalf("New with credentials only: %v", err)
+	}
+}
+
+// TestOpen: the adapter is registered as "tidio" and decodes a plain map.
+func TestOpen(t *testing.T) {
+	srv := tidiotest.NewServer(tidiotest.Options{})
+	defer srv.Close()
+	seedDirectory(srv)
+	p, err := support.Open(t.Context(), "tidio", map[string]any{
+		"clientid": tidiotest.ClientID, "clientsecret": tidiotest.ClientSecret,
+		"baseurl": srv.URL, "requestsperminute": "120", "maxwait": "5s",
+	})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if got := p.Capabilities().Vendor; got != tidio.Vendor {
+		t.Errorf("vendor %q", got)
+	}
+	if _, err := p.ListAgents(t.Context(), support.ListOptions{}); err != nil {
+		t.Errorf("ListAgents through Open: %v", err)
+	}
+	if _, err := support.Open(t.Context(), "tidio", map[string]any{"clientid": canaryID}); !errors.Is(err, support.ErrInvalid) {
+		t.Errorf("Open without a secret: %v, want ErrInvalid", err)
+	}
+	if _, err := support.Open(t.Context(), "tidio", map[string]any{"clientid": canaryID, "clientsecret": canarySecret, "bogus": 1}); !errors.Is(err, support.ErrInvalid) {
+		t.Errorf("Open with an unknown key: %v, want ErrInvalid", err)
+	}
+}
+
+// TestSecretsStaySecret proves S1 for the adapter: the credentials appear
+// in no rendering of the config or client, no error, no log line.
+func TestSecretsStaySecret(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv := tidiotest.NewServer(tidiotest.Options{ClientID: canaryID, ClientSecret: canarySecret})
+	defer srv.Close()
+	cfg := tidio.Config{ClientID: canaryID, ClientSecret: canarySecret, BaseURL: srv.URL, HTTPClient: srv.Client(), Logger: log, MaxAttempts: 1}
+	c, err := tidio.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, v := range []any{cfg, &cfg, c, *c, []any{c}, map[string]any{"c": c}} {
+		out = append(out, fmt.Sprintf("%v %+v %#v %s", v, v, v, v))
+	}
+	// A failing call (wrong secret: 401) and a working one, both logged.
+	bad, _ := tidio.New(tidio.Config{ClientID: canaryID, ClientSecret: "cs_" + canarySecret, BaseURL: srv.URL, HTTPClient: srv.Client(), Logger: log})
+	_, err = bad.GetContact(t.Context(), support.ID("x"))
+	wantKind(t, err, support.ErrUnauthorized)
+	out = append(out, err.Error(), fmt.Sprintf("%+v", err))
+	if _, err := c.ListContacts(t.Context(), support.ContactListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	log.Info("client", "client", c, "config", cfg)
+	out = append(out, logs.String())
+	if logs.Len() == 0 {
+		t.Fatal("nothing was logged at Debug")
+	}
+	for _, s := range out {
+		if strings.Contains(s, "CANARY") {
+			t.Errorf("a credential leaked: %s", s)
+		}
+	}
+}
+
+// TestHeaders: every request carries both credentials and the versioned
+// Accept header Tidio requires [D T-auth, D T-ver].
+func TestHeaders(t *testing.T) {
+	var got []http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Clone())
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"contacts":[],"meta":{"cursor":null,"limit":100}}`)
+	}))
+	defer srv.Close()
+	c, err := tidio.New(tidio.Config{ClientID: canaryID, ClientSecret: canarySecret, BaseURL: srv.URL, HTTPClient: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListContacts(t.Context(), support.ContactListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d requests", len(got))
+	}
+	for k, want := range map[string]string{
+		"X-Tidio-Openapi-Client-Id": canaryID, "X-Tidio-Openapi-Client-Secret": canarySecret,
+		"Accept": "application/json; version=1",
+	} {
+		if v := got[0].Get(k); v != want {
+			t.Errorf("header %s = %q, want %q", k, v, want)
+		}
+	}
+	if v := got[0].Get("Authorization"); v != "" {
+		t.Errorf("Authorization header sent (%q): Tidio does not use Bearer auth", v)
+	}
+}
+
+// TestCapabilities pins the capability matrix row.
+func TestCapabilities(t *testing.T) {
+	c, err := tidio.New(tidio.Config{ClientID: canaryID, ClientSecret: canarySecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caps := c.Capabilities()
+	var want []support.Operation
+	for _, op := range support.Operations() {
+		if op != support.OpGetByPhone {
+			want = append(want, op)
+		}
+	}
+	if !reflect.DeepEqual(caps.Operations, want) {
+		t.Errorf("operations %v, want every one but %s: %v", caps.Operations, support.OpGetByPhone, want)
+	}
+	if caps.CreateDedup != support.DedupNone || caps.MaxBatch != 100 || !caps.AssignTeams ||
+		!reflect.DeepEqual(caps.Statuses, []support.ConversationStatus{support.StatusOpen, support.StatusPending, support.StatusClosed}) {
+		t.Errorf("capabilities %+v", caps)
+	}
+}
