@@ -55,6 +55,7 @@ type BatchItemError struct {
 	Err   error
 }
 
+// Error says which record failed and why.
 func (e *BatchItemError) Error() string { return fmt.Sprintf("record %d: %v", e.Index, e.Err) }
 
 // Unwrap returns the record's error.

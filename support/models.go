@@ -181,6 +181,7 @@ type Warning struct {
 	Message string
 }
 
+// String renders the warning as "field: message".
 func (w Warning) String() string { return w.Field + ": " + w.Message }
 
 // ContactResult is what CreateContact, UpsertContact and UpdateContact return.
