@@ -342,3 +342,110 @@ func createUntilDone(t *testing.T, c *tidio.Client, in []support.ContactInput) {
 		pending = next
 	}
 }
+
+// cancelAfter is an http.RoundTripper that cancels a context once n
+// responses have come back.
+type cancelAfter struct {
+	next   http.RoundTripper
+	n      int
+	cancel context.CancelFunc
+	mu     sync.Mutex
+}
+
+func (c *cancelAfter) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := c.next.RoundTrip(r)
+	c.mu.Lock()
+	if c.n--; c.n == 0 {
+		c.cancel()
+	}
+	c.mu.Unlock()
+	return res, err
+}
+
+// TestCreateContactsStops: a failure that stops the call (here a cancelled
+// context) is returned as such, with the records already stored reported
+// created and the others failed with it.
+func TestCreateContactsStops(t *testing.T) {
+	srv := tidiotest.NewServer(tidiotest.Options{})
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	c, err := tidio.New(tidio.Config{
+		ClientID: tidiotest.ClientID, ClientSecret: tidiotest.ClientSecret, BaseURL: srv.URL,
+		HTTPClient: &http.Client{Transport: &cancelAfter{next: srv.Client().Transport, n: 1, cancel: cancel}}, RequestsPerMinute: -1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := people(250)
+	r, err := c.CreateContacts(ctx, in)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	var se *support.Error
+	if !errors.As(err, &se) || se.Vendor != tidio.Vendor || se.Op != support.OpCreateContacts {
+		t.Errorf("error %#v, want a *support.Error of tidio's contacts.create_batch", err)
+	}
+	if r.Count(support.Created) != 100 || r.Count(support.Failed) != 150 {
+		t.Errorf("%d created, %d failed; want 100 and 150", r.Count(support.Created), r.Count(support.Failed))
+	}
+	for _, it := range r.Items[100:] {
+		if !errors.Is(it.Err, context.Canceled) {
+			t.Fatalf("item %d: %v", it.Index, it.Err)
+		}
+	}
+	checkStoredOnce(t, srv, in[:100])
+}
+
+// TestConcurrentUse proves R6 for the adapter: one client shared by many
+// goroutines (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	srv := tidiotest.NewServer(tidiotest.Options{PageSize: 10})
+	defer srv.Close()
+	seedDirectory(srv)
+	c := newClient(t, srv, tidio.Config{})
+	const workers, each = 8, 10
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				in := person(w*each + i)
+				if _, err := c.CreateContact(t.Context(), in); err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := c.GetContact(t.Context(), support.Email(in.Email)); err != nil {
+					t.Error(err)
+				}
+				conv, err := c.CreateConversation(t.Context(), support.NewConversation{Contact: support.Email(in.Email), Subject: "s", Text: "t"})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := c.SendMessage(t.Context(), conv.ID, support.NewMessage{Text: "r"}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	checkStoredOnce(t, srv, people(workers*each))
+	if n := srv.Requests("GET /departments"); n < 1 || n > workers {
+		t.Errorf("GET /departments sent %d times", n)
+	}
+}
+
+// BenchmarkCreateContacts measures CreateContacts of 1,000 contacts into
+// the in-process simulator (10 batches), adapter and simulator together.
+func BenchmarkCreateContacts(b *testing.B) {
+	in := people(1_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		srv := tidiotest.NewInProcess(tidiotest.Options{})
+		c := newClient(b, srv, tidio.Config{})
+		if _, err := c.CreateContacts(context.Background(), in); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(srv.Writes()), "writes/op")
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/deskbridge/deskbridge/support"
 )
@@ -19,11 +20,18 @@ import (
 type text string
 
 func (t *text) UnmarshalJSON(b []byte) error {
+	// encoding/json hands over one syntactically valid value.
 	b = bytes.TrimSpace(b)
 	switch {
 	case len(b) == 0:
 		return errors.New("empty value")
 	case b[0] == '"':
+		// Fast path: most strings have no escapes; the decoder's own path
+		// is several times slower and shows on million-contact listings.
+		if inner := b[1 : len(b)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+			*t = text(inner)
+			return nil
+		}
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
@@ -31,14 +39,8 @@ func (t *text) UnmarshalJSON(b []byte) error {
 		*t = text(s)
 	case string(b) == "null":
 		*t = ""
-	case string(b) == "true" || string(b) == "false":
+	case string(b) == "true" || string(b) == "false" || b[0] == '-' || (b[0] >= '0' && b[0] <= '9'):
 		*t = text(b)
-	case b[0] == '-' || (b[0] >= '0' && b[0] <= '9'):
-		var n json.Number
-		if err := json.Unmarshal(b, &n); err != nil {
-			return err
-		}
-		*t = text(n)
 	default:
 		return errors.New("not a string, number, boolean or null")
 	}
