@@ -552,7 +552,9 @@ func samePhone(a, b string) bool {
 // clears the field), and a nil custom field value as a null property value
 // [D T-patch]. The ExternalID cannot be cleared [S MCP-T]; language,
 // country and tags cannot be written and are reported as warnings. An
-// email: Ref is resolved first; a phone: Ref fails with ErrUnsupported.
+// update with nothing Tidio can write reads the contact (GET
+// /contacts/{id}) and is Unchanged. An email: Ref is resolved first; a
+// phone: Ref fails with ErrUnsupported.
 func (c *Client) UpdateContact(ctx context.Context, ref support.Ref, u support.ContactUpdate) (*support.ContactResult, error) {
 	const op = support.OpUpdateContact
 	if err := ref.Validate(); err != nil {
@@ -567,11 +569,14 @@ func (c *Client) UpdateContact(ctx context.Context, ref support.Ref, u support.C
 		return nil, err
 	}
 	if len(body) == 0 {
-		ct := found
-		if ct == nil {
-			ct = &support.Contact{ID: id}
+		// Nothing Tidio can write: read the contact, so that a missing one
+		// is ErrNotFound as for any other update.
+		if found == nil {
+			if found, err = c.getByID(ctx, op, id); err != nil {
+				return nil, err
+			}
 		}
-		return &support.ContactResult{Contact: ct, Outcome: support.Unchanged, Warnings: ws}, nil
+		return &support.ContactResult{Contact: found, Outcome: support.Unchanged, Warnings: ws}, nil
 	}
 	if _, err := c.send(ctx, op, http.MethodPatch, contactPath(id), body); err != nil {
 		return nil, err

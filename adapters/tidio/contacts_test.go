@@ -177,6 +177,15 @@ func TestUpdateContact(t *testing.T) {
 	}
 	_, err = c.UpdateContact(t.Context(), support.ID("0f0f0f0f-0000-4000-8000-000000000000"), support.ContactUpdate{FirstName: support.Ptr("X")})
 	wantKind(t, err, support.ErrNotFound)
+
+	// Nothing Tidio can write: the contact is read, not patched.
+	srv.Stats.Reset()
+	r, err = c.UpdateContact(t.Context(), support.ID(ct.ID), support.ContactUpdate{Country: support.Ptr("FR")})
+	if err != nil || r.Outcome != support.Unchanged || r.Contact.FirstName != "Augusta" || len(r.Warnings) != 1 || srv.Writes() != 0 {
+		t.Errorf("update of the country only: %+v, %v, %d writes", r, err, srv.Writes())
+	}
+	_, err = c.UpdateContact(t.Context(), support.ID("0f0f0f0f-0000-4000-8000-000000000000"), support.ContactUpdate{Tags: &[]string{"x"}})
+	wantKind(t, err, support.ErrNotFound)
 }
 
 // TestUpsertContact: matching by email, preferring the external ID; only

@@ -120,10 +120,11 @@
 // (Config.RequestsPerMinute). The client paces itself at
 // (RequestsPerMinute−1) requests per 61 seconds, a margin of one request
 // and one second, so that its own traffic never empties a window however
-// Tidio's window is aligned (58 a minute on Plus, 97% of the limit). When
-// x-ratelimit-remaining says 0 (another client is spending the quota) or a
-// 429 arrives, the bucket pauses for a whole minute: Tidio sends no
-// Retry-After and no reset time [D T-rl], so the window is taken as 60 s.
+// Tidio's window is aligned: 58 a minute on Plus, 117 on Premium, about 97%
+// of the limit. When x-ratelimit-remaining says 0 (another client is
+// spending the quota) or a 429 arrives, the bucket pauses for a whole
+// minute: Tidio sends no Retry-After and no reset time [D T-rl], so the
+// window is taken as 60 s.
 // A 429 is retried after the pause, within Config.MaxAttempts and the
 // client's retry budget (see internal/rest), then fails with
 // ErrRateLimited.
@@ -132,10 +133,23 @@
 //
 // Tidio's {"errors":[{"code","message"}]} body [D T-ref] becomes a
 // *support.Error with the first code and every message; the kind follows
-// the status: 400 and 422 ErrInvalid, 401 ErrUnauthorized, 403
+// the status (Tidio's codes too_many_requests and not_found override it):
+// 400 and 422 ErrInvalid, 401 ErrUnauthorized, 403
 // ErrForbidden, 404 ErrNotFound, 409 ErrConflict, 429 ErrRateLimited, 5xx
 // ErrUnavailable. 401 and 403 bodies are not documented; a top-level
 // "message" is read too [3P].
+//
+// # Testing
+//
+// Package tidiotest is a simulator of this API (an httptest server, or an
+// in-process one for testing/synctest) that deskbridge's own tests, the
+// conformance recordings and the offline demo run against. The conformance
+// suite replays testdata/conformance by default; go test ./adapters/tidio
+// -run 'TestConformance$' -record records it again against the simulator,
+// or against a live Tidio project when TIDIO_CLIENT_ID and
+// TIDIO_CLIENT_SECRET are set (an empty project with two active operators
+// and a department besides "General"; TIDIO_PAGE_SIZE is its page size,
+// default 100). Recordings never hold credentials.
 //
 // # Divergences from the seed documents
 //

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -167,5 +168,57 @@ func TestCapabilities(t *testing.T) {
 	if caps.CreateDedup != support.DedupNone || caps.MaxBatch != 100 || !caps.AssignTeams ||
 		!reflect.DeepEqual(caps.Statuses, []support.ConversationStatus{support.StatusOpen, support.StatusPending, support.StatusClosed}) {
 		t.Errorf("capabilities %+v", caps)
+	}
+}
+
+// TestErrorKinds: Tidio's error statuses and bodies become *support.Error
+// of the right kind, with the vendor's code and message; a 2xx with
+// malformed JSON is a clear error, not a panic.
+func TestErrorKinds(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		body   string
+		kind   error
+	}{
+		{401, `{"errors":[{"message":"invalid credentials"}]}`, support.ErrUnauthorized},
+		{403, `{"errors":[{"code":"forbidden","message":"Your plan does not include OpenAPI"}]}`, support.ErrForbidden},
+		{404, `{"errors":[{"code":"not_found","message":"Contact not found"}]}`, support.ErrNotFound},
+		{409, `{"errors":[{"code":"conflict","message":"Conflict"}]}`, support.ErrConflict},
+		{422, `{"errors":[{"code":"validation_error","message":"email: bad"}]}`, support.ErrInvalid},
+		{429, `{"errors":[{"code":"too_many_requests","message":"You have reached the limit of allowed attempts"}]}`, support.ErrRateLimited},
+		{500, `{"errors":[{"code":"internal_error","message":"Oops"}]}`, support.ErrUnavailable},
+		{503, `<html>down</html>`, support.ErrUnavailable},
+	} {
+		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(tc.status)
+				fmt.Fprint(w, tc.body)
+			}))
+			defer srv.Close()
+			c, err := tidio.New(tidio.Config{ClientID: canaryID, ClientSecret: canarySecret, BaseURL: srv.URL, HTTPClient: srv.Client(), MaxAttempts: 1, RequestsPerMinute: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.GetContact(t.Context(), support.ID("a1"))
+			se := wantKind(t, err, tc.kind)
+			if se.Status != tc.status || se.Op != support.OpGetContact {
+				t.Errorf("error %+v", se)
+			}
+			if strings.HasPrefix(tc.body, "{") && se.Message == "" {
+				t.Errorf("the vendor message was lost: %+v", se)
+			}
+		})
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"contacts":[{"id":"a1","first_name":{"nested":1}}],"meta":{"cursor":null}}`)
+	}))
+	defer srv.Close()
+	c, _ := tidio.New(tidio.Config{ClientID: canaryID, ClientSecret: canarySecret, BaseURL: srv.URL, HTTPClient: srv.Client(), RequestsPerMinute: -1})
+	_, err := c.ListContacts(t.Context(), support.ContactListOptions{})
+	var se *support.Error
+	if !errors.As(err, &se) || se.Kind != nil || !strings.Contains(se.Message, "malformed") || se.Vendor != tidio.Vendor {
+		t.Errorf("malformed list: %v", err)
 	}
 }
