@@ -28,15 +28,28 @@ const (
 // opts.Limit is ignored.
 func (c *Client) ListAgents(ctx context.Context, opts support.ListOptions) (support.Page[support.Agent], error) {
 	const op = support.OpListAgents
-	switch cur := opts.Cursor; {
-	case cur == "":
-		return c.operatorsPage(ctx, op, "")
-	case strings.HasPrefix(cur, operatorsCursor) && len(cur) > len(operatorsCursor):
-		return c.operatorsPage(ctx, op, strings.TrimPrefix(cur, operatorsCursor))
-	case cur == departmentsCursor:
+	switch kind, cursor, ok := parseAgentCursor(opts.Cursor); {
+	case !ok:
+		return support.Page[support.Agent]{}, fail(op, support.ErrInvalid, "cursor %q is not a cursor of ListAgents", clipText(opts.Cursor, 40))
+	case kind == departmentsCursor:
 		return c.departmentsPage(ctx, op)
+	default:
+		return c.operatorsPage(ctx, op, cursor)
 	}
-	return support.Page[support.Agent]{}, fail(op, support.ErrInvalid, "cursor %q is not a cursor of ListAgents", clipText(opts.Cursor, 40))
+}
+
+// parseAgentCursor splits a ListAgents cursor: "" or operatorsCursor with
+// Tidio's cursor (the operators), or departmentsCursor.
+func parseAgentCursor(cur string) (kind, cursor string, ok bool) {
+	switch {
+	case cur == "":
+		return operatorsCursor, "", true
+	case strings.HasPrefix(cur, operatorsCursor) && len(cur) > len(operatorsCursor):
+		return operatorsCursor, strings.TrimPrefix(cur, operatorsCursor), true
+	case cur == departmentsCursor:
+		return departmentsCursor, "", true
+	}
+	return "", "", false
 }
 
 // operatorsPage is one page of operators; after the last comes the
@@ -64,18 +77,27 @@ func (c *Client) operators(ctx context.Context, op support.Operation, cursor str
 	if err != nil {
 		return support.Page[support.Agent]{}, err
 	}
-	var w wireOperatorPage
-	if err := json.Unmarshal(res.Body, &w); err != nil {
+	page, err := decodeOperatorPage(res.Body)
+	if err != nil {
 		return support.Page[support.Agent]{}, malformed(op, res.Status, "operator list", err)
 	}
-	page := support.Page[support.Agent]{Items: make([]support.Agent, 0, len(w.Operators)), Next: nextCursor(w.Meta.Cursor)}
 	if page.Next != "" && page.Next == cursor {
 		return support.Page[support.Agent]{}, malformed(op, res.Status, "operator list", errors.New("meta.cursor did not advance"))
 	}
+	return page, nil
+}
+
+// decodeOperatorPage decodes GET /operators.
+func decodeOperatorPage(body []byte) (support.Page[support.Agent], error) {
+	var w wireOperatorPage
+	if err := json.Unmarshal(body, &w); err != nil {
+		return support.Page[support.Agent]{}, err
+	}
+	page := support.Page[support.Agent]{Items: make([]support.Agent, 0, len(w.Operators)), Next: nextCursor(w.Meta.Cursor)}
 	for i, raw := range w.Operators {
 		a, err := decodeOperator(raw)
 		if err != nil {
-			return support.Page[support.Agent]{}, malformed(op, res.Status, "operator list", errors.New("operators["+strconv.Itoa(i)+"]: "+err.Error()))
+			return support.Page[support.Agent]{}, errors.New("operators[" + strconv.Itoa(i) + "]: " + err.Error())
 		}
 		page.Items = append(page.Items, a)
 	}

@@ -131,15 +131,24 @@ func (c *Client) departments(ctx context.Context, op support.Operation) ([]suppo
 	if err != nil {
 		return nil, err
 	}
-	var w wireDepartments
-	if err := json.Unmarshal(res.Body, &w); err != nil {
+	teams, err := decodeDepartments(res.Body)
+	if err != nil {
 		return nil, malformed(op, res.Status, "department list", err)
+	}
+	return teams, nil
+}
+
+// decodeDepartments decodes GET /departments.
+func decodeDepartments(body []byte) ([]support.Agent, error) {
+	var w wireDepartments
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, err
 	}
 	teams := make([]support.Agent, 0, len(w.Departments))
 	for i, raw := range w.Departments {
 		t, err := decodeDepartment(raw)
 		if err != nil {
-			return nil, malformed(op, res.Status, "department list", errors.New("departments["+strconv.Itoa(i)+"]: "+err.Error()))
+			return nil, errors.New("departments[" + strconv.Itoa(i) + "]: " + err.Error())
 		}
 		teams = append(teams, t)
 	}

@@ -225,3 +225,50 @@ func FuzzTicketID(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeAgents(f *testing.F) {
+	f.Add([]byte(`{"operators":[{"id":"fe7df646","active":true,"email":"a@example.com","name":null,"role":"admin","picture":null,"last_seen":null}],"meta":{"cursor":null,"limit":100}}`))
+	f.Add([]byte(`{"departments":[{"id":"535eb95e","name":"General"},{"id":"436401bc","name":"Sales"}]}`))
+	f.Add([]byte(`{"operators":[{"id":""}],"departments":[{"name":1}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if page, err := decodeOperatorPage(body); err == nil {
+			for _, a := range page.Items {
+				if a.ID == "" || a.Kind != support.KindAgent || !json.Valid(a.Raw) {
+					t.Errorf("accepted operator %+v", a)
+				}
+			}
+		}
+		if teams, err := decodeDepartments(body); err == nil {
+			for _, a := range teams {
+				if a.ID == "" || a.Kind != support.KindTeam || !json.Valid(a.Raw) {
+					t.Errorf("accepted department %+v", a)
+				}
+			}
+		}
+	})
+}
+
+func FuzzAgentCursor(f *testing.F) {
+	f.Add("")
+	f.Add("operators:aWRfX2U2YTgy")
+	f.Add("departments")
+	f.Add("operators:")
+	f.Fuzz(func(t *testing.T, cur string) {
+		kind, tidio, ok := parseAgentCursor(cur)
+		if !ok {
+			return
+		}
+		switch kind {
+		case departmentsCursor:
+			if cur != departmentsCursor || tidio != "" {
+				t.Errorf("%q parsed as departments, %q", cur, tidio)
+			}
+		case operatorsCursor:
+			if cur != "" && cur != operatorsCursor+tidio || cur != "" && tidio == "" {
+				t.Errorf("%q parsed as operators at %q", cur, tidio)
+			}
+		default:
+			t.Errorf("%q parsed as %q", cur, kind)
+		}
+	})
+}
