@@ -1,0 +1,140 @@
+package respondio
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/deskbridge/deskbridge/internal/rest"
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// identifier returns respond.io's contact identifier for ref: "id:{id}",
+// "email:{email}" or "phone:{+E164}" [S R-SDK types/common.ts]. support.Ref
+// maps onto them directly; the ID must be a positive decimal number, as
+// respond.io's contact IDs are. Paths built from it go through
+// rest.Segments, so whatever the email holds, it stays one segment (S3).
+func identifier(op support.Operation, ref support.Ref) (string, error) {
+	if err := ref.Validate(); err != nil {
+		return "", withOp(err, op)
+	}
+	switch ref.Kind() {
+	case support.RefID:
+		id, err := contactID(op, ref.Value())
+		if err != nil {
+			return "", err
+		}
+		return "id:" + id, nil
+	case support.RefPhone:
+		// Validate normalized it already; normalizing again keeps a Ref
+		// built by other means honest.
+		e164, err := support.NormalizePhone(ref.Value())
+		if err != nil {
+			return "", withOp(err, op)
+		}
+		return "phone:" + e164, nil
+	}
+	return "email:" + ref.Value(), nil
+}
+
+// contactID checks that id is a respond.io contact ID (a positive integer)
+// and returns it in canonical form; conversation IDs are contact IDs too.
+func contactID(op support.Operation, id string) (string, error) {
+	if id == "" {
+		return "", invalid(op, "empty contact ID")
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n < 1 || id[0] == '+' {
+		return "", invalid(op, "contact ID %q is not a respond.io ID (a positive number)", clip(id))
+	}
+	return strconv.FormatInt(n, 10), nil
+}
+
+// byID is the identifier of a contact ID already checked.
+func byID(id string) string { return "id:" + id }
+
+// refOp is the operation a lookup by ref is.
+func refOp(ref support.Ref) support.Operation {
+	switch ref.Kind() {
+	case support.RefEmail:
+		return support.OpGetByEmail
+	case support.RefPhone:
+		return support.OpGetByPhone
+	}
+	return support.OpGetContact
+}
+
+// endpoint is one respond.io endpoint: its method, its route (which names
+// its rate-limit bucket: respond.io counts per endpoint) and whether
+// sending it twice does the same as once.
+type endpoint struct {
+	method string
+	route  string
+	idem   rest.Idempotency
+}
+
+var (
+	epListContacts   = endpoint{"POST", "/contact/list", rest.Idempotent}
+	epGetContact     = endpoint{"GET", "/contact/{identifier}", rest.ByMethod}
+	epCreateContact  = endpoint{"POST", "/contact/{identifier}", rest.NotIdempotent}
+	epUpdateContact  = endpoint{"PUT", "/contact/{identifier}", rest.ByMethod}
+	epDeleteContact  = endpoint{"DELETE", "/contact/{identifier}", rest.NotIdempotent}
+	epCreateOrUpdate = endpoint{"POST", "/contact/create_or_update/{identifier}", rest.Idempotent}
+	epMerge          = endpoint{"POST", "/contact/merge", rest.NotIdempotent}
+	epAddTags        = endpoint{"POST", "/contact/{identifier}/tag", rest.Idempotent}
+	epRemoveTags     = endpoint{"DELETE", "/contact/{identifier}/tag", rest.Idempotent}
+	epStatus         = endpoint{"POST", "/contact/{identifier}/conversation/status", rest.Idempotent}
+	epAssignee       = endpoint{"POST", "/contact/{identifier}/conversation/assignee", rest.Idempotent}
+	epSendMessage    = endpoint{"POST", "/contact/{identifier}/message", rest.NotIdempotent}
+	epListMessages   = endpoint{"GET", "/contact/{identifier}/message/list", rest.ByMethod}
+	epComment        = endpoint{"POST", "/contact/{identifier}/comment", rest.NotIdempotent}
+	epListUsers      = endpoint{"GET", "/space/user", rest.ByMethod}
+)
+
+// call sends one request to ep and decodes a 2xx body into out.
+func (c *Client) call(ctx context.Context, op support.Operation, ep endpoint, path rest.Path, req rest.Request, out any) error {
+	req.Op, req.Method, req.Path, req.Idempotency, req.Bucket = op, ep.method, path, ep.idem, ep.method+" "+ep.route
+	_, err := c.rc.Do(ctx, req, out)
+	return err
+}
+
+// contactPath is /contact/{identifier}[/more...].
+func contactPath(ident string, more ...string) rest.Path {
+	return rest.Segments(append([]string{"contact", ident}, more...)...)
+}
+
+// invalid is an ErrInvalid error for op, found before any request.
+func invalid(op support.Operation, format string, args ...any) error {
+	return support.Errorf(Vendor, op, support.ErrInvalid, format, args...)
+}
+
+// withOp turns an error of support's validators (which know neither the
+// vendor nor the operation) into this adapter's error for op.
+func withOp(err error, op support.Operation) error {
+	var se *support.Error
+	if errors.As(err, &se) {
+		cp := *se
+		cp.Vendor, cp.Op = Vendor, op
+		return &cp
+	}
+	return &support.Error{Vendor: Vendor, Op: op, Kind: support.ErrInvalid, Err: err}
+}
+
+// malformed is the error for a vendor answer that parsed but makes no sense.
+func malformed(op support.Operation, format string, args ...any) error {
+	return support.Errorf(Vendor, op, nil, "malformed response: "+format, args...)
+}
+
+// clip shortens caller input quoted in an error message.
+func clip(s string) string {
+	const max = 60
+	if len(s) <= max {
+		return s
+	}
+	for i := max; i > 0; i-- {
+		if s[i]&0xC0 != 0x80 { // a rune starts here
+			return s[:i] + "…"
+		}
+	}
+	return "…"
+}
