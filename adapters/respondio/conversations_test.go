@@ -1,0 +1,239 @@
+package respondio_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deskbridge/deskbridge/adapters/respondio"
+	"github.com/deskbridge/deskbridge/adapters/respondio/respondiotest"
+	"github.com/deskbridge/deskbridge/internal/sim"
+	"github.com/deskbridge/deskbridge/support"
+)
+
+func TestListConversations(t *testing.T) {
+	srv, c := setup(t, respondiotest.Options{})
+	s := srv.Simulator
+	for i, st := range []string{"", "open", "close", "", "open", "close", "open"} {
+		seed(t, s, respondiotest.Contact{FirstName: "C", Email: "c" + itoa(int64(i)) + "@example.com", Status: st})
+	}
+	list := func(opts support.ConversationListOptions) []string {
+		t.Helper()
+		var ids []string
+		pages := 0
+		for p, err := range support.Pages(t.Context(), "", func(ctx context.Context, cursor string) (support.Page[support.Conversation], error) {
+			o := opts
+			o.Cursor = cursor
+			return c.ListConversations(ctx, o)
+		}) {
+			if err != nil {
+				t.Fatalf("ListConversations(%+v): %v", opts, err)
+			}
+			pages++
+			for _, conv := range p.Items {
+				if conv.ID != conv.ContactID || len(conv.Raw) == 0 {
+					t.Errorf("conversation %+v", conv)
+				}
+				ids = append(ids, conv.ID)
+			}
+		}
+		return ids
+	}
+	if got := strings.Join(list(support.ConversationListOptions{ListOptions: support.ListOptions{Limit: 2}}), ","); got != "2,3,5,6,7" {
+		t.Errorf("all conversations: %s, want 2,3,5,6,7 (contacts 1 and 4 have none)", got)
+	}
+	if got := strings.Join(list(support.ConversationListOptions{Status: support.StatusClosed, ListOptions: support.ListOptions{Limit: 2}}), ","); got != "3,6" {
+		t.Errorf("closed conversations: %s", got)
+	}
+	if got := list(support.ConversationListOptions{ContactID: "4"}); len(got) != 0 {
+		t.Errorf("the conversations of a contact without one: %v", got)
+	}
+	if got := list(support.ConversationListOptions{ContactID: "99"}); len(got) != 0 {
+		t.Errorf("the conversations of an unknown contact: %v", got)
+	}
+	noRequest(t, srv, "listing pending conversations", func() error {
+		_, err := c.ListConversations(t.Context(), support.ConversationListOptions{Status: support.StatusPending})
+		return err
+	})
+	_, err := c.GetConversation(t.Context(), "1")
+	wantKind(t, "the conversation of a contact without one", err, support.ErrNotFound)
+}
+
+func TestCreateConversation(t *testing.T) {
+	var logs bytes.Buffer
+	srv := newServer(t, respondiotest.Options{})
+	c := newClient(t, respondio.Config{
+		Token: respondiotest.Token, BaseURL: srv.URL(), HTTPClient: srv.Client(), RateLimit: -1,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	// An unknown email with a name: the contact is created.
+	conv, err := c.CreateConversation(t.Context(), support.NewConversation{
+		Contact: support.Email("grace@example.com"), Name: "Grace Brewster Hopper", Subject: "Order", Text: "Hello",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := srv.Contact(1)
+	if conv.ID != "1" || conv.Status != support.StatusOpen || got.FirstName != "Grace Brewster" || got.LastName != "Hopper" {
+		t.Errorf("conversation %+v, contact %+v", conv, got)
+	}
+	if m := srv.Messages(1); len(m) != 1 || m[0].Text != "Hello" || m[0].Traffic != "outgoing" {
+		t.Errorf("messages: %+v", m)
+	}
+	if !strings.Contains(logs.String(), "no subject") {
+		t.Errorf("the dropped subject was not logged: %q", logs.String())
+	}
+	// An unknown email without a name cannot be created.
+	_, err = c.CreateConversation(t.Context(), support.NewConversation{Contact: support.Email("nobody@example.com"), Text: "Hi"})
+	wantKind(t, "a conversation with an unknown contact and no name", err, support.ErrNotFound)
+	noRequest(t, srv, "a conversation with the zero Ref", func() error {
+		_, err := c.CreateConversation(t.Context(), support.NewConversation{Text: "Hi"})
+		return err
+	})
+}
+
+func TestStatusAndAssignment(t *testing.T) {
+	srv, c := setup(t, respondiotest.Options{RequireClosingNote: true})
+	seed(t, srv.Simulator, respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com", Status: "open"})
+	ctx := t.Context()
+	if err := c.SetStatus(ctx, "1", support.StatusChange{Status: support.StatusClosed, Category: "Resolved", Summary: "Shipped."}); err != nil {
+		t.Fatal(err)
+	}
+	if cv := srv.Conversations(); cv[0].Status != "close" || cv[0].ClosingCategory != "Resolved" || cv[0].ClosingSummary != "Shipped." {
+		t.Errorf("after closing: %+v", cv)
+	}
+	// The simulator requires the closing note, as respond.io's MCP says.
+	err := c.SetStatus(ctx, "1", support.StatusChange{Status: support.StatusClosed})
+	wantKind(t, "closing without a note", err, support.ErrInvalid)
+	before := srv.Stats.Total()
+	wantKind(t, "SetStatus(pending)", c.SetStatus(ctx, "1", support.StatusChange{Status: support.StatusPending}), support.ErrUnsupported)
+	wantKind(t, "Assign(team)", c.Assign(ctx, "1", support.Assignee{Kind: support.KindTeam, ID: "1"}), support.ErrUnsupported)
+	if n := srv.Stats.Total() - before; n != 0 {
+		t.Errorf("unsupported calls sent %d request(s)", n)
+	}
+	noRequest(t, srv, "Assign to a user ID that is not a number", func() error {
+		return c.Assign(ctx, "1", support.Assignee{ID: "agt_1"})
+	})
+	noRequest(t, srv, "Assign to a bad email", func() error {
+		return c.Assign(ctx, "1", support.Assignee{Email: "sam"})
+	})
+	if err := c.Assign(ctx, "1", support.Assignee{Email: "Sam.Rivera@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	conv, err := c.GetConversation(ctx, "1")
+	if err != nil || conv.Assignee == nil || conv.Assignee.ID != "2" || conv.Assignee.Email != "sam.rivera@example.com" {
+		t.Errorf("assigned by email: %+v, %v", conv, err)
+	}
+	wantKind(t, "Assign to an unknown user", c.Assign(ctx, "1", support.Assignee{ID: "99"}), support.ErrInvalid)
+}
+
+func TestSendMessage(t *testing.T) {
+	srv, c := setup(t, respondiotest.Options{})
+	s := srv.Simulator
+	seed(t, s, respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com", Status: "open"})
+	m, err := c.SendMessage(t.Context(), "1", support.NewMessage{Text: "Here are the files.", Attachments: []support.Attachment{
+		{URL: "https://example.com/label.png", ContentType: "image/png"},
+		{URL: "https://example.com/invoice.pdf", Name: "invoice.pdf", ContentType: "application/pdf"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := s.Messages(1)
+	if len(sent) != 3 || sent[0].Type != "text" || sent[1].Type != "attachment" || !strings.Contains(string(sent[1].Body), `"image"`) ||
+		!strings.Contains(string(sent[2].Body), `"file"`) {
+		t.Errorf("stored messages: %+v", sent)
+	}
+	if m.ID != "1" || m.ConversationID != "1" || m.Direction != support.Outbound || len(m.Attachments) != 2 {
+		t.Errorf("returned message: %+v", m)
+	}
+	before := srv.Stats.Total()
+	_, err = c.SendMessage(t.Context(), "1", support.NewMessage{Text: "note", Internal: true})
+	wantKind(t, "an internal note", err, support.ErrUnsupported)
+	if srv.Stats.Total() != before {
+		t.Error("an internal note sent a request")
+	}
+	noRequest(t, srv, "HTML alone", func() error {
+		_, err := c.SendMessage(t.Context(), "1", support.NewMessage{HTML: "<p>Hi</p>"})
+		return err
+	})
+	noRequest(t, srv, "an attachment that is not a URL", func() error {
+		_, err := c.SendMessage(t.Context(), "1", support.NewMessage{Attachments: []support.Attachment{{URL: "file.pdf"}}})
+		return err
+	})
+}
+
+// A send is not idempotent: after a lost answer it is not resent, and the
+// caller learns the outcome is unknown.
+func TestSendMessageIsNotResent(t *testing.T) {
+	srv, c := setup(t, respondiotest.Options{})
+	seed(t, srv.Simulator, respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com"})
+	srv.Faults.Next(1, sim.Match{Method: "POST", Path: "/v2/contact/id:1/message"}, sim.CommittedThenLost())
+	_, err := c.SendMessage(t.Context(), "1", support.NewMessage{Text: "Once only"})
+	wantKind(t, "a send whose answer was lost", err, support.ErrOutcomeUnknown)
+	if n := len(srv.Messages(1)); n != 1 {
+		t.Errorf("%d messages stored, want 1", n)
+	}
+}
+
+func TestListMessagesAndComments(t *testing.T) {
+	srv, c := setup(t, respondiotest.Options{})
+	s := srv.Simulator
+	seed(t, s, respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com", Status: "open"})
+	at := sim.Epoch.Add(-time.Hour)
+	if _, err := s.SeedMessage(respondiotest.Message{ContactID: 1, Text: "My order?", CreatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SeedMessage(respondiotest.Message{ContactID: 1, Traffic: "outgoing", Text: "On its way.", SenderUserID: 2}); err != nil {
+		t.Fatal(err)
+	}
+	cm, err := c.Comment(t.Context(), support.Email("ada@example.com"), "Carrier called.")
+	if err != nil || !cm.Internal || cm.ConversationID != "1" || cm.Text != "Carrier called." || !cm.CreatedAt.Equal(sim.Epoch) {
+		t.Errorf("Comment: %+v, %v", cm, err)
+	}
+	if got := s.Comments(1); len(got) != 1 {
+		t.Errorf("comments stored: %+v", got)
+	}
+	noRequest(t, srv, "a comment of 1001 characters", func() error {
+		_, err := c.Comment(t.Context(), support.ID("1"), strings.Repeat("ü", 1001))
+		return err
+	})
+	var msgs []support.Message
+	for m, err := range support.AllMessages(t.Context(), c, "1", support.ListOptions{Limit: 1}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, m)
+	}
+	if len(msgs) != 2 {
+		t.Fatalf("listed %d messages, want the 2 messages and not the comment", len(msgs))
+	}
+	in, out := msgs[0], msgs[1]
+	if in.Direction != support.Inbound || in.AuthorKind != support.AuthorContact || in.AuthorID != "1" || !in.CreatedAt.Equal(at) ||
+		in.Text != "My order?" || len(in.Raw) == 0 {
+		t.Errorf("incoming message: %+v", in)
+	}
+	if out.Direction != support.Outbound || out.AuthorKind != support.AuthorAgent || out.AuthorID != "2" || out.ConversationID != "1" {
+		t.Errorf("outgoing message: %+v", out)
+	}
+	_, err = c.ListMessages(t.Context(), "9", support.ListOptions{})
+	wantKind(t, "the messages of an unknown contact", err, support.ErrNotFound)
+}
+
+func TestListAgents(t *testing.T) {
+	srv, c := setup(t, respondiotest.Options{})
+	srv.SeedUser(respondiotest.User{FirstName: "Robin", Email: "robin@example.com", Role: "agent"})
+	var agents []support.Agent
+	for a, err := range support.AllAgents(t.Context(), c, support.ListOptions{Limit: 3}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		agents = append(agents, a)
+	}
+	if len(agents) != 4 || agents[3].ID != "4" || agents[3].Name != "Robin" || agents[0].Name != "Alex Morgan" ||
+		agents[0].Role != "owner" || agents[1].Kind != support.KindAgent || srv.Requests("GET /v2/space/user") != 2 {
+		t.Errorf("agents: %+v", agents)
+	}
+}

@@ -1,0 +1,79 @@
+package respondio_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/deskbridge/deskbridge/adapters/respondio"
+	"github.com/deskbridge/deskbridge/adapters/respondio/respondiotest"
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// A contact, its conversation and a reply, against the respond.io
+// simulator. Against respond.io itself, leave BaseURL and HTTPClient out.
+func Example() {
+	srv := respondiotest.NewServer(respondiotest.Options{})
+	defer srv.Close()
+	ctx := context.Background()
+	c, err := respondio.New(respondio.Config{
+		Token: respondiotest.Token, BaseURL: srv.URL(), HTTPClient: srv.Client(),
+		RateLimit: -1, // this simulator enforces no limit; respond.io's default is 5 per second per endpoint
+	})
+	if err != nil {
+		panic(err)
+	}
+
+	in := support.ContactInput{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com", Phone: "+44 20 7946 0958"}
+	r, err := c.UpsertContact(ctx, in, support.UpsertOptions{})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(r.Outcome, r.Contact.ID, r.Contact.Phone)
+	r, _ = c.UpsertContact(ctx, in, support.UpsertOptions{})
+	fmt.Println(r.Outcome)
+
+	// A plain create of a contact respond.io has: a conflict.
+	_, err = c.CreateContact(ctx, in)
+	fmt.Println(errors.Is(err, support.ErrConflict))
+
+	conv, err := c.CreateConversation(ctx, support.NewConversation{Contact: support.Email("ADA@example.com"), Text: "Your parcel ships today."})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(conv.ID, conv.Status)
+	if err := c.SetStatus(ctx, conv.ID, support.StatusChange{Status: support.StatusClosed, Category: "Resolved", Summary: "Shipped."}); err != nil {
+		panic(err)
+	}
+	for m, err := range support.AllMessages(ctx, c, conv.ID, support.ListOptions{}) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(m.Direction, m.Text)
+	}
+	// Output:
+	// created 1 +442079460958
+	// unchanged
+	// true
+	// 1 open
+	// outbound Your parcel ships today.
+}
+
+// Comment and Merge are respond.io's own: they are methods of the adapter,
+// not of support.Platform.
+func ExampleClient_Comment() {
+	srv := respondiotest.NewServer(respondiotest.Options{})
+	defer srv.Close()
+	srv.SeedContact(respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com"})
+	c, _ := respondio.New(respondio.Config{Token: respondiotest.Token, BaseURL: srv.URL(), HTTPClient: srv.Client(), RateLimit: -1})
+
+	note, err := c.Comment(context.Background(), support.Email("ada@example.com"), "Carrier confirms a one-day delay.")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(note.Internal, note.ConversationID, note.CreatedAt.Format("2006-01-02"))
+	fmt.Println(len(srv.Comments(1)))
+	// Output:
+	// true 1 2026-01-02
+	// 1
+}

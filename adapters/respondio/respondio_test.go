@@ -1,0 +1,148 @@
+package respondio_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/deskbridge/deskbridge/adapters/respondio"
+	"github.com/deskbridge/deskbridge/adapters/respondio/respondiotest"
+	"github.com/deskbridge/deskbridge/support"
+)
+
+func TestNewValidatesConfig(t *testing.T) {
+	for _, tc := range []struct {
+		what string
+		cfg  respondio.Config
+		want string // in the error
+	}{
+		{"no token", respondio.Config{}, "Config.Token"},
+		{"token with a newline", respondio.Config{Token: "abc\r\nX-Evil: 1"}, "Config.Token"},
+		{"plain http to a public host", respondio.Config{Token: "token-0123456789", BaseURL: "http://api.respond.io/v2"}, "https"},
+		{"not a URL", respondio.Config{Token: "token-0123456789", BaseURL: "::"}, "base URL"},
+	} {
+		_, err := respondio.New(tc.cfg)
+		wantConfigError(t, tc.what, err)
+		if err != nil && !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %q does not name %q", tc.what, err, tc.want)
+		}
+	}
+	c, err := respondio.New(respondio.Config{Token: "token-0123456789"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.String(); !strings.Contains(got, respondio.DefaultBaseURL) {
+		t.Errorf("default base URL: %s", got)
+	}
+}
+
+func TestOpenFromTheRegistry(t *testing.T) {
+	srv := newServer(t, respondiotest.Options{})
+	p, err := support.Open(t.Context(), respondio.Vendor, map[string]any{
+		"token": respondiotest.Token, "baseurl": srv.URL(), "ratelimit": "20", "maxwait": "5s",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.ListAgents(t.Context(), support.ListOptions{}); err != nil {
+		t.Errorf("ListAgents through support.Open: %v", err)
+	}
+	_, err = support.Open(t.Context(), respondio.Vendor, map[string]any{"token": "token-0123456789", "tokne": "typo"})
+	wantConfigError(t, "a misspelled key", err)
+	_, err = support.Open(t.Context(), respondio.Vendor, map[string]any{})
+	wantConfigError(t, "no token", err)
+}
+
+// wantConfigError checks a configuration error: ErrInvalid, of this
+// vendor, with no operation (none was attempted).
+func wantConfigError(t *testing.T, what string, err error) {
+	t.Helper()
+	var se *support.Error
+	if !errors.Is(err, support.ErrInvalid) || !errors.As(err, &se) || se.Vendor != respondio.Vendor {
+		t.Errorf("%s: %v, want a respondio ErrInvalid", what, err)
+	}
+}
+
+// S1: a canary token appears in no formatting of the config or client, no
+// error string, no log line, and no recording.
+func TestTokenNeverLeaks(t *testing.T) {
+	const canary = "canary-3b1f-token-do-not-print"
+	var logs bytes.Buffer
+	srv := newServer(t, respondiotest.Options{})
+	cfg := respondio.Config{
+		Token: canary, BaseURL: srv.URL(), HTTPClient: srv.Client(), RateLimit: -1, MaxAttempts: 1,
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+	c := newClient(t, cfg)
+	var rendered []string
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		rendered = append(rendered, fmt.Sprintf(verb, cfg), fmt.Sprintf(verb, c), fmt.Sprintf(verb, &cfg))
+	}
+	// The simulator refuses the canary: a 401 whose error must not quote it.
+	_, err := c.GetContact(t.Context(), support.Email("ada@example.com"))
+	wantKind(t, "a wrong token", err, support.ErrUnauthorized)
+	rendered = append(rendered, err.Error(), fmt.Sprintf("%+v", err))
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("client", "client", c, "config", cfg)
+	rendered = append(rendered, logs.String())
+	if !strings.Contains(logs.String(), "rest: attempt") {
+		t.Errorf("no attempt was logged: %s", logs.String())
+	}
+	for _, r := range rendered {
+		if strings.Contains(r, canary) {
+			t.Errorf("the token leaks into %q", r)
+		}
+	}
+	files, err := filepath.Glob(filepath.Join("testdata", "conformance", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no recordings found: %v", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(respondiotest.Token)) || bytes.Contains(b, []byte("Bearer ")) {
+			t.Errorf("recording %s holds a credential", f)
+		}
+	}
+}
+
+// S2: the token goes to https hosts and loopback only, and never follows a
+// redirect to another host.
+func TestNoRedirectToAnotherHost(t *testing.T) {
+	elsewhere := newServer(t, respondiotest.Options{})
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.HTTP.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(redirector.Close)
+	c := newClient(t, respondio.Config{Token: respondiotest.Token, BaseURL: redirector.URL + "/v2", RateLimit: -1})
+	_, err := c.ListAgents(t.Context(), support.ListOptions{})
+	if err == nil {
+		t.Fatal("a redirect to another host was followed")
+	}
+	if n := elsewhere.Stats.Total(); n != 0 {
+		t.Errorf("the other host received %d request(s)", n)
+	}
+}
+
+func TestCapabilities(t *testing.T) {
+	_, c := setup(t, respondiotest.Options{})
+	caps := c.Capabilities()
+	if caps.Vendor != respondio.Vendor || caps.CreateDedup != support.DedupIdentifier || caps.MaxBatch != 1 ||
+		caps.AssignTeams || !caps.HasStatus(support.StatusOpen) || !caps.HasStatus(support.StatusClosed) ||
+		caps.HasStatus(support.StatusPending) {
+		t.Errorf("Capabilities() = %+v", caps)
+	}
+	for _, op := range support.Operations() {
+		if want := op != support.OpSendNote; caps.Supports(op) != want {
+			t.Errorf("Supports(%s) = %v, want %v", op, !want, want)
+		}
+	}
+}
