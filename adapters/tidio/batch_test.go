@@ -344,7 +344,7 @@ func createUntilDone(t *testing.T, c *tidio.Client, in []support.ContactInput) {
 }
 
 // cancelAfter is an http.RoundTripper that cancels a context once n
-// responses have come back.
+// responses have been read and closed.
 type cancelAfter struct {
 	next   http.RoundTripper
 	n      int
@@ -354,12 +354,31 @@ type cancelAfter struct {
 
 func (c *cancelAfter) RoundTrip(r *http.Request) (*http.Response, error) {
 	res, err := c.next.RoundTrip(r)
+	if err == nil {
+		res.Body = &closeHook{ReadCloser: res.Body, onClose: c.closed}
+	}
+	return res, err
+}
+
+func (c *cancelAfter) closed() {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.n--; c.n == 0 {
 		c.cancel()
 	}
-	c.mu.Unlock()
-	return res, err
+}
+
+// closeHook calls onClose once the body is closed.
+type closeHook struct {
+	io.ReadCloser
+	onClose func()
+	once    sync.Once
+}
+
+func (h *closeHook) Close() error {
+	err := h.ReadCloser.Close()
+	h.once.Do(h.onClose)
+	return err
 }
 
 // TestCreateContactsStops: a failure that stops the call (here a cancelled
