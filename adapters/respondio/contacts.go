@@ -174,6 +174,34 @@ func (n input) changes(c *support.Contact) (contactBody, bool) {
 	return b, tags
 }
 
+// applyTo writes the fields b sets onto c.
+func (b *contactBody) applyTo(c *support.Contact) {
+	for _, f := range []struct {
+		v   *nullable
+		dst *string
+	}{
+		{b.FirstName, &c.FirstName}, {b.LastName, &c.LastName}, {b.Email, &c.Email}, {b.Phone, &c.Phone},
+		{b.Language, &c.Language}, {b.CountryCode, &c.Country},
+	} {
+		if f.v != nil {
+			*f.dst = string(*f.v)
+		}
+	}
+	if len(b.CustomFields) > 0 {
+		c.CustomFields = maps.Clone(c.CustomFields)
+		if c.CustomFields == nil {
+			c.CustomFields = map[string]string{}
+		}
+		for _, f := range b.CustomFields {
+			if f.Value == nil {
+				delete(c.CustomFields, f.Name)
+			} else {
+				c.CustomFields[f.Name] = *f.Value
+			}
+		}
+	}
+}
+
 // samePhone reports whether two phones have the same E.164 form.
 func samePhone(a, b string) bool {
 	na, errA := support.NormalizePhone(a)
@@ -398,9 +426,12 @@ func (c *Client) CreateContacts(ctx context.Context, in []support.ContactInput) 
 // the input, nothing is written and the outcome is Unchanged. A non-empty
 // Tags replaces the contact's tags.
 //
+// When it writes, the result holds the contact as written, not read back
+// (Raw is nil); GetContact reads the stored contact.
+//
 // It calls GET /contact/{identifier} per key, then
 // POST /contact/create_or_update/{identifier} [S R-SDK, R-n8n], which is
-// idempotent and so safely retried, tag requests, and GET /contact/id:{id}.
+// idempotent and so safely retried, and tag requests.
 func (c *Client) UpsertContact(ctx context.Context, in support.ContactInput, opts support.UpsertOptions) (*support.ContactResult, error) {
 	const op = support.OpUpsertContact
 	n, warns, err := checkInput(op, in)
@@ -440,36 +471,29 @@ func (c *Client) UpsertContact(ctx context.Context, in support.ContactInput, opt
 	if err := n.checkCreate(op); err != nil {
 		return nil, err
 	}
-	var id string
-	if len(idents) > 0 {
-		var reply contactIDReply
-		if err := c.call(ctx, op, epCreateOrUpdate, rest.Segments("contact", "create_or_update", idents[0]),
-			rest.Request{Body: n.body()}, &reply); err != nil {
-			return nil, err
-		}
-		if reply.ContactID == "" {
-			return nil, malformed(op, "create_or_update answered without contactId")
-		}
-		id = string(reply.ContactID)
-	} else {
+	if len(idents) == 0 {
 		// No match key applies (say, MatchKeys names the phone only and the
 		// input has an email only): a plain create, which cannot match.
-		ident, _ := n.createIdentifier(op)
-		if err := c.create(ctx, op, ident, n.body()); err != nil {
-			return nil, err
-		}
-		w, err := c.getWire(ctx, op, ident)
-		if err != nil {
-			return nil, err
-		}
-		id = string(w.ID)
+		return c.createContact(ctx, op, in)
 	}
+	var reply contactIDReply
+	if err := c.call(ctx, op, epCreateOrUpdate, rest.Segments("contact", "create_or_update", idents[0]),
+		rest.Request{Body: n.body()}, &reply); err != nil {
+		return nil, err
+	}
+	if reply.ContactID == "" {
+		return nil, malformed(op, "create_or_update answered without contactId")
+	}
+	id := string(reply.ContactID)
 	if err := c.addTags(ctx, op, byID(id), n.tags); err != nil {
 		return nil, err
 	}
-	ct, err := c.read(ctx, op, byID(id))
-	if err != nil {
-		return nil, err
+	// create_or_update answers the ID only: the result is what was written
+	// (ContactResult allows it), which saves a read per contact on the GET
+	// endpoint, the busiest of a migration.
+	ct := &support.Contact{
+		ID: id, FirstName: n.firstName, LastName: n.lastName, Email: n.email, Phone: n.phone,
+		Language: n.language, Country: n.country, Tags: slices.Clone(n.tags), CustomFields: maps.Clone(n.custom),
 	}
 	return &support.ContactResult{Contact: ct, Outcome: support.Created, Warnings: warns}, nil
 }
@@ -497,11 +521,15 @@ func (c *Client) updateMatched(ctx context.Context, op support.Operation, n inpu
 			return nil, err
 		}
 	}
-	ct, err := c.read(ctx, op, byID(have.ID))
-	if err != nil {
-		return nil, err
+	// The result is the stored contact with what was written, without a read
+	// (see UpsertContact); Raw, from before the write, is dropped.
+	ct := have
+	ct.Raw = nil
+	body.applyTo(&ct)
+	if tags {
+		ct.Tags = slices.Clone(n.tags)
 	}
-	return &support.ContactResult{Contact: ct, Outcome: support.Updated, Warnings: warns}, nil
+	return &support.ContactResult{Contact: &ct, Outcome: support.Updated, Warnings: warns}, nil
 }
 
 // addTags adds tags to a contact, at most ten per request.

@@ -41,8 +41,8 @@
 //	CreateContact       POST /contact/{email:|phone:} then GET /contact/{identifier}
 //	CreateContacts      CreateContact for each record, in order (no batch endpoint)
 //	UpsertContact       GET /contact/{identifier} per match key, then
-//	                    POST /contact/create_or_update/{identifier} and GET (or nothing
-//	                    when the contact already holds the input: Unchanged)
+//	                    POST /contact/create_or_update/{identifier} (or nothing when
+//	                    the contact already holds the input: Unchanged)
 //	UpdateContact       PUT /contact/{identifier} then GET /contact/id:{id}
 //	DeleteContact       DELETE /contact/{identifier}
 //	ListConversations   POST /contact/list (GET /contact/id:{id} with ContactID)
@@ -86,7 +86,8 @@
 //   - UpsertContact tries email then phone (external IDs cannot be looked
 //     up), writes only the fields that differ, and reports Unchanged without
 //     writing when nothing differs. A non-empty Tags replaces the contact's
-//     tags. Custom field values are sent as strings.
+//     tags. Custom field values are sent as strings. After a write it
+//     returns the contact as written, without reading it back (Raw is nil).
 //   - Paging: limit 1–100 (default 10; larger limits are capped) and
 //     cursorId, read from pagination.next (a full URL) or from the seed's
 //     {cursorId, hasMore}. Page.Next is that cursorId. The vendor's URLs are
