@@ -61,7 +61,7 @@ func TestOpen(t *testing.T) {
 	seedDirectory(srv)
 	p, err := support.Open(t.Context(), "tidio", map[string]any{
 		"clientid": tidiotest.ClientID, "clientsecret": tidiotest.ClientSecret,
-		"baseurl": srv.URL, "requestsperminute": "120", "maxwait": "5s",
+		"baseurl": srv.URL, "requestsperminute": "-1", "maxwait": "5s", // unpaced: no real waits in tests
 	})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
