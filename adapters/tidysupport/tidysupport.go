@@ -1,0 +1,447 @@
+// Package tidysupport is the deskbridge adapter for TidySupport's REST API
+// (https://tidysupport.com/docs/api).
+//
+// Build a client with New, or with support.Open(ctx, "tidysupport",
+// map[string]any{"apiKey": …, "workspaceID": …}) once this package is
+// imported. Every call goes through internal/rest: Bearer auth, retries by
+// idempotency, a rate limiter, capped bodies, and TidySupport's error bodies
+// decoded into *support.Error. Sources are tagged as in the project's
+// VENDORS.md §3 ([D TS-contacts] is the vendor's Contacts docs page, [seed]
+// the seed Contacts API page 002_0168389bc6ba4e91).
+//
+// # Mapping
+//
+//	neutral                          TidySupport
+//	-------                          -----------
+//	Contact.ID                       contact id ("ctc_…")
+//	Contact.FirstName, LastName      name, split at the last space (support.SplitName); written joined
+//	Contact.Email                    email (required to create a contact: the Contact Object's email is not nullable [seed])
+//	Contact.Phone                    phone, as stored (free text: the docs' example is "+1-555-0123"); written in E.164 when it normalizes
+//	Contact.ExternalID               externalId of /v1/customers (read only)
+//	Contact.CreatedAt                createdAt (RFC 3339, in UTC)
+//	Contact.Language, Country,       not stored: a write that carries them gets a Warning per field
+//	  Tags, CustomFields
+//	Conversation.ID                  thread id ("thd_…")
+//	Conversation.ContactID           contact.id
+//	Conversation.Status              OPEN → open; CLOSED → closed; ARCHIVED → closed (Raw keeps "ARCHIVED")
+//	Conversation.Assignee            assignedToId ("agt_…") as an agent; null → nil
+//	Conversation.Channel             source, lower case ("email", "chat")
+//	Conversation.UpdatedAt           updatedAt if sent, else lastMessageAt (the only time the list documents)
+//	Conversation.CreatedAt           createdAt if sent; zero otherwise (the list does not document it)
+//	Message.Direction                INBOUND → inbound; OUTBOUND → outbound; SYSTEM → ""
+//	Message.AuthorKind, AuthorID     senderType CUSTOMER → contact (the thread's contact id), AGENT → agent (agentId),
+//	                                 SYSTEM → system
+//	Message.Text, HTML               contentText, contentHtml
+//	Message.CreatedAt                createdAt, else sentAt
+//	Message.Internal                 always false: how notes are flagged is not public
+//	Message.Attachments              not mapped (their shape is not public); Raw keeps them
+//
+// Every read model keeps the vendor's object in Raw.
+//
+// # Operations
+//
+//	ListContacts        GET  /v1/customers?limit=&cursor=   (default; Config.ContactList "inbox": GET …/inbox/customers?limit=)
+//	GetContact (id)     GET  /v1/workspaces/{workspaceId}/support/inbox/contacts/{contactId}
+//	GetContact (email)  GET  …/inbox/search?q=&limit=, exact match on the email, then GET …/inbox/contacts/{contactId}
+//	CreateContact       the email lookup above, then POST …/inbox/contacts when it found no one
+//	CreateContacts      CreateContact per record, in order (no batch endpoint: MaxBatch 1)
+//	UpsertContact       create-or-match: the email lookup, then POST or the existing contact
+//	ListConversations   GET  …/inbox/conversations?status=&limit=
+//	CreateConversation  POST …/inbox/conversations (this emails the contact)
+//	ListMessages        GET  …/inbox/conversations/{conversationId}/messages?limit=
+//
+// Capabilities: contacts.list, contacts.get, contacts.get_by_email,
+// contacts.create, contacts.create_batch (MaxBatch 1), contacts.upsert,
+// conversations.list, conversations.create, messages.list. CreateDedup is
+// email; statuses are open and closed; no team assignment.
+//
+// Not supported, with support.ErrUnsupported, because TidySupport publishes
+// no endpoint for them and this adapter does not invent one:
+//
+//   - contacts.update, contacts.delete: no contact update or delete endpoint
+//     is documented [D TS-contacts]. UpsertContact therefore matches but
+//     never updates, and warns about each field it could not change.
+//   - contacts.get_by_phone: search is not documented to cover phones, and no
+//     list carries them.
+//   - conversations.get: no endpoint reads one conversation with its
+//     assignee; ListConversations and ListMessages carry what is known.
+//   - conversations.set_status: a PUT …/inbox/conversations/… exists, but its
+//     path suffix and body are not public [D TS-conv].
+//   - conversations.assign, conversations.unassign: assignedToId is readable,
+//     but no assign endpoint could be confirmed [D TS-conv, TS-wh].
+//   - messages.send, messages.send_note: the Messages page mentions replies and
+//     internal notes, but the reply endpoint, its body and the note flag are
+//     not public [D TS-msg].
+//   - agents.list: no agents or users listing is known ("Users" exists in the
+//     docs' menu, without a known endpoint).
+//
+// # Behaviour
+//
+//   - Dedup: POST …/inbox/contacts returns the existing contact for a known
+//     email [seed]. The response does not say whether it created one, so
+//     CreateContact looks the email up first: a known email returns that
+//     contact with the outcome Matched (and warnings for the fields that
+//     differ) and sends no write; an unknown one is created (Created).
+//     Between the lookup and the create another client could create the same
+//     email; TidySupport then returns that contact, reported as Created.
+//   - UpsertContact: TidySupport matches by email whatever
+//     UpsertOptions.MatchKeys says, because its create does. external_id and
+//     phone cannot be looked up and are skipped. A match is Unchanged when
+//     the input holds nothing the contact does not already have, else
+//     Matched with a Warning per differing or unstorable field.
+//   - Safe creates (R3): a contact create whose outcome is unknown (a reset
+//     after sending, a 502, a garbled 2xx) is looked up by email; if it is not
+//     there it is sent once more, which the vendor's email dedup makes safe.
+//     A conversation create is never resent: it emails the contact, and
+//     nothing documented finds a conversation by what was sent. Its error
+//     matches support.ErrOutcomeUnknown.
+//   - Paging: /v1/customers pages with its documented cursor (sent back as
+//     cursor=) and hasMore [D TS-cust]; Page.Next is that cursor. The inbox
+//     lists (customers, conversations, messages) document hasMore but no
+//     cursor [D TS-contacts, TS-conv]: if the vendor ever sends a cursor it is
+//     followed the same way, and a page with hasMore but no cursor fails with
+//     ErrIncomplete instead of ending the list early. Ask for a larger Limit,
+//     or a status filter, to fit a list in one page. The vendor's largest
+//     limit is not public.
+//   - Email lookups ask search for Config.SearchLimit results (default 25)
+//     and keep the exact (case-insensitive) matches. If search fills the limit
+//     without an exact match, the answer may be beyond it: that fails with
+//     ErrIncomplete rather than claiming ErrNotFound.
+//   - ListConversations filters by ContactID on the client (no documented
+//     parameter), so its pages may hold fewer items than Limit. Status ""
+//     lists the vendor's default inbox, which hides archived conversations;
+//     StatusArchived lists them. Filtering by closed lists CLOSED only.
+//   - CreateConversation takes an email Ref, or an ID Ref that it resolves to
+//     the contact's email first. It sends an email to the contact.
+//   - The workspace: inbox paths carry Config.WorkspaceID (validated, and
+//     escaped as one path segment); an unknown workspace is answered 404,
+//     reported as support.ErrNotFound naming the workspace. /v1/customers
+//     takes the workspace from the key [D TS-cust]: ListContacts fails with
+//     ErrNotFound if it lists contacts of another workspace than
+//     Config.WorkspaceID, rather than show them. It needs a key with the
+//     api_user scope; a user-scope key gets ErrForbidden (use ContactList
+//     "inbox").
+//   - Errors: TidySupport's {statusCode, error, message} [seed] becomes a
+//     *support.Error with Code = error and Message = message, its kind from
+//     the status (404 ErrNotFound, 401 ErrUnauthorized, 400 ErrInvalid, ...).
+//     Invalid input fails with ErrInvalid before any request.
+//   - Field limits: none are published; the email is checked (RFC 5322,
+//     254 bytes) and text must be valid UTF-8 without control characters.
+//
+// # Rate limits
+//
+// TidySupport publishes none. The client sends at most Config.RateLimit
+// requests per second (DefaultRateLimit, 2, when zero; rate.Inf for no
+// limit), one at a time. A 429 is retried after its Retry-After (or, without
+// one, after a pause of one minute), never waiting more than Config.MaxWait
+// (60 s by default) at a time.
+//
+// # Divergences from the seed
+//
+//   - The seed lists contacts with the inbox customers list; this adapter
+//     lists them with /v1/customers by default, because that list has a
+//     documented cursor and the inbox list does not [D TS-cust]. The inbox
+//     list stays available (Config.ContactList "inbox") and both shapes are
+//     read.
+//   - The seed's error shape could not be confirmed from any public source
+//     [VENDORS.md §3]; bodies that do not have it are reported with the HTTP
+//     status text.
+//   - The seed documents search with q and limit; its exact matching rules
+//     are not public, so matches are filtered on the client.
+//
+// # Live recordings
+//
+// The conformance recordings under testdata are made against the simulator
+// (tidysupporttest). With TIDYSUPPORT_API_KEY and TIDYSUPPORT_WORKSPACE_ID in
+// the environment, `go test ./adapters/tidysupport -run 'TestConformance$'
+// -record` records against the live vendor instead.
+package tidysupport
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/time/rate"
+
+	"github.com/deskbridge/deskbridge/internal/rest"
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// Vendor is the adapter name, in Capabilities and in every error.
+const Vendor = "tidysupport"
+
+// Defaults applied by New to zero fields of Config.
+const (
+	DefaultBaseURL = "https://api.tidysupport.com"
+	// DefaultRateLimit is the request rate when Config.RateLimit is zero:
+	// conservative, since TidySupport publishes no limit.
+	DefaultRateLimit rate.Limit = 2
+	// DefaultSearchLimit is the number of search results an email lookup
+	// asks for.
+	DefaultSearchLimit = 25
+)
+
+// Contact list sources (Config.ContactList).
+const (
+	// ListCustomers lists contacts with GET /v1/customers: cursor paged,
+	// with externalId and createdAt; needs the api_user scope.
+	ListCustomers = "customers"
+	// ListInbox lists contacts with GET …/inbox/customers: any key scope,
+	// with each contact's latest thread in Raw, but one page only (no
+	// documented cursor; more fails with ErrIncomplete).
+	ListInbox = "inbox"
+)
+
+// maxWorkspaceID bounds Config.WorkspaceID.
+const maxWorkspaceID = 128
+
+func init() {
+	support.Register(Vendor, func(ctx context.Context, config map[string]any) (support.Platform, error) {
+		var cfg Config
+		if err := support.DecodeConfig(config, &cfg); err != nil {
+			return nil, withOp(err, "")
+		}
+		return New(cfg)
+	})
+}
+
+// Config configures a Client. Only APIKey and WorkspaceID are required;
+// zero values of the other fields get the defaults noted.
+type Config struct {
+	// APIKey is a secret key ("ts_sk_…"). ListContacts with the default
+	// ContactList needs the api_user scope. Publishable keys ("pk_…") are
+	// refused: they are for the widget only [D TS-widget].
+	APIKey support.Secret
+	// WorkspaceID is the workspace of the inbox paths ("wrk_…").
+	WorkspaceID string
+	// BaseURL is the API root; default DefaultBaseURL. It must be https
+	// (http only to a loopback host, for simulators).
+	BaseURL string
+	// HTTPClient sends the requests; nil is a client with a 30 s timeout.
+	HTTPClient *http.Client
+	// Logger receives a Debug record per request and a Warn per retry,
+	// never with credentials; nil is silent.
+	Logger *slog.Logger
+	// RateLimit is the most requests per second; 0 is DefaultRateLimit and
+	// rate.Inf is unlimited.
+	RateLimit rate.Limit
+	// Burst is how many requests may go at once within RateLimit; default 1.
+	Burst int
+	// MaxWait caps any single wait (Retry-After, backoff, rate limiter);
+	// default 60 s.
+	MaxWait time.Duration
+	// MaxAttempts is the number of tries per request; default 4.
+	MaxAttempts int
+	// ContactList is where ListContacts reads: ListCustomers (default) or
+	// ListInbox.
+	ContactList string
+	// SearchLimit is the number of search results an email lookup asks for;
+	// default DefaultSearchLimit.
+	SearchLimit int
+}
+
+// Client is a TidySupport platform. It is safe for concurrent use. Build it
+// with New.
+type Client struct {
+	rest        *rest.Client
+	workspace   string
+	contactList string
+	searchLimit int
+}
+
+var _ support.Platform = (*Client)(nil)
+
+// New returns a Client for cfg. A missing or malformed APIKey or WorkspaceID,
+// an unknown ContactList, a negative limit or a base URL that is not https
+// fails with support.ErrInvalid, naming the field but never its value.
+func New(cfg Config) (*Client, error) {
+	key := cfg.APIKey.Reveal()
+	switch {
+	case key == "":
+		return nil, fail("", support.ErrInvalid, "Config.APIKey is required")
+	case strings.HasPrefix(key, "pk_"):
+		return nil, fail("", support.ErrInvalid, "Config.APIKey is a publishable (widget) key; the API needs a secret key (ts_sk_…)")
+	case !printable(key):
+		return nil, fail("", support.ErrInvalid, "Config.APIKey contains spaces or control characters")
+	}
+	if err := checkWorkspace(cfg.WorkspaceID); err != nil {
+		return nil, err
+	}
+	list := cfg.ContactList
+	switch list {
+	case "":
+		list = ListCustomers
+	case ListCustomers, ListInbox:
+	default:
+		return nil, fail("", support.ErrInvalid, "Config.ContactList is %q; want %q or %q", clip(list), ListCustomers, ListInbox)
+	}
+	switch {
+	case cfg.RateLimit < 0:
+		return nil, fail("", support.ErrInvalid, "Config.RateLimit is negative")
+	case cfg.SearchLimit < 0:
+		return nil, fail("", support.ErrInvalid, "Config.SearchLimit is negative")
+	case cfg.Burst < 0 || cfg.MaxAttempts < 0 || cfg.MaxWait < 0:
+		return nil, fail("", support.ErrInvalid, "Config.Burst, MaxAttempts and MaxWait cannot be negative")
+	}
+	limit := cfg.RateLimit
+	if limit == 0 {
+		limit = DefaultRateLimit
+	}
+	base := cfg.BaseURL
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	rc, err := rest.New(rest.Config{
+		Vendor:      Vendor,
+		BaseURL:     base,
+		HTTPClient:  cfg.HTTPClient,
+		Logger:      cfg.Logger,
+		Header:      http.Header{"Authorization": {"Bearer " + key}},
+		Secrets:     []string{key},
+		RateLimit:   limit,
+		Burst:       cfg.Burst,
+		MaxWait:     cfg.MaxWait,
+		MaxAttempts: cfg.MaxAttempts,
+		DecodeError: decodeError,
+	})
+	if err != nil {
+		return nil, err
+	}
+	searchLimit := cfg.SearchLimit
+	if searchLimit == 0 {
+		searchLimit = DefaultSearchLimit
+	}
+	return &Client{rest: rc, workspace: cfg.WorkspaceID, contactList: list, searchLimit: searchLimit}, nil
+}
+
+// checkWorkspace validates a workspace ID: it goes into every inbox path.
+func checkWorkspace(id string) error {
+	switch {
+	case id == "":
+		return fail("", support.ErrInvalid, "Config.WorkspaceID is required")
+	case len(id) > maxWorkspaceID:
+		return fail("", support.ErrInvalid, "Config.WorkspaceID is longer than %d bytes", maxWorkspaceID)
+	case !printable(id):
+		return fail("", support.ErrInvalid, "Config.WorkspaceID %q contains spaces, control characters or invalid UTF-8", clip(id))
+	}
+	return nil
+}
+
+// printable reports whether s is valid UTF-8 without spaces or control
+// characters.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// String shows the vendor, base URL and workspace; never the key. The
+// formatting methods have value receivers so that a dereferenced Client
+// prints safely too: fmt would otherwise walk into the HTTP client's headers.
+func (c Client) String() string {
+	base := ""
+	if c.rest != nil {
+		base = c.rest.BaseURL()
+	}
+	return fmt.Sprintf("tidysupport.Client{BaseURL: %q, WorkspaceID: %q}", base, c.workspace)
+}
+
+// Format writes String for every verb, so that no verb walks the fields.
+func (c Client) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		fmt.Fprintf(f, "%q", c.String())
+		return
+	}
+	_, _ = f.Write([]byte(c.String()))
+}
+
+// Capabilities reports what TidySupport's public API allows; see the package
+// documentation for why the rest is unsupported.
+func (c *Client) Capabilities() support.Capabilities {
+	return support.Capabilities{
+		Vendor: Vendor,
+		Operations: []support.Operation{
+			support.OpListContacts, support.OpGetContact, support.OpGetByEmail,
+			support.OpCreateContact, support.OpCreateContacts, support.OpUpsertContact,
+			support.OpListConversations, support.OpCreateConversation, support.OpListMessages,
+		},
+		CreateDedup: support.DedupEmail,
+		MaxBatch:    1,
+		Statuses:    []support.ConversationStatus{support.StatusOpen, support.StatusClosed},
+	}
+}
+
+// inbox returns the path of an inbox endpoint of the workspace, every
+// element one escaped segment (S3).
+func (c *Client) inbox(segs ...string) rest.Path {
+	return rest.Segments(append([]string{"v1", "workspaces", c.workspace, "support", "inbox"}, segs...)...)
+}
+
+// checkCtx reports a cancelled or expired context as an error for op, so
+// that nothing is sent for an abandoned call.
+func checkCtx(ctx context.Context, op support.Operation) error {
+	if err := ctx.Err(); err != nil {
+		return &support.Error{Vendor: Vendor, Op: op, Message: "call abandoned", Err: err}
+	}
+	return nil
+}
+
+// checkLimit refuses a negative page size.
+func checkLimit(op support.Operation, limit int) error {
+	if limit < 0 {
+		return fail(op, support.ErrInvalid, "negative page limit %d", limit)
+	}
+	return nil
+}
+
+// do sends req and hands the 2xx body to decode. A body decode cannot read
+// is a *support.Error without a kind; for a POST it also matches
+// ErrOutcomeUnknown, since the request took effect but its result is lost.
+func (c *Client) do(ctx context.Context, req rest.Request, decode func(body []byte) error) error {
+	var raw jsonBody
+	res, err := c.rest.Do(ctx, req, &raw)
+	if err != nil {
+		return c.explain(err)
+	}
+	if decode == nil {
+		return nil
+	}
+	if err := decode(raw); err != nil {
+		return &support.Error{
+			Vendor: Vendor, Op: req.Op, Status: res.Status,
+			Message: "unexpected response: " + err.Error(), Err: err,
+			OutcomeUnknown: req.Method == http.MethodPost,
+		}
+	}
+	return nil
+}
+
+// explain adds the workspace to a "workspace not found" error, the one
+// mistake in Config that only the vendor can detect.
+func (c *Client) explain(err error) error {
+	se, ok := err.(*support.Error)
+	if ok && se.Status == http.StatusNotFound && strings.Contains(strings.ToLower(se.Message), "workspace") {
+		se.Message += fmt.Sprintf(" (Config.WorkspaceID %q is not a workspace of this API key)", clip(c.workspace))
+	}
+	return err
+}
+
+// jsonBody keeps a response body as it is (rest checks that it is JSON).
+type jsonBody []byte
+
+func (b *jsonBody) UnmarshalJSON(data []byte) error {
+	*b = append((*b)[:0], data...)
+	return nil
+}

@@ -1,0 +1,458 @@
+package tidysupport
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// This file holds TidySupport's JSON shapes and their mapping to the neutral
+// model. Every decoder takes a whole response body and fails, never panics,
+// on anything it cannot read (S5: see fuzz_test.go). Decoding errors never
+// quote vendor values.
+
+// wireTime is a timestamp: an RFC 3339 string, or null / "" for none.
+type wireTime struct{ time.Time }
+
+func (t *wireTime) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return errors.New("a timestamp is not a string")
+	}
+	if s == "" {
+		return nil
+	}
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return errors.New("a timestamp is not RFC 3339")
+	}
+	t.Time = v.UTC()
+	return nil
+}
+
+// contactWire is the Contact Object (seed 002_0168389bc6ba4e91) and the
+// Customers API's customer [D TS-cust], which share their "ctc_" IDs.
+type contactWire struct {
+	ID          string   `json:"id"`
+	Email       string   `json:"email"`
+	Name        string   `json:"name"`
+	Phone       string   `json:"phone"`
+	Status      string   `json:"status"`
+	ExternalID  string   `json:"externalId"`
+	WorkspaceID string   `json:"workspaceId"`
+	CreatedAt   wireTime `json:"createdAt"`
+}
+
+func (w *contactWire) contact(raw json.RawMessage) (support.Contact, error) {
+	if w.ID == "" {
+		return support.Contact{}, errors.New("a contact has no id")
+	}
+	first, last := support.SplitName(w.Name)
+	return support.Contact{
+		ID: w.ID, FirstName: first, LastName: last, Email: w.Email, Phone: w.Phone,
+		ExternalID: w.ExternalID, CreatedAt: w.CreatedAt.Time, Raw: raw,
+	}, nil
+}
+
+// decodeObject decodes body into v, which must be a JSON object.
+func decodeObject(body []byte, v any) error {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || body[0] != '{' {
+		return errors.New("the response is not a JSON object")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return fmt.Errorf("field %q has the wrong type", te.Field)
+		}
+		return err
+	}
+	return nil
+}
+
+// decodeContact reads {"contact": {…}}, the answer of GET and POST
+// …/inbox/contacts. Raw is the contact object.
+func decodeContact(body []byte) (support.Contact, error) {
+	var env struct {
+		Contact json.RawMessage `json:"contact"`
+	}
+	if err := decodeObject(body, &env); err != nil {
+		return support.Contact{}, err
+	}
+	if len(env.Contact) == 0 || string(env.Contact) == "null" {
+		return support.Contact{}, errors.New(`the response has no "contact"`)
+	}
+	var w contactWire
+	if err := decodeObject(env.Contact, &w); err != nil {
+		return support.Contact{}, fmt.Errorf("contact: %w", err)
+	}
+	return w.contact(env.Contact)
+}
+
+// contactPage is one page of contacts as the vendor sent it.
+type contactPage struct {
+	Items []support.Contact
+	// Workspaces are the distinct workspaceId values of the items
+	// (/v1/customers sends them; the inbox list does not).
+	Workspaces []string
+	Cursor     string
+	HasMore    bool
+}
+
+// decodeContactPage reads both contact lists: /v1/customers'
+// {items, cursor, hasMore} [D TS-cust], and the inbox's
+// {customers: {items: [{contact, latestThread, threadCount}], hasMore}}
+// [seed, D TS-contacts], whose items keep their thread summary in Raw.
+func decodeContactPage(body []byte) (contactPage, error) {
+	var env struct {
+		Customers json.RawMessage `json:"customers"`
+		Items     json.RawMessage `json:"items"`
+		HasMore   bool            `json:"hasMore"`
+		Cursor    string          `json:"cursor"`
+	}
+	if err := decodeObject(body, &env); err != nil {
+		return contactPage{}, err
+	}
+	var p contactPage
+	var items []json.RawMessage
+	inbox := len(env.Customers) > 0 && string(env.Customers) != "null"
+	switch {
+	case inbox:
+		var list struct {
+			Items   []json.RawMessage `json:"items"`
+			HasMore bool              `json:"hasMore"`
+			Cursor  string            `json:"cursor"`
+		}
+		if err := decodeObject(env.Customers, &list); err != nil {
+			return contactPage{}, fmt.Errorf("customers: %w", err)
+		}
+		items, p.HasMore, p.Cursor = list.Items, list.HasMore, list.Cursor
+	case len(env.Items) == 0:
+		return contactPage{}, errors.New(`the response has neither "items" nor "customers"`)
+	default:
+		if err := json.Unmarshal(env.Items, &items); err != nil {
+			return contactPage{}, errors.New(`"items" is not a list`)
+		}
+		p.HasMore, p.Cursor = env.HasMore, env.Cursor
+	}
+	p.Items = make([]support.Contact, 0, len(items))
+	for i, raw := range items {
+		obj := raw
+		if inbox {
+			var it struct {
+				Contact json.RawMessage `json:"contact"`
+			}
+			if err := decodeObject(raw, &it); err != nil {
+				return contactPage{}, fmt.Errorf("item %d: %w", i, err)
+			}
+			obj = it.Contact
+		}
+		var w contactWire
+		if err := decodeObject(obj, &w); err != nil {
+			return contactPage{}, fmt.Errorf("item %d: %w", i, err)
+		}
+		c, err := w.contact(raw)
+		if err != nil {
+			return contactPage{}, fmt.Errorf("item %d: %w", i, err)
+		}
+		p.Items = append(p.Items, c)
+		if w.WorkspaceID != "" && !contains(p.Workspaces, w.WorkspaceID) {
+			p.Workspaces = append(p.Workspaces, w.WorkspaceID)
+		}
+	}
+	return p, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// searchContact is a contact as search returns it: {id, email, name}.
+type searchContact struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+}
+
+// decodeSearch reads the contacts of {"results": {"contacts": […], …}},
+// the answer of GET …/inbox/search.
+func decodeSearch(body []byte) ([]searchContact, error) {
+	var env struct {
+		Results *struct {
+			Contacts []searchContact `json:"contacts"`
+		} `json:"results"`
+	}
+	if err := decodeObject(body, &env); err != nil {
+		return nil, err
+	}
+	if env.Results == nil {
+		return nil, errors.New(`the response has no "results"`)
+	}
+	for i, c := range env.Results.Contacts {
+		if c.ID == "" {
+			return nil, fmt.Errorf("result %d has no id", i)
+		}
+	}
+	return env.Results.Contacts, nil
+}
+
+// StatusArchived is TidySupport's ARCHIVED status as a list filter:
+// ListConversations with it lists the archived conversations, which the
+// vendor hides from its default inbox. Archived conversations read back as
+// support.StatusClosed, with "ARCHIVED" in Raw.
+const StatusArchived support.ConversationStatus = "archived"
+
+// vendorStatus maps a neutral status (or StatusArchived) to TidySupport's.
+func vendorStatus(s support.ConversationStatus) (string, bool) {
+	switch s {
+	case support.StatusOpen:
+		return "OPEN", true
+	case support.StatusClosed:
+		return "CLOSED", true
+	case StatusArchived:
+		return "ARCHIVED", true
+	}
+	return "", false
+}
+
+// neutralStatus maps TidySupport's status to the neutral one; ARCHIVED is
+// closed. An unknown status is kept, lower case.
+func neutralStatus(s string) support.ConversationStatus {
+	switch strings.ToUpper(s) {
+	case "OPEN":
+		return support.StatusOpen
+	case "CLOSED", "ARCHIVED":
+		return support.StatusClosed
+	}
+	return support.ConversationStatus(strings.ToLower(s))
+}
+
+// conversationWire is a conversation of the inbox list [D TS-conv].
+// createdAt and updatedAt are not in the documented list item; they are read
+// if the vendor sends them.
+type conversationWire struct {
+	ID            string   `json:"id"`
+	Status        string   `json:"status"`
+	Source        string   `json:"source"`
+	Subject       string   `json:"subject"`
+	AssignedToID  string   `json:"assignedToId"`
+	LastMessageAt wireTime `json:"lastMessageAt"`
+	CreatedAt     wireTime `json:"createdAt"`
+	UpdatedAt     wireTime `json:"updatedAt"`
+	Contact       struct {
+		ID string `json:"id"`
+	} `json:"contact"`
+	ContactID string `json:"contactId"`
+}
+
+func (w *conversationWire) conversation(raw json.RawMessage) (support.Conversation, error) {
+	if w.ID == "" {
+		return support.Conversation{}, errors.New("a conversation has no id")
+	}
+	c := support.Conversation{
+		ID: w.ID, ContactID: w.Contact.ID, Status: neutralStatus(w.Status), Subject: w.Subject,
+		Channel: strings.ToLower(w.Source), CreatedAt: w.CreatedAt.Time, UpdatedAt: w.UpdatedAt.Time, Raw: raw,
+	}
+	if c.ContactID == "" {
+		c.ContactID = w.ContactID
+	}
+	if c.UpdatedAt.IsZero() {
+		c.UpdatedAt = w.LastMessageAt.Time // the only time the documented list carries
+	}
+	if w.AssignedToID != "" {
+		c.Assignee = &support.Assignee{Kind: support.KindAgent, ID: w.AssignedToID}
+	}
+	return c, nil
+}
+
+// conversationPage is one page of conversations as the vendor sent it.
+type conversationPage struct {
+	Items   []support.Conversation
+	Cursor  string
+	HasMore bool
+}
+
+// decodeConversationPage reads {"conversations": {"items": […], "hasMore"}},
+// the answer of GET …/inbox/conversations [D TS-conv].
+func decodeConversationPage(body []byte) (conversationPage, error) {
+	var env struct {
+		Conversations *struct {
+			Items   []json.RawMessage `json:"items"`
+			HasMore bool              `json:"hasMore"`
+			Cursor  string            `json:"cursor"`
+		} `json:"conversations"`
+	}
+	if err := decodeObject(body, &env); err != nil {
+		return conversationPage{}, err
+	}
+	if env.Conversations == nil {
+		return conversationPage{}, errors.New(`the response has no "conversations"`)
+	}
+	p := conversationPage{
+		Items:   make([]support.Conversation, 0, len(env.Conversations.Items)),
+		Cursor:  env.Conversations.Cursor,
+		HasMore: env.Conversations.HasMore,
+	}
+	for i, raw := range env.Conversations.Items {
+		var w conversationWire
+		if err := decodeObject(raw, &w); err != nil {
+			return conversationPage{}, fmt.Errorf("item %d: %w", i, err)
+		}
+		c, err := w.conversation(raw)
+		if err != nil {
+			return conversationPage{}, fmt.Errorf("item %d: %w", i, err)
+		}
+		p.Items = append(p.Items, c)
+	}
+	return p, nil
+}
+
+// decodeCreatedConversation reads the answer of POST …/inbox/conversations:
+// {"conversation": {"id"}, "contact": {"id"}, "message": {"id",
+// "contentPreview", "status"}} [D TS-conv]. The vendor sends no status or
+// time: a new thread is taken to be open, and CreatedAt stays zero.
+func decodeCreatedConversation(body []byte, subject string) (support.Conversation, error) {
+	var env struct {
+		Conversation struct {
+			ID string `json:"id"`
+		} `json:"conversation"`
+		Contact struct {
+			ID string `json:"id"`
+		} `json:"contact"`
+	}
+	if err := decodeObject(body, &env); err != nil {
+		return support.Conversation{}, err
+	}
+	if env.Conversation.ID == "" {
+		return support.Conversation{}, errors.New("the response has no conversation id")
+	}
+	if env.Contact.ID == "" {
+		return support.Conversation{}, errors.New("the response has no contact id")
+	}
+	return support.Conversation{
+		ID: env.Conversation.ID, ContactID: env.Contact.ID, Status: support.StatusOpen,
+		Subject: subject, Channel: "email", Raw: json.RawMessage(bytes.Clone(body)),
+	}, nil
+}
+
+// messageWire is a message of a thread [D TS-msg].
+type messageWire struct {
+	ID          string   `json:"id"`
+	Direction   string   `json:"direction"`
+	SenderType  string   `json:"senderType"`
+	ContentText string   `json:"contentText"`
+	ContentHTML string   `json:"contentHtml"`
+	AgentID     string   `json:"agentId"`
+	CreatedAt   wireTime `json:"createdAt"`
+	SentAt      wireTime `json:"sentAt"`
+}
+
+func (w *messageWire) message(conversationID, contactID string, raw json.RawMessage) (support.Message, error) {
+	if w.ID == "" {
+		return support.Message{}, errors.New("a message has no id")
+	}
+	m := support.Message{
+		ID: w.ID, ConversationID: conversationID, Text: w.ContentText, HTML: w.ContentHTML,
+		CreatedAt: w.CreatedAt.Time, Raw: raw,
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = w.SentAt.Time
+	}
+	switch strings.ToUpper(w.Direction) {
+	case "INBOUND":
+		m.Direction = support.Inbound
+	case "OUTBOUND":
+		m.Direction = support.Outbound
+	}
+	switch strings.ToUpper(w.SenderType) {
+	case "CUSTOMER":
+		m.AuthorKind, m.AuthorID = support.AuthorContact, contactID
+	case "AGENT":
+		m.AuthorKind, m.AuthorID = support.AuthorAgent, w.AgentID
+	case "SYSTEM":
+		m.AuthorKind = support.AuthorSystem
+	}
+	return m, nil
+}
+
+// messagePage is one page of a thread's messages.
+type messagePage struct {
+	Items   []support.Message
+	Cursor  string
+	HasMore bool
+}
+
+// decodeMessagePage reads {"thread": {"conversation", "contact", "channel",
+// "messages": {"items": […], "hasMore"}}}, the answer of GET
+// …/inbox/conversations/{id}/messages [D TS-msg]. conversationID is the ID
+// asked for, used when the thread does not say.
+func decodeMessagePage(body []byte, conversationID string) (messagePage, error) {
+	var env struct {
+		Thread *struct {
+			Conversation struct {
+				ID string `json:"id"`
+			} `json:"conversation"`
+			Contact struct {
+				ID string `json:"id"`
+			} `json:"contact"`
+			Messages *struct {
+				Items   []json.RawMessage `json:"items"`
+				HasMore bool              `json:"hasMore"`
+				Cursor  string            `json:"cursor"`
+			} `json:"messages"`
+		} `json:"thread"`
+	}
+	if err := decodeObject(body, &env); err != nil {
+		return messagePage{}, err
+	}
+	if env.Thread == nil || env.Thread.Messages == nil {
+		return messagePage{}, errors.New(`the response has no "thread.messages"`)
+	}
+	if id := env.Thread.Conversation.ID; id != "" {
+		conversationID = id
+	}
+	ms := env.Thread.Messages
+	p := messagePage{Items: make([]support.Message, 0, len(ms.Items)), Cursor: ms.Cursor, HasMore: ms.HasMore}
+	for i, raw := range ms.Items {
+		var w messageWire
+		if err := decodeObject(raw, &w); err != nil {
+			return messagePage{}, fmt.Errorf("item %d: %w", i, err)
+		}
+		m, err := w.message(conversationID, env.Thread.Contact.ID, raw)
+		if err != nil {
+			return messagePage{}, fmt.Errorf("item %d: %w", i, err)
+		}
+		p.Items = append(p.Items, m)
+	}
+	return p, nil
+}
+
+// Request bodies.
+
+// contactBody is POST …/inbox/contacts [seed].
+type contactBody struct {
+	Email string `json:"email"`
+	Name  string `json:"name,omitempty"`
+	Phone string `json:"phone,omitempty"`
+}
+
+// conversationBody is POST …/inbox/conversations [D TS-conv].
+type conversationBody struct {
+	Email       string `json:"email"`
+	Name        string `json:"name,omitempty"`
+	Subject     string `json:"subject,omitempty"`
+	ContentText string `json:"contentText"`
+}
