@@ -1,7 +1,9 @@
 package respondio_test
 
 import (
+	"encoding/json"
 	"errors"
+	"net/http"
 	"strconv"
 	"testing"
 
@@ -65,3 +67,9 @@ func noRequest(t *testing.T, srv *respondiotest.Server, what string, f func() er
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// jsonDecode decodes and closes a response body.
+func jsonDecode(res *http.Response, v any) error {
+	defer res.Body.Close()
+	return json.NewDecoder(res.Body).Decode(v)
+}

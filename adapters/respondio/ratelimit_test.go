@@ -1,6 +1,7 @@
 package respondio_test
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -187,4 +188,22 @@ func asError(err error) *support.Error {
 		return se
 	}
 	return nil
+}
+
+// R4: a call waiting out a 429 returns as soon as its context is done.
+func TestCancelDuringAWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, c := inProcess(t, respondiotest.Options{}, respondio.Config{RateLimit: -1})
+		s.Faults.Next(1, getContact, sim.RateLimit("30"))
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		start := time.Now()
+		_, err := c.GetContact(ctx, support.ID("1"))
+		if !errors.Is(err, context.DeadlineExceeded) || asError(err) == nil {
+			t.Errorf("GetContact: %v, want a *support.Error matching context.DeadlineExceeded", err)
+		}
+		if d := time.Since(start); d != 5*time.Second {
+			t.Errorf("returned after %v, want 5s (the deadline)", d)
+		}
+	})
 }
