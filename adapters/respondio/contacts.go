@@ -723,6 +723,10 @@ func (c *Client) DeleteContact(ctx context.Context, ref support.Ref) error {
 	}
 }
 
+// OpMerge names Merge in its errors; it is not a support.Operation of every
+// platform, only of respond.io.
+const OpMerge support.Operation = "contacts.merge"
+
 // Merge merges the contact secondaryID into primaryID, which respond.io
 // keeps; fields gives values the merged contact takes (its empty fields are
 // not sent). It returns the merged contact. This is respond.io-only: no
@@ -732,7 +736,7 @@ func (c *Client) DeleteContact(ctx context.Context, ref support.Ref) error {
 // It calls POST /contact/merge {contactIds: [primary, secondary], …}
 // [S R-SDK contact.ts, R-MCP], then GET /contact/id:{primary}.
 func (c *Client) Merge(ctx context.Context, primaryID, secondaryID string, fields support.ContactInput) (*support.Contact, error) {
-	const op = support.Operation("contacts.merge")
+	const op = OpMerge
 	p, err := contactID(op, primaryID)
 	if err != nil {
 		return nil, err

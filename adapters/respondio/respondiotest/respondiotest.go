@@ -4,7 +4,7 @@
 // respondio adapter, so that it catches adapter mistakes instead of sharing
 // them.
 //
-// What it does, as the vendor documents it (../shared/VENDORS.md §2, with the
+// What it does, as the vendor documents it (deskbridge's VENDORS.md §2, with the
 // source tags used there):
 //
 //   - Auth: every request needs "Authorization: Bearer <Token>"; anything else
@@ -39,8 +39,9 @@
 //     and do not appear in the history.
 //   - Rate limits per method (one fixed window per route, Options.RateLimit
 //     per Options.RateWindow), with X-RateLimit-Limit and
-//     X-RateLimit-Remaining on every answer and Retry-After on a 429
-//     [D R-docs; the 5/s figure, DocumentedRateLimit, is AE-R only].
+//     X-RateLimit-Remaining on every answer while a limit is set, and
+//     Retry-After on a 429 [D R-docs; the 5/s figure, DocumentedRateLimit,
+//     is AE-R only].
 //   - Errors: {"code": <status>, "message": "…"} for every failure, unknown
 //     routes (404), wrong methods (405) and malformed JSON (400) included
 //     [S R-SDK types/common.ts].
@@ -49,7 +50,8 @@
 // one choice and says so: a plain create of an existing contact is a 409;
 // an unknown assignee is a 400; custom fields need no definition; messages
 // are listed oldest first; sending needs no channel (channelId is stored as
-// given, or null). The contact filter supports isEqualTo, isNotEqualTo,
+// given, or null); every message carries one status entry with its time
+// ("sent" outgoing, "delivered" incoming). The contact filter supports isEqualTo, isNotEqualTo,
 // exists and doesNotExist on contact fields, hasAnyOf, hasAllOf and
 // hasNoneOf on tags, and isEqualTo on the lifecycle; other operators are a
 // 400.
