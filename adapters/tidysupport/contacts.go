@@ -330,11 +330,13 @@ func (c *Client) recover(ctx context.Context, op support.Operation, body contact
 }
 
 // CreateContacts creates the contacts one by one, in order, as CreateContact
-// does (TidySupport has no batch endpoint, so Capabilities().MaxBatch is 1):
-// known emails are Matched, new ones Created, invalid records Failed without
-// a request. A failure that concerns the whole account (credentials,
-// workspace, rate limit, outage, cancelled context) stops the call: the
-// records not attempted fail with it.
+// does: GET …/inbox/search?q= for each email, then POST
+// /v1/workspaces/{workspaceId}/support/inbox/contacts for the new ones (or
+// GET …/inbox/contacts/{contactId} for the known ones). TidySupport has no
+// batch endpoint, so Capabilities().MaxBatch is 1. Known emails are Matched,
+// new ones Created, invalid records Failed without a request. A failure that
+// concerns the whole account (credentials, workspace, rate limit, outage,
+// cancelled context) stops the call: the records not attempted fail with it.
 func (c *Client) CreateContacts(ctx context.Context, in []support.ContactInput) (*support.BatchResult, error) {
 	const op = support.OpCreateContacts
 	if err := checkCtx(ctx, op); err != nil {
@@ -385,12 +387,13 @@ func stopsBatch(err error) bool {
 
 // UpsertContact returns the contact with in's email, or creates it.
 //
-// TidySupport's create matches by email whatever opts.MatchKeys says, and
-// neither external IDs nor phones can be looked up, so the email decides:
-// it is required. The calls are those of CreateContact. A match is
-// Unchanged when in holds nothing the contact lacks, otherwise Matched with
-// a warning per field that differs or cannot be stored: there is no
-// documented contact update.
+// It calls GET /v1/workspaces/{workspaceId}/support/inbox/search?q=<email>,
+// then GET …/inbox/contacts/{contactId} for a match or POST …/inbox/contacts
+// for a new contact. TidySupport's create matches by email whatever
+// opts.MatchKeys says, and neither external IDs nor phones can be looked
+// up, so the email decides: it is required. A match is Unchanged when in
+// holds nothing the contact lacks, otherwise Matched with a warning per field
+// that differs or cannot be stored: there is no documented contact update.
 func (c *Client) UpsertContact(ctx context.Context, in support.ContactInput, opts support.UpsertOptions) (*support.ContactResult, error) {
 	const op = support.OpUpsertContact
 	body, ws, err := prepare(op, in)

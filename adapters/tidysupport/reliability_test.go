@@ -3,6 +3,7 @@ package tidysupport_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 	"testing/synctest"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/deskbridge/deskbridge/adapters/tidysupport"
 	"github.com/deskbridge/deskbridge/adapters/tidysupport/tidysupporttest"
+	"github.com/deskbridge/deskbridge/internal/rest"
 	"github.com/deskbridge/deskbridge/internal/sim"
 	"github.com/deskbridge/deskbridge/support"
 )
@@ -209,6 +211,35 @@ func TestCancelStopsAWait(t *testing.T) {
 		_, err := c.ListContacts(ctx, support.ContactListOptions{})
 		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) != 2*time.Second {
 			t.Errorf("%v after %v; want the deadline's error after 2s", err, time.Since(start))
+		}
+	})
+}
+
+// A 429 without Retry-After pauses for Config.RateWindow.
+func TestRateLimitWithoutRetryAfterPausesForTheWindow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, c := inProcess(t, tidysupporttest.Options{}, func(cfg *tidysupport.Config) { cfg.RateWindow = 3 * time.Second })
+		s.Faults.Next(1, sim.Match{Method: "GET"}, sim.RateLimit(""))
+		start := time.Now()
+		if _, err := c.ListConversations(t.Context(), support.ConversationListOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if waited := time.Since(start); waited != 3*time.Second {
+			t.Errorf("waited %v, want the 3s window", waited)
+		}
+	})
+}
+
+// S4: a response over Config.MaxBodyBytes fails clearly.
+func TestBodiesAreCapped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, c := inProcess(t, tidysupporttest.Options{}, func(cfg *tidysupport.Config) { cfg.MaxBodyBytes = 512 })
+		for i := range 20 {
+			s.SeedContact(tidysupporttest.Contact{Email: fmt.Sprintf("c%d@example.com", i), Name: "A Long Enough Name"})
+		}
+		_, err := c.ListContacts(t.Context(), support.ContactListOptions{})
+		if !errors.Is(err, rest.ErrBodyTooLarge) {
+			t.Errorf("error %v, want rest.ErrBodyTooLarge", err)
 		}
 	})
 }

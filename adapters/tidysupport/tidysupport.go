@@ -133,8 +133,8 @@
 // TidySupport publishes none. The client sends at most Config.RateLimit
 // requests per second (DefaultRateLimit, 2, when zero; rate.Inf for no
 // limit), one at a time. A 429 is retried after its Retry-After (or, without
-// one, after a pause of one minute), never waiting more than Config.MaxWait
-// (60 s by default) at a time.
+// one, after a pause of Config.RateWindow, one minute by default), never
+// waiting more than Config.MaxWait (60 s by default) at a time.
 //
 // # Divergences from the seed
 //
@@ -146,15 +146,19 @@
 //   - The seed's error shape could not be confirmed from any public source
 //     [VENDORS.md §3]; bodies that do not have it are reported with the HTTP
 //     status text.
-//   - The seed documents search with q and limit; its exact matching rules
-//     are not public, so matches are filtered on the client.
+//   - Search: VENDORS.md §3 lists its path and parameters as unknown; the
+//     seed documents GET …/inbox/search?q=&limit=, which this adapter uses.
+//     Its matching rules are not public, so matches are filtered on the
+//     client, and a full page without a match is not taken for a miss.
 //
 // # Live recordings
 //
 // The conformance recordings under testdata are made against the simulator
 // (tidysupporttest). With TIDYSUPPORT_API_KEY and TIDYSUPPORT_WORKSPACE_ID in
 // the environment, `go test ./adapters/tidysupport -run 'TestConformance$'
-// -record` records against the live vendor instead.
+// -record` records against the live vendor instead; such recordings carry the
+// live workspace ID in their paths, so they are for checking the adapter, not
+// for committing.
 package tidysupport
 
 import (
@@ -178,6 +182,7 @@ const Vendor = "tidysupport"
 
 // Defaults applied by New to zero fields of Config.
 const (
+	// DefaultBaseURL is TidySupport's API root [D TS-api].
 	DefaultBaseURL = "https://api.tidysupport.com"
 	// DefaultRateLimit is the request rate when Config.RateLimit is zero:
 	// conservative, since TidySupport publishes no limit.
@@ -233,11 +238,20 @@ type Config struct {
 	RateLimit rate.Limit
 	// Burst is how many requests may go at once within RateLimit; default 1.
 	Burst int
+	// RateWindow is how long requests pause after a 429 without
+	// Retry-After; default one minute (capped by MaxWait).
+	RateWindow time.Duration
 	// MaxWait caps any single wait (Retry-After, backoff, rate limiter);
 	// default 60 s.
 	MaxWait time.Duration
 	// MaxAttempts is the number of tries per request; default 4.
 	MaxAttempts int
+	// RetryBudget bounds retries across all calls: each retry spends one
+	// token, each success refunds a tenth, and with less than one token left
+	// nothing is retried. Default 10; negative turns retries off.
+	RetryBudget float64
+	// MaxBodyBytes caps how much of a response is read; default 10 MiB.
+	MaxBodyBytes int64
 	// ContactList is where ListContacts reads: ListCustomers (default) or
 	// ListInbox.
 	ContactList string
@@ -286,8 +300,8 @@ func New(cfg Config) (*Client, error) {
 		return nil, fail("", support.ErrInvalid, "Config.RateLimit is negative")
 	case cfg.SearchLimit < 0:
 		return nil, fail("", support.ErrInvalid, "Config.SearchLimit is negative")
-	case cfg.Burst < 0 || cfg.MaxAttempts < 0 || cfg.MaxWait < 0:
-		return nil, fail("", support.ErrInvalid, "Config.Burst, MaxAttempts and MaxWait cannot be negative")
+	case cfg.Burst < 0 || cfg.MaxAttempts < 0 || cfg.MaxWait < 0 || cfg.RateWindow < 0 || cfg.MaxBodyBytes < 0:
+		return nil, fail("", support.ErrInvalid, "Config.Burst, MaxAttempts, MaxWait, RateWindow and MaxBodyBytes cannot be negative")
 	}
 	limit := cfg.RateLimit
 	if limit == 0 {
@@ -298,17 +312,20 @@ func New(cfg Config) (*Client, error) {
 		base = DefaultBaseURL
 	}
 	rc, err := rest.New(rest.Config{
-		Vendor:      Vendor,
-		BaseURL:     base,
-		HTTPClient:  cfg.HTTPClient,
-		Logger:      cfg.Logger,
-		Header:      http.Header{"Authorization": {"Bearer " + key}},
-		Secrets:     []string{key},
-		RateLimit:   limit,
-		Burst:       cfg.Burst,
-		MaxWait:     cfg.MaxWait,
-		MaxAttempts: cfg.MaxAttempts,
-		DecodeError: decodeError,
+		Vendor:       Vendor,
+		BaseURL:      base,
+		HTTPClient:   cfg.HTTPClient,
+		Logger:       cfg.Logger,
+		Header:       http.Header{"Authorization": {"Bearer " + key}},
+		Secrets:      []string{key},
+		RateLimit:    limit,
+		Burst:        cfg.Burst,
+		RateWindow:   cfg.RateWindow,
+		MaxWait:      cfg.MaxWait,
+		MaxAttempts:  cfg.MaxAttempts,
+		RetryBudget:  cfg.RetryBudget,
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		DecodeError:  decodeError,
 	})
 	if err != nil {
 		return nil, err
