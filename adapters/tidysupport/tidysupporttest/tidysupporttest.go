@@ -57,6 +57,9 @@
 //     vendor does not take finds out.
 //   - Rate limits: none are published. Options.RateLimit sets a fixed window
 //     per API key; a denied request gets 429 with a Retry-After header.
+//   - Agents: no endpoint that lists or assigns them is known, so the
+//     simulator has none to serve; SeedConversation's AssignedToID sets the
+//     assignee a conversation reads back with.
 //   - Time comes from a manual sim.Clock at sim.Epoch unless Options.RealTime
 //     or Options.Clock says otherwise, so responses are the same on every run.
 //
