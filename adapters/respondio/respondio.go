@@ -326,13 +326,14 @@ func New(cfg Config) (*Client, error) {
 }
 
 // String shows the base URL only.
-func (c *Client) String() string { return fmt.Sprintf("respondio.Client{BaseURL: %q}", c.rc.BaseURL()) }
+func (c Client) String() string { return fmt.Sprintf("respondio.Client{BaseURL: %q}", c.rc.BaseURL()) }
 
 // Format writes String for every verb, so that no verb walks the fields.
-func (c *Client) Format(f fmt.State, verb rune) { fmt.Fprint(f, c.String()) }
+// It has a value receiver so that formatting a dereferenced Client is safe too.
+func (c Client) Format(f fmt.State, verb rune) { fmt.Fprint(f, c.String()) }
 
 // LogValue logs the vendor and base URL only.
-func (c *Client) LogValue() slog.Value {
+func (c Client) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("vendor", Vendor), slog.String("base_url", c.rc.BaseURL()))
 }
 

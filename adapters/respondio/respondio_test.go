@@ -83,7 +83,8 @@ func TestTokenNeverLeaks(t *testing.T) {
 	c := newClient(t, cfg)
 	var rendered []string
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
-		rendered = append(rendered, fmt.Sprintf(verb, cfg), fmt.Sprintf(verb, c), fmt.Sprintf(verb, &cfg))
+		// *c too: a dereferenced Client once printed the token under %s.
+		rendered = append(rendered, fmt.Sprintf(verb, cfg), fmt.Sprintf(verb, c), fmt.Sprintf(verb, *c), fmt.Sprintf(verb, &cfg))
 	}
 	// The simulator refuses the canary: a 401 whose error must not quote it.
 	_, err := c.GetContact(t.Context(), support.Email("ada@example.com"))

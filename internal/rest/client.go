@@ -72,14 +72,16 @@ type Client struct {
 	vendor string
 	base   string
 	rc     *resty.Client
-	// header and jsonHeader (with Content-Type) are shared by all requests
-	// and never written after New.
-	header, jsonHeader http.Header
-	log                *slog.Logger
-	red                redactor
-	buckets            *buckets
-	budget             *budget
-	rand               func() float64
+	// hdr holds the request headers, credentials included. It sits behind a
+	// pointer so that nothing that formats a Client by reflection (fmt's
+	// bad-verb path walks unexported fields without calling Format) can
+	// print a credential: a nested pointer prints as an address.
+	hdr     *headers
+	log     *slog.Logger
+	red     redactor
+	buckets *buckets
+	budget  *budget
+	rand    func() float64
 
 	maxBody      int64
 	maxAttempts  int
@@ -91,6 +93,10 @@ type Client struct {
 	decodeError  func(int, http.Header, []byte) ErrorInfo
 	notProcessed func(int, http.Header, []byte) bool
 }
+
+// headers are shared by all requests and never written after New; json
+// adds Content-Type for requests with a body.
+type headers struct{ plain, json http.Header }
 
 // New returns a Client for cfg. It fails with support.ErrInvalid when the
 // base URL does not parse, is not absolute, carries user info, a query or a
@@ -136,8 +142,7 @@ func New(cfg Config) (*Client, error) {
 
 	c := &Client{
 		vendor:       cfg.Vendor,
-		header:       hdr,
-		jsonHeader:   jsonHdr,
+		hdr:          &headers{plain: hdr, json: jsonHdr},
 		base:         base,
 		rc:           rc,
 		log:          cfg.Logger,
@@ -450,9 +455,9 @@ func (c *Client) send(ctx context.Context, method, target string, body []byte, t
 		written.Store(true) // untraced (idempotent): assume the worst, it is retried anyway
 	}
 	r := c.rc.R().SetContext(ctx)
-	r.Header = c.header
+	r.Header = c.hdr.plain
 	if body != nil {
-		r.Header = c.jsonHeader
+		r.Header = c.hdr.json
 		r.SetBody(bytes.NewReader(body)) // *bytes.Reader: net/http sets GetBody and Content-Length
 	}
 	rr, err := r.Execute(method, target)

@@ -157,7 +157,15 @@ func TestSecretsNotInFormattedConfigOrClient(t *testing.T) {
 		Name string
 		Rest Config
 	}
-	values := map[string]any{"Config": cfg, "*Config": &cfg, "*Client": c, "Client": *c, "struct{Config}": wrapper{"w", cfg}}
+	// What an adapter looks like to fmt when it has no Format of its own: an
+	// unexported *Client field. fmt's bad-verb path (%s, %q, %x on a struct)
+	// prints such fields by reflection, without calling their methods.
+	type adapterLike struct {
+		name string
+		rc   *Client
+	}
+	values := map[string]any{"Config": cfg, "*Config": &cfg, "*Client": c, "Client": *c, "struct{Config}": wrapper{"w", cfg},
+		"adapter": adapterLike{"a", c}, "*adapter": &adapterLike{"a", c}}
 	for name, v := range values {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10.3v"} {
 			s := fmt.Sprintf(verb, v)
