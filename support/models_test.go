@@ -99,3 +99,21 @@ func TestBatchResultErr(t *testing.T) {
 		t.Error("Err() not nil without failures")
 	}
 }
+
+func TestCapabilitiesListsNotes(t *testing.T) {
+	both := []Operation{OpListMessages, OpSendNote}
+	for _, tt := range []struct {
+		name string
+		c    Capabilities
+		want bool
+	}{
+		{"notes listed (the zero value)", Capabilities{Operations: both}, true},
+		{"notes outside the history", Capabilities{Operations: both, NotesOutsideHistory: true}, false},
+		{"no notes", Capabilities{Operations: []Operation{OpListMessages, OpSendMessage}}, false},
+		{"no listing", Capabilities{Operations: []Operation{OpSendNote}}, false},
+	} {
+		if got := tt.c.ListsNotes(); got != tt.want {
+			t.Errorf("%s: ListsNotes() = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

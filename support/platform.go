@@ -80,10 +80,23 @@ type Capabilities struct {
 	Statuses []ConversationStatus
 	// AssignTeams reports whether conversations can be assigned to teams.
 	AssignTeams bool
+	// NotesOutsideHistory reports that internal notes are stored
+	// (SendMessage with Internal succeeds) but ListMessages does not return
+	// them (respond.io comments). The zero value is the common case: notes
+	// are listed with the messages, marked Internal.
+	NotesOutsideHistory bool
 }
 
 // Supports reports whether op is among the supported operations.
 func (c Capabilities) Supports(op Operation) bool { return slices.Contains(c.Operations, op) }
+
+// ListsNotes reports whether internal notes sent with SendMessage come back
+// from ListMessages: both operations are supported and the notes are not
+// kept outside the history. An app that needs its notes later and gets
+// false keeps its own copy.
+func (c Capabilities) ListsNotes() bool {
+	return c.Supports(OpSendNote) && c.Supports(OpListMessages) && !c.NotesOutsideHistory
+}
 
 // HasStatus reports whether the vendor has conversation status s.
 func (c Capabilities) HasStatus(s ConversationStatus) bool { return slices.Contains(c.Statuses, s) }
