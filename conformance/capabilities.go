@@ -55,6 +55,9 @@ func capabilitiesDeclared(e *env) {
 	if c.AssignTeams && !e.supports(support.OpAssignConversation) {
 		e.t.Errorf("Capabilities().AssignTeams is set but %s is not declared", support.OpAssignConversation)
 	}
+	if c.NotesOutsideHistory && !e.supports(support.OpSendNote) {
+		e.t.Errorf("Capabilities().NotesOutsideHistory is set but %s is not declared", support.OpSendNote)
+	}
 	if again := e.p.Capabilities(); !reflect.DeepEqual(again, c) {
 		e.t.Errorf("Capabilities() changed between calls: %+v, then %+v", c, again)
 	}

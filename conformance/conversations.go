@@ -347,17 +347,20 @@ func conversationsInvalid(e *env) {
 }
 
 // messagesOrder: replies and an internal note come back oldest first, after
-// the conversation's first message, with the note marked internal.
+// the conversation's first message, with the note marked internal. A note
+// kept outside the history (Capabilities().NotesOutsideHistory) is checked
+// as sent only. When nothing sent is to be listed, the first message must
+// be, so that a declared listing is always exercised.
 func messagesOrder(e *env) {
 	replies := !e.undeclared(support.OpSendMessage)
 	notes := !e.undeclared(support.OpSendNote)
 	listing := !e.undeclared(support.OpListMessages)
-	if !replies && !notes {
+	if !replies && !notes && !listing {
 		return
 	}
 	c := e.startConversation(grace)
 	author := ""
-	if e.supports(support.OpListAgents) {
+	if (replies || notes) && e.supports(support.OpListAgents) {
 		if agents, _ := e.agents(); len(agents) > 0 {
 			author = agents[0].ID
 		}
@@ -365,6 +368,7 @@ func messagesOrder(e *env) {
 	type sent struct {
 		text     string
 		internal bool
+		listed   bool // ListMessages must return it
 	}
 	var sends []sent
 	send := func(text string, internal bool) {
@@ -385,7 +389,7 @@ func messagesOrder(e *env) {
 			e.t.Errorf("%s returned ID %q, direction %q; want an ID and %q", what, m.ID, m.Direction, support.Outbound)
 		}
 		e.checkUTC(what, m.CreatedAt)
-		sends = append(sends, sent{text, internal})
+		sends = append(sends, sent{text, internal, !internal || !e.caps.NotesOutsideHistory})
 	}
 	if replies {
 		send(replyText, false)
@@ -413,12 +417,26 @@ func messagesOrder(e *env) {
 		return slices.IndexFunc(msgs, func(m support.Message) bool { return m.Text == text })
 	}
 	prev := -1
-	if first := index(orderText); first >= 0 {
+	first := index(orderText)
+	switch {
+	case first >= 0:
 		prev = first
+		if msgs[first].Internal {
+			e.t.Errorf("ListMessages lists the conversation's first message %q as internal", orderText)
+		}
+	case !slices.ContainsFunc(sends, func(s sent) bool { return s.listed }):
+		e.t.Errorf("ListMessages does not list the conversation's first message %q (%d message(s) listed), "+
+			"and nothing else sent is to be listed", orderText, len(msgs))
 	}
 	for _, s := range sends {
 		i := index(s.text)
 		switch {
+		case i < 0 && !s.listed:
+			continue // a note kept outside the history, as declared
+		case i < 0 && s.internal:
+			e.t.Errorf("ListMessages does not list the note %q that was sent; "+
+				"a platform whose notes are stored but not listed declares Capabilities().NotesOutsideHistory", s.text)
+			continue
 		case i < 0:
 			e.t.Errorf("ListMessages does not list the message %q that was sent", s.text)
 			continue

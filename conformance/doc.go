@@ -54,8 +54,13 @@
 //     contact when the platform can; its ContactID must then be that
 //     contact's ID. Replies (and a note, when declared) must be listed in
 //     the order sent, after the first message if it is listed, the note with
-//     Internal set. When ListAgents is declared, messages are sent as the
-//     first agent (NewMessage.AuthorID).
+//     Internal set. With Capabilities().NotesOutsideHistory the note must be
+//     sent (a Message with Internal set and the text) but need not be
+//     listed; the replies still must. When no message sent is to be listed
+//     (no replies; no note, or one outside the history), the listing must
+//     hold the conversation's first message, so that a declared
+//     messages.list is always exercised. When ListAgents is declared,
+//     messages are sent as the first agent (NewMessage.AuthorID).
 //   - With a cancelled context, every declared operation returns an error
 //     matching context.Canceled.
 //

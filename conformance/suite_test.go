@@ -133,6 +133,55 @@ func (p reduced) Assign(ctx context.Context, id string, to support.Assignee) err
 	return p.Platform.Assign(ctx, id, to)
 }
 
+// notesUnlisted stores notes but leaves them out of ListMessages; outside
+// says whether it declares so (Capabilities().NotesOutsideHistory).
+type notesUnlisted struct {
+	*memory.Platform
+	outside bool
+}
+
+func (p notesUnlisted) Capabilities() support.Capabilities {
+	c := p.Platform.Capabilities()
+	c.NotesOutsideHistory = p.outside
+	return c
+}
+
+func (p notesUnlisted) ListMessages(ctx context.Context, id string, opts support.ListOptions) (support.Page[support.Message], error) {
+	page, err := p.Platform.ListMessages(ctx, id, opts)
+	page.Items = slices.DeleteFunc(page.Items, func(m support.Message) bool { return m.Internal })
+	return page, err
+}
+
+// listingOnly lists messages but sends none (TidySupport); with dropFirst,
+// its listing also leaves out the conversation's first message.
+type listingOnly struct {
+	*memory.Platform
+	dropFirst bool
+}
+
+func (p listingOnly) Capabilities() support.Capabilities {
+	c := p.Platform.Capabilities()
+	c.Operations = slices.DeleteFunc(c.Operations, func(op support.Operation) bool {
+		return op == support.OpSendMessage || op == support.OpSendNote
+	})
+	return c
+}
+
+func (listingOnly) SendMessage(_ context.Context, _ string, m support.NewMessage) (*support.Message, error) {
+	if m.Internal {
+		return nil, support.Unsupported(memory.Vendor, support.OpSendNote, "no notes")
+	}
+	return nil, support.Unsupported(memory.Vendor, support.OpSendMessage, "no replies")
+}
+
+func (p listingOnly) ListMessages(ctx context.Context, id string, opts support.ListOptions) (support.Page[support.Message], error) {
+	page, err := p.Platform.ListMessages(ctx, id, opts)
+	if p.dropFirst && opts.Cursor == "" && len(page.Items) > 0 {
+		page.Items = page.Items[1:]
+	}
+	return page, err
+}
+
 // platforms builds the platform a child process tests.
 var platforms = map[string]func(t *testing.T) support.Platform{
 	"paging_repeats": func(*testing.T) support.Platform {
@@ -147,12 +196,22 @@ var platforms = map[string]func(t *testing.T) support.Platform{
 		return requestsFirst{Platform: memory.New(memory.Config{}), hc: hc, url: srv.URL}
 	},
 	"reduced": func(*testing.T) support.Platform { return reduced{memory.New(memory.Config{})} },
+	"notes_unlisted_undeclared": func(*testing.T) support.Platform {
+		return notesUnlisted{Platform: memory.New(memory.Config{})}
+	},
+	"notes_outside_history": func(*testing.T) support.Platform {
+		return notesUnlisted{Platform: memory.New(memory.Config{}), outside: true}
+	},
+	"listing_only": func(*testing.T) support.Platform { return listingOnly{Platform: memory.New(memory.Config{})} },
+	"listing_drops_first": func(*testing.T) support.Platform {
+		return listingOnly{Platform: memory.New(memory.Config{}), dropFirst: true}
+	},
 }
 
 // TestSuite runs the suite, in child processes, against broken platforms
-// (which must fail exactly the scenarios they break) and against a platform
-// with fewer capabilities (which must pass, skipping only what it cannot set
-// up).
+// (which must fail exactly the scenarios they break) and against platforms
+// with fewer capabilities or unlisted notes, as declared (which must pass,
+// skipping only what they cannot set up).
 func TestSuite(t *testing.T) {
 	if name := os.Getenv(brokenEnv); name != "" {
 		conformance.Run(t, conformance.Harness{PageSize: 3, New: func(t *testing.T) support.Platform {
@@ -184,6 +243,20 @@ func TestSuite(t *testing.T) {
 			platform: "reduced",
 			skipped:  []string{"conversations/assign_agent"},
 			message:  "needs agents.list, which memory does not declare",
+		},
+		{
+			platform: "notes_unlisted_undeclared",
+			failing:  []string{"messages/order"},
+			message:  "declares Capabilities().NotesOutsideHistory",
+		},
+		// Declared, the same unlisted notes pass; the replies are still
+		// checked in order.
+		{platform: "notes_outside_history", message: "--- PASS: TestSuite/messages/order"},
+		{platform: "listing_only", message: "--- PASS: TestSuite/messages/order"},
+		{
+			platform: "listing_drops_first",
+			failing:  []string{"messages/order"},
+			message:  "does not list the conversation's first message",
 		},
 	} {
 		t.Run(tc.platform, func(t *testing.T) {
