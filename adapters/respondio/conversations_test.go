@@ -3,9 +3,11 @@ package respondio_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/deskbridge/deskbridge/adapters/respondio"
@@ -149,12 +151,6 @@ func TestSendMessage(t *testing.T) {
 	if m.ID != "1" || m.ConversationID != "1" || m.Direction != support.Outbound || len(m.Attachments) != 2 {
 		t.Errorf("returned message: %+v", m)
 	}
-	before := srv.Stats.Total()
-	_, err = c.SendMessage(t.Context(), "1", support.NewMessage{Text: "note", Internal: true})
-	wantKind(t, "an internal note", err, support.ErrUnsupported)
-	if srv.Stats.Total() != before {
-		t.Error("an internal note sent a request")
-	}
 	noRequest(t, srv, "HTML alone", func() error {
 		_, err := c.SendMessage(t.Context(), "1", support.NewMessage{HTML: "<p>Hi</p>"})
 		return err
@@ -175,6 +171,125 @@ func TestSendMessageIsNotResent(t *testing.T) {
 	wantKind(t, "a send whose answer was lost", err, support.ErrOutcomeUnknown)
 	if n := len(srv.Messages(1)); n != 1 {
 		t.Errorf("%d messages stored, want 1", n)
+	}
+}
+
+// An internal note is a respond.io comment: stored on the contact's
+// conversation, returned as sent, and not in the message history.
+func TestSendNote(t *testing.T) {
+	var logs bytes.Buffer
+	srv := newServer(t, respondiotest.Options{})
+	s := srv.Simulator
+	c := newClient(t, respondio.Config{
+		Token: respondiotest.Token, BaseURL: srv.URL(), HTTPClient: srv.Client(), RateLimit: -1,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	seed(t, s, respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com", Status: "open"})
+	if _, err := s.SeedMessage(respondiotest.Message{ContactID: 1, Text: "My order?"}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := c.SendMessage(t.Context(), "1", support.NewMessage{Text: "Carrier called.", Internal: true, AuthorID: "2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !n.Internal || n.Text != "Carrier called." || n.ConversationID != "1" || n.AuthorKind != support.AuthorAgent ||
+		n.ID != "" || !n.CreatedAt.Equal(sim.Epoch) || n.CreatedAt.Location() != time.UTC ||
+		!strings.Contains(string(n.Raw), `"created_at"`) {
+		t.Errorf("SendMessage(internal) returned %+v", n)
+	}
+	if got := s.Comments(1); len(got) != 1 || got[0].Text != "Carrier called." {
+		t.Errorf("comments stored: %+v", got)
+	}
+	if got := s.Messages(1); len(got) != 1 {
+		t.Errorf("a note added to the messages: %+v", got)
+	}
+	if got := srv.Requests("POST /v2/contact/{identifier}/comment"); got != 1 {
+		t.Errorf("%d comment request(s), want 1", got)
+	}
+	page, err := c.ListMessages(t.Context(), "1", support.ListOptions{})
+	if err != nil || len(page.Items) != 1 || page.Items[0].Text != "My order?" {
+		t.Errorf("ListMessages after a note: %+v, %v; want the one message", page.Items, err)
+	}
+
+	// HTML beside Text: the text is the comment, and the dropped HTML is logged.
+	if _, err := c.SendMessage(t.Context(), "1", support.NewMessage{Text: "Plain", HTML: "<b>Plain</b>", Internal: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Comments(1); len(got) != 2 || got[1].Text != "Plain" {
+		t.Errorf("comments stored: %+v", got)
+	}
+	if !strings.Contains(logs.String(), "HTML is not sent") {
+		t.Errorf("the dropped HTML was not logged: %q", logs.String())
+	}
+
+	// Exactly MaxCommentLength characters (not bytes) is accepted.
+	if _, err := c.SendMessage(t.Context(), "1", support.NewMessage{Text: strings.Repeat("ü", respondio.MaxCommentLength), Internal: true}); err != nil {
+		t.Errorf("a note of %d characters: %v", respondio.MaxCommentLength, err)
+	}
+	for what, m := range map[string]support.NewMessage{
+		"a note of 1001 characters": {Text: strings.Repeat("ü", respondio.MaxCommentLength+1)},
+		"an empty note":             {Text: " \n"},
+		"a note in HTML only":       {HTML: "<p>Called</p>"},
+		"a note with an attachment": {Text: "See label", Attachments: []support.Attachment{{URL: "https://example.com/label.png"}}},
+		"a note with a control":     {Text: "bell\a"},
+	} {
+		m.Internal = true
+		noRequest(t, srv, what, func() error {
+			_, err := c.SendMessage(t.Context(), "1", m)
+			return err
+		})
+	}
+	noRequest(t, srv, "a note to a conversation ID that is not a number", func() error {
+		_, err := c.SendMessage(t.Context(), "ada", support.NewMessage{Text: "Called", Internal: true})
+		return err
+	})
+	_, err = c.SendMessage(t.Context(), "9", support.NewMessage{Text: "Called", Internal: true})
+	wantKind(t, "a note to an unknown contact", err, support.ErrNotFound)
+	var se *support.Error
+	if errors.As(err, &se) && se.Op != support.OpSendNote {
+		t.Errorf("a failed note names operation %q, want %q", se.Op, support.OpSendNote)
+	}
+}
+
+// R3: a comment is not idempotent and respond.io cannot list comments, so
+// one whose answer was lost is never resent: the caller gets
+// ErrOutcomeUnknown. Failures that show nothing was done are retried.
+func TestNoteIsNotResent(t *testing.T) {
+	const route = "POST /v2/contact/{identifier}/comment"
+	for _, tc := range []struct {
+		name     string
+		fault    sim.Fault
+		requests int   // comment requests sent
+		stored   int   // comments stored
+		err      error // nil: sent
+	}{
+		{"committed then lost", sim.CommittedThenLost(), 1, 1, support.ErrOutcomeUnknown},
+		{"committed then 502", sim.CommittedThen5xx(502), 1, 1, support.ErrOutcomeUnknown},
+		// Nothing was stored, but the client cannot know that.
+		{"reset before processing", sim.ResetBeforeProcessing(), 1, 0, support.ErrOutcomeUnknown},
+		{"429 is retried", sim.RateLimit("1"), 2, 1, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s, c := inProcess(t, respondiotest.Options{}, respondio.Config{RateLimit: -1})
+				seed(t, s, respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com"})
+				s.Faults.Next(1, sim.Match{Method: "POST", Path: "/v2/contact/id:1/comment"}, tc.fault)
+				n, err := c.SendMessage(t.Context(), "1", support.NewMessage{Text: "Once only", Internal: true})
+				if tc.err == nil {
+					if err != nil || n.Text != "Once only" || !n.Internal {
+						t.Errorf("SendMessage(internal): %+v, %v", n, err)
+					}
+				} else {
+					wantKind(t, "a note whose answer was lost", err, tc.err)
+				}
+				if got := s.Requests(route); got != tc.requests {
+					t.Errorf("%d comment request(s), want %d", got, tc.requests)
+				}
+				if got := len(s.Comments(1)); got != tc.stored {
+					t.Errorf("%d comment(s) stored, want %d", got, tc.stored)
+				}
+			})
+		})
 	}
 }
 

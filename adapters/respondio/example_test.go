@@ -59,8 +59,30 @@ func Example() {
 	// outbound Your parcel ships today.
 }
 
+// An internal note goes through support.Platform like a reply. On
+// respond.io it becomes a comment, which the message history does not list:
+// Capabilities says so.
+func ExampleClient_SendMessage_note() {
+	srv := respondiotest.NewServer(respondiotest.Options{})
+	defer srv.Close()
+	srv.SeedContact(respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com", Status: "open"})
+	var p support.Platform
+	p, _ = respondio.New(respondio.Config{Token: respondiotest.Token, BaseURL: srv.URL(), HTTPClient: srv.Client(), RateLimit: -1})
+
+	note, err := p.SendMessage(context.Background(), "1", support.NewMessage{Text: "Carrier confirms a one-day delay.", Internal: true})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(note.Internal, note.Text)
+	page, _ := p.ListMessages(context.Background(), "1", support.ListOptions{})
+	fmt.Println(len(page.Items), p.Capabilities().ListsNotes())
+	// Output:
+	// true Carrier confirms a one-day delay.
+	// 0 false
+}
+
 // Comment and Merge are respond.io's own: they are methods of the adapter,
-// not of support.Platform.
+// not of support.Platform. Comment takes a contact Ref (here an email).
 func ExampleClient_Comment() {
 	srv := respondiotest.NewServer(respondiotest.Options{})
 	defer srv.Close()

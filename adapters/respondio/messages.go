@@ -3,6 +3,7 @@ package respondio
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -71,17 +72,20 @@ func (c *Client) ListMessages(ctx context.Context, conversationID string, opts s
 // would reach the contact twice): the error matches
 // support.ErrOutcomeUnknown.
 //
-// Internal notes are unsupported: see Comment, and the package
-// documentation.
+// With m.Internal set, it adds a respond.io comment instead: plain text of
+// at most MaxCommentLength characters and no attachments (HTML alone is
+// refused; HTML beside Text is not sent, logged at Warn; m.AuthorID is not
+// sent). The comment is stored, but ListMessages does not return it
+// (Capabilities().NotesOutsideHistory). The message returned has Internal
+// set and no ID. A comment whose outcome is unknown is not resent either.
 //
 // It calls POST /contact/id:{id}/message {message: {type: "text", text}}
 // or {message: {type: "attachment", attachment: {type, url}}} [S R-SDK
-// messaging.ts, types/message.ts].
+// messaging.ts, types/message.ts], or for a note POST
+// /contact/id:{id}/comment {text} [S R-MCP, R-n8n].
 func (c *Client) SendMessage(ctx context.Context, conversationID string, m support.NewMessage) (*support.Message, error) {
 	if m.Internal {
-		return nil, support.Unsupported(Vendor, support.OpSendNote,
-			"respond.io comments (Client.Comment) are not listed with the messages (GET /contact/{identifier}/message/list), "+
-				"which deskbridge requires of notes [VENDORS.md R-SDK types/message.ts]")
+		return c.note(ctx, conversationID, m)
 	}
 	const op = support.OpSendMessage
 	if strings.TrimSpace(m.Text) == "" && len(m.Attachments) == 0 {
@@ -124,6 +128,38 @@ func (c *Client) SendMessage(ctx context.Context, conversationID string, m suppo
 	return first, nil
 }
 
+// note is SendMessage of an internal note: a comment on the conversation of
+// contact conversationID. m.AuthorID is not sent because a comment's body is
+// its text only [S R-MCP, R-n8n].
+func (c *Client) note(ctx context.Context, conversationID string, m support.NewMessage) (*support.Message, error) {
+	const op = support.OpSendNote
+	switch {
+	case len(m.Attachments) > 0:
+		return nil, invalid(op, "respond.io comments are text only: a note cannot carry attachments")
+	case strings.TrimSpace(m.Text) == "" && m.HTML != "":
+		return nil, invalid(op, "respond.io comments are plain text: set NewMessage.Text")
+	}
+	if err := checkComment(op, m.Text); err != nil {
+		return nil, err
+	}
+	cid, err := contactID(op, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	if m.HTML != "" {
+		c.log.LogAttrs(ctx, slog.LevelWarn, "respondio: comments are plain text; NewMessage.HTML is not sent, Text is",
+			slog.String("op", string(op)))
+	}
+	n, err := c.comment(ctx, op, byID(cid), m.Text)
+	if err != nil {
+		return nil, err
+	}
+	if n.ConversationID == "" {
+		n.ConversationID = cid
+	}
+	return n, nil
+}
+
 // attachmentType maps a content type to respond.io's attachment types.
 func attachmentType(contentType string) string {
 	major, _, _ := strings.Cut(strings.ToLower(contentType), "/")
@@ -155,32 +191,47 @@ func (c *Client) send(ctx context.Context, op support.Operation, ident string, b
 }
 
 // Comment adds an internal comment, visible to the team only, to the
-// conversation of the contact ref addresses, and returns it as a message
-// with Internal set. The text is at most MaxCommentLength characters; it
-// may mention users as {{@user.ID}} [S R-SDK README, R-MCP]. This is
-// respond.io-only (see SendMessage): comments do not appear in
-// ListMessages. A comment whose outcome is unknown is not resent.
+// conversation of the contact ref addresses (by ID, email or phone), and
+// returns it as a message with Internal set. The text is at most
+// MaxCommentLength characters; it may mention users as {{@user.ID}} [S
+// R-SDK README, R-MCP]. SendMessage with NewMessage.Internal does the same
+// for a conversation ID; Comment also takes an email or phone Ref.
+// Comments do not appear in ListMessages. A comment whose outcome is
+// unknown is not resent: see the package documentation.
 //
 // It calls POST /contact/{identifier}/comment {text} [S R-MCP, R-n8n].
 func (c *Client) Comment(ctx context.Context, ref support.Ref, text string) (*support.Message, error) {
 	const op = support.OpSendNote
-	if strings.TrimSpace(text) == "" {
-		return nil, invalid(op, "empty comment")
-	}
-	if n := utf8.RuneCountInString(text); n > MaxCommentLength {
-		return nil, invalid(op, "comment is %d characters, more than respond.io's %d", n, MaxCommentLength)
-	}
-	if err := checkText(op, "text", text); err != nil {
+	if err := checkComment(op, text); err != nil {
 		return nil, err
 	}
 	ident, err := identifier(op, ref)
 	if err != nil {
 		return nil, err
 	}
+	return c.comment(ctx, op, ident, text)
+}
+
+// checkComment refuses a comment respond.io would refuse: empty, longer
+// than MaxCommentLength characters, or not text.
+func checkComment(op support.Operation, text string) error {
+	if strings.TrimSpace(text) == "" {
+		return invalid(op, "empty comment")
+	}
+	if n := utf8.RuneCountInString(text); n > MaxCommentLength {
+		return invalid(op, "comment is %d characters, more than respond.io's %d", n, MaxCommentLength)
+	}
+	return checkText(op, "text", text)
+}
+
+// comment posts a checked comment to the contact ident and returns it. The
+// POST is not idempotent and respond.io has no endpoint that lists
+// comments, so a comment whose answer was lost cannot be looked up: the
+// error, matching support.ErrOutcomeUnknown, is returned as is rather than
+// risking a second comment.
+func (c *Client) comment(ctx context.Context, op support.Operation, ident, text string) (*support.Message, error) {
 	var raw json.RawMessage
-	if err := c.call(ctx, op, epComment, contactPath(ident, "comment"), rest.Request{Body: struct {
-		Text string `json:"text"`
-	}{text}}, &raw); err != nil {
+	if err := c.call(ctx, op, epComment, contactPath(ident, "comment"), rest.Request{Body: commentBody{Text: text}}, &raw); err != nil {
 		return nil, err
 	}
 	var reply commentReply

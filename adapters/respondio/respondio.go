@@ -32,6 +32,9 @@
 //	                             broadcast → system
 //	Message.Text, Attachments    message.text (or title); message.attachment, attachments
 //	Message.CreatedAt            earliest status[].timestamp (timestamp read too)
+//	Message.Internal (a note)    a comment {text}, answered {contactId, text, created_at}:
+//	                             ConversationID = contactId, CreatedAt = created_at,
+//	                             AuthorKind agent, no ID; never listed
 //	Agent                        space user {id, firstName, lastName, email, role}
 //
 // # Operations
@@ -53,25 +56,34 @@
 //	SetStatus           POST /contact/id:{id}/conversation/status
 //	Assign, Unassign    POST /contact/id:{id}/conversation/assignee
 //	ListMessages        GET /contact/id:{id}/message/list?limit=&cursorId=
-//	SendMessage         POST /contact/id:{id}/message
+//	SendMessage         POST /contact/id:{id}/message; a note (Internal):
+//	                    POST /contact/id:{id}/comment {text}
 //	ListAgents          GET /space/user?limit=&cursorId=
 //
 // respond.io-only operations are methods of Client: Merge
-// (POST /contact/merge) and Comment (POST /contact/{identifier}/comment).
+// (POST /contact/merge) and Comment (POST /contact/{identifier}/comment,
+// which takes an email or phone Ref too).
 //
 // # Capabilities
 //
-// Every operation but messages.send_note. CreateDedup is "identifier":
-// respond.io addresses a new contact by email: or phone: and refuses one it
-// already has (ErrConflict; what the real vendor answers is UNKNOWN, the
-// simulator's 409 is a choice). MaxBatch is 1. Statuses are open and closed;
-// conversations are assigned to users only (AssignTeams false).
+// Every operation: contacts.list, get, get_by_email, get_by_phone, create,
+// create_batch, upsert, update, delete; conversations.list, get, create,
+// set_status, assign, unassign; messages.list, send, send_note; agents.list.
+// CreateDedup is "identifier": respond.io addresses a new contact by email:
+// or phone: and refuses one it already has (ErrConflict; what the real
+// vendor answers is UNKNOWN, the simulator's 409 is a choice). MaxBatch is 1.
+// Statuses are open and closed; conversations are assigned to users only
+// (AssignTeams false).
 //
-// Internal notes are respond.io comments (Client.Comment), but SendMessage
-// with Internal set fails with ErrUnsupported: comments are not messages
-// and GET …/message/list does not list them (its items are messages
-// [S R-SDK types/message.ts]), while deskbridge's conformance suite requires
-// a declared note to be listed with the messages.
+// NotesOutsideHistory is true: an internal note (SendMessage with Internal
+// set) is a respond.io comment [S R-MCP, R-n8n types], stored on the
+// contact's conversation, but GET …/message/list returns messages only
+// (its items are messages [S R-SDK types/message.ts]), so ListMessages never
+// returns a note. respond.io has no endpoint that lists comments; an app
+// that needs its notes later keeps its own copy of what SendMessage returns.
+// Comments are plain text of at most MaxCommentLength (1000) characters,
+// checked before any request; a note with attachments, or with HTML and no
+// Text, is refused (ErrInvalid); NewMessage.AuthorID is not sent.
 //
 // # Behaviour worth knowing
 //
@@ -83,6 +95,13 @@
 //     reported Created, even though it may have existed before.
 //     create_or_update, status and assignee changes, tag changes and the
 //     contact search are idempotent and retried as such.
+//   - Message sends and comments (notes) are not idempotent, so one whose
+//     answer was lost is not resent: a message would reach the contact
+//     twice, and a comment cannot be looked up first (respond.io has no
+//     endpoint that lists comments). The error, matching
+//     support.ErrOutcomeUnknown, is returned as is and the caller decides.
+//     Failures that show the request was not acted on (429, a request never
+//     written) are retried.
 //   - UpsertContact tries email then phone (external IDs cannot be looked
 //     up), writes only the fields that differ, and reports Unchanged without
 //     writing when nothing differs. A non-empty Tags replaces the contact's
@@ -338,7 +357,8 @@ func (c Client) LogValue() slog.Value {
 }
 
 // Capabilities reports what respond.io can do through this adapter: every
-// operation but internal notes (see the package documentation).
+// operation, with internal notes stored as comments that ListMessages does
+// not return (see the package documentation).
 func (c *Client) Capabilities() support.Capabilities {
 	return support.Capabilities{
 		Vendor: Vendor,
@@ -348,12 +368,13 @@ func (c *Client) Capabilities() support.Capabilities {
 			support.OpUpdateContact, support.OpDeleteContact,
 			support.OpListConversations, support.OpGetConversation, support.OpCreateConversation,
 			support.OpSetStatus, support.OpAssignConversation, support.OpUnassignConversation,
-			support.OpListMessages, support.OpSendMessage,
+			support.OpListMessages, support.OpSendMessage, support.OpSendNote,
 			support.OpListAgents,
 		},
-		CreateDedup: support.DedupIdentifier,
-		MaxBatch:    1,
-		Statuses:    []support.ConversationStatus{support.StatusOpen, support.StatusClosed},
-		AssignTeams: false,
+		CreateDedup:         support.DedupIdentifier,
+		MaxBatch:            1,
+		Statuses:            []support.ConversationStatus{support.StatusOpen, support.StatusClosed},
+		AssignTeams:         false,
+		NotesOutsideHistory: true,
 	}
 }

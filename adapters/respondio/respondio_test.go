@@ -138,12 +138,12 @@ func TestCapabilities(t *testing.T) {
 	caps := c.Capabilities()
 	if caps.Vendor != respondio.Vendor || caps.CreateDedup != support.DedupIdentifier || caps.MaxBatch != 1 ||
 		caps.AssignTeams || !caps.HasStatus(support.StatusOpen) || !caps.HasStatus(support.StatusClosed) ||
-		caps.HasStatus(support.StatusPending) {
+		caps.HasStatus(support.StatusPending) || !caps.NotesOutsideHistory || caps.ListsNotes() {
 		t.Errorf("Capabilities() = %+v", caps)
 	}
 	for _, op := range support.Operations() {
-		if want := op != support.OpSendNote; caps.Supports(op) != want {
-			t.Errorf("Supports(%s) = %v, want %v", op, !want, want)
+		if !caps.Supports(op) {
+			t.Errorf("Supports(%s) = false, want every operation", op)
 		}
 	}
 }

@@ -475,3 +475,9 @@ type attachmentBody struct {
 type sendBody struct {
 	Message messageBody `json:"message"`
 }
+
+// commentBody is the body of POST /contact/{identifier}/comment [S R-MCP,
+// R-n8n].
+type commentBody struct {
+	Text string `json:"text"`
+}
