@@ -131,6 +131,25 @@ func Errorf(vendor string, op Operation, kind error, format string, args ...any)
 	return &Error{Vendor: vendor, Op: op, Kind: kind, Message: fmt.Sprintf(format, args...)}
 }
 
+// Attribute returns err as the error of vendor's operation op. Support's
+// validators (Ref.Validate, ContactInput.Validate, DecodeConfig) return
+// errors that name neither; adapters pass them through Attribute. An *Error
+// is copied whole with Vendor and Op set (its kind, cause, RetryAfter and
+// OutcomeUnknown kept); any other error becomes ErrInvalid wrapping it; nil
+// stays nil.
+func Attribute(err error, vendor string, op Operation) error {
+	if err == nil {
+		return nil
+	}
+	var se *Error
+	if errors.As(err, &se) {
+		cp := *se
+		cp.Vendor, cp.Op = vendor, op
+		return &cp
+	}
+	return &Error{Vendor: vendor, Op: op, Kind: ErrInvalid, Err: err}
+}
+
 // Unsupported returns an ErrUnsupported error for op, with the reason.
 func Unsupported(vendor string, op Operation, reason string) *Error {
 	return &Error{Vendor: vendor, Op: op, Kind: ErrUnsupported, Message: reason}

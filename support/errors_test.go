@@ -84,3 +84,24 @@ func TestSecretNeverFormats(t *testing.T) {
 		t.Error("empty secret should render empty, so a missing credential is visible")
 	}
 }
+
+func TestAttribute(t *testing.T) {
+	if Attribute(nil, "v", OpGetContact) != nil {
+		t.Error("Attribute(nil) is not nil")
+	}
+	orig := &Error{Kind: ErrRateLimited, Message: "m", RetryAfter: time.Second, OutcomeUnknown: true, Err: context.Canceled}
+	err := Attribute(fmt.Errorf("wrapped: %w", orig), "tidio", OpCreateContact)
+	var got *Error
+	if !errors.As(err, &got) || got.Vendor != "tidio" || got.Op != OpCreateContact || got.RetryAfter != time.Second ||
+		!got.OutcomeUnknown || got.Message != "m" || !errors.Is(err, ErrRateLimited) || !errors.Is(err, context.Canceled) {
+		t.Errorf("Attribute lost something: %#v", got)
+	}
+	if orig.Vendor != "" || orig.Op != "" {
+		t.Error("Attribute changed the original error")
+	}
+	plain := errors.New("plain")
+	err = Attribute(plain, "v", OpGetContact)
+	if !errors.Is(err, ErrInvalid) || !errors.Is(err, plain) {
+		t.Errorf("plain error: %v", err)
+	}
+}

@@ -81,6 +81,18 @@ func (r Ref) Kind() RefKind { return r.kind }
 // Value returns the ID, the email address or the E.164 phone number.
 func (r Ref) Value() string { return r.value }
 
+// Operation returns the operation a lookup by r is: OpGetByEmail,
+// OpGetByPhone, or OpGetContact for an ID (and the zero Ref).
+func (r Ref) Operation() Operation {
+	switch r.kind {
+	case RefEmail:
+		return OpGetByEmail
+	case RefPhone:
+		return OpGetByPhone
+	}
+	return OpGetContact
+}
+
 // IsZero reports whether r is the zero Ref.
 func (r Ref) IsZero() bool { return r == Ref{} }
 

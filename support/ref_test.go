@@ -139,3 +139,13 @@ func FuzzNormalizePhone(f *testing.F) {
 		}
 	})
 }
+
+func TestRefOperation(t *testing.T) {
+	for r, want := range map[Ref]Operation{
+		ID("1"): OpGetContact, Email("a@example.com"): OpGetByEmail, Phone("+14155550100"): OpGetByPhone, {}: OpGetContact,
+	} {
+		if got := r.Operation(); got != want {
+			t.Errorf("%v.Operation() = %s, want %s", r, got, want)
+		}
+	}
+}

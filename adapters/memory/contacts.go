@@ -134,21 +134,10 @@ func (p *Platform) ListContacts(ctx context.Context, opts support.ContactListOpt
 	return page, nil
 }
 
-// refOp is the operation a lookup by ref is.
-func refOp(ref support.Ref) support.Operation {
-	switch ref.Kind() {
-	case support.RefEmail:
-		return support.OpGetByEmail
-	case support.RefPhone:
-		return support.OpGetByPhone
-	}
-	return support.OpGetContact
-}
-
 // GetContact returns the contact ref addresses; by email or phone, the
 // earliest created of those that match.
 func (p *Platform) GetContact(ctx context.Context, ref support.Ref) (*support.Contact, error) {
-	op := refOp(ref)
+	op := ref.Operation()
 	if err := ref.Validate(); err != nil {
 		return nil, withOp(err, op)
 	}

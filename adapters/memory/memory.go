@@ -52,7 +52,6 @@ package memory
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -185,11 +184,7 @@ func fail(op support.Operation, kind error, format string, args ...any) error {
 // withOp turns an error from support's validators (which know neither the
 // vendor nor the operation) into this platform's error for op.
 func withOp(err error, op support.Operation) error {
-	var se *support.Error
-	if errors.As(err, &se) {
-		return &support.Error{Vendor: Vendor, Op: op, Kind: se.Kind, Message: se.Message}
-	}
-	return &support.Error{Vendor: Vendor, Op: op, Kind: support.ErrInvalid, Err: err}
+	return support.Attribute(err, Vendor, op)
 }
 
 // checkCtx reports a cancelled or expired context as an error for op.

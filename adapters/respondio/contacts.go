@@ -298,7 +298,7 @@ func pageQuery(op support.Operation, opts support.ListOptions) (url.Values, erro
 // It calls GET /contact/{identifier} with id:{id}, email:{email} (matched
 // case-insensitively by respond.io [D R-chg]) or phone:{+E164}.
 func (c *Client) GetContact(ctx context.Context, ref support.Ref) (*support.Contact, error) {
-	op := refOp(ref)
+	op := ref.Operation()
 	ident, err := identifier(op, ref)
 	if err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package respondio
 
 import (
 	"context"
-	"errors"
 	"strconv"
 
 	"github.com/deskbridge/deskbridge/internal/rest"
@@ -53,17 +52,6 @@ func contactID(op support.Operation, id string) (string, error) {
 // byID is the identifier of a contact ID already checked.
 func byID(id string) string { return "id:" + id }
 
-// refOp is the operation a lookup by ref is.
-func refOp(ref support.Ref) support.Operation {
-	switch ref.Kind() {
-	case support.RefEmail:
-		return support.OpGetByEmail
-	case support.RefPhone:
-		return support.OpGetByPhone
-	}
-	return support.OpGetContact
-}
-
 // endpoint is one respond.io endpoint: its method, its route (which names
 // its rate-limit bucket: respond.io counts per endpoint) and whether
 // sending it twice does the same as once.
@@ -111,13 +99,7 @@ func invalid(op support.Operation, format string, args ...any) error {
 // withOp turns an error of support's validators (which know neither the
 // vendor nor the operation) into this adapter's error for op.
 func withOp(err error, op support.Operation) error {
-	var se *support.Error
-	if errors.As(err, &se) {
-		cp := *se
-		cp.Vendor, cp.Op = Vendor, op
-		return &cp
-	}
-	return &support.Error{Vendor: Vendor, Op: op, Kind: support.ErrInvalid, Err: err}
+	return support.Attribute(err, Vendor, op)
 }
 
 // malformed is the error for a vendor answer that parsed but makes no sense.

@@ -59,17 +59,6 @@ func (c *Client) listContacts(ctx context.Context, op support.Operation, cursor 
 	return page, nil
 }
 
-// refOp is the operation a lookup by ref is.
-func refOp(ref support.Ref) support.Operation {
-	switch ref.Kind() {
-	case support.RefEmail:
-		return support.OpGetByEmail
-	case support.RefPhone:
-		return support.OpGetByPhone
-	}
-	return support.OpGetContact
-}
-
 // errNoPhoneLookup explains why phone refs fail.
 const errNoPhoneLookup = "Tidio cannot look contacts up by phone (GET /contacts filters by email only [D T-ref]), and scanning every contact is not done"
 
@@ -77,7 +66,7 @@ const errNoPhoneLookup = "Tidio cannot look contacts up by phone (GET /contacts 
 // id: Ref, GET /contacts?email= for an email: Ref (the earliest created when
 // several match). A phone: Ref fails with ErrUnsupported.
 func (c *Client) GetContact(ctx context.Context, ref support.Ref) (*support.Contact, error) {
-	op := refOp(ref)
+	op := ref.Operation()
 	if err := ref.Validate(); err != nil {
 		return nil, withOp(err, op)
 	}

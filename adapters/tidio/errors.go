@@ -81,11 +81,7 @@ func fail(op support.Operation, kind error, format string, args ...any) error {
 // withOp turns an error from support's validators (which name neither the
 // vendor nor the operation) into this adapter's error for op.
 func withOp(err error, op support.Operation) error {
-	var se *support.Error
-	if errors.As(err, &se) {
-		return &support.Error{Vendor: Vendor, Op: op, Kind: se.Kind, Message: se.Message, Err: se.Err}
-	}
-	return &support.Error{Vendor: Vendor, Op: op, Kind: support.ErrInvalid, Err: err}
+	return support.Attribute(err, Vendor, op)
 }
 
 // malformed is the error for a 2xx response whose JSON the adapter cannot

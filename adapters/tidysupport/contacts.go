@@ -84,17 +84,6 @@ func nextCursor(op support.Operation, what string, hasMore bool, cursor string) 
 	return cursor, nil
 }
 
-// refOp is the operation a lookup by ref is.
-func refOp(ref support.Ref) support.Operation {
-	switch ref.Kind() {
-	case support.RefEmail:
-		return support.OpGetByEmail
-	case support.RefPhone:
-		return support.OpGetByPhone
-	}
-	return support.OpGetContact
-}
-
 // GetContact returns the contact ref addresses.
 //
 // By ID it calls GET /v1/workspaces/{workspaceId}/support/inbox/contacts/{contactId}.
@@ -102,7 +91,7 @@ func refOp(ref support.Ref) support.Operation {
 // whose email is the same address (ignoring case), then reads the first with
 // GET …/inbox/contacts/{contactId}. By phone it fails with ErrUnsupported.
 func (c *Client) GetContact(ctx context.Context, ref support.Ref) (*support.Contact, error) {
-	op := refOp(ref)
+	op := ref.Operation()
 	if ref.Kind() == support.RefPhone {
 		return nil, support.Unsupported(Vendor, op, whyNoPhone)
 	}

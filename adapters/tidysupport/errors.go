@@ -98,11 +98,7 @@ func fail(op support.Operation, kind error, format string, args ...any) error {
 // withOp turns an error of support's validators (which know neither the
 // vendor nor the operation) into this adapter's error for op.
 func withOp(err error, op support.Operation) error {
-	var se *support.Error
-	if errors.As(err, &se) {
-		return &support.Error{Vendor: Vendor, Op: op, Kind: se.Kind, Message: se.Message, Err: se.Err}
-	}
-	return &support.Error{Vendor: Vendor, Op: op, Kind: support.ErrInvalid, Err: err}
+	return support.Attribute(err, Vendor, op)
 }
 
 // incomplete is the error of a listing that cannot go on (ErrIncomplete).
