@@ -63,6 +63,17 @@ func vendorCapabilities(ctx context.Context, open func(context.Context, string, 
 	return caps, nil
 }
 
+// currentCapabilityMatrix renders the capability matrix of the adapters as
+// they are built now, as a markdown table: what the README's capability
+// section shows, so that a test can keep the README current.
+func currentCapabilityMatrix(ctx context.Context) (string, error) {
+	caps, err := vendorCapabilities(ctx, support.Open)
+	if err != nil {
+		return "", err
+	}
+	return capabilityMatrix(caps), nil
+}
+
 // matrixRows returns the capability matrix as rows of cells: a header row,
 // one row per operation, then the rows for dedup, batch size, statuses and
 // team assignment.
@@ -96,11 +107,12 @@ func matrixRows(caps []support.Capabilities) [][]string {
 			}
 			return strings.Join(s, ", ")
 		}},
-		{"assign to teams", func(c support.Capabilities) string {
-			if c.AssignTeams {
-				return "yes"
+		{"assign to teams", func(c support.Capabilities) string { return yesNo(c.AssignTeams) }},
+		{"notes listed with messages", func(c support.Capabilities) string {
+			if !c.Supports(support.OpSendNote) {
+				return "–"
 			}
-			return "no"
+			return yesNo(c.ListsNotes())
 		}},
 	}
 	for _, e := range extra {
@@ -111,6 +123,13 @@ func matrixRows(caps []support.Capabilities) [][]string {
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 // dedupText says in a few words what a plain create does with a duplicate.

@@ -49,6 +49,14 @@ const (
 )
 
 func main() {
+	os.Exit(runMain(os.Args[1:]))
+}
+
+// runMain runs the command line args with the process's environment and
+// returns the exit code. Ctrl-C (or SIGTERM) cancels the command's
+// context: a migration stops at its next step, leaving a consistent state
+// file, and says how to resume.
+func runMain(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a := &app{
@@ -59,9 +67,7 @@ func main() {
 		isTerminal: term.IsTerminal(int(os.Stderr.Fd())),
 		now:        time.Now,
 	}
-	code := a.run(ctx, os.Args[1:])
-	stop()
-	os.Exit(code)
+	return a.run(ctx, args)
 }
 
 // app is what commands need from their environment. Tests build one with
@@ -89,7 +95,9 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"demo", "offline demo: seed simulators with messy data, migrate, re-run with 0 writes", runDemo},
 		{"migrate", "migrate contacts between two vendors (credentials from the environment)", runMigrate},
+		{"sandbox", "serve the three vendor simulators on loopback ports until interrupted", runSandbox},
 		{"contacts", "work with one vendor's contacts (contacts list)", runContacts},
 		{"capabilities", "print what each vendor adapter can do", runCapabilities},
 	}

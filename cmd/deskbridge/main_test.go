@@ -330,7 +330,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, a.errOut.String())
 	}
-	if !strings.Contains(a.out.String(), "Plan (dry run, nothing written)") || !strings.Contains(a.out.String(), "would send 1 write request") {
+	if !strings.Contains(a.out.String(), "Plan (dry run, nothing written)") || !strings.Contains(a.out.String(), "would make 1 write call") {
 		t.Fatalf("summary:\n%s", a.out.String())
 	}
 	if dst.writes != 0 || len(listAll(t, dst)) != 0 {
@@ -500,7 +500,7 @@ func TestCapabilityMatrix(t *testing.T) {
 	}
 	md := capabilityMatrix(caps)
 	lines := strings.Split(strings.TrimSuffix(md, "\n"), "\n")
-	if want := len(support.Operations()) + 6; len(lines) != want {
+	if want := len(support.Operations()) + 7; len(lines) != want {
 		t.Fatalf("%d lines, want %d:\n%s", len(lines), want, md)
 	}
 	for _, want := range []string{
@@ -513,6 +513,7 @@ func TestCapabilityMatrix(t *testing.T) {
 		"| largest batch | 100 | 1 |",
 		"| conversation statuses | open, closed |  |",
 		"| assign to teams | yes | no |",
+		"| notes listed with messages | – | – |",
 	} {
 		if !strings.Contains(md, want+"\n") {
 			t.Errorf("matrix lacks %q:\n%s", want, md)

@@ -214,9 +214,9 @@ func writeSummary(w io.Writer, rep *migrate.Report) {
 		fmt.Fprintf(w, "  %-10s %7d  %s\n", c.name, c.n, c.what)
 	}
 	if rep.DryRun {
-		fmt.Fprintf(w, "  would send %d write request%s\n", rep.PlannedWriteCalls, plural(rep.PlannedWriteCalls))
+		fmt.Fprintf(w, "  would make %d write call%s\n", rep.PlannedWriteCalls, plural(rep.PlannedWriteCalls))
 	} else {
-		fmt.Fprintf(w, "  write requests %d (%.1f/s), read requests %d, retries %d, lost responses resolved by lookup %d\n",
+		fmt.Fprintf(w, "  write calls %d (%.1f/s), read calls %d, retries %d, lost responses resolved by lookup %d\n",
 			rep.WriteCalls, rep.WriteRate, rep.ReadCalls, rep.Retries, rep.Resolved)
 	}
 	fmt.Fprintf(w, "  elapsed %s\n", rep.Elapsed.Round(1e6))

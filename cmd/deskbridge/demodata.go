@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// demoData is the demo's source and target, messy the way real help-desk
+// data is.
+type demoData struct {
+	// Source are the contacts of the source platform, in order.
+	Source []support.ContactInput
+	// Target are the contacts already in the target platform: some of the
+	// same people, as the target knows them.
+	Target []support.ContactInput
+	// What the mess is made of, for the demo's narration.
+	CaseTwins, LocalPhones, LongNames, NoFirstName, NameOnly, WithCustomFields int
+}
+
+var (
+	demoFirst = []string{"Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret", "Tim", "Radia", "Donald", "Barbara",
+		"Ken", "Frances", "Edsger", "Hedy", "John", "Annie", "Sophie", "Mateus", "Yuki", "Amara", "Olu", "Priya", "Chen",
+		"Fatima", "Lars", "Ines", "Dmitri", "Zanele", "Aroha", "Björn"}
+	demoLast = []string{"Lovelace", "Hopper", "Turing", "Johnson", "Torvalds", "Hamilton", "Berners-Lee", "Perlman",
+		"Knuth", "Liskov", "Thompson", "Allen", "Dijkstra", "Lamarr", "McCarthy", "Easley", "Wilson", "Oliveira",
+		"Tanaka", "Okafor", "Adeyemi", "Raman", "Wei", "Haddad", "Nilsson", "García", "Volkov", "Dlamini", "Ngata", "Sørensen"}
+	demoDomains = []string{"example.com", "example.org", "example.net", "mail.example.com"}
+	demoPlans   = []string{"free", "pro", "enterprise"}
+	demoTiers   = []string{"bronze", "silver", "gold"}
+	demoLangs   = []struct{ lang, country string }{{"en", "GB"}, {"en", "US"}, {"de", "DE"}, {"fr", "FR"}, {"pt", "BR"}, {"ja", "JP"}}
+)
+
+// longName is longer than any vendor's name field: a real one, from the
+// record books.
+const longName = "Wolfeschlegelsteinhausenbergerdorffwelchevoralternwarengewissenhaftschaferswessenschafewaren" +
+	"wohlgepflegeundsorgfaltigkeitbeschutzenvonangreifendurchihrraubgierigfeindewelchevoralternzwolftausend"
+
+// newDemoData makes n people (plus the twins) deterministically from seed.
+// The proportions are fixed per hundred so that every run of the demo
+// shows the same kinds of mess.
+func newDemoData(n int, seed uint64) *demoData {
+	rng := rand.New(rand.NewPCG(seed, 0x6465736b))
+	d := &demoData{}
+	for i := range n {
+		first, last := demoFirst[rng.IntN(len(demoFirst))], demoLast[rng.IntN(len(demoLast))]
+		local := strings.ToLower(fmt.Sprintf("%s.%s%d", asciiName(first), asciiName(last), i))
+		in := support.ContactInput{
+			FirstName: first,
+			LastName:  last,
+			Email:     local + "@" + demoDomains[rng.IntN(len(demoDomains))],
+			Phone:     fmt.Sprintf("+44 7700 9%05d", i%100000),
+		}
+		if i%2 == 0 {
+			in.Phone = fmt.Sprintf("+1 (415) 555-%04d", i%10000)
+		}
+		if rng.IntN(10) < 7 {
+			l := demoLangs[rng.IntN(len(demoLangs))]
+			in.Language, in.Country = l.lang, l.country
+		}
+		if i%5 < 3 {
+			in.ExternalID = fmt.Sprintf("crm-%06d", i)
+		}
+		if i%10 < 3 {
+			in.CustomFields = map[string]string{"plan": demoPlans[rng.IntN(len(demoPlans))]}
+			if i%100 == 30 {
+				in.CustomFields["loyalty_tier"] = demoTiers[rng.IntN(len(demoTiers))]
+			}
+			d.WithCustomFields++
+		}
+		switch i % 100 {
+		case 11, 37, 73, 91, 99:
+			// A phone written for local use, without its country code.
+			in.Phone = fmt.Sprintf("07700 9%05d", i%100000)
+			d.LocalPhones++
+		case 23:
+			in.LastName = longName
+			d.LongNames++
+		case 41, 59:
+			// Known by email only, with a last name: respond.io needs a
+			// first name to create a contact.
+			in.FirstName = ""
+			d.NoFirstName++
+		case 67:
+			// Known by name only: nothing to match or look up by.
+			in.Email, in.Phone, in.ExternalID = "", "", ""
+			d.NameOnly++
+		}
+		d.Source = append(d.Source, in)
+		if i%100 == 5 || i%100 == 55 || i%100 == 85 {
+			// The same person again, entered by someone else: the email
+			// differs only in case, the phone is written another way.
+			twin := in
+			twin.Email = strings.ToUpper(in.Email[:1]) + in.Email[1:]
+			if i%100 == 55 {
+				twin.Email = strings.ToUpper(in.Email)
+			}
+			twin.Phone = strings.NewReplacer(" ", "", "(", "", ")", "", "-", "").Replace(in.Phone)
+			twin.ExternalID = ""
+			d.Source = append(d.Source, twin)
+			d.CaseTwins++
+		}
+		if i%10 == 4 && in.Email != "" {
+			// Already in the target: half exactly as in the source, half
+			// with an older name and no phone.
+			old := support.ContactInput{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone}
+			if old.FirstName == "" {
+				old.FirstName = "Customer"
+			}
+			if i%20 == 4 {
+				old.LastName, old.Phone = "(maiden name)", ""
+			}
+			d.Target = append(d.Target, old)
+		}
+	}
+	return d
+}
+
+// asciiName keeps the letters of a name usable in an email address.
+func asciiName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+			return r
+		case r == 'ø' || r == 'ö':
+			return 'o'
+		case r == 'í':
+			return 'i'
+		}
+		return -1
+	}, s)
+}

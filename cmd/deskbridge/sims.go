@@ -1,0 +1,197 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/deskbridge/deskbridge/adapters/respondio/respondiotest"
+	"github.com/deskbridge/deskbridge/adapters/tidio/tidiotest"
+	"github.com/deskbridge/deskbridge/adapters/tidysupport/tidysupporttest"
+	"github.com/deskbridge/deskbridge/internal/sim"
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// simulator is one vendor's simulator, served on a loopback port, as the
+// demo and the sandbox use it.
+type simulator struct {
+	vendor vendor
+	srv    *httptest.Server
+	// URL is the base URL to give the adapter.
+	URL   string
+	stats *sim.Stats
+	// env are the environment variables (credentials, base URL, pacing)
+	// that make 'deskbridge migrate' use this simulator.
+	env map[string]string
+	// limit says what rate limit the simulator enforces, for people.
+	limit string
+	// seed stores one contact as the vendor would hold it, without a
+	// request. It reports false for a contact this vendor cannot hold at
+	// all (respond.io refuses a contact without a first name, say).
+	seed func(support.ContactInput) bool
+	// define makes a custom field known to the vendor, where fields must be
+	// defined before use (Tidio's properties).
+	define func(name string)
+	// count is how many contacts the simulator stores.
+	count func() int
+	// emails returns the stored contacts' emails, for duplicate checks.
+	emails func() []string
+}
+
+// Close stops the simulator's server.
+func (s *simulator) Close() { s.srv.Close() }
+
+// config is the registry config that opens the vendor's adapter on the
+// simulator: the environment variables, through the same code path as
+// 'deskbridge migrate'.
+func (s *simulator) config() (map[string]any, error) {
+	return s.vendor.config(func(k string) string { return s.env[k] })
+}
+
+// simOptions configures the simulators of the demo and the sandbox.
+type simOptions struct {
+	// Listen is the loopback address to serve on ("127.0.0.1:0" when empty).
+	Listen string
+	// Seed seeds the simulator's IDs.
+	Seed uint64
+	// Wrap, when set, wraps the simulator's handler (tests use it to act
+	// at a given request).
+	Wrap func(http.Handler) http.Handler
+}
+
+// startSimulator starts the simulator of vendor name on a loopback port,
+// with rate limits enforced in real time but scaled up (so a demo of
+// thousands of contacts takes seconds, not hours), and with the adapter's
+// pacing set to match.
+func startSimulator(name string, o simOptions) (*simulator, error) {
+	v, err := lookupVendor("vendor", name)
+	if err != nil {
+		return nil, err
+	}
+	s := &simulator{vendor: v}
+	var h http.Handler
+	path := ""
+	switch name {
+	case "tidio":
+		// Tidio: 60 requests a minute per project on Plus; here 6,000.
+		const perMinute = 100 * tidiotest.PlusRateLimit
+		t := tidiotest.NewInProcess(tidiotest.Options{RateLimit: perMinute, RealTime: true, Seed: o.Seed})
+		h, s.stats = t, t.Stats
+		s.limit = fmt.Sprintf("%d requests/minute per project (Tidio Plus: %d, scaled ×100)", perMinute, tidiotest.PlusRateLimit)
+		s.env = map[string]string{
+			"TIDIO_CLIENT_ID":           tidiotest.ClientID,
+			"TIDIO_CLIENT_SECRET":       tidiotest.ClientSecret,
+			"TIDIO_REQUESTS_PER_MINUTE": fmt.Sprint(perMinute),
+		}
+		s.seed = func(in support.ContactInput) bool {
+			c := tidiotest.Contact{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
+				DistinctID: in.ExternalID, Language: in.Language, Country: in.Country}
+			for _, k := range sortedKeys(in.CustomFields) {
+				c.Properties = append(c.Properties, tidiotest.Property{Name: k, Value: in.CustomFields[k]})
+			}
+			t.SeedContact(c)
+			return true
+		}
+		s.define = func(name string) { t.SeedProperty(tidiotest.PropertyDef{Name: name, Label: name, Type: "text"}) }
+		s.count = func() int { return len(t.Contacts()) }
+		s.emails = func() []string {
+			var out []string
+			for _, c := range t.Contacts() {
+				out = append(out, c.Email)
+			}
+			return out
+		}
+	case "respondio":
+		// respond.io: 5 requests a second per endpoint (the seed profile's
+		// figure); here 2,000.
+		const perSecond = 400 * respondiotest.DocumentedRateLimit
+		r := respondiotest.New(respondiotest.Options{RateLimit: perSecond, RealTime: true, Seed: o.Seed})
+		h, s.stats, path = r, r.Stats, respondiotest.BasePath
+		s.limit = fmt.Sprintf("%d requests/second per endpoint (documented: %d, scaled ×400)", perSecond, respondiotest.DocumentedRateLimit)
+		s.env = map[string]string{
+			"RESPONDIO_TOKEN":      respondiotest.Token,
+			"RESPONDIO_RATE_LIMIT": fmt.Sprint(perSecond),
+		}
+		s.seed = func(in support.ContactInput) bool {
+			c := respondiotest.Contact{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
+				Language: in.Language, CountryCode: in.Country, Tags: in.Tags}
+			for _, k := range sortedKeys(in.CustomFields) {
+				c.CustomFields = append(c.CustomFields, respondiotest.CustomField{Name: k, Value: jsonString(in.CustomFields[k])})
+			}
+			_, err := r.SeedContact(c)
+			return err == nil
+		}
+		s.define = func(string) {} // respond.io takes any custom field name
+		s.count = r.ContactCount
+		s.emails = func() []string {
+			var out []string
+			for _, c := range r.Contacts() {
+				out = append(out, c.Email)
+			}
+			return out
+		}
+	case "tidysupport":
+		// TidySupport publishes no limit; the adapter keeps to 2 requests
+		// a second by default. Here 1,000.
+		const perSecond = 500 * 2
+		ts := tidysupporttest.New(tidysupporttest.Options{RateLimit: perSecond, RateWindow: 1e9, RealTime: true, Seed: o.Seed})
+		h, s.stats = ts, ts.Stats
+		s.limit = fmt.Sprintf("%d requests/second per API key (unpublished; the adapter's default is 2, scaled ×500)", perSecond)
+		s.env = map[string]string{
+			"TIDYSUPPORT_API_KEY":      tidysupporttest.APIKey,
+			"TIDYSUPPORT_WORKSPACE_ID": tidysupporttest.WorkspaceID,
+			"TIDYSUPPORT_RATE_LIMIT":   fmt.Sprint(perSecond),
+		}
+		s.seed = func(in support.ContactInput) bool {
+			if in.Email == "" {
+				return false // TidySupport's contacts always have an email
+			}
+			ts.SeedContact(tidysupporttest.Contact{Email: in.Email, Name: support.JoinName(in.FirstName, in.LastName),
+				Phone: in.Phone, ExternalID: in.ExternalID})
+			return true
+		}
+		s.define = func(string) {} // TidySupport has no custom fields: they are warned about
+		s.count = func() int { return len(ts.Contacts()) }
+		s.emails = func() []string {
+			var out []string
+			for _, c := range ts.Contacts() {
+				out = append(out, c.Email)
+			}
+			return out
+		}
+	}
+	if o.Wrap != nil {
+		h = o.Wrap(h)
+	}
+	s.srv = httptest.NewUnstartedServer(h)
+	if o.Listen != "" {
+		l, err := listen(o.Listen)
+		if err != nil {
+			return nil, err
+		}
+		s.srv.Listener.Close()
+		s.srv.Listener = l
+	}
+	s.srv.Start()
+	s.URL = s.srv.URL + path
+	s.env[baseURLVar(v)] = s.URL
+	return s, nil
+}
+
+// baseURLVar is the name of v's base URL variable.
+func baseURLVar(v vendor) string {
+	for _, e := range v.env {
+		if strings.HasSuffix(e.name, "_BASE_URL") {
+			return e.name
+		}
+	}
+	panic("vendor without a base URL variable: " + v.name)
+}
+
+// jsonString renders s as a JSON string value.
+func jsonString(s string) []byte {
+	b, _ := json.Marshal(s) // a string always marshals
+	return b
+}
