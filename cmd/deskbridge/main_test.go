@@ -560,9 +560,9 @@ func TestProgressLines(t *testing.T) {
 	v.finish()
 	v.finish() // nothing new
 	want := `indexing the target: 100 contacts listed
-migrate: 1 contacts (created 1, updated 0, unchanged 0, matched 0, skipped 0, failed 0), 0 write requests
-migrate: 3 contacts (created 3, updated 0, unchanged 0, matched 0, skipped 0, failed 0), 1 write requests
-migrate: 4 contacts (created 3, updated 0, unchanged 0, matched 0, skipped 0, failed 1), 1 write requests
+migrate: 1 contacts (created 1, updated 0, unchanged 0, matched 0, skipped 0, failed 0), 0 write calls
+migrate: 3 contacts (created 3, updated 0, unchanged 0, matched 0, skipped 0, failed 0), 1 write calls
+migrate: 4 contacts (created 3, updated 0, unchanged 0, matched 0, skipped 0, failed 1), 1 write calls
 `
 	if b.String() != want {
 		t.Fatalf("lines:\n%s\nwant:\n%s", b.String(), want)
@@ -577,9 +577,9 @@ func TestProgressBarOnTerminal(t *testing.T) {
 	if _, ok := v.(*barView); !ok {
 		t.Fatalf("got %T on a terminal", v)
 	}
-	v.update(migrate.Progress{Phase: migrate.PhaseMigrate, Processed: 10})
+	v.update(migrate.Progress{Phase: migrate.PhaseMigrate, Processed: 10, Counts: migrate.Counts{Created: 9, Failed: 1}})
 	v.finish()
-	if got := a.errOut.String(); !strings.Contains(got, "migrate: 10 contacts") || !strings.Contains(got, "/10") {
+	if got := a.errOut.String(); !strings.Contains(got, "9 new, 0 updated, 1 failed") || !strings.Contains(got, "/10") {
 		t.Fatalf("bar output %q", a.errOut.String())
 	}
 	a.isTerminal = false

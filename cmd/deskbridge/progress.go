@@ -43,7 +43,7 @@ func newBarView(w io.Writer, total int) *barView {
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
 		progressbar.OptionSetItsString("contacts"),
-		progressbar.OptionSetWidth(30),
+		progressbar.OptionSetWidth(20),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionSpinnerType(14),
@@ -54,7 +54,7 @@ func newBarView(w io.Writer, total int) *barView {
 func (v *barView) update(p migrate.Progress) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.bar.Describe(describe(p))
+	v.bar.Describe(brief(p))
 	if p.Phase == migrate.PhaseIndex {
 		_ = v.bar.Set(p.Indexed)
 		return
@@ -114,7 +114,26 @@ func describe(p migrate.Progress) string {
 	case migrate.PhaseIndex:
 		return fmt.Sprintf("indexing the target: %d contacts listed", p.Indexed)
 	default:
-		return fmt.Sprintf("%s: %d contacts (created %d, updated %d, unchanged %d, matched %d, skipped %d, failed %d), %d write requests",
+		return fmt.Sprintf("%s: %d contacts (created %d, updated %d, unchanged %d, matched %d, skipped %d, failed %d), %d write calls",
 			p.Phase, p.Processed, p.Created, p.Updated, p.Unchanged, p.Matched, p.Skipped, p.Failed, p.WriteCalls)
 	}
+}
+
+// brief is a short description for the bar, which shares its line with the
+// bar and the counts.
+func brief(p migrate.Progress) string {
+	switch p.Phase {
+	case migrate.PhaseResolve:
+		return "resolving pending writes"
+	case migrate.PhaseIndex:
+		return fmt.Sprintf("indexing the target (%d)", p.Indexed)
+	}
+	s := fmt.Sprintf("%d new, %d updated", p.Created, p.Updated)
+	if p.Skipped > 0 {
+		s += fmt.Sprintf(", %d skipped", p.Skipped)
+	}
+	if p.Failed > 0 {
+		s += fmt.Sprintf(", %d failed", p.Failed)
+	}
+	return s
 }
