@@ -229,7 +229,7 @@ func (r *runner) applyWrite(ctx context.Context, t *task, c *support.Contact, o 
 		return nil
 	case cStop:
 		t.st = tLookup
-		return fmt.Errorf("migrate: stopped: %w", err)
+		return stopped(ctx, err)
 	case cTransient:
 		t.st = tTodo
 		if perItem {
@@ -247,6 +247,18 @@ func (r *runner) applyWrite(ctx context.Context, t *task, c *support.Contact, o 
 		t.fail(Failed, reason, err)
 		return nil
 	}
+}
+
+// stopped is the error of a run stopped by its context while a call failed
+// with err. It matches the context's error (context.Canceled or
+// context.DeadlineExceeded) even when err does not: a batch cut short
+// reports each record's own error, and classify calls any failure a stop
+// once the context has ended.
+func stopped(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("migrate: stopped: %w: %w", cerr, err)
+	}
+	return fmt.Errorf("migrate: stopped: %w", err)
 }
 
 // retryWithoutPhone handles a target refusing a phone number that could not
@@ -401,7 +413,7 @@ func (r *runner) updateOne(ctx context.Context, t *task) error {
 		case cFatal:
 			return fmt.Errorf("migrate: write to the target: %w", err)
 		case cStop:
-			return fmt.Errorf("migrate: stopped: %w", err)
+			return stopped(ctx, err)
 		default:
 			return fmt.Errorf("migrate: the target stayed unavailable: %w", err)
 		}
