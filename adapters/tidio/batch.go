@@ -20,7 +20,11 @@ type wireBatchIn struct {
 
 // CreateContacts creates many contacts: POST /contacts/batch, 100 at a
 // time [AE]. Every record is validated first; invalid ones fail with
-// ErrInvalid and are never sent. Tidio's batch is all-or-nothing, so a batch
+// ErrInvalid and are never sent. Custom fields that are not properties
+// defined in the project, or whose values cannot be of the property's
+// type, are left out and reported as warnings on their record (see the
+// package documentation), so that they do not make Tidio refuse a whole
+// batch. Tidio's batch is all-or-nothing, so a batch
 // it refuses (400/422) is split in halves, and halves again, until each bad
 // record is alone: the good records are stored and each bad one is
 // reported with Tidio's message (R5). When Tidio answers 404 or 405 (the
@@ -46,6 +50,12 @@ func (c *Client) CreateContacts(ctx context.Context, in []support.ContactInput) 
 			continue
 		}
 		todo = append(todo, p)
+	}
+	if err := c.filterPending(ctx, op, todo); err != nil {
+		for _, p := range todo {
+			res.Items[p.index].Outcome, res.Items[p.index].Err = support.Failed, err
+		}
+		return res, err
 	}
 	for start := 0; start < len(todo); start += MaxBatch {
 		chunk := todo[start:min(start+MaxBatch, len(todo))]
@@ -74,6 +84,7 @@ func failed(res *support.BatchResult, p pending, err error) {
 // createChunk creates up to MaxBatch records and records each one's
 // outcome in res. It returns an error only when the call must stop.
 func (c *Client) createChunk(ctx context.Context, op support.Operation, chunk []pending, res *support.BatchResult) error {
+	c.refilter(pointers(chunk)...)
 	if c.noBatch.Load() {
 		return c.createEach(ctx, op, chunk, res)
 	}
@@ -102,6 +113,11 @@ func (c *Client) createChunk(ctx context.Context, op support.Operation, chunk []
 			c.noBatch.Store(true)
 			return c.createEach(ctx, op, chunk, res)
 		case errors.Is(err, support.ErrInvalid) && !errors.Is(err, support.ErrOutcomeUnknown):
+			// A property refused: the definitions changed since they were
+			// read. Read again (once per Client), the batch may go whole.
+			if c.retryWithFresh(ctx, op, err, pointers(chunk)...) {
+				return c.createChunk(ctx, op, chunk, res)
+			}
 			if len(chunk) == 1 {
 				failed(res, chunk[0], err)
 				return nil
@@ -212,13 +228,14 @@ func recordFound(res *support.BatchResult, chunk []pending, found map[int]*suppo
 
 // createEach creates the records one by one with POST /contacts.
 func (c *Client) createEach(ctx context.Context, op support.Operation, chunk []pending, res *support.BatchResult) error {
-	for _, p := range chunk {
-		ct, err := c.create(ctx, op, p)
+	for i := range chunk {
+		p := &chunk[i]
+		ct, err := c.createOne(ctx, op, p)
 		switch {
 		case err == nil:
-			created(res, p, ct)
+			created(res, *p, ct)
 		case errors.Is(err, support.ErrInvalid), errors.Is(err, support.ErrOutcomeUnknown) && ctx.Err() == nil:
-			failed(res, p, err)
+			failed(res, *p, err)
 		default:
 			return err
 		}

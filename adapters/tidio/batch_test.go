@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -57,11 +59,15 @@ func (b *bodyRecorder) anySent(s string) bool {
 // TestCreateContactsBadRecords proves R5: a batch of n records with k bad
 // ones stores exactly the n−k good ones and reports exactly the k bad ones,
 // with their index, and Tidio's message for those only Tidio could judge.
-// Records invalid on their face never reach Tidio.
+// Records invalid on their face never reach Tidio, and custom fields Tidio
+// would refuse on their face are left out with a warning, the record
+// stored.
 func TestCreateContactsBadRecords(t *testing.T) {
 	srv := tidiotest.NewServer(tidiotest.Options{})
 	defer srv.Close()
 	srv.SeedProperty(tidiotest.PropertyDef{Name: "score", Type: "number"})
+	srv.SeedProperty(tidiotest.PropertyDef{Name: "site", Type: "url"})
+	srv.SeedProperty(tidiotest.PropertyDef{Name: "backup_email", Type: "email"})
 	rec := &bodyRecorder{next: srv.Client().Transport}
 	c, err := tidio.New(tidio.Config{
 		ClientID: tidiotest.ClientID, ClientSecret: tidiotest.ClientSecret, BaseURL: srv.URL,
@@ -82,17 +88,32 @@ func TestCreateContactsBadRecords(t *testing.T) {
 		77:  func(c *support.ContactInput) { c.FirstName = strings.Repeat("x", tidio.MaxNameLength+1) },
 		120: func(c *support.ContactInput) { c.ExternalID = strings.Repeat("e", tidio.MaxExternalIDLength+1) },
 	}
+	// Values that could be of their type to a lenient validator: Tidio's
+	// (here the simulator's) to refuse.
 	serverBad := map[int]func(*support.ContactInput){
-		10:  func(c *support.ContactInput) { c.CustomFields = map[string]string{"score": "high"} },
-		11:  func(c *support.ContactInput) { c.CustomFields = map[string]string{"undefined_field": "x"} },
-		99:  func(c *support.ContactInput) { c.CustomFields = map[string]string{"score": "lots"} },
-		149: func(c *support.ContactInput) { c.CustomFields = map[string]string{"nope": "x"} },
+		10:  func(c *support.ContactInput) { c.CustomFields = map[string]string{"site": "example.com"} },
+		11:  func(c *support.ContactInput) { c.CustomFields = map[string]string{"site": "ftp://example.com"} },
+		99:  func(c *support.ContactInput) { c.CustomFields = map[string]string{"backup_email": "ops@localhost"} },
+		149: func(c *support.ContactInput) { c.CustomFields = map[string]string{"score": "7", "site": "https://"} },
 	}
-	for i, f := range clientBad {
-		f(&in[i])
+	// Custom fields no validator would take: not sent, warned about.
+	dropped := map[int]func(*support.ContactInput){
+		20: func(c *support.ContactInput) { c.CustomFields["score"] = "high" },
+		21: func(c *support.ContactInput) { c.CustomFields["undefined_field"] = "x" },
+		98: func(c *support.ContactInput) { c.CustomFields["backup_email"] = "ops at example.com" },
+		130: func(c *support.ContactInput) {
+			c.CustomFields["site"] = "see our website"
+			c.CustomFields["nope"] = "x"
+		},
 	}
-	for i, f := range serverBad {
-		f(&in[i])
+	wantWarned := map[int][]string{
+		20: {"custom_fields.score"}, 21: {"custom_fields.undefined_field"},
+		98: {"custom_fields.backup_email"}, 130: {"custom_fields.nope", "custom_fields.site"},
+	}
+	for _, m := range []map[int]func(*support.ContactInput){clientBad, serverBad, dropped} {
+		for i, f := range m {
+			f(&in[i])
+		}
 	}
 
 	r, err := c.CreateContacts(t.Context(), in)
@@ -127,6 +148,18 @@ func TestCreateContactsBadRecords(t *testing.T) {
 		case !bad:
 			good = append(good, in[i])
 		}
+		var warned []string
+		for _, w := range it.Warnings {
+			warned = append(warned, w.Field)
+		}
+		if !slices.Equal(warned, wantWarned[i]) {
+			t.Errorf("record %d warned about %v, want %v", i, warned, wantWarned[i])
+		}
+		if dropped[i] != nil && it.Contact != nil {
+			if _, ok := it.Contact.CustomFields["score"]; ok != (in[i].CustomFields["score"] == "7") {
+				t.Errorf("record %d returned custom fields %v", i, it.Contact.CustomFields)
+			}
+		}
 		if serverBad[i] != nil {
 			var se *support.Error
 			if !errors.As(it.Err, &se) || se.Status != http.StatusUnprocessableEntity || se.Message == "" {
@@ -137,11 +170,26 @@ func TestCreateContactsBadRecords(t *testing.T) {
 			t.Errorf("record %d, invalid on its face, was sent to Tidio", i)
 		}
 	}
+	for _, s := range []string{"high", "undefined_field", "ops at example.com", "see our website", `"nope"`} {
+		if rec.anySent(s) {
+			t.Errorf("%s was sent to Tidio", s)
+		}
+	}
 	checkStoredOnce(t, srv, good)
+	for _, ct := range srv.Contacts() {
+		if ct.DistinctID == in[130].ExternalID && !reflect.DeepEqual(ct.Properties, []tidiotest.Property{{Name: "score", Value: "7"}}) {
+			t.Errorf("record 130 stored with properties %v, want score only", ct.Properties)
+		}
+	}
 	// Bisection is bounded: 2 batches, and for each of the 4 records Tidio
 	// refused, at most 2 requests per halving of a batch of 100.
 	if got, max := srv.Requests("POST /contacts/batch"), 2+4*2*7; got > max {
 		t.Errorf("%d batch requests, want at most %d", got, max)
+	}
+	// Read once, and once again at the first refusal of a property (in
+	// case the definitions changed), however many refusals follow.
+	if got := srv.Requests("GET /contact-properties"); got != 2 {
+		t.Errorf("the property definitions were read %d times, want twice", got)
 	}
 }
 

@@ -157,16 +157,25 @@ func (c *Client) resolve(ctx context.Context, op support.Operation, ref support.
 }
 
 // pending is one contact to create: its place in the caller's input, the
-// input, the body sent for it, and the warnings about fields not sent.
+// input as sent (CustomFields only those sent), the caller's custom fields,
+// the body sent for it, and the warnings about fields not sent.
 type pending struct {
-	index    int
-	in       support.ContactInput
-	body     wireContactIn
-	warnings []support.Warning
+	index int
+	in    support.ContactInput
+	given map[string]string
+	body  wireContactIn
+	// fixed are the warnings on fields Tidio cannot write; warnings adds
+	// those on custom fields not sent.
+	fixed, warnings []support.Warning
+	// defs are the property definitions the custom fields were filtered
+	// by; nil before any were read.
+	defs *propertyDefs
 }
 
 // prepare validates in against support's rules and Tidio's limits, and
-// returns the record to send.
+// returns the record to send: with every custom field until filtered by
+// the property definitions. Custom fields are validated whether or not
+// they turn out to be defined.
 func prepare(op support.Operation, index int, in support.ContactInput) (pending, error) {
 	if err := in.Validate(); err != nil {
 		return pending{}, withOp(err, op)
@@ -174,18 +183,38 @@ func prepare(op support.Operation, index int, in support.ContactInput) (pending,
 	if err := checkLimits(op, in.FirstName, in.LastName, in.Phone, in.ExternalID); err != nil {
 		return pending{}, err
 	}
-	p := pending{index: index, in: in, body: wireContactIn{
-		DistinctID: in.ExternalID, FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
-	}}
 	for _, name := range slices.Sorted(maps.Keys(in.CustomFields)) {
-		v := in.CustomFields[name]
-		if err := checkProperty(op, name, v); err != nil {
+		if err := checkProperty(op, name, in.CustomFields[name]); err != nil {
 			return pending{}, err
 		}
-		p.body.Properties = append(p.body.Properties, wirePropertyOut{Name: name, Value: &v})
 	}
-	p.warnings = readOnlyWarnings(in.Language != "", in.Country != "", len(in.Tags) > 0)
+	p := pending{index: index, in: in, given: in.CustomFields, body: wireContactIn{
+		DistinctID: in.ExternalID, FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
+	}}
+	p.fixed = readOnlyWarnings(in.Language != "", in.Country != "", len(in.Tags) > 0)
+	p.filter(nil)
 	return p, nil
+}
+
+// filter sets the custom fields p sends to those defs allow (all of them
+// when defs cannot tell), with a warning on each of the others, and
+// reports whether that changed the properties sent.
+func (p *pending) filter(defs *propertyDefs) bool {
+	keep, dropped := splitFields(defs, p.given, func(v string) *string { return &v })
+	var props []wirePropertyOut
+	for _, name := range slices.Sorted(maps.Keys(keep)) {
+		v := keep[name]
+		props = append(props, wirePropertyOut{Name: name, Value: &v})
+	}
+	changed := !slices.EqualFunc(p.body.Properties, props, func(a, b wirePropertyOut) bool {
+		return a.Name == b.Name && *a.Value == *b.Value
+	})
+	if len(keep) == 0 {
+		keep = nil
+	}
+	p.in.CustomFields, p.body.Properties, p.defs = keep, props, defs
+	p.warnings = append(slices.Clip(p.fixed), dropped...)
+	return changed
 }
 
 // checkLimits enforces Tidio's field lengths, in characters.
@@ -248,7 +277,9 @@ func (p pending) sent(id string, raw json.RawMessage) *support.Contact {
 // CreateContact stores a new contact: POST /contacts [D T-post]. Tidio never
 // deduplicates, so this is always a new contact (outcome Created), even when
 // one with the same email or external ID exists. Fields Tidio cannot write
-// (language, country, tags) are reported as warnings. After an ambiguous
+// (language, country, tags) and custom fields that are not properties
+// defined in the project (or whose values cannot be of the property's
+// type) are not sent and are reported as warnings. After an ambiguous
 // failure the contact is looked up before it is sent again (see the package
 // documentation).
 func (c *Client) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
@@ -257,11 +288,26 @@ func (c *Client) CreateContact(ctx context.Context, in support.ContactInput) (*s
 	if err != nil {
 		return nil, err
 	}
-	ct, err := c.create(ctx, op, p)
+	ps := []pending{p}
+	if err := c.filterPending(ctx, op, ps); err != nil {
+		return nil, err
+	}
+	ct, err := c.createOne(ctx, op, &ps[0])
 	if err != nil {
 		return nil, err
 	}
-	return &support.ContactResult{Contact: ct, Outcome: support.Created, Warnings: p.warnings}, nil
+	return &support.ContactResult{Contact: ct, Outcome: support.Created, Warnings: ps[0].warnings}, nil
+}
+
+// createOne creates p, and when Tidio refuses one of its properties, creates
+// it once more with the definitions read again (see retryWithFresh).
+func (c *Client) createOne(ctx context.Context, op support.Operation, p *pending) (*support.Contact, error) {
+	c.refilter(p)
+	ct, err := c.create(ctx, op, *p)
+	if err != nil && c.retryWithFresh(ctx, op, err, p) {
+		ct, err = c.create(ctx, op, *p)
+	}
+	return ct, err
 }
 
 // create sends POST /contacts for p, never twice without a lookup in
@@ -439,7 +485,8 @@ func foldEmail(s string) string {
 // MatchEmail the earliest created; MatchPhone is skipped. An input without
 // an email therefore never matches and is created. On a match, only the
 // fields that differ are sent (PATCH /contacts/{id}): the outcome is
-// Updated, or Unchanged with no request when nothing differs.
+// Updated, or Unchanged with no request when nothing differs. Custom fields
+// are sent as CreateContact sends them.
 func (c *Client) UpsertContact(ctx context.Context, in support.ContactInput, opts support.UpsertOptions) (*support.ContactResult, error) {
 	const op = support.OpUpsertContact
 	p, err := prepare(op, 0, in)
@@ -452,6 +499,11 @@ func (c *Client) UpsertContact(ctx context.Context, in support.ContactInput, opt
 			return nil, fail(op, support.ErrInvalid, "unknown match key %q", clipText(string(k), 40))
 		}
 	}
+	ps := []pending{p}
+	if err := c.filterPending(ctx, op, ps); err != nil {
+		return nil, err
+	}
+	pp := &ps[0]
 	var match *support.Contact
 	if in.Email != "" && (slices.Contains(keys, support.MatchEmail) || (in.ExternalID != "" && slices.Contains(keys, support.MatchExternalID))) {
 		cands, err := c.lookupEmail(ctx, op, in.Email)
@@ -473,20 +525,26 @@ func (c *Client) UpsertContact(ctx context.Context, in support.ContactInput, opt
 		}
 	}
 	if match == nil {
-		ct, err := c.create(ctx, op, p)
+		ct, err := c.createOne(ctx, op, pp)
 		if err != nil {
 			return nil, err
 		}
-		return &support.ContactResult{Contact: ct, Outcome: support.Created, Warnings: p.warnings}, nil
+		return &support.ContactResult{Contact: ct, Outcome: support.Created, Warnings: pp.warnings}, nil
 	}
-	body, merged := diff(*match, in)
-	if len(body) == 0 {
-		return &support.ContactResult{Contact: match, Outcome: support.Unchanged, Warnings: p.warnings}, nil
+	for again := false; ; again = true {
+		body, merged := diff(*match, pp.in)
+		if len(body) == 0 {
+			return &support.ContactResult{Contact: match, Outcome: support.Unchanged, Warnings: pp.warnings}, nil
+		}
+		_, err := c.send(ctx, op, http.MethodPatch, contactPath(match.ID), body)
+		if err == nil {
+			return &support.ContactResult{Contact: merged, Outcome: support.Updated, Warnings: pp.warnings}, nil
+		}
+		// Only a PATCH that sent properties can have one refused.
+		if _, sent := body["properties"]; again || !sent || !c.retryWithFresh(ctx, op, err, pp) {
+			return nil, err
+		}
 	}
-	if _, err := c.send(ctx, op, http.MethodPatch, contactPath(match.ID), body); err != nil {
-		return nil, err
-	}
-	return &support.ContactResult{Contact: merged, Outcome: support.Updated, Warnings: p.warnings}, nil
 }
 
 // diff returns the PATCH body that brings stored up to in (the non-empty
@@ -540,37 +598,77 @@ func samePhone(a, b string) bool {
 // PATCH /contacts/{id} with only the fields set, "" sent as null (which
 // clears the field), and a nil custom field value as a null property value
 // [D T-patch]. The ExternalID cannot be cleared [S MCP-T]; language,
-// country and tags cannot be written and are reported as warnings. An
-// update with nothing Tidio can write reads the contact (GET
-// /contacts/{id}) and is Unchanged. An email: Ref is resolved first; a
-// phone: Ref fails with ErrUnsupported.
+// country and tags cannot be written, nor custom fields that are not
+// properties defined in the project (or whose values cannot be of the
+// property's type): they are reported as warnings. An update with nothing
+// Tidio can write reads the contact (GET /contacts/{id}) and is Unchanged.
+// An email: Ref is resolved first; a phone: Ref fails with ErrUnsupported.
 func (c *Client) UpdateContact(ctx context.Context, ref support.Ref, u support.ContactUpdate) (*support.ContactResult, error) {
 	const op = support.OpUpdateContact
 	if err := ref.Validate(); err != nil {
 		return nil, withOp(err, op)
 	}
-	body, ws, err := updateBody(op, u)
-	if err != nil {
+	if _, _, err := updateBody(op, u); err != nil {
 		return nil, err
 	}
 	id, found, err := c.resolve(ctx, op, ref)
 	if err != nil {
 		return nil, err
 	}
-	if len(body) == 0 {
-		// Nothing Tidio can write: read the contact, so that a missing one
-		// is ErrNotFound as for any other update.
-		if found == nil {
-			if found, err = c.getByID(ctx, op, id); err != nil {
-				return nil, err
-			}
+	var defs *propertyDefs
+	if len(u.CustomFields) > 0 {
+		if defs, err = c.propertyDefinitions(ctx, op, nil); err != nil {
+			return nil, err
 		}
-		return &support.ContactResult{Contact: found, Outcome: support.Unchanged, Warnings: ws}, nil
 	}
-	if _, err := c.send(ctx, op, http.MethodPatch, contactPath(id), body); err != nil {
-		return nil, err
+	for again := false; ; again = true {
+		keep, dropped := splitFields(defs, u.CustomFields, func(v *string) *string { return v })
+		sent := u
+		sent.CustomFields = keep
+		body, ws, _ := updateBody(op, sent) // u passed it, and sent is u with fewer fields
+		ws = append(ws, dropped...)
+		if len(body) == 0 {
+			// Nothing Tidio can write: read the contact, so that a missing
+			// one is ErrNotFound as for any other update.
+			if found == nil {
+				if found, err = c.getByID(ctx, op, id); err != nil {
+					return nil, err
+				}
+			}
+			return &support.ContactResult{Contact: found, Outcome: support.Unchanged, Warnings: ws}, nil
+		}
+		_, err := c.send(ctx, op, http.MethodPatch, contactPath(id), body)
+		if err == nil {
+			return &support.ContactResult{Contact: applyUpdate(id, found, sent), Outcome: support.Updated, Warnings: ws}, nil
+		}
+		// Tidio refused a property the definitions allowed: read them again
+		// (once per Client) and send again if that changes what is sent.
+		_, hasProps := body["properties"]
+		if again || !hasProps || !propertyRefused(err) {
+			return nil, err
+		}
+		fresh := c.rereadProperties(ctx, op, defs)
+		if fresh == nil {
+			return nil, err
+		}
+		if kept, _ := splitFields(fresh, u.CustomFields, func(v *string) *string { return v }); sameKeys(kept, keep) {
+			return nil, err
+		}
+		defs = fresh
 	}
-	return &support.ContactResult{Contact: applyUpdate(id, found, u), Outcome: support.Updated, Warnings: ws}, nil
+}
+
+// sameKeys reports whether a and b have the same keys.
+func sameKeys[V any](a, b map[string]V) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // updateBody validates u and returns the PATCH body and the warnings.

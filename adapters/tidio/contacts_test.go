@@ -170,10 +170,22 @@ func TestUpdateContact(t *testing.T) {
 		t.Errorf("%d requests sent for invalid updates", n)
 	}
 
-	// Only Tidio knows its properties: an undefined one is its 422.
-	_, err = c.UpdateContact(t.Context(), support.ID(ct.ID), support.ContactUpdate{CustomFields: map[string]*string{"undefined": support.Ptr("x")}})
-	if se := wantKind(t, err, support.ErrInvalid); se.Status != http.StatusUnprocessableEntity || !strings.Contains(se.Message, "does not exist") {
-		t.Errorf("undefined property: %v", err)
+	// A property the project does not define is not sent, but warned
+	// about; with nothing else to write, the contact is read, not patched.
+	srv.Stats.Reset()
+	r, err = c.UpdateContact(t.Context(), support.ID(ct.ID), support.ContactUpdate{CustomFields: map[string]*string{"undefined": support.Ptr("x")}})
+	if err != nil || r.Outcome != support.Unchanged || srv.Writes() != 0 ||
+		!reflect.DeepEqual(r.Warnings, []support.Warning{{Field: "custom_fields.undefined", Message: "not a property defined in this Tidio project; not stored"}}) {
+		t.Errorf("update of an undefined property: %+v, %v, %d writes", r, err, srv.Writes())
+	}
+	r, err = c.UpdateContact(t.Context(), support.ID(ct.ID), support.ContactUpdate{
+		FirstName: support.Ptr("Ada"), CustomFields: map[string]*string{"undefined": nil, "seats": support.Ptr("six")},
+	})
+	if err != nil || r.Outcome != support.Updated || r.Contact.FirstName != "Ada" || r.Contact.CustomFields != nil || len(r.Warnings) != 2 {
+		t.Errorf("update with an undefined and a mistyped property: %+v, %v", r, err)
+	}
+	if stored, _ := srv.Contact(ct.ID); stored.FirstName != "Ada" || !reflect.DeepEqual(stored.Properties, []tidiotest.Property{{Name: "seats", Value: "5"}}) {
+		t.Errorf("stored %+v", stored)
 	}
 	_, err = c.UpdateContact(t.Context(), support.ID("0f0f0f0f-0000-4000-8000-000000000000"), support.ContactUpdate{FirstName: support.Ptr("X")})
 	wantKind(t, err, support.ErrNotFound)
@@ -181,7 +193,7 @@ func TestUpdateContact(t *testing.T) {
 	// Nothing Tidio can write: the contact is read, not patched.
 	srv.Stats.Reset()
 	r, err = c.UpdateContact(t.Context(), support.ID(ct.ID), support.ContactUpdate{Country: support.Ptr("FR")})
-	if err != nil || r.Outcome != support.Unchanged || r.Contact.FirstName != "Augusta" || len(r.Warnings) != 1 || srv.Writes() != 0 {
+	if err != nil || r.Outcome != support.Unchanged || r.Contact.FirstName != "Ada" || len(r.Warnings) != 1 || srv.Writes() != 0 {
 		t.Errorf("update of the country only: %+v, %v, %d writes", r, err, srv.Writes())
 	}
 	_, err = c.UpdateContact(t.Context(), support.ID("0f0f0f0f-0000-4000-8000-000000000000"), support.ContactUpdate{Tags: &[]string{"x"}})

@@ -27,8 +27,10 @@
 //	Contact.Language/Country     language / country: read only, no create or
 //	                             update field [D T-post, AE]; writing them warns
 //	Contact.ExternalID           distinct_id (≤ 55 characters [D T-post])
-//	Contact.CustomFields         properties [{name ≤ 128, value ≤ 1000}]; the
-//	                             property must be defined in Tidio [D T-patch]
+//	Contact.CustomFields         properties [{name ≤ 128, value ≤ 1000}], only
+//	                             those defined in the project, with a value
+//	                             that can be of their type [D T-patch]; the
+//	                             others warn and are not sent (see below)
 //	Contact.Tags                 none: writing them warns
 //	Contact.CreatedAt            created_at
 //	Conversation                 ticket (integer id) [S MCP-T, AE]
@@ -81,8 +83,9 @@
 //     error (support.ErrOutcomeUnknown) is returned. An identical contact
 //     that existed before is taken for the one created.
 //   - CreateContacts validates every record first (email syntax, at least
-//     one of email, names, phone, field lengths), so most bad records never
-//     reach Tidio. Valid records go in batches of 100; the batch is
+//     one of email, names, phone, field lengths) and leaves out the custom
+//     fields Tidio would refuse (below), so most bad records never reach
+//     Tidio. Valid records go in batches of 100; the batch is
 //     all-or-nothing, so a 422 is split in halves until each bad record is
 //     alone and reported with Tidio's message (R5). A batch whose outcome is
 //     unknown is looked up record by record; it took effect if every record
@@ -92,6 +95,33 @@
 //     response's body is not documented: IDs are read from
 //     {"contacts":[{"id"}]}, {"data":[{"id"}]} or {"ids":[…]}, and when
 //     there are none they are looked up by email.
+//   - Custom fields: Tidio refuses a contact whose properties name one the
+//     project does not define, or hold a value of the wrong type
+//     [D T-patch], and one such record makes it refuse a whole batch. So the
+//     first write with custom fields reads the definitions (GET
+//     /contact-properties, every page [S MCP-T, AE]; once per Client,
+//     concurrent calls sharing the read) and leaves out each field that is
+//     not a defined property (names compared exactly), with the warning
+//     "custom_fields.<name>: not a property defined in this Tidio project;
+//     not stored". Values that no validator could take for their
+//     property's type are left out and warned about too: a number
+//     strconv.ParseFloat cannot read, an email address without text on both
+//     sides of an @ or with white space, a URL that is empty or has white
+//     space.
+//     Other values (text, phone, which Tidio stores as written, and
+//     doubtful addresses and URLs) are Tidio's to judge, by its 422.
+//     Custom field names and values are validated (lengths) whether or not
+//     they are sent. When Tidio refuses a property all the same (a 400 or
+//     422 whose message speaks of a property: the definitions changed since
+//     they were read), they are read again, once per Client, and the write
+//     is sent again if that changes what it sends; a property defined
+//     meanwhile is then sent. Beyond that one re-read a Client does not see
+//     later definitions: a long-lived process that needs them makes a new
+//     Client. When
+//     GET /contact-properties answers 404, 403 or 405 (not on the plan),
+//     custom fields are sent as given, for Tidio to judge, the endpoint is
+//     not asked again, and the Logger gets a Debug record; another failure
+//     to read them fails the write, and the next write reads them again.
 //   - ListConversations lists GET /tickets and filters by status and
 //     contact on the client (Tidio documents no filter), so a page may hold
 //     fewer tickets than Tidio's page size, or none, with more to come.
@@ -183,6 +213,12 @@
 //   - PATCH /contacts/{id} answers 204 [D T-patch], not the profile's 200;
 //     first_name, last_name and phone lengths (127, 155) come from the
 //     profile only and are enforced on the client all the same.
+//   - GET /contact-properties: the profile shows an unpaged list of
+//     {name, type} [AE]; Tidio's reference counts it among the cursor-paged
+//     lists [D T-ref] and the MCP reads labels too [S MCP-T]. The adapter
+//     follows meta.cursor while there is one. Tidio's wording of a refused
+//     property is not documented; the adapter recognizes one by the word
+//     "property" in a 400 or 422 message.
 //   - Whether Tidio refuses a create without distinct_id is unknown (the
 //     reference marks it required, the profile optional [D T-post, AE]); the
 //     adapter sends it only when ExternalID is set.
@@ -297,6 +333,8 @@ type Client struct {
 type learned struct {
 	// noBatch is set once Tidio answers 404/405 to POST /contacts/batch.
 	noBatch atomic.Bool
+	// props are the contact property definitions.
+	props propertyCache
 
 	mu          sync.Mutex
 	deptKnown   bool

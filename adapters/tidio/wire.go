@@ -136,6 +136,42 @@ type wirePropertyOut struct {
 	Value *string `json:"value"`
 }
 
+// wirePropertyPage is GET /contact-properties [S MCP-T, AE]. Properties is
+// a pointer so that a body without the list is told from an empty list.
+type wirePropertyPage struct {
+	Properties *[]wirePropertyDef `json:"properties"`
+	Meta       wireMeta           `json:"meta"`
+}
+
+// wirePropertyDef is a property definition: type is one of text, email,
+// number, phone, url [S MCP-T, AE].
+type wirePropertyDef struct {
+	Name  text `json:"name"`
+	Label text `json:"label"`
+	Type  text `json:"type"`
+}
+
+// decodePropertyPage decodes GET /contact-properties: name → type (in
+// lower case), and the next cursor ("" on the last page). A body without
+// a properties list is an error, not a project without properties: every
+// custom field would otherwise be dropped.
+func decodePropertyPage(body []byte) (map[string]string, string, error) {
+	var w wirePropertyPage
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, "", err
+	}
+	if w.Properties == nil {
+		return nil, "", errors.New("no properties list")
+	}
+	defs := make(map[string]string, len(*w.Properties))
+	for _, p := range *w.Properties {
+		if p.Name != "" {
+			defs[string(p.Name)] = strings.ToLower(string(p.Type))
+		}
+	}
+	return defs, nextCursor(w.Meta.Cursor), nil
+}
+
 // wireTicket is a ticket as Tidio sends it; GET /tickets/{id} adds the
 // messages [S MCP-T, AE]. created_at and updated_at are read when present;
 // no source shows them.

@@ -272,3 +272,91 @@ func FuzzAgentCursor(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodePropertyPage(f *testing.F) {
+	f.Add([]byte(`{"properties":[{"name":"company","label":"Company","type":"text"},{"name":"seats","label":"Seats","type":"NUMBER"}],"meta":{"cursor":"aWRfX2NvbXBhbnk=","limit":100}}`))
+	f.Add([]byte(`{"properties":[],"meta":{"cursor":null,"limit":100}}`))
+	f.Add([]byte(`{"data":[{"name":"x"}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		defs, next, err := decodePropertyPage(body)
+		if err != nil {
+			return
+		}
+		if defs == nil || next == "null" {
+			t.Errorf("accepted defs %v, next %q", defs, next)
+		}
+		for name, typ := range defs {
+			if name == "" || typ != strings.ToLower(typ) {
+				t.Errorf("definition %q of type %q", name, typ)
+			}
+		}
+	})
+}
+
+func TestDecodePropertyPage(t *testing.T) {
+	defs, next, err := decodePropertyPage([]byte(`{"properties":[{"name":"company","label":"Company","type":"text"},{"name":"seats","type":"Number"},{"name":null,"type":"url"}],"meta":{"cursor":"YWJj","limit":25}}`))
+	if err != nil || next != "YWJj" || len(defs) != 2 || defs["company"] != "text" || defs["seats"] != "number" {
+		t.Errorf("got %v, %q, %v", defs, next, err)
+	}
+	// Without the list, the body is not a project without properties:
+	// taking it for one would drop every custom field.
+	for _, body := range []string{`{"data":[]}`, `{"properties":null}`, `[]`} {
+		if _, _, err := decodePropertyPage([]byte(body)); err == nil {
+			t.Errorf("%s accepted", body)
+		}
+	}
+}
+
+// TestPropertyCheck is the decision table of what is sent: undefined
+// properties never, values of a typed property only when some validator
+// could accept them; when the definitions cannot be known, everything.
+func TestPropertyCheck(t *testing.T) {
+	defs := &propertyDefs{types: map[string]string{
+		"plan": "text", "seats": "number", "backup": "email", "site": "url", "mobile": "phone", "odd": "colour",
+	}}
+	for _, tc := range []struct {
+		name  string
+		value *string
+		defs  *propertyDefs
+		sent  bool
+	}{
+		{"plan", support.Ptr("anything at all"), defs, true},
+		{"plan", support.Ptr(""), defs, true},
+		{"missing", support.Ptr("x"), defs, false},
+		{"missing", nil, defs, false},           // clearing it is as undefined
+		{"Plan", support.Ptr("x"), defs, false}, // names are exact
+		{"seats", support.Ptr("12"), defs, true},
+		{"seats", support.Ptr(" -1.5e3 "), defs, true},
+		{"seats", support.Ptr("1e400"), defs, true}, // out of range, still a number: Tidio decides
+		{"seats", support.Ptr("NaN"), defs, true},   // Tidio decides
+		{"seats", support.Ptr("twelve"), defs, false},
+		{"seats", support.Ptr("1,5"), defs, false},
+		{"seats", support.Ptr(""), defs, false},
+		{"seats", nil, defs, true}, // clears it
+		{"backup", support.Ptr("ops@example.com"), defs, true},
+		{"backup", support.Ptr("ops@localhost"), defs, true}, // Tidio decides
+		{"backup", support.Ptr("ops.example.com"), defs, false},
+		{"backup", support.Ptr("ops@"), defs, false},
+		{"backup", support.Ptr("@example.com"), defs, false},
+		{"backup", support.Ptr("o ps@example.com"), defs, false},
+		{"site", support.Ptr("https://example.com/a"), defs, true},
+		{"site", support.Ptr("example.com"), defs, true}, // Tidio decides
+		{"site", support.Ptr("see our site"), defs, false},
+		{"site", support.Ptr(""), defs, false},
+		{"mobile", support.Ptr("call me"), defs, true}, // phones are free text
+		{"odd", support.Ptr("x"), defs, true},
+		{"missing", support.Ptr("x"), &propertyDefs{}, true}, // definitions not served
+		{"missing", support.Ptr("x"), nil, true},             // not read: no custom field needed them
+	} {
+		if msg := tc.defs.check(tc.name, tc.value); (msg == "") != tc.sent {
+			v := "<nil>"
+			if tc.value != nil {
+				v = *tc.value
+			}
+			t.Errorf("check(%q, %q) = %q, want sent %v", tc.name, v, msg, tc.sent)
+		}
+	}
+	if msg := defs.check("seats", support.Ptr("x")); msg != "not a valid number, which Tidio's property of type number requires; not stored" {
+		t.Errorf("message %q", msg)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/deskbridge/deskbridge/internal/sim"
@@ -170,7 +171,9 @@ func checkType(typ, value string) string {
 			return "This value is not a valid email address."
 		}
 	case "url":
-		if u, err := url.ParseRequestURI(value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		// RFC 3986 has no whitespace in a URL; Go's parser lets some through.
+		if u, err := url.ParseRequestURI(value); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			strings.ContainsFunc(value, unicode.IsSpace) {
 			return "This value is not a valid URL."
 		}
 	}

@@ -25,6 +25,9 @@
 //     distinct_id ≤ 55, property names ≤ 128 and values ≤ 1000 characters
 //     [D T-post]; a property must be defined (SeedProperty) and its value
 //     must fit its type [D T-patch].
+//   - Contact properties: GET /contact-properties lists the definitions
+//     {name, label, type}, paged like every list [S MCP-T, AE];
+//     SeedProperty and DeleteProperty change them.
 //   - Tickets: list (no messages), get (with messages, body in
 //     "message_content" [S MCP-T tests]), PATCH status/priority/assigned
 //     (null unassigns), POST /tickets/as-contact with the MCP body
@@ -57,6 +60,12 @@
 //     and returns the ticket to the General department. An unknown operator
 //     or department is a 422.
 //   - A property value of null in a PATCH clears that property.
+//   - GET /contact-properties lists the seeded properties only; Tidio's
+//     own listing also holds its default ones [AE], which contacts carry
+//     as fields, not as properties. Values are checked by type as follows:
+//     number parses as a float, email as an address with a dotted domain,
+//     url as an absolute http(s) URL without whitespace; text and phone take
+//     any text.
 //   - 401 and 406 bodies use the codes "unauthorized" and "not_acceptable".
 //
 // The simulator is deterministic: IDs come from a seeded generator
@@ -309,6 +318,11 @@ func (s *Server) SeedProperty(p PropertyDef) PropertyDef {
 	s.v.properties.Put(p.Name, p)
 	return p
 }
+
+// DeleteProperty removes a property definition, as deleting it in Tidio's
+// panel would, and reports whether it existed. Contacts keep the values
+// they have; writing the property is then a 422.
+func (s *Server) DeleteProperty(name string) bool { return s.v.properties.Delete(name) }
 
 // emailKey is the email index key: Tidio's filter takes a full address; the
 // simulator matches it without regard to case.

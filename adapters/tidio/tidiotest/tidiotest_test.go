@@ -345,6 +345,65 @@ func TestPaging(t *testing.T) {
 	}
 }
 
+// TestContactProperties: GET /contact-properties lists the definitions
+// {name, label, type} in pages with Tidio's cursor [S MCP-T, AE], and
+// deleting or retyping a definition changes what contacts may set.
+func TestContactProperties(t *testing.T) {
+	srv := newSim(t, tidiotest.Options{PageSize: 2})
+	if r := call(t, srv, "GET", "/contact-properties", ""); r.status != 200 || strings.TrimSpace(string(r.body)) != `{"properties":[],"meta":{"cursor":null,"limit":2}}` {
+		t.Errorf("no properties: %d %s", r.status, r.body)
+	}
+	var want []tidiotest.PropertyDef
+	for i, typ := range []string{"", "number", "email", "url", "phone"} {
+		want = append(want, srv.SeedProperty(tidiotest.PropertyDef{Name: fmt.Sprintf("p%d", i), Type: typ}))
+	}
+	if want[0].Type != "text" || want[0].Label != "p0" {
+		t.Errorf("SeedProperty defaults: %+v", want[0])
+	}
+	var got []tidiotest.PropertyDef
+	cursor, pages := "", 0
+	for {
+		path := "/contact-properties"
+		if cursor != "" {
+			path += "?cursor=" + cursor
+		}
+		r := call(t, srv, "GET", path, "")
+		var page struct {
+			Properties []tidiotest.PropertyDef `json:"properties"`
+			Meta       struct {
+				Cursor *string `json:"cursor"`
+				Limit  int     `json:"limit"`
+			} `json:"meta"`
+		}
+		if err := json.Unmarshal(r.body, &page); r.status != 200 || err != nil || page.Meta.Limit != 2 {
+			t.Fatalf("GET %s: %d %s", path, r.status, r.body)
+		}
+		got = append(got, page.Properties...)
+		pages++
+		if page.Meta.Cursor == nil {
+			break
+		}
+		cursor = *page.Meta.Cursor
+	}
+	if !reflect.DeepEqual(got, want) || pages != 3 {
+		t.Errorf("listed %+v in %d pages, want %+v in 3", got, pages, want)
+	}
+	if r := call(t, srv, "GET", "/contact-properties?cursor=bm9wZQ", ""); r.status != 400 {
+		t.Errorf("bad cursor: %d %s", r.status, r.body)
+	}
+
+	if !srv.DeleteProperty("p0") || srv.DeleteProperty("p0") {
+		t.Error("DeleteProperty does not report whether the property existed")
+	}
+	if r := call(t, srv, "POST", "/contacts", `{"email":"a@example.com","properties":[{"name":"p0","value":"x"}]}`); r.status != 422 {
+		t.Errorf("a deleted property was accepted: %d %s", r.status, r.body)
+	}
+	srv.SeedProperty(tidiotest.PropertyDef{Name: "p1"}) // number → text
+	if r := call(t, srv, "POST", "/contacts", `{"email":"a@example.com","properties":[{"name":"p1","value":"many"}]}`); r.status != 201 {
+		t.Errorf("a retyped property still checked as before: %d %s", r.status, r.body)
+	}
+}
+
 func TestBatch(t *testing.T) {
 	srv := newSim(t, tidiotest.Options{})
 	bad := `{"contacts":[{"email":"a@example.com"},{"email":"broken"},{"first_name":""},{"email":"d@example.com"}]}`

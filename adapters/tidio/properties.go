@@ -1,0 +1,291 @@
+package tidio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/deskbridge/deskbridge/internal/rest"
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// propertiesPath is GET /contact-properties, the definitions of a
+// project's contact properties, cursor-paged [S MCP-T, AE].
+var propertiesPath = rest.Segments("contact-properties")
+
+// Messages of the warnings on custom fields that are not sent.
+const (
+	msgUndefined = "not a property defined in this Tidio project; not stored"
+	msgWrongType = "not a valid %s, which Tidio's property of type %s requires; not stored"
+)
+
+// propertyDefs are a project's contact property definitions: name → type
+// (text, email, number, phone, url). A nil types map means Tidio does not
+// serve them (404, 403 or 405: not on the plan), and custom fields are
+// sent as given, for Tidio to judge.
+type propertyDefs struct {
+	types map[string]string
+}
+
+// known reports whether d can tell defined properties from others.
+func (d *propertyDefs) known() bool { return d != nil && d.types != nil }
+
+// check returns why the custom field name (set to value; nil clears it)
+// cannot be sent, or "" when it can. Values are judged only where no
+// validator could accept them, so that nothing Tidio would store is
+// dropped; other doubtful values are left to Tidio's 422.
+func (d *propertyDefs) check(name string, value *string) string {
+	if !d.known() {
+		return ""
+	}
+	typ, ok := d.types[name]
+	if !ok {
+		return msgUndefined
+	}
+	if value == nil {
+		return ""
+	}
+	v := *value
+	var valid bool
+	switch typ {
+	case "number":
+		_, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		valid = !errors.Is(err, strconv.ErrSyntax) // out of range is still a number
+	case "email":
+		at := strings.LastIndexByte(v, '@')
+		valid = at > 0 && at < len(v)-1 && !strings.ContainsFunc(v, unicode.IsSpace)
+	case "url":
+		valid = v != "" && !strings.ContainsFunc(v, unicode.IsSpace)
+	default: // text, phone (free text, as the contact's phone [D T-wh-ev]) and types unknown here
+		return ""
+	}
+	if valid {
+		return ""
+	}
+	what := map[string]string{"number": "number", "email": "email address", "url": "URL"}[typ]
+	return fmt.Sprintf(msgWrongType, what, typ)
+}
+
+// propertyCache holds a Client's property definitions: read once, when a
+// custom field is first written, and read again at most once, when Tidio
+// refuses a property the definitions allowed (they changed meanwhile).
+type propertyCache struct {
+	mu      sync.Mutex
+	defs    *propertyDefs // nil until read
+	loading chan struct{} // closed when the read in flight ends
+	reread  bool          // the one re-read is spent
+}
+
+// propertyDefinitions returns the project's property definitions, reading
+// them (GET /contact-properties, every page) unless they are cached and
+// not stale. Concurrent callers share one read. A failed read is not
+// cached; 404, 403 and 405 are, as definitions that cannot be known.
+func (c *Client) propertyDefinitions(ctx context.Context, op support.Operation, stale *propertyDefs) (*propertyDefs, error) {
+	pc := &c.props
+	for {
+		pc.mu.Lock()
+		if d := pc.defs; d != nil && d != stale {
+			pc.mu.Unlock()
+			return d, nil
+		}
+		if wait := pc.loading; wait != nil {
+			pc.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil, &support.Error{Vendor: Vendor, Op: op, Err: ctx.Err()}
+			}
+		}
+		done := make(chan struct{})
+		pc.loading = done
+		pc.mu.Unlock()
+
+		d, err := c.readProperties(ctx, op)
+		pc.mu.Lock()
+		if err == nil {
+			pc.defs = d
+		}
+		pc.loading = nil
+		close(done)
+		pc.mu.Unlock()
+		return d, err
+	}
+}
+
+// cachedProperties returns the definitions read so far, or nil.
+func (c *Client) cachedProperties() *propertyDefs {
+	c.props.mu.Lock()
+	defer c.props.mu.Unlock()
+	return c.props.defs
+}
+
+// rereadProperties returns definitions fresher than used, after Tidio
+// refused a property that used allowed: those another call read already,
+// or else a new read, once per Client. It returns nil when there are none
+// to be had: Tidio does not serve them, the one re-read is spent, or it
+// failed.
+func (c *Client) rereadProperties(ctx context.Context, op support.Operation, used *propertyDefs) *propertyDefs {
+	pc := &c.props
+	pc.mu.Lock()
+	if cur := pc.defs; cur != nil && cur != used {
+		pc.mu.Unlock()
+		return cur
+	}
+	if !used.known() || pc.reread {
+		pc.mu.Unlock()
+		return nil
+	}
+	pc.reread = true
+	pc.mu.Unlock()
+	fresh, err := c.propertyDefinitions(ctx, op, used)
+	if err != nil {
+		return nil
+	}
+	return fresh
+}
+
+// readProperties reads every page of GET /contact-properties.
+func (c *Client) readProperties(ctx context.Context, op support.Operation) (*propertyDefs, error) {
+	d := &propertyDefs{types: map[string]string{}}
+	cursor := ""
+	for range maxListPages {
+		var q url.Values
+		if cursor != "" {
+			q = url.Values{"cursor": {cursor}}
+		}
+		res, err := c.get(ctx, op, propertiesPath, q)
+		switch statusOf(err) {
+		case http.StatusNotFound, http.StatusForbidden, http.StatusMethodNotAllowed:
+			if c.cfg.Logger != nil {
+				c.cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "tidio: contact property definitions not available; custom fields are sent unchecked",
+					slog.String("op", string(op)), slog.Int("status", statusOf(err)))
+			}
+			return &propertyDefs{}, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		defs, next, err := decodePropertyPage(res.Body)
+		if err != nil {
+			return nil, malformed(op, res.Status, "contact property list", err)
+		}
+		maps.Copy(d.types, defs)
+		if next == "" {
+			return d, nil
+		}
+		if next == cursor {
+			return nil, malformed(op, res.Status, "contact property list", errors.New("meta.cursor did not advance"))
+		}
+		cursor = next
+	}
+	return nil, fail(op, nil, "gave up after %d pages of contact properties", maxListPages)
+}
+
+// needsProperties reports whether any of ps sets a custom field, so that
+// the definitions are worth reading.
+func needsProperties(ps []pending) bool {
+	return slices.ContainsFunc(ps, func(p pending) bool { return len(p.given) > 0 })
+}
+
+// filterPending fills in what ps send, by the definitions: lazily read,
+// only when a record sets a custom field.
+func (c *Client) filterPending(ctx context.Context, op support.Operation, ps []pending) error {
+	if !needsProperties(ps) {
+		return nil
+	}
+	defs, err := c.propertyDefinitions(ctx, op, nil)
+	if err != nil {
+		return err
+	}
+	for i := range ps {
+		ps[i].filter(defs)
+	}
+	return nil
+}
+
+// refilter brings ps up to the cached definitions, when they changed since
+// ps were filtered (another call read them again).
+func (c *Client) refilter(ps ...*pending) {
+	cur := c.cachedProperties()
+	if cur == nil {
+		return
+	}
+	for _, p := range ps {
+		if len(p.given) > 0 && p.defs != cur {
+			p.filter(cur)
+		}
+	}
+}
+
+// pointers returns pointers to the elements of ps.
+func pointers(ps []pending) []*pending {
+	out := make([]*pending, len(ps))
+	for i := range ps {
+		out[i] = &ps[i]
+	}
+	return out
+}
+
+// propertyRefused reports whether err is Tidio refusing a property: a 400 or 422 whose message speaks of a property (the
+// simulator's "properties.0.name: Property "x" does not exist."; Tidio's
+// own wording is not documented, only that an undefined or mistyped
+// property is a validation error [D T-patch]).
+func propertyRefused(err error) bool {
+	var se *support.Error
+	if !errors.As(err, &se) || se.OutcomeUnknown || !errors.Is(err, support.ErrInvalid) ||
+		(se.Status != http.StatusBadRequest && se.Status != http.StatusUnprocessableEntity) {
+		return false
+	}
+	return strings.Contains(strings.ToLower(se.Message), "propert")
+}
+
+// retryWithFresh decides, after a write of ps failed with err, whether to
+// send it again: when Tidio refused a property, the definitions are read
+// again (see rereadProperties), ps are filtered by them, and the write is
+// worth sending again if that changed what ps send.
+func (c *Client) retryWithFresh(ctx context.Context, op support.Operation, err error, ps ...*pending) bool {
+	i := slices.IndexFunc(ps, func(p *pending) bool { return len(p.body.Properties) > 0 })
+	if i < 0 || !propertyRefused(err) {
+		return false
+	}
+	fresh := c.rereadProperties(ctx, op, ps[i].defs)
+	if fresh == nil {
+		return false
+	}
+	changed := false
+	for _, p := range ps {
+		if len(p.given) > 0 && p.filter(fresh) {
+			changed = true
+		}
+	}
+	return changed
+}
+
+// splitFields divides custom fields into those to send and warnings on the
+// others, by defs (all are sent when defs cannot tell).
+func splitFields[V any](defs *propertyDefs, fields map[string]V, value func(V) *string) (map[string]V, []support.Warning) {
+	if len(fields) == 0 {
+		return fields, nil
+	}
+	keep := make(map[string]V, len(fields))
+	var ws []support.Warning
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		v := fields[name]
+		if msg := defs.check(name, value(v)); msg != "" {
+			ws = append(ws, support.Warning{Field: "custom_fields." + name, Message: msg})
+			continue
+		}
+		keep[name] = v
+	}
+	return keep, ws
+}
