@@ -66,14 +66,21 @@
 //
 // A write whose response is lost (support.ErrOutcomeUnknown, a context cut
 // short mid-call, or a response without the contact's ID) is never sent
-// again blindly: the contact is first looked up in the target by email, by
-// phone, and by external ID (one listing of the target shared by all such
-// contacts, as no Ref addresses an external ID). Found, it is mapped to the
-// contact found (counted in Report.Resolved) and brought up to date if it
-// still differs; not found, the write did not take effect and is sent
-// again. This assumes that a target's lookups see a stored contact at once;
-// a vendor whose search lagged behind its writes could make "not found"
-// wrong. Updates (patches) and reads are idempotent and simply retried.
+// again blindly: the contact is first looked up in the target by email and
+// by phone. Found, it is mapped to the contact found (counted in
+// Report.Resolved) and brought up to date if it still differs. When a
+// lookup finds no contact at all with its email or phone, the write did not
+// take effect, and it is sent again. The contacts that these lookups cannot
+// settle (the target cannot look them up, or returns only another contact
+// with that email or phone: the earliest one) are looked for by external ID,
+// in one listing of the target shared by all of them (no Ref addresses an
+// external ID) that stops once all are found; not found there, they are
+// sent again. Any other is marked Unresolved (see below), except an upsert
+// matching by the email or phone looked up: sent again, it matches the same
+// contact. This assumes that a target's lookups see a stored contact at
+// once; a vendor whose search lagged behind its writes could make "not
+// found" wrong. Updates (patches) and reads are idempotent and simply
+// retried.
 //
 // If the process dies at any point, what the disk holds is one of: nothing
 // of the current window (its pages are listed again, from the saved cursor);
@@ -81,10 +88,11 @@
 // create that took effect is mapped, not repeated); or finished entries (the
 // contacts are skipped when listed again). No state leads to a second
 // create of a contact that has an email, phone or external ID the target can
-// look up. A contact without any such key (a name only) whose create's
-// outcome is lost cannot be looked up: it is marked
-// Unresolved and reported as a failure on every run, and is never sent
-// again automatically, since it may be in the target already.
+// look up. A contact whose create's outcome is lost, that the lookups
+// cannot settle (a name only, or an email or phone under which the target
+// returns another contact) and that has no external ID to list the target
+// for is marked Unresolved and reported as a failure on every run, and is
+// never sent again automatically, since it may be in the target already.
 //
 // # Resume and re-runs
 //

@@ -280,12 +280,15 @@ type loseFirst struct {
 	*store
 	caps   support.Capabilities
 	commit bool
+	mu     sync.Mutex
 	lost   map[support.Operation]bool
 }
 
 func (l *loseFirst) Capabilities() support.Capabilities { return l.caps }
 
 func (l *loseFirst) lose(op support.Operation) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.lost[op] {
 		return false
 	}

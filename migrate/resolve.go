@@ -27,13 +27,17 @@ func (r *runner) resolveWindow(ctx context.Context) error {
 
 // resolve looks up, in the target, contacts whose write may or may not have
 // taken effect, and never writes. A task found becomes tMatched with
-// resolved set (the found contact is the one written); one not found by any
-// key becomes tTodo (the write did not take effect, so sending it again is
-// safe); one that cannot be looked up at all fails as Unresolved.
+// resolved set (the found contact is the one written); one known not to be
+// in the target becomes tTodo (the write did not take effect, so sending it
+// again is safe); one that cannot be settled fails as Unresolved.
 //
-// Email and phone are looked up with GetContact, concurrently. External IDs
-// have no Ref: the contacts found by neither are matched by external ID in
-// one listing of the target, shared by all of them.
+// Email and phone are looked up with GetContact, concurrently. A lookup
+// that finds no contact with one of the task's keys settles it: a contact
+// stored by the write would have that key. External IDs have no Ref: only
+// the contacts that these lookups cannot settle (the target cannot look
+// them up, or finds only other contacts with their email or phone) are
+// matched by external ID, in one listing of the target shared by all of
+// them, which ends once every one of them is found.
 func (r *runner) resolve(ctx context.Context, tasks []*task) error {
 	groups := make([][]*task, len(tasks))
 	for i, t := range tasks {
@@ -43,19 +47,27 @@ func (r *runner) resolve(ctx context.Context, tasks []*task) error {
 	var scan []*task
 	canScan := r.dcaps.Supports(support.OpListContacts)
 	err := r.each(ctx, groups, func(ctx context.Context, t *task) error {
-		c, usable, err := r.lookup(ctx, t)
+		c, absent, shadowed, err := r.lookup(ctx, t)
 		if err != nil {
 			return err
 		}
 		switch {
 		case c != nil:
 			r.found(t, c)
+		case absent:
+			t.st = tTodo
 		case canScan && t.in.ExternalID != "":
 			mu.Lock()
 			scan = append(scan, t)
 			mu.Unlock()
-		case usable:
+		case shadowed && r.strategy == StrategyUpsert && r.idempotent(t):
+			// Sent again, the upsert matches the contact it finds by that
+			// key, as it did the first time if it took effect.
 			t.st = tTodo
+		case shadowed:
+			t.fail(Unresolved, "the write's response was lost and the target's lookups by the contact's email or phone "+
+				"return another contact (the earliest with it), so whether it was stored cannot be told; "+
+				"it may be in the target: check before migrating it again", t.err)
 		default:
 			t.fail(Unresolved, "the write's response was lost and the contact has no email or phone the target can look it up by; "+
 				"it may be in the target: check before migrating it again", t.err)
@@ -75,9 +87,11 @@ func (r *runner) found(t *task, c *support.Contact) {
 	t.target = &Target{ID: c.ID, Keys: unionKeys(t.keys, keysOf(&in)), Fields: in}
 }
 
-// lookup finds t's contact in the target by email, then phone. usable says
-// whether the target could look it up at all.
-func (r *runner) lookup(ctx context.Context, t *task) (c *support.Contact, usable bool, err error) {
+// lookup finds t's contact in the target by email, then phone. absent says
+// a lookup found no contact at all with one of t's keys; shadowed, that a
+// lookup found only another contact (GetContact returns the earliest contact
+// with a key), which says nothing of t's own.
+func (r *runner) lookup(ctx context.Context, t *task) (c *support.Contact, absent, shadowed bool, err error) {
 	for _, k := range t.keys {
 		var ref support.Ref
 		value := k[strings.IndexByte(k, ':')+1:]
@@ -95,7 +109,6 @@ func (r *runner) lookup(ctx context.Context, t *task) (c *support.Contact, usabl
 		default:
 			continue
 		}
-		usable = true
 		var got *support.Contact
 		err := r.retry(ctx, true, func() error {
 			r.reads.Add(1)
@@ -106,23 +119,29 @@ func (r *runner) lookup(ctx context.Context, t *task) (c *support.Contact, usabl
 			}
 			return err
 		})
-		if err != nil {
-			return nil, usable, fmt.Errorf("migrate: look up %s in the target: %w", ref, err)
-		}
-		if got != nil && got.ID != "" && sameIdentity(got, &t.in) {
-			return got, true, nil
+		switch {
+		case err != nil:
+			return nil, false, false, fmt.Errorf("migrate: look up %s in the target: %w", ref, err)
+		case got == nil:
+			absent = true
+		case got.ID != "" && sameIdentity(got, &t.in):
+			return got, false, false, nil
+		default:
+			shadowed = true
 		}
 	}
-	return nil, usable, nil
+	return nil, absent, shadowed, nil
 }
 
-// scan lists the whole target once and matches the tasks by external ID
-// (and identity); the ones not found did not take effect.
+// scan lists the target and matches the tasks by external ID (and
+// identity), stopping once all are found; the ones not found did not take
+// effect.
 func (r *runner) scan(ctx context.Context, tasks []*task) error {
 	want := map[string][]*task{}
 	for _, t := range tasks {
 		want[t.in.ExternalID] = append(want[t.in.ExternalID], t)
 	}
+	left := len(tasks)
 	for p, err := range support.Pages(ctx, "", r.list(r.dst)) {
 		if err != nil {
 			return fmt.Errorf("migrate: look up contacts by external ID in the target: %w", err)
@@ -132,8 +151,12 @@ func (r *runner) scan(ctx context.Context, tasks []*task) error {
 			for _, t := range want[c.ExternalID] {
 				if t.st == tLookup && sameIdentity(c, &t.in) {
 					r.found(t, c)
+					left--
 				}
 			}
+		}
+		if left == 0 {
+			return nil
 		}
 	}
 	for _, t := range tasks {

@@ -12,6 +12,170 @@ import (
 	"github.com/deskbridge/deskbridge/support"
 )
 
+// A lost write that a lookup by email does not find did not take effect: it
+// is sent again without listing the target to look for its external ID.
+func TestLostWriteNotFoundByEmailIsNotScanned(t *testing.T) {
+	for _, maxBatch := range []int{100, 1} {
+		t.Run(strategyName(maxBatch), func(t *testing.T) {
+			src, inner := newStore("src", 1), newStore("dst", maxBatch)
+			for i := range 5 {
+				c := person(i)
+				c.ExternalID = fmt.Sprintf("crm-%d", i)
+				src.seed(c)
+			}
+			dst := &loseFirst{store: inner, caps: inner.caps, commit: false, lost: map[support.Operation]bool{}}
+			st := openState(t)
+			rep := run(t, src, dst, Options{State: st})
+			// The batch strategy lists the target once, to index it.
+			if want := map[int]int64{100: 1, 1: 0}[maxBatch]; inner.lists.Load() != want {
+				t.Errorf("the target was listed %d times, want %d", inner.lists.Load(), want)
+			}
+			if rep.Created != 5 || rep.Failed != 0 || rep.Resolved != 0 || inner.gets.Load() == 0 {
+				t.Fatalf("report %+v, lookups %d", rep, inner.gets.Load())
+			}
+			checkMigrated(t, src.all(), inner.all(), st)
+		})
+	}
+}
+
+// twins are two source contacts with one email and different phones, the
+// second with an external ID when ext is set.
+func twins(ext bool) []support.Contact {
+	a := support.Contact{ID: "a", FirstName: "Ann", Email: "same@example.com", Phone: "+442079400001"}
+	b := support.Contact{ID: "b", FirstName: "Bea", Email: "same@example.com", Phone: "+442079400002"}
+	if ext {
+		a.ExternalID, b.ExternalID = "crm-1", "crm-2"
+	}
+	return []support.Contact{a, b}
+}
+
+// When the lookup by email returns another contact (the earliest with that
+// email), it cannot tell whether the write took effect. A contact with an
+// external ID is then looked for in a listing of the target; one without is
+// unresolved, never sent again (it may be in the target). Matching by phone
+// only, two source contacts with one email are created in one batch; the
+// target cannot look up phones.
+func TestLostWriteShadowedByAnotherContact(t *testing.T) {
+	for _, tc := range []struct {
+		ext, commit bool
+	}{{true, true}, {false, true}, {true, false}, {false, false}} {
+		t.Run(fmt.Sprintf("ext=%v/committed=%v", tc.ext, tc.commit), func(t *testing.T) {
+			src, inner := newStore("src", 1), newStore("dst", 100)
+			src.seed(twins(tc.ext)...)
+			dst := &loseFirst{store: inner, caps: without(inner.caps, 100, support.OpGetByPhone), commit: tc.commit, lost: map[support.Operation]bool{}}
+			st := openState(t)
+			opts := Options{State: st, MatchKeys: []support.MatchKey{support.MatchPhone}}
+			rep := run(t, src, dst, opts)
+			got := inner.all()
+			if len(got) != 2 {
+				t.Fatalf("target %+v, want the two contacts once each", got)
+			}
+			byPhone := map[string]string{}
+			for _, c := range got {
+				byPhone[c.Phone] = c.ID
+			}
+			unresolved := tc.commit && !tc.ext // b's lookup returns a, and no listing can find b
+			for _, c := range src.all() {
+				e, _, _ := st.Entry(c.ID)
+				if unresolved && c.ID == "b" {
+					if e.Outcome != Unresolved {
+						t.Errorf("b: entry %+v, want unresolved", e)
+					}
+					continue
+				}
+				if !e.Outcome.mapped() || e.TargetID != byPhone[c.Phone] || e.Resolved != tc.commit {
+					t.Errorf("%s: entry %+v, target %v", c.ID, e, byPhone)
+				}
+			}
+			if scanned := inner.lists.Load() > 1; scanned != (tc.commit && tc.ext) {
+				t.Errorf("target listed %d times", inner.lists.Load())
+			}
+			if !unresolved {
+				if rep.Created != 2 || rep.Failed != 0 {
+					t.Fatalf("report %+v", rep)
+				}
+				return
+			}
+			if rep.Created != 1 || rep.Failed != 1 || rep.Failures[0].SourceID != "b" || rep.Failures[0].Kind != string(Unresolved) ||
+				!strings.Contains(rep.Failures[0].Reason, "another contact") {
+				t.Fatalf("report %+v", rep)
+			}
+			again := run(t, src, dst, opts)
+			if again.WriteCalls != 0 || again.Failed != 1 || len(inner.all()) != 2 {
+				t.Fatalf("re-run %+v, target %d", again, len(inner.all()))
+			}
+		})
+	}
+}
+
+// loseSecondUpsert is a tidyLike target that cannot look up phones and
+// loses the response of its second upsert, which took effect.
+type loseSecondUpsert struct {
+	tidyLike
+	n int
+}
+
+func (l *loseSecondUpsert) Capabilities() support.Capabilities {
+	return without(l.tidyLike.Capabilities(), 1, support.OpGetByPhone)
+}
+
+func (l *loseSecondUpsert) UpsertContact(ctx context.Context, in support.ContactInput, o support.UpsertOptions) (*support.ContactResult, error) {
+	l.n++
+	res, err := l.tidyLike.UpsertContact(ctx, in, o)
+	if l.n == 2 {
+		return nil, errLost
+	}
+	return res, err
+}
+
+// An upsert that matches by email is sent again when the lookup by that
+// email returns another contact: sent again, it matches the same contact,
+// whether or not the first one took effect. Here the target matches the
+// second twin to the first by email, and cannot update it.
+func TestLostUpsertShadowedIsSentAgain(t *testing.T) {
+	src, inner := newStore("src", 1), newStore("dst", 1)
+	src.seed(twins(false)...)
+	dst := &loseSecondUpsert{tidyLike: tidyLike{inner}}
+	st := openState(t)
+	rep := run(t, src, dst, Options{State: st, Concurrency: 1})
+	got := inner.all()
+	if len(got) != 1 || rep.Created != 1 || rep.Matched != 1 || rep.Failed != 0 || dst.n != 3 {
+		t.Fatalf("report %+v, target %+v, %d upserts", rep.Counts, got, dst.n)
+	}
+	for _, id := range []string{"a", "b"} {
+		if e, _, _ := st.Entry(id); e.TargetID != got[0].ID {
+			t.Errorf("%s: entry %+v", id, e)
+		}
+	}
+}
+
+// The listing that looks for external IDs stops once every contact it
+// looks for is found, and reads to the end for one that is not there.
+func TestScanStopsWhenAllAreFound(t *testing.T) {
+	for _, tc := range []struct {
+		ext       string
+		wantLists int64
+		want      taskState
+	}{{"crm-2", 2, tMatched}, {"crm-9", 4, tTodo}} {
+		dst := newStore("dst", 100)
+		dst.pageSize = 1
+		for i := range 4 {
+			dst.seed(support.Contact{FirstName: "N", ExternalID: fmt.Sprintf("crm-%d", i+1)})
+		}
+		r, err := newRunner(newStore("src", 1), dst, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lost := &task{st: tLookup, in: support.ContactInput{ExternalID: tc.ext}}
+		if err := r.scan(context.Background(), []*task{lost}); err != nil {
+			t.Fatal(err)
+		}
+		if lost.st != tc.want || dst.lists.Load() != tc.wantLists {
+			t.Errorf("%s: state %v after %d pages, want %v after %d", tc.ext, lost.st, dst.lists.Load(), tc.want, tc.wantLists)
+		}
+	}
+}
+
 // cancelInBatch is a target whose batch call stores the records and then
 // finds its context ended (cancelled, or past its deadline), and reports,
 // as the Tidio adapter does, every record failed with the vendor's error,

@@ -34,10 +34,12 @@ const (
 	// result is not recorded yet. The next run looks the contact up in the
 	// target instead of sending the create again.
 	Pending Outcome = "pending"
-	// Unresolved: a create's result was lost and the contact has no email,
-	// phone or external ID to look it up by. It may or may not be in the
-	// target; it is never sent again automatically and is reported as a
-	// failure on every run until someone checks it.
+	// Unresolved: a create's result was lost and the target cannot tell
+	// whether it was stored: the contact has no email, phone or external ID
+	// to look it up by, or its email and phone find another contact and it
+	// has no external ID. It may or may not be in the target; it is never
+	// sent again automatically and is reported as a failure on every run
+	// until someone checks it.
 	Unresolved Outcome = "unresolved"
 )
 
