@@ -345,7 +345,9 @@ func (c *Client) create(ctx context.Context, op support.Operation, p pending) (*
 var errNoLookup = errors.New("a contact with neither email nor external ID cannot be looked up in Tidio, so it was not sent again")
 
 // unresolved is the error for an ambiguous create whose lookup failed:
-// still ambiguous, with why the lookup failed.
+// still ambiguous, with why the lookup failed. When the context stopped the
+// lookup, the error matches its error (context.Canceled or
+// context.DeadlineExceeded) too.
 func unresolved(orig, lookup error) error {
 	var se *support.Error
 	if !errors.As(orig, &se) {
@@ -364,7 +366,34 @@ func unresolved(orig, lookup error) error {
 		msg = e.Message + "; " + msg
 	}
 	e.Message = msg
+	for _, cerr := range []error{context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(lookup, cerr) {
+			e.Err = &stoppedLookup{cause: e.Err, ctxErr: cerr}
+			break
+		}
+	}
 	return &e
+}
+
+// stoppedLookup is the cause of an ambiguous create whose lookup the
+// context stopped: the create's own cause (nil when there was none) and the
+// context's error, both reachable with errors.Is and errors.As. It reads as
+// the create's cause only, since the error's message already quotes the
+// lookup's failure.
+type stoppedLookup struct{ cause, ctxErr error }
+
+func (s *stoppedLookup) Error() string {
+	if s.cause == nil {
+		return ""
+	}
+	return s.cause.Error()
+}
+
+func (s *stoppedLookup) Unwrap() []error {
+	if s.cause == nil {
+		return []error{s.ctxErr}
+	}
+	return []error{s.cause, s.ctxErr}
 }
 
 // lookupKey is how a pending contact is found again: by email, else by

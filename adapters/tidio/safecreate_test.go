@@ -1,9 +1,13 @@
 package tidio_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/deskbridge/deskbridge/adapters/tidio"
 	"github.com/deskbridge/deskbridge/adapters/tidio/tidiotest"
@@ -230,5 +234,92 @@ func TestSendMessageAmbiguous(t *testing.T) {
 				t.Errorf("SendMessage returned %+v, the stored reply is %+v", m, tk.Messages[1])
 			}
 		})
+	}
+}
+
+// stopLookup is an http.RoundTripper that lets writes through and stops
+// the first lookup (a GET) by its context: cancelling it, or waiting for
+// its deadline.
+type stopLookup struct {
+	next     http.RoundTripper
+	deadline bool
+	cancel   context.CancelFunc
+}
+
+func (s *stopLookup) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method != http.MethodGet {
+		return s.next.RoundTrip(r)
+	}
+	if !s.deadline {
+		s.cancel()
+	}
+	<-r.Context().Done()
+	return nil, r.Context().Err()
+}
+
+// TestLookupStoppedByContext: when the context stops the lookup that
+// follows an ambiguous write, the error still says the outcome is unknown
+// and matches the context's error, for errors.Is, and the write is not
+// sent again.
+func TestLookupStoppedByContext(t *testing.T) {
+	for _, stop := range []struct {
+		name     string
+		deadline bool
+		want     error
+	}{{"canceled", false, context.Canceled}, {"deadline", true, context.DeadlineExceeded}} {
+		for _, op := range []struct {
+			name  string
+			match sim.Match
+			call  func(t *testing.T, ctx context.Context, c *tidio.Client, srv *tidiotest.Server) error
+		}{
+			{"create", postContact, func(t *testing.T, ctx context.Context, c *tidio.Client, _ *tidiotest.Server) error {
+				_, err := c.CreateContact(ctx, person(1))
+				return err
+			}},
+			{"batch", postBatch, func(t *testing.T, ctx context.Context, c *tidio.Client, _ *tidiotest.Server) error {
+				r, err := c.CreateContacts(ctx, people(3))
+				for _, it := range r.Items {
+					if !errors.Is(it.Err, stop.want) || !errors.Is(it.Err, support.ErrOutcomeUnknown) {
+						t.Errorf("item %d: %v, want %v and the outcome unknown", it.Index, it.Err, stop.want)
+					}
+				}
+				return err
+			}},
+			{"delete", sim.Match{Method: http.MethodDelete}, func(t *testing.T, ctx context.Context, c *tidio.Client, srv *tidiotest.Server) error {
+				ct := srv.SeedContact(tidiotest.Contact{FirstName: "Gone", Email: "gone@example.com"})
+				return c.DeleteContact(ctx, support.ID(ct.ID))
+			}},
+		} {
+			t.Run(stop.name+"/"+op.name, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					srv := tidiotest.NewInProcess(tidiotest.Options{})
+					ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+					defer cancel()
+					c, err := tidio.New(tidio.Config{
+						ClientID: tidiotest.ClientID, ClientSecret: tidiotest.ClientSecret, BaseURL: srv.URL, RequestsPerMinute: -1,
+						HTTPClient: &http.Client{Transport: &stopLookup{next: srv.Client().Transport, deadline: stop.deadline, cancel: cancel}},
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					srv.Faults.Next(1, op.match, sim.CommittedThenLost())
+
+					err = op.call(t, ctx, c, srv)
+					if !errors.Is(err, stop.want) {
+						t.Errorf("error %v does not match %v", err, stop.want)
+					}
+					if op.name == "batch" {
+						return // the call's error is the lookup's; the items carry the write's
+					}
+					wantKind(t, err, support.ErrUnavailable)
+					if !errors.Is(err, support.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "looking the contact up failed") {
+						t.Errorf("error %v does not say the outcome is unknown and why", err)
+					}
+					if w := srv.Writes(); w != 1 {
+						t.Errorf("%d writes, want 1: nothing sent again", w)
+					}
+				})
+			})
+		}
 	}
 }

@@ -81,7 +81,9 @@
 //     the one it sent; only when there is none does it create again. A
 //     contact with neither email nor external ID cannot be looked up: the
 //     error (support.ErrOutcomeUnknown) is returned. An identical contact
-//     that existed before is taken for the one created.
+//     that existed before is taken for the one created. A lookup that fails
+//     leaves the outcome unknown too; when the context stopped it, the error
+//     also matches context.Canceled or context.DeadlineExceeded.
 //   - CreateContacts validates every record first (email syntax, at least
 //     one of email, names, phone, field lengths) and leaves out the custom
 //     fields Tidio would refuse (below), so most bad records never reach
