@@ -308,8 +308,9 @@ type Config struct {
 	RequestsPerMinute int
 	// HTTPClient sends the requests; nil is a client with a 30 s timeout.
 	HTTPClient *http.Client
-	// Logger receives a Debug record per attempt and a Warn per retry,
-	// never with credentials; nil is silent.
+	// Logger receives a Debug record per attempt, a Warn per retry and a
+	// Debug record when Tidio does not serve the contact property
+	// definitions, never with credentials; nil is silent.
 	Logger *slog.Logger
 	// MaxWait caps any single wait (rate-limit pause, backoff); default 60 s.
 	MaxWait time.Duration
