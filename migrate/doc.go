@@ -63,6 +63,11 @@
 //  2. After the writes, one commit stores every finished contact's entry
 //     (source ID → target ID, outcome, warnings), its keys in the index, and
 //     the source cursor past the last page whose contacts are all finished.
+//  3. When a later run resolves the intents left pending, each one is
+//     committed as soon as its lookup settles it (those settled meanwhile
+//     together): mapped, dropped, or marked Unresolved. A run stopped while
+//     resolving keeps what it learnt, so that runs interrupted again and
+//     again still make progress.
 //
 // A write whose response is lost (support.ErrOutcomeUnknown, a context cut
 // short mid-call, or a response without the contact's ID) is never sent

@@ -242,8 +242,10 @@ func (r *runner) index(ctx context.Context) error {
 // resolvePending settles the creates that were in flight when an earlier
 // run stopped: found in the target, they are mapped; not found, their
 // intent is dropped and they are written when their page is listed again
-// (the source cursor was not saved past it); without a key to look them up
-// by, they are unresolved.
+// (the source cursor was not saved past it); when the target cannot tell,
+// they are unresolved. Each step is committed as soon as it is known, so
+// that runs stopped while resolving still make progress instead of looking
+// up the same contacts again and again.
 func (r *runner) resolvePending(ctx context.Context) error {
 	pend, err := r.st.Pending()
 	if err != nil {
@@ -259,10 +261,13 @@ func (r *runner) resolvePending(ctx context.Context) error {
 		// settled: these are counted when their page is listed again.
 		tasks[i] = &task{sourceID: e.SourceID, keys: e.Keys, in: inputFromKeys(e.Keys), warns: e.Warnings, st: tLookup, settled: true}
 	}
-	if err := r.resolve(ctx, tasks); err != nil {
-		return err
-	}
+	return r.resolve(ctx, tasks, r.commitResolved)
+}
+
+// commitResolved commits what resolvePending learnt of tasks.
+func (r *runner) commitResolved(tasks []*task) error {
 	c := &Commit{}
+	found := 0
 	for _, t := range tasks {
 		switch t.st {
 		case tMatched:
@@ -273,14 +278,21 @@ func (r *runner) resolvePending(ctx context.Context) error {
 			if r.indexes() {
 				c.Targets = append(c.Targets, *t.target)
 			}
-			r.rep.Resolved++
+			found++
 		case tTodo:
 			c.Drop = append(c.Drop, t.sourceID)
 		case tFailed:
 			c.Entries = append(c.Entries, t.entry())
 		}
 	}
-	return r.st.Commit(c)
+	if c.empty() {
+		return nil
+	}
+	if err := r.st.Commit(c); err != nil {
+		return err
+	}
+	r.rep.Resolved += found
+	return nil
 }
 
 // migrate streams the source from the saved cursor through the window.

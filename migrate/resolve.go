@@ -11,6 +11,7 @@ import (
 )
 
 // resolveWindow resolves the window's tasks whose write outcome is unknown.
+// Their results are committed with the window.
 func (r *runner) resolveWindow(ctx context.Context) error {
 	var lost []*task
 	for _, t := range r.tasks {
@@ -22,7 +23,7 @@ func (r *runner) resolveWindow(ctx context.Context) error {
 		return nil
 	}
 	r.log.Debug("migrate: resolving writes with lost responses", "count", len(lost))
-	return r.resolve(ctx, lost)
+	return r.resolve(ctx, lost, nil)
 }
 
 // resolve looks up, in the target, contacts whose write may or may not have
@@ -38,7 +39,13 @@ func (r *runner) resolveWindow(ctx context.Context) error {
 // them up, or finds only other contacts with their email or phone) are
 // matched by external ID, in one listing of the target shared by all of
 // them, which ends once every one of them is found.
-func (r *runner) resolve(ctx context.Context, tasks []*task) error {
+//
+// settled, when not nil, is called from this goroutine with the tasks whose
+// fate is known, a few at a time as they are settled, so that a caller can
+// record each step before the next (a run stopped halfway keeps what it
+// learnt). It is never called with a task still in tLookup. An error from
+// it stops the resolution and is returned.
+func (r *runner) resolve(ctx context.Context, tasks []*task, settled func([]*task) error) error {
 	groups := make([][]*task, len(tasks))
 	for i, t := range tasks {
 		groups[i] = []*task{t}
@@ -46,6 +53,13 @@ func (r *runner) resolve(ctx context.Context, tasks []*task) error {
 	var mu sync.Mutex
 	var scan []*task
 	canScan := r.dcaps.Supports(support.OpListContacts)
+	lookedUp := func(ts []*task) error {
+		ts = dropLookups(ts)
+		if settled == nil || len(ts) == 0 {
+			return nil
+		}
+		return settled(ts)
+	}
 	err := r.each(ctx, groups, func(ctx context.Context, t *task) error {
 		c, absent, shadowed, err := r.lookup(ctx, t)
 		if err != nil {
@@ -73,11 +87,23 @@ func (r *runner) resolve(ctx context.Context, tasks []*task) error {
 				"it may be in the target: check before migrating it again", t.err)
 		}
 		return nil
-	})
+	}, lookedUp)
 	if err != nil || len(scan) == 0 {
 		return err
 	}
-	return r.scan(ctx, scan)
+	return r.scan(ctx, scan, settled)
+}
+
+// dropLookups returns ts without the tasks still in tLookup, reusing its
+// array.
+func dropLookups(ts []*task) []*task {
+	out := ts[:0]
+	for _, t := range ts {
+		if t.st != tLookup {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // found makes t the resolved match of the target contact c.
@@ -135,8 +161,8 @@ func (r *runner) lookup(ctx context.Context, t *task) (c *support.Contact, absen
 
 // scan lists the target and matches the tasks by external ID (and
 // identity), stopping once all are found; the ones not found did not take
-// effect.
-func (r *runner) scan(ctx context.Context, tasks []*task) error {
+// effect. settled is as in resolve.
+func (r *runner) scan(ctx context.Context, tasks []*task, settled func([]*task) error) error {
 	want := map[string][]*task{}
 	for _, t := range tasks {
 		want[t.in.ExternalID] = append(want[t.in.ExternalID], t)
@@ -146,23 +172,35 @@ func (r *runner) scan(ctx context.Context, tasks []*task) error {
 		if err != nil {
 			return fmt.Errorf("migrate: look up contacts by external ID in the target: %w", err)
 		}
+		var got []*task
 		for i := range p.Items {
 			c := &p.Items[i]
 			for _, t := range want[c.ExternalID] {
 				if t.st == tLookup && sameIdentity(c, &t.in) {
 					r.found(t, c)
-					left--
+					got = append(got, t)
 				}
+			}
+		}
+		left -= len(got)
+		if settled != nil && len(got) > 0 {
+			if err := settled(got); err != nil {
+				return err
 			}
 		}
 		if left == 0 {
 			return nil
 		}
 	}
+	var gone []*task
 	for _, t := range tasks {
 		if t.st == tLookup {
 			t.st = tTodo
+			gone = append(gone, t)
 		}
+	}
+	if settled != nil {
+		return settled(gone)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -167,13 +168,90 @@ func TestScanStopsWhenAllAreFound(t *testing.T) {
 			t.Fatal(err)
 		}
 		lost := &task{st: tLookup, in: support.ContactInput{ExternalID: tc.ext}}
-		if err := r.scan(context.Background(), []*task{lost}); err != nil {
+		if err := r.scan(context.Background(), []*task{lost}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if lost.st != tc.want || dst.lists.Load() != tc.wantLists {
 			t.Errorf("%s: state %v after %d pages, want %v after %d", tc.ext, lost.st, dst.lists.Load(), tc.want, tc.wantLists)
 		}
 	}
+}
+
+// cutEvery stops the run at every k-th call to the target: the call takes
+// effect, the run's context is cancelled and the response is lost.
+type cutEvery struct {
+	*store
+	k      int
+	mu     sync.Mutex
+	calls  int
+	cancel context.CancelFunc
+}
+
+func cutCall[T any](c *cutEvery, ctx context.Context, call func() (T, error)) (T, error) {
+	c.mu.Lock()
+	c.calls++
+	cut := c.calls%c.k == 0
+	c.mu.Unlock()
+	v, err := call()
+	if cut {
+		c.cancel()
+		var zero T
+		return zero, &support.Error{Vendor: "dst", Message: "response abandoned", Err: ctx.Err()}
+	}
+	return v, err
+}
+
+func (c *cutEvery) ListContacts(ctx context.Context, o support.ContactListOptions) (support.Page[support.Contact], error) {
+	return cutCall(c, ctx, func() (support.Page[support.Contact], error) { return c.store.ListContacts(ctx, o) })
+}
+func (c *cutEvery) GetContact(ctx context.Context, ref support.Ref) (*support.Contact, error) {
+	return cutCall(c, ctx, func() (*support.Contact, error) { return c.store.GetContact(ctx, ref) })
+}
+func (c *cutEvery) CreateContacts(ctx context.Context, in []support.ContactInput) (*support.BatchResult, error) {
+	return cutCall(c, ctx, func() (*support.BatchResult, error) { return c.store.CreateContacts(ctx, in) })
+}
+func (c *cutEvery) UpdateContact(ctx context.Context, ref support.Ref, u support.ContactUpdate) (*support.ContactResult, error) {
+	return cutCall(c, ctx, func() (*support.ContactResult, error) { return c.store.UpdateContact(ctx, ref, u) })
+}
+
+// R2 under steady interruptions: stopped every k target calls, fewer than a
+// batch's lookups, every run still makes progress, because the intents of a
+// lost batch are resolved and committed as they are looked up, not all at
+// the end. So the migration finishes within a bounded number of runs. (The
+// end-to-end finding, Tidio's batches of 100 stopped every 40 calls, scaled
+// down to stay fast.)
+func TestInterruptedResolutionMakesProgress(t *testing.T) {
+	const n, batch, k = 600, 20, 12
+	src, inner := newStore("src", 1), newStore("dst", 100)
+	src.seed(people(n)...)
+	st := newMemState()
+	// Every run makes k-1 calls that each do their part: it finishes after
+	// at most as many runs as it takes to make, k-1 at a time, the calls of
+	// a migration whose every batch is lost (an index listing, the batches,
+	// a lookup per contact), and one more.
+	bound := (1+n/batch+n+k-2)/(k-1) + 1
+	runs := 0
+	for {
+		runs++
+		if runs > bound {
+			p, _ := st.Pending()
+			t.Fatalf("not finished after %d runs: %d contacts in the target, %d intents pending", bound, len(inner.all()), len(p))
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		_, err := Run(ctx, src, &cutEvery{store: inner, k: k, cancel: cancel}, Options{State: st, BatchSize: batch})
+		cancel()
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("run %d: %v", runs, err)
+		}
+	}
+	checkMigrated(t, src.all(), inner.all(), st)
+	if inner.batchRecords.Load() != n {
+		t.Fatalf("%d records sent for %d contacts", inner.batchRecords.Load(), n)
+	}
+	t.Logf("%d contacts, finished in %d runs (bound %d), %d lookups", n, runs, bound, inner.gets.Load())
 }
 
 // cancelInBatch is a target whose batch call stores the records and then
@@ -254,4 +332,55 @@ func TestStoppedMatchesTheContext(t *testing.T) {
 			t.Errorf("%s: the context's error is said %d times: %v", tc.name, n, err)
 		}
 	}
+}
+
+// The intents resolved on resume are committed as they are found, several
+// commits for one resolution; when the State fails, the run stops, keeps
+// what it committed, and returns the State's error.
+func TestPendingResolutionCommitsAsItGoes(t *testing.T) {
+	src, inner := newStore("src", 1), newStore("dst", 100)
+	src.seed(people(100)...)
+	st := openState(t)
+	// Commits: the pass, the index, the intents; the batch is sent and the
+	// process dies before recording its result.
+	if _, err := Run(context.Background(), src, inner, Options{State: &killState{State: st, left: 3}}); !errors.Is(err, errKilled) {
+		t.Fatalf("err %v", err)
+	}
+	_, err := Run(context.Background(), src, inner, Options{State: &killState{State: st, left: 2}, Concurrency: 1})
+	if !errors.Is(err, errKilled) {
+		t.Fatalf("err %v", err)
+	}
+	// How many lookups each commit holds depends on timing (those finished
+	// during a commit go in the next), but each holds at least one, and only
+	// contacts looked up.
+	p, _ := st.Pending()
+	if kept, gets := 100-len(p), int(inner.gets.Load()); kept < 2 || kept > gets {
+		t.Fatalf("%d pending after two commits, %d lookups", len(p), gets)
+	}
+	rep := run(t, src, inner, Options{State: st})
+	if rep.Resolved != len(p) || rep.Skipped != 100 || inner.batchCalls.Load() != 1 {
+		t.Fatalf("report %+v, %d batches", rep, inner.batchCalls.Load())
+	}
+	checkMigrated(t, src.all(), inner.all(), st)
+}
+
+// An intent whose create never reached the target, for a contact known only
+// by external ID, is dropped once the listing does not find it, and the
+// contact is created by the same run.
+func TestPendingNotFoundByListingIsCreated(t *testing.T) {
+	src, inner := newStore("src", 1), newStore("dst", 100)
+	src.seed(support.Contact{ID: "a", FirstName: "Ann", ExternalID: "crm-1"})
+	st := openState(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Call 1 indexes the target; call 2, the batch, is stopped before it is sent.
+	_, err := Run(ctx, src, &interrupter{Platform: inner, left: 2, cancel: cancel}, Options{State: st})
+	if p, _ := st.Pending(); !errors.Is(err, context.Canceled) || len(p) != 1 || len(inner.all()) != 0 {
+		t.Fatalf("err %v, pending %+v, target %d", err, p, len(inner.all()))
+	}
+	rep := run(t, src, inner, Options{State: st})
+	if rep.Created != 1 || rep.Resolved != 0 || inner.lists.Load() != 2 || len(inner.all()) != 1 {
+		t.Fatalf("report %+v, %d lists, target %d", rep, inner.lists.Load(), len(inner.all()))
+	}
+	checkByExternalID(t, src.all(), inner.all(), st)
 }

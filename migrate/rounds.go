@@ -337,7 +337,7 @@ func (r *runner) updateMatched(ctx context.Context, matched []*task) error {
 			t.target = &tgt
 		}
 	}
-	return r.each(ctx, groups, r.updateOne)
+	return r.each(ctx, groups, r.updateOne, nil)
 }
 
 // updateOne updates t's target contact with what differs, if anything.
@@ -459,7 +459,7 @@ func (r *runner) roundUpsert(ctx context.Context) (bool, error) {
 	if err := r.commitIntents(intents); err != nil {
 		return true, err
 	}
-	if err := r.each(ctx, connected(open), r.upsertOne); err != nil {
+	if err := r.each(ctx, connected(open), r.upsertOne, nil); err != nil {
 		return true, err
 	}
 	return true, r.resolveWindow(ctx)
@@ -542,11 +542,20 @@ func connected(tasks []*task) [][]*task {
 	return groups
 }
 
+// maxGroupCommit bounds how many finished tasks each passes to after at
+// once, so that each commit stays small.
+const maxGroupCommit = 100
+
 // each runs fn over the tasks of groups, up to Concurrency groups at a
 // time, the tasks of one group in order. Finished tasks are settled from
-// this goroutine as they finish. On the first error no new task is started;
-// it returns that error once every started one has returned.
-func (r *runner) each(ctx context.Context, groups [][]*task, fn func(context.Context, *task) error) error {
+// this goroutine as they finish and, when after is not nil, passed to it
+// from this goroutine too: those finished meanwhile together (up to
+// maxGroupCommit), so that a caller committing each step commits as often
+// as it can without making fn wait. On the first
+// error (of fn or after) no new task is started; it returns that error once
+// every started one has returned and, unless after failed, every finished
+// one was passed to after.
+func (r *runner) each(ctx context.Context, groups [][]*task, fn func(context.Context, *task) error, after func([]*task) error) error {
 	if len(groups) == 0 {
 		return nil
 	}
@@ -556,8 +565,22 @@ func (r *runner) each(ctx context.Context, groups [][]*task, fn func(context.Con
 		first error
 		stop  atomic.Bool
 	)
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+		stop.Store(true)
+	}
 	sem := make(chan struct{}, r.o.Concurrency)
-	finished := make(chan *task, r.o.Concurrency)
+	buffer := r.o.Concurrency
+	if after != nil {
+		// Room for every task, so that no lookup waits for a commit: the
+		// tasks finished during one commit go together in the next.
+		buffer = max(buffer, len(groups))
+	}
+	finished := make(chan *task, buffer)
 	go func() {
 		defer close(finished)
 		for _, g := range groups {
@@ -573,12 +596,7 @@ func (r *runner) each(ctx context.Context, groups [][]*task, fn func(context.Con
 						return
 					}
 					if err := fn(ctx, t); err != nil {
-						mu.Lock()
-						if first == nil {
-							first = err
-						}
-						mu.Unlock()
-						stop.Store(true)
+						fail(err)
 						return
 					}
 					finished <- t
@@ -587,8 +605,29 @@ func (r *runner) each(ctx context.Context, groups [][]*task, fn func(context.Con
 		}
 		wg.Wait()
 	}()
+	var done []*task
+	flush := func() {
+		if len(done) == 0 {
+			return
+		}
+		if err := after(done); err != nil {
+			fail(err)
+			after = nil // a failed State takes nothing more
+		}
+		done = nil
+	}
 	for t := range finished {
 		r.settle(t)
+		if after == nil {
+			continue
+		}
+		done = append(done, t)
+		if len(finished) == 0 || len(done) >= maxGroupCommit {
+			flush()
+		}
+	}
+	if after != nil {
+		flush()
 	}
 	return first
 }
