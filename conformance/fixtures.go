@@ -145,16 +145,5 @@ func (e *env) checkFields(what string, got *support.Contact, want support.Contac
 	check("first_name", got.FirstName, want.FirstName, equal)
 	check("last_name", got.LastName, want.LastName, equal)
 	check("email", got.Email, want.Email, support.EqualEmail)
-	check("phone", got.Phone, want.Phone, samePhone)
-}
-
-// samePhone compares phone numbers in E.164 (as text when one does not
-// normalize).
-func samePhone(a, b string) bool {
-	na, errA := support.NormalizePhone(a)
-	nb, errB := support.NormalizePhone(b)
-	if errA != nil || errB != nil {
-		return a == b
-	}
-	return na == nb
+	check("phone", got.Phone, want.Phone, support.SamePhone)
 }

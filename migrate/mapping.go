@@ -87,7 +87,7 @@ const (
 )
 
 // keysOf returns the normalized keys a contact is found by: its external ID
-// as is, its email lower-cased, its phone in E.164 (a phone that cannot be
+// as is, its email case-folded (support.EmailKey), its phone in E.164 (a phone that cannot be
 // normalized gives no key: it could not be matched reliably).
 func keysOf(in *support.ContactInput) []string { return keysFor(in, false) }
 
@@ -99,7 +99,7 @@ func keysFor(in *support.ContactInput, e164 bool) []string {
 		keys = append(keys, keyExternalID+v)
 	}
 	if v := strings.TrimSpace(in.Email); v != "" {
-		keys = append(keys, keyEmail+strings.ToLower(v))
+		keys = append(keys, keyEmail+support.EmailKey(v))
 	}
 	switch {
 	case in.Phone == "":
@@ -159,7 +159,7 @@ func diff(in, have support.ContactInput, skip func(field string) bool) (support.
 	set("first_name", in.FirstName, have.FirstName, exact, &u.FirstName)
 	set("last_name", in.LastName, have.LastName, exact, &u.LastName)
 	set("email", in.Email, have.Email, support.EqualEmail, &u.Email)
-	set("phone", in.Phone, have.Phone, samePhone, &u.Phone)
+	set("phone", in.Phone, have.Phone, support.SamePhone, &u.Phone)
 	set("language", in.Language, have.Language, fold, &u.Language)
 	set("country", in.Country, have.Country, fold, &u.Country)
 	set("external_id", in.ExternalID, have.ExternalID, exact, &u.ExternalID)
@@ -225,19 +225,6 @@ func apply(have support.ContactInput, u support.ContactUpdate) support.ContactIn
 	return out
 }
 
-// samePhone compares phone numbers by their E.164 form when both have one.
-func samePhone(a, b string) bool {
-	if a == b {
-		return true
-	}
-	ea, errA := support.NormalizePhone(a)
-	eb, errB := support.NormalizePhone(b)
-	if errA == nil && errB == nil {
-		return ea == eb
-	}
-	return strings.TrimSpace(a) == strings.TrimSpace(b)
-}
-
 // sameIdentity reports whether a contact found in the target by one key can
 // be the one in describes: no identifying field of both disagrees. A lookup
 // by email on a target with duplicates may return someone else's contact
@@ -249,7 +236,7 @@ func sameIdentity(c *support.Contact, in *support.ContactInput) bool {
 	if in.Email != "" && c.Email != "" && !support.EqualEmail(in.Email, c.Email) {
 		return false
 	}
-	if in.Phone != "" && c.Phone != "" && !samePhone(in.Phone, c.Phone) {
+	if in.Phone != "" && c.Phone != "" && !support.SamePhone(in.Phone, c.Phone) {
 		return false
 	}
 	return true

@@ -117,3 +117,54 @@ func TestCapabilitiesListsNotes(t *testing.T) {
 		}
 	}
 }
+
+func TestEmailKeyAgreesWithEqualEmail(t *testing.T) {
+	addrs := []string{"ada@example.com", "ADA@Example.COM", " ada@example.com ", "ſada@example.com", "sada@example.com",
+		"Sada@example.com", "KELVIN@example.com", "\u212aelvin@example.com", "straße@example.com", "STRASSE@example.com"}
+	for _, a := range addrs {
+		for _, b := range addrs {
+			if got, want := EmailKey(a) == EmailKey(b), EqualEmail(a, b); got != want {
+				t.Errorf("EmailKey(%q) == EmailKey(%q) is %v, EqualEmail says %v", a, b, got, want)
+			}
+		}
+	}
+}
+
+func FuzzEmailKey(f *testing.F) {
+	f.Add("ada@example.com", "ADA@example.com")
+	f.Add("ſ@x.co", "S@x.co")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if got, want := EmailKey(a) == EmailKey(b), EqualEmail(a, b); got != want {
+			t.Fatalf("EmailKey(%q) == EmailKey(%q) is %v, EqualEmail says %v", a, b, got, want)
+		}
+	})
+}
+
+func TestEmailKeyIsLowerCaseForOrdinaryAddresses(t *testing.T) {
+	if got := EmailKey(" Ada.Lovelace@Example.COM "); got != "ada.lovelace@example.com" {
+		t.Errorf("EmailKey = %q", got)
+	}
+}
+
+func TestSamePhone(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		{"+44 20 7946 0958", "+442079460958", true},
+		{"0044 (20) 7946-0958", "+44 20 7946 0958", true},
+		{"+442079460958", "+442079460959", false},
+		{"123 456 789", " 123 456 789", true}, // free text, same text
+		{"123 456 789", "123456789", false},   // free text, different text
+		{"+442079460958", "020 7946 0958", false},
+		{"", "", true},
+		{"", "+442079460958", false},
+	} {
+		if got := SamePhone(tt.a, tt.b); got != tt.want {
+			t.Errorf("SamePhone(%q, %q) = %v", tt.a, tt.b, got)
+		}
+		if SamePhone(tt.a, tt.b) != SamePhone(tt.b, tt.a) {
+			t.Errorf("SamePhone(%q, %q) is not symmetric", tt.a, tt.b)
+		}
+	}
+}

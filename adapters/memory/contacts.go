@@ -7,8 +7,6 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
-	"unicode"
 
 	"github.com/deskbridge/deskbridge/support"
 )
@@ -20,21 +18,6 @@ type contactRecord struct {
 	c   support.Contact // Raw is nil: it is rendered on the way out
 	// The keys the record is indexed under ("" for none).
 	emailKey, phoneKey string
-}
-
-// foldKey returns a key equal for two strings exactly when
-// support.EqualEmail says they are equal: each rune becomes the smallest of
-// its case-folding orbit, which is what strings.EqualFold compares.
-func foldKey(s string) string {
-	var b strings.Builder
-	for _, r := range strings.TrimSpace(s) {
-		m := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			m = min(m, f)
-		}
-		b.WriteRune(m)
-	}
-	return b.String()
 }
 
 // phoneKey returns the E.164 form of a stored phone, or "" when it does not
@@ -55,7 +38,7 @@ func phoneKey(phone string) string {
 func (p *Platform) index(r *contactRecord) {
 	r.emailKey, r.phoneKey = "", ""
 	if r.c.Email != "" {
-		r.emailKey = foldKey(r.c.Email)
+		r.emailKey = support.EmailKey(r.c.Email)
 	}
 	r.phoneKey = phoneKey(r.c.Phone)
 	add := func(m map[string][]*contactRecord, key string) {
@@ -167,17 +150,11 @@ func (p *Platform) find(ref support.Ref) *contactRecord {
 	case support.RefID:
 		return p.contactByID[ref.Value()]
 	case support.RefEmail:
-		return first(p.byEmail[foldKey(ref.Value())])
+		return first(p.byEmail[support.EmailKey(ref.Value())])
 	case support.RefPhone:
 		return first(p.byPhone[phoneKey(ref.Value())])
 	}
 	return nil
-}
-
-// samePhone reports whether two phone numbers have the same E.164 form.
-func samePhone(a, b string) bool {
-	ka := phoneKey(a)
-	return ka != "" && ka == phoneKey(b)
 }
 
 // insert stores a new contact made from in. The caller holds p.mu and has
@@ -278,7 +255,7 @@ func (p *Platform) match(k support.MatchKey, in support.ContactInput) *contactRe
 	case k == support.MatchExternalID && in.ExternalID != "":
 		return first(p.byExternal[in.ExternalID])
 	case k == support.MatchEmail && in.Email != "":
-		return first(p.byEmail[foldKey(in.Email)])
+		return first(p.byEmail[support.EmailKey(in.Email)])
 	case k == support.MatchPhone:
 		if key := phoneKey(in.Phone); key != "" {
 			return first(p.byPhone[key])
@@ -302,7 +279,7 @@ func merge(c *support.Contact, in support.ContactInput) bool {
 	if !support.EqualEmail(c.Email, in.Email) {
 		set(&c.Email, in.Email)
 	}
-	if !samePhone(c.Phone, in.Phone) {
+	if !support.SamePhone(c.Phone, in.Phone) {
 		set(&c.Phone, in.Phone)
 	}
 	set(&c.Language, in.Language)

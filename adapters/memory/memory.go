@@ -117,7 +117,7 @@ type Platform struct {
 	contactByID map[string]*contactRecord
 	// Lookup indexes, each list oldest first, so that lookups and upserts
 	// stay cheap with many contacts (migration tests upsert thousands).
-	byEmail    map[string][]*contactRecord // key: foldKey(email)
+	byEmail    map[string][]*contactRecord // key: support.EmailKey(email)
 	byPhone    map[string][]*contactRecord // key: E.164
 	byExternal map[string][]*contactRecord
 	convs      []*convRecord // in creation order

@@ -160,7 +160,7 @@ func (n input) changes(c *support.Contact) (contactBody, bool) {
 	b.FirstName = diff(n.firstName, c.FirstName, exact)
 	b.LastName = diff(n.lastName, c.LastName, exact)
 	b.Email = diff(n.email, c.Email, support.EqualEmail)
-	b.Phone = diff(n.phone, c.Phone, samePhone)
+	b.Phone = diff(n.phone, c.Phone, support.SamePhone)
 	b.Language = diff(n.language, c.Language, strings.EqualFold)
 	b.CountryCode = diff(n.country, c.Country, strings.EqualFold)
 	changed := map[string]string{}
@@ -200,13 +200,6 @@ func (b *contactBody) applyTo(c *support.Contact) {
 			}
 		}
 	}
-}
-
-// samePhone reports whether two phones have the same E.164 form.
-func samePhone(a, b string) bool {
-	na, errA := support.NormalizePhone(a)
-	nb, errB := support.NormalizePhone(b)
-	return errA == nil && errB == nil && na == nb
 }
 
 func sameSet(a, b []string) bool {

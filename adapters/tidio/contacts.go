@@ -9,8 +9,6 @@ import (
 	"net/url"
 	"slices"
 	"sort"
-	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/deskbridge/deskbridge/internal/rest"
@@ -421,7 +419,7 @@ func (c *Client) findCreated(ctx context.Context, op support.Operation, ps []pen
 		email, ext := p.lookupKey()
 		switch {
 		case email != "":
-			k := foldEmail(email)
+			k := support.EmailKey(email)
 			if _, ok := byEmail[k]; !ok {
 				emails = append(emails, k)
 			}
@@ -490,21 +488,6 @@ func hasFields(ct support.Contact, in support.ContactInput) bool {
 		}
 	}
 	return true
-}
-
-// foldEmail returns a key equal for two addresses exactly when
-// support.EqualEmail says they are equal: each rune becomes the smallest of
-// its case-folding orbit, which is what strings.EqualFold compares.
-func foldEmail(s string) string {
-	var b strings.Builder
-	for _, r := range strings.TrimSpace(s) {
-		m := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			m = min(m, f)
-		}
-		b.WriteRune(m)
-	}
-	return b.String()
 }
 
 // UpsertContact finds a contact by the match keys and updates it, or
@@ -593,7 +576,7 @@ func diff(stored support.Contact, in support.ContactInput) (map[string]any, *sup
 	set("first_name", &merged.FirstName, in.FirstName, equal)
 	set("last_name", &merged.LastName, in.LastName, equal)
 	set("email", &merged.Email, in.Email, support.EqualEmail)
-	set("phone", &merged.Phone, in.Phone, samePhone)
+	set("phone", &merged.Phone, in.Phone, support.SamePhone)
 	set("distinct_id", &merged.ExternalID, in.ExternalID, equal)
 	var props []wirePropertyOut
 	for _, k := range slices.Sorted(maps.Keys(in.CustomFields)) {
@@ -610,17 +593,6 @@ func diff(stored support.Contact, in support.ContactInput) (map[string]any, *sup
 		body["properties"] = props
 	}
 	return body, &merged
-}
-
-// samePhone compares phone numbers in E.164 when both normalize, as text
-// otherwise: Tidio stores phones as written.
-func samePhone(a, b string) bool {
-	na, errA := support.NormalizePhone(a)
-	nb, errB := support.NormalizePhone(b)
-	if errA != nil || errB != nil {
-		return a == b
-	}
-	return na == nb
 }
 
 // UpdateContact changes the contact ref addresses with patch semantics:

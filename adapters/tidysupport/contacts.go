@@ -213,21 +213,10 @@ func differences(existing *support.Contact, in support.ContactInput) []support.W
 	if in.LastName != "" && in.LastName != existing.LastName {
 		ws = append(ws, support.Warning{Field: "last_name", Message: notUpdate})
 	}
-	if in.Phone != "" && !samePhone(in.Phone, existing.Phone) {
+	if in.Phone != "" && !support.SamePhone(in.Phone, existing.Phone) {
 		ws = append(ws, support.Warning{Field: "phone", Message: notUpdate})
 	}
 	return ws
-}
-
-// samePhone compares phone numbers in E.164, or as text when one does not
-// normalize.
-func samePhone(a, b string) bool {
-	na, errA := support.NormalizePhone(a)
-	nb, errB := support.NormalizePhone(b)
-	if errA != nil || errB != nil {
-		return a == b
-	}
-	return na == nb
 }
 
 // CreateContact stores a contact, or returns the existing one with the same
