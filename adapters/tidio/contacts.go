@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
+	"time"
 	"unicode/utf8"
 
 	"github.com/deskbridge/deskbridge/internal/rest"
@@ -62,7 +62,7 @@ const errNoPhoneLookup = "Tidio cannot look contacts up by phone (GET /contacts 
 
 // GetContact returns the contact ref addresses: GET /contacts/{id} for an
 // id: Ref, GET /contacts?email= for an email: Ref (the earliest created when
-// several match). A phone: Ref fails with ErrUnsupported.
+// several match, a contact without a creation time only when none has one). A phone: Ref fails with ErrUnsupported.
 func (c *Client) GetContact(ctx context.Context, ref support.Ref) (*support.Contact, error) {
 	op := ref.Operation()
 	if err := ref.Validate(); err != nil {
@@ -103,7 +103,8 @@ func (c *Client) getByEmail(ctx context.Context, op support.Operation, email str
 }
 
 // lookupEmail returns every contact with the email, earliest created first
-// (Tidio's order among equal times): GET /contacts?email=, every page.
+// (Tidio's order among equal times, those without a time last): GET
+// /contacts?email=, every page.
 // Addresses are compared without regard to case.
 func (c *Client) lookupEmail(ctx context.Context, op support.Operation, email string) ([]support.Contact, error) {
 	var out []support.Contact
@@ -112,11 +113,30 @@ func (c *Client) lookupEmail(ctx context.Context, op support.Operation, email st
 			out = append(out, ct)
 		}
 	})
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i].CreatedAt, out[j].CreatedAt
-		return !a.IsZero() && !b.IsZero() && a.Before(b)
-	})
+	sortEarliest(out)
 	return out, err
+}
+
+// sortEarliest sorts contacts earliest created first, keeping the order of
+// equal times and putting those without a time last.
+func sortEarliest(cts []support.Contact) {
+	slices.SortStableFunc(cts, func(a, b support.Contact) int { return earliestFirst(a.CreatedAt, b.CreatedAt) })
+}
+
+// earliestFirst orders times earliest first with unknown (zero) times last,
+// as a compare function for slices.SortStableFunc. Zero times must sort as
+// a value of their own: "unordered with everything" is not a strict weak
+// ordering, and the sort then misplaces the known times around them.
+func earliestFirst(a, b time.Time) int {
+	switch az, bz := a.IsZero(), b.IsZero(); {
+	case az && bz:
+		return 0
+	case az:
+		return 1
+	case bz:
+		return -1
+	}
+	return a.Compare(b)
 }
 
 // eachContact calls fn for every contact of GET /contacts with query.

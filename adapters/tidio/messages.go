@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/deskbridge/deskbridge/internal/rest"
@@ -31,11 +30,9 @@ func (c *Client) ListMessages(ctx context.Context, conversationID string, opts s
 	if err != nil {
 		return support.Page[support.Message]{}, err
 	}
-	// Oldest first; messages with equal or unknown times keep Tidio's order.
-	sort.SliceStable(msgs, func(i, j int) bool {
-		a, b := msgs[i].CreatedAt, msgs[j].CreatedAt
-		return !a.IsZero() && !b.IsZero() && a.Before(b)
-	})
+	// Oldest first; messages with equal times keep Tidio's order, those
+	// without a time go last.
+	slices.SortStableFunc(msgs, func(a, b support.Message) int { return earliestFirst(a.CreatedAt, b.CreatedAt) })
 	return support.Page[support.Message]{Items: msgs}, nil
 }
 
