@@ -311,6 +311,14 @@ func (n input) createIdentifier(op support.Operation) (string, error) {
 	return "", invalid(op, "respond.io creates a contact by email or phone, and the input has neither")
 }
 
+// identKind names what an identifier of createIdentifier addresses by.
+func identKind(ident string) string {
+	if strings.HasPrefix(ident, "phone:") {
+		return "phone"
+	}
+	return "email"
+}
+
 func (n input) checkCreate(op support.Operation) error {
 	if strings.TrimSpace(n.firstName) == "" {
 		return invalid(op, "respond.io requires a first name to create a contact")
@@ -319,12 +327,21 @@ func (n input) checkCreate(op support.Operation) error {
 }
 
 // CreateContact creates a contact, addressed by its email (or else its
-// phone). respond.io refuses a contact it already has: the error matches
-// ErrConflict (Capabilities.CreateDedup is DedupIdentifier). Tags are added
-// by a second request. The outcome is Created.
+// phone). A contact that already has the identifier is refused before
+// anything is written: the error matches ErrConflict
+// (Capabilities.CreateDedup is DedupIdentifier); UpsertContact updates one.
+// Tags are added by a second request. The outcome is Created.
 //
-// It calls POST /contact/{email:|phone:} [S R-SDK contact.ts], then
-// POST /contact/{identifier}/tag for tags and GET /contact/{identifier}.
+// It calls GET /contact/{identifier} first, so that a create whose answer
+// is lost can be told apart from a contact that was already there: found
+// after a lost answer, the contact is the one this call created, since it
+// did not exist a moment before. A contact created under the same
+// identifier by another client between the lookup and the create is
+// reported as this call's (respond.io has no conditional create).
+//
+// It calls GET /contact/{identifier}, POST /contact/{email:|phone:}
+// [S R-SDK contact.ts], POST /contact/{identifier}/tag for tags and
+// GET /contact/{identifier}: 3 requests without tags.
 func (c *Client) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
 	return c.createContact(ctx, support.OpCreateContact, in)
 }
@@ -341,6 +358,13 @@ func (c *Client) createContact(ctx context.Context, op support.Operation, in sup
 	if err := n.checkCreate(op); err != nil {
 		return nil, err
 	}
+	switch _, err := c.getWire(ctx, op, ident); {
+	case err == nil:
+		return nil, support.Errorf(Vendor, op, support.ErrConflict,
+			"a contact with this %s already exists; use UpsertContact to update it", identKind(ident))
+	case !errors.Is(err, support.ErrNotFound):
+		return nil, err
+	}
 	if err := c.create(ctx, op, ident, n.body()); err != nil {
 		return nil, err
 	}
@@ -354,9 +378,11 @@ func (c *Client) createContact(ctx context.Context, op support.Operation, in sup
 	return &support.ContactResult{Contact: ct, Outcome: support.Created, Warnings: warns}, nil
 }
 
-// create sends POST /contact/{identifier}. A create is not idempotent: when
-// its outcome is unknown (a lost response, a gateway error), the contact is
-// looked up by its identifier before the create is sent again (R3), once.
+// create sends POST /contact/{identifier}. The caller has just found no
+// contact under ident. A create is not idempotent: when its outcome is
+// unknown (a lost response, a gateway error), the contact is looked up by
+// its identifier before the create is sent again (R3), once; found, it is
+// the one this create stored.
 func (c *Client) create(ctx context.Context, op support.Operation, ident string, body contactBody) error {
 	for attempt := 0; ; attempt++ {
 		err := c.call(ctx, op, epCreateContact, contactPath(ident), rest.Request{Body: body}, nil)
@@ -366,7 +392,7 @@ func (c *Client) create(ctx context.Context, op support.Operation, ident string,
 		_, lerr := c.getWire(ctx, op, ident)
 		switch {
 		case lerr == nil:
-			return nil // it was stored
+			return nil // stored by this create: it was absent before
 		case !errors.Is(lerr, support.ErrNotFound) || attempt > 0:
 			return err
 		}

@@ -68,14 +68,15 @@ func TestCreateLooksUpBeforeResending(t *testing.T) {
 		faults  []sim.Fault
 		creates int   // create requests sent
 		stored  int   // contacts stored
+		gets    int   // GET /contact/{identifier} requests
 		err     error // nil: created
 	}{
-		{"committed then lost", []sim.Fault{sim.CommittedThenLost()}, 1, 1, nil},
-		{"committed then 502", []sim.Fault{sim.CommittedThen5xx(502)}, 1, 1, nil},
-		{"malformed answer", []sim.Fault{sim.Malformed()}, 1, 1, nil},
-		{"reset before processing", []sim.Fault{sim.ResetBeforeProcessing()}, 2, 1, nil},
-		{"reset twice", []sim.Fault{sim.ResetBeforeProcessing(), sim.ResetBeforeProcessing()}, 2, 0, support.ErrOutcomeUnknown},
-		{"429 is retried by rest", []sim.Fault{sim.RateLimit("1")}, 2, 1, nil},
+		{"committed then lost", []sim.Fault{sim.CommittedThenLost()}, 1, 1, 3, nil},
+		{"committed then 502", []sim.Fault{sim.CommittedThen5xx(502)}, 1, 1, 3, nil},
+		{"malformed answer", []sim.Fault{sim.Malformed()}, 1, 1, 2, nil},
+		{"reset before processing", []sim.Fault{sim.ResetBeforeProcessing()}, 2, 1, 3, nil},
+		{"reset twice", []sim.Fault{sim.ResetBeforeProcessing(), sim.ResetBeforeProcessing()}, 2, 0, 3, support.ErrOutcomeUnknown},
+		{"429 is retried by rest", []sim.Fault{sim.RateLimit("1")}, 2, 1, 2, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,12 +95,71 @@ func TestCreateLooksUpBeforeResending(t *testing.T) {
 				if got := s.Requests(createRoute); got != tc.creates {
 					t.Errorf("%d create request(s), want %d", got, tc.creates)
 				}
+				// One lookup before the first create, one after each
+				// unknown outcome, one read back after a success.
+				if got := s.Requests("GET /v2/contact/{identifier}"); got != tc.gets {
+					t.Errorf("%d GET request(s), want %d", got, tc.gets)
+				}
 				if got := s.ContactCount(); got != tc.stored {
 					t.Errorf("%d contact(s) stored, want %d", got, tc.stored)
 				}
 			})
 		})
 	}
+}
+
+// The review case: a create of an identifier that already exists is
+// refused before anything is written, even when the create would have
+// failed ambiguously, so the existing contact never gets the new input's
+// tags and is never reported Created.
+func TestCreateOfAnExistingContactIsAConflict(t *testing.T) {
+	for _, phoneOnly := range []bool{false, true} {
+		name := map[bool]string{false: "email", true: "phone"}[phoneOnly]
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s, c := inProcess(t, respondiotest.Options{}, respondio.Config{RateLimit: -1})
+				old := seed(t, s, respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com", Phone: "+442079460958", Tags: []string{"old"}})
+				s.Faults.Next(1, sim.Match{Method: "POST", Path: "/v2/contact/"}, sim.CommittedThenLost())
+				in := support.ContactInput{FirstName: "Augusta", Email: "ADA@example.com", Tags: []string{"new"}}
+				if phoneOnly {
+					in = support.ContactInput{FirstName: "Augusta", Phone: "+44 20 7946 0958", Tags: []string{"new"}}
+				}
+				r, err := c.CreateContact(t.Context(), in)
+				wantKind(t, "CreateContact of an existing "+name, err, support.ErrConflict)
+				if r != nil {
+					t.Errorf("result %+v, want nil", r)
+				}
+				if err != nil && !strings.Contains(err.Error(), "UpsertContact") {
+					t.Errorf("error %q does not point to UpsertContact", err)
+				}
+				if n := s.Requests("POST /v2/contact/{identifier}") + s.Requests("POST /v2/contact/{identifier}/tag"); n != 0 {
+					t.Errorf("%d POST(s) sent, want 0", n)
+				}
+				if s.Writes() != 0 {
+					t.Errorf("%d write(s), want 0", s.Writes())
+				}
+				got, _ := s.Contact(old.ID)
+				if !slices.Equal(got.Tags, []string{"old"}) || got.FirstName != "Ada" || s.ContactCount() != 1 {
+					t.Errorf("existing contact now %+v (%d stored), want it untouched", got, s.ContactCount())
+				}
+			})
+		})
+	}
+}
+
+// A plain create costs one lookup, the create and the read back; tags add
+// their own request.
+func TestCreateContactRequests(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, c := inProcess(t, respondiotest.Options{}, respondio.Config{RateLimit: -1})
+		if _, err := c.CreateContact(t.Context(), ada); err != nil {
+			t.Fatalf("CreateContact: %v", err)
+		}
+		gets, posts := s.Requests("GET /v2/contact/{identifier}"), s.Requests("POST /v2/contact/{identifier}")
+		if gets != 2 || posts != 1 || s.Stats.Total() != 3 {
+			t.Errorf("%d GET(s), %d create(s), %d request(s) in all; want 2 (lookup, read back), 1, 3", gets, posts, s.Stats.Total())
+		}
+	})
 }
 
 // A delete whose answer was lost is confirmed by a lookup, not reported as

@@ -41,7 +41,9 @@
 //
 //	ListContacts        POST /contact/list?limit=&cursorId= {search, timezone, filter}
 //	GetContact          GET /contact/{identifier}
-//	CreateContact       POST /contact/{email:|phone:} then GET /contact/{identifier}
+//	CreateContact       GET /contact/{identifier} (an existing contact is refused:
+//	                    ErrConflict), POST /contact/{email:|phone:}, then
+//	                    GET /contact/{identifier}
 //	CreateContacts      CreateContact for each record, in order (no batch endpoint)
 //	UpsertContact       GET /contact/{identifier} per match key, then
 //	                    POST /contact/create_or_update/{identifier} (or nothing when
@@ -90,9 +92,14 @@
 //   - Creates need a first name (required by the official SDK type and MCP
 //     server) and an email or a phone; a phone without its country code is
 //     refused before any request [D R-chg]. Emails match case-insensitively.
-//   - A create whose response was lost (support.ErrOutcomeUnknown) is looked
-//     up by its identifier before anything is sent again (R3); found, it is
-//     reported Created, even though it may have existed before.
+//   - CreateContact looks its email or phone up first and refuses a contact
+//     that already exists (ErrConflict, nothing written), which costs a GET
+//     per create (the GET bucket, not the create's). A create whose response
+//     was lost (support.ErrOutcomeUnknown) is looked up again before anything
+//     is sent again (R3); found, it is reported Created, as it did not exist
+//     a moment before. The one race left: another client creating the same
+//     identifier between the lookup and the create; that contact is then
+//     reported as created by this call.
 //     create_or_update, status and assignee changes, tag changes and the
 //     contact search are idempotent and retried as such.
 //   - Message sends and comments (notes) are not idempotent, so one whose
