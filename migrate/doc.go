@@ -58,22 +58,30 @@
 //
 //  1. Before a create (a CreateContacts batch, or an upsert that is really a
 //     create because the contact has no email or phone the target can match
-//     and look up), an intent is committed: an entry with outcome Pending
-//     and the keys the contact can be found by.
+//     and look up), an intent is committed: an entry with outcome Pending,
+//     the kind of write (Entry.Write: WriteCreate or WriteUpsert) and the
+//     keys the contact can be found by.
 //  2. After the writes, one commit stores every finished contact's entry
 //     (source ID → target ID, outcome, warnings), its keys in the index, and
 //     the source cursor past the last page whose contacts are all finished.
 //  3. When a later run resolves the intents left pending, each one is
 //     committed as soon as its lookup settles it (those settled meanwhile
-//     together): mapped, dropped, or marked Unresolved. A run stopped while
-//     resolving keeps what it learnt, so that runs interrupted again and
-//     again still make progress.
+//     together): mapped (see below for the outcome), dropped, or marked
+//     Unresolved. A run stopped while resolving keeps what it learnt, so
+//     that runs interrupted again and again still make progress.
 //
 // A write whose response is lost (support.ErrOutcomeUnknown, a context cut
 // short mid-call, or a response without the contact's ID) is never sent
 // again blindly: the contact is first looked up in the target by email and
 // by phone. Found, it is mapped to the contact found (counted in
-// Report.Resolved) and brought up to date if it still differs. When a
+// Report.Resolved, Entry.Resolved set) and, within a run, brought up to
+// date if it still differs. Its outcome is what the evidence supports: a
+// lost create (StrategyBatch creates only contacts its index showed absent)
+// is Created, even when it is then updated; a lost upsert is Upserted, because the target shows the
+// contact only as it is after the write, so whether the upsert created it,
+// updated it or found it up to date cannot be told (not even by the
+// contact's creation time, as another writer may have created it), or
+// Updated when the contact found still differed and was then updated. When a
 // lookup finds no contact at all with its email or phone, the write did not
 // take effect, and it is sent again. The contacts that these lookups cannot
 // settle (the target cannot look them up, or returns only another contact
@@ -121,14 +129,19 @@
 //
 // Every source contact listed by a run is counted once in Report.Counts:
 // Created, Updated (matched and changed), Unchanged (matched, nothing to
-// change), Matched (matched, the target cannot update), Skipped (mapped by an
-// earlier run) or Failed (refused, or unresolved; each listed in Failures
-// with the vendor's message, status and code). Warnings lists the fields
+// change), Matched (matched, the target cannot update), Upserted (an
+// upsert's response was lost and the contact found: mapped, but created,
+// updated or unchanged cannot be told), Skipped (mapped by an earlier run) or
+// Failed (refused, or unresolved; each listed in Failures with the vendor's
+// message, status and code). Created is never a guess: a contact is counted
+// Created only when the target said it created it, or when a lost create of
+// a contact that the index showed absent is found. Warnings lists the fields
 // that did not make it as given. WriteCalls counts the write calls made to
 // the target (a batch is one call) and WriteRate their rate; a dry run
 // counts what it would do and PlannedWriteCalls what it would send, and
 // writes nothing, to the target or to the State. Report is JSON-serializable.
 //
 // A FileState's ID map can be exported with FileState.ExportCSV, for the
-// user's own systems.
+// user's own systems; its outcome and resolved columns carry the same
+// outcomes (upserted included) and Entry.Resolved.
 package migrate

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/deskbridge/deskbridge/support"
 )
@@ -51,17 +50,17 @@ type task struct {
 	// newTarget is what the index learns when the task is done.
 	newTarget *Target
 	resolved  bool
-	// foundCreated is when the contact found after a lost write was
-	// created, if the target says.
-	foundCreated time.Time
-	intent       bool // a Pending entry is committed
-	attempts     int
-	noPhone      bool // sent again without its phone, which the target refused
-	err          error
-	reason       string
-	commit       bool // the entry must be stored
-	absorbed     bool // newTarget is in the window's overlay
-	settled      bool // counted in the report
+	// write is the write sent (or about to be) for the contact, which
+	// decides what a lost one found in the target is recorded as.
+	write    Write
+	intent   bool // a Pending entry is committed
+	attempts int
+	noPhone  bool // sent again without its phone, which the target refused
+	err      error
+	reason   string
+	commit   bool // the entry must be stored
+	absorbed bool // newTarget is in the window's overlay
+	settled  bool // counted in the report
 }
 
 func (t *task) terminal() bool { return t.st >= tDone }
@@ -119,7 +118,6 @@ type runner struct {
 	byID    map[string]*Target
 
 	processed, listed, indexed, dryIDs int
-	start                              time.Time
 }
 
 // indexes reports whether the run keeps an index of the target.
@@ -135,6 +133,8 @@ func (r *runner) run(ctx context.Context) error {
 		cp[i] = v
 	}
 	phase, srcVendor, dstVendor, saved := cp[0], cp[1], cp[2], Strategy(cp[3])
+	// The intents left pending were written by the saved pass's strategy.
+	pass := saved
 	if (srcVendor != "" && srcVendor != r.scaps.Vendor) || (dstVendor != "" && dstVendor != r.dcaps.Vendor) {
 		return support.Errorf("", "", support.ErrInvalid,
 			"migrate: the state belongs to a migration from %q to %q, not from %q to %q",
@@ -167,7 +167,7 @@ func (r *runner) run(ctx context.Context) error {
 		}
 	}
 	if !r.dry {
-		if err := r.resolvePending(ctx); err != nil {
+		if err := r.resolvePending(ctx, pass); err != nil {
 			return err
 		}
 	}
@@ -239,14 +239,16 @@ func (r *runner) index(ctx context.Context) error {
 	return nil
 }
 
-// resolvePending settles the creates that were in flight when an earlier
-// run stopped: found in the target, they are mapped; not found, their
+// resolvePending settles the writes that were in flight when an earlier
+// run stopped: found in the target, they are mapped (Created for a create,
+// Upserted for an upsert, whose effect cannot be told); not found, their
 // intent is dropped and they are written when their page is listed again
 // (the source cursor was not saved past it); when the target cannot tell,
 // they are unresolved. Each step is committed as soon as it is known, so
 // that runs stopped while resolving still make progress instead of looking
-// up the same contacts again and again.
-func (r *runner) resolvePending(ctx context.Context) error {
+// up the same contacts again and again. pass is the strategy of the pass
+// that stored the intents, for those stored without their Write.
+func (r *runner) resolvePending(ctx context.Context, pass Strategy) error {
 	pend, err := r.st.Pending()
 	if err != nil {
 		return fmt.Errorf("migrate: read state: %w", err)
@@ -259,7 +261,14 @@ func (r *runner) resolvePending(ctx context.Context) error {
 	tasks := make([]*task, len(pend))
 	for i, e := range pend {
 		// settled: these are counted when their page is listed again.
-		tasks[i] = &task{sourceID: e.SourceID, keys: e.Keys, in: inputFromKeys(e.Keys), warns: e.Warnings, st: tLookup, settled: true}
+		w := e.Write
+		if w == "" {
+			w = WriteUpsert // unknown: never claim a create
+			if pass == StrategyBatch {
+				w = WriteCreate // that strategy's intents are all creates
+			}
+		}
+		tasks[i] = &task{sourceID: e.SourceID, keys: e.Keys, in: inputFromKeys(e.Keys), warns: e.Warnings, st: tLookup, settled: true, write: w}
 	}
 	return r.resolve(ctx, tasks, r.commitResolved)
 }
@@ -272,7 +281,7 @@ func (r *runner) commitResolved(tasks []*task) error {
 		switch t.st {
 		case tMatched:
 			c.Entries = append(c.Entries, Entry{
-				SourceID: t.sourceID, TargetID: t.target.ID, Outcome: Created, Keys: t.keys,
+				SourceID: t.sourceID, TargetID: t.target.ID, Outcome: t.resolvedOutcome(), Keys: t.keys,
 				Warnings: t.warns, Resolved: true,
 			})
 			if r.indexes() {
@@ -478,6 +487,8 @@ func (r *runner) settle(t *task) {
 		r.rep.Unchanged++
 	case Matched:
 		r.rep.Matched++
+	case Upserted:
+		r.rep.Upserted++
 	case Skipped:
 		r.rep.Skipped++
 	default:
@@ -605,13 +616,14 @@ func (r *runner) salvage() {
 	}
 }
 
-// commitIntents stores a Pending entry for every task about to be created
-// that has none yet, before the create is sent.
+// commitIntents stores a Pending entry for every task about to be written
+// that has none yet, before the write is sent, with the kind of write
+// (task.write, set by the caller).
 func (r *runner) commitIntents(tasks []*task) error {
 	c := &Commit{}
 	for _, t := range tasks {
 		if !t.intent {
-			c.Entries = append(c.Entries, Entry{SourceID: t.sourceID, Outcome: Pending, Keys: t.keys, Warnings: t.warns})
+			c.Entries = append(c.Entries, Entry{SourceID: t.sourceID, Outcome: Pending, Write: t.write, Keys: t.keys, Warnings: t.warns})
 		}
 	}
 	if len(c.Entries) == 0 {

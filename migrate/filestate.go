@@ -228,7 +228,12 @@ var csvHeader = []string{"source_id", "target_id", "outcome", "resolved", "keys"
 //
 // keys are space-separated normalized keys ("email:ada@example.com
 // phone:+442079460958"); warnings are "field: message" items separated by
-// "; ". Contacts that failed have an empty target_id and a reason.
+// "; ". Contacts that failed have an empty target_id and a reason. outcome
+// is an Outcome: "upserted" (with resolved true) marks a contact whose
+// upsert's response was lost, found in the target, of which it cannot be
+// told whether the upsert created it, updated it or left it as it was;
+// "created" with resolved true is only ever a lost create of a contact the
+// target's index did not hold.
 func (s *FileState) ExportCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	err := s.db.View(func(tx *bolt.Tx) error {

@@ -85,8 +85,11 @@ type Counts struct {
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"`
 	Matched   int `json:"matched"`
-	Skipped   int `json:"skipped"`
-	Failed    int `json:"failed"`
+	// Upserted counts the lost upserts found in the target: mapped, but
+	// whether each created, updated or left its contact cannot be told.
+	Upserted int `json:"upserted"`
+	Skipped  int `json:"skipped"`
+	Failed   int `json:"failed"`
 }
 
 // Phase is what a run is doing.
@@ -143,11 +146,13 @@ type Report struct {
 	Indexed int `json:"indexed"`
 	// Resolved is how many writes whose response was lost (in this run, or
 	// in flight when an earlier run stopped) were confirmed by looking the
-	// contact up. Those of this run are also counted in Counts: as Created
-	// (a lost create, or a lost upsert of a contact created during the run),
-	// or as Updated (a lost upsert of a contact the target says is older than
-	// the run, or a found contact that still needed changes). Those of an
-	// earlier run are mapped now and counted as Skipped when listed again.
+	// contact up. Those of this run are also counted in Counts: a lost
+	// create (StrategyBatch, of a contact the index showed absent) as
+	// Created; a lost upsert as Upserted (whether it created, updated or
+	// left the contact cannot be told), or as Updated when the contact
+	// found still differed and was updated; Matched or Unchanged never. Those
+	// of an earlier run are mapped now, with the same outcomes in the ID
+	// map, and counted as Skipped when listed again.
 	Resolved int `json:"resolved"`
 	// Failures lists the contacts that were not migrated, at most
 	// Options.ReportLimit of them; FailuresOmitted counts the rest.
@@ -256,7 +261,7 @@ func newRunner(src, dst support.Platform, opts Options) (*runner, error) {
 	}
 	r := &runner{
 		src: src, dst: dst, scaps: src.Capabilities(), dcaps: dst.Capabilities(), o: o,
-		dry: o.DryRun, log: o.Logger, dropped: map[string]bool{}, start: time.Now(),
+		dry: o.DryRun, log: o.Logger, dropped: map[string]bool{},
 		bySource: map[string]*task{}, overlay: map[string]*Target{}, byID: map[string]*Target{},
 	}
 	r.rep = &Report{Source: r.scaps.Vendor, Target: r.dcaps.Vendor, DryRun: o.DryRun, WarningCounts: map[string]int{}}

@@ -65,13 +65,18 @@ func TestR1FaultsLoseAndDoubleNothing(t *testing.T) {
 				if p, _ := st.Pending(); len(p) != 0 {
 					t.Fatalf("%d intents left pending", len(p))
 				}
-				if rep.Processed != n+1 || rep.Failed != 0 || rep.Resolved == 0 ||
-					rep.Created+rep.Updated+rep.Unchanged != n+1 || rep.Created < n-len(existing) {
+				// Every contact created is counted Created or, when its
+				// upsert's response was lost, Upserted; Created never counts
+				// a contact that was there before.
+				if rep.Processed != n+1 || rep.Failed != 0 || rep.Resolved == 0 || rep.Upserted > rep.Resolved ||
+					rep.Created+rep.Updated+rep.Unchanged+rep.Upserted != n+1 ||
+					rep.Created+rep.Upserted < n-len(existing) || rep.Created > n-len(existing) {
 					t.Fatalf("report %+v, resolved %d", rep.Counts, rep.Resolved)
 				}
 				// The batch strategy knows what it creates, so its counts are
 				// exact even when responses are lost. (A lost upsert found
-				// unchanged cannot tell "updated" from "unchanged".)
+				// with the values sent cannot tell created, updated and
+				// unchanged apart: it is Upserted.)
 				if want := (Counts{Created: n - len(existing), Updated: len(existing) / 2, Unchanged: len(existing)/2 + 1}); tc.maxBatch > 1 && rep.Counts != want {
 					t.Fatalf("counts %+v, want %+v", rep.Counts, want)
 				}
@@ -334,14 +339,16 @@ func TestLostWritesResolvedByExternalID(t *testing.T) {
 				st := openState(t)
 				rep := run(t, src, dst, Options{State: st, Concurrency: 1})
 				got := inner.all()
-				if len(got) != 2 || rep.Created != 2 || rep.Failed != 0 {
+				// A lost create found is Created; a lost upsert found is
+				// Upserted, as it may have matched a contact already there.
+				if len(got) != 2 || rep.Created+rep.Upserted != 2 || rep.Failed != 0 {
 					t.Fatalf("target %+v, report %+v", got, rep.Counts)
 				}
-				if wantResolved := map[bool]int{true: 1, false: 0}[commit]; maxBatch == 1 && rep.Resolved != wantResolved {
-					t.Fatalf("resolved %d, want %d", rep.Resolved, wantResolved)
+				if wantResolved := map[bool]int{true: 1, false: 0}[commit]; maxBatch == 1 && (rep.Resolved != wantResolved || rep.Upserted != wantResolved) {
+					t.Fatalf("resolved %d, upserted %d, want %d", rep.Resolved, rep.Upserted, wantResolved)
 				}
-				if commit && maxBatch > 1 && rep.Resolved != 2 {
-					t.Fatalf("resolved %d, want the whole lost batch", rep.Resolved)
+				if maxBatch > 1 && (rep.Upserted != 0 || commit && rep.Resolved != 2) {
+					t.Fatalf("resolved %d, upserted %d, want the whole lost batch resolved as created", rep.Resolved, rep.Upserted)
 				}
 				if inner.lists.Load() == 0 {
 					t.Fatal("the target was not listed to find the external IDs")
@@ -448,4 +455,82 @@ func TestRateLimitedBatchItemWaitsAndIsResent(t *testing.T) {
 			t.Fatalf("waited %v, %d retries; want Retry-After's 7s once", waited, rep.Retries)
 		}
 	})
+}
+
+// A lost upsert that the lookup finds cannot say whether it created the
+// contact, updated it or found it up to date: it must not be reported as
+// Created when the contact was there before. The target here holds the
+// contact already; the upsert is stored (or not) and its response lost.
+func TestLostUpsertOfExistingContactIsNotCreated(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		last    string // the source's last name; the target has none
+		commit  bool
+		want    Outcome
+		updates int64
+	}{
+		{"same values", "", true, Upserted, 0},
+		{"changed, stored", "Lovelace", true, Upserted, 0},
+		// Not stored: the contact found still differs, and the update sent
+		// then is known to change it.
+		{"changed, not stored", "Lovelace", false, Updated, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src, inner := newStore("src", 1), newStore("dst", 1)
+			src.seed(support.Contact{ID: "a", FirstName: "Ada", LastName: tc.last, Email: "ada@example.com"})
+			inner.seed(support.Contact{FirstName: "Ada", Email: "ada@example.com"})
+			dst := &loseFirst{store: inner, caps: inner.caps, commit: tc.commit, lost: map[support.Operation]bool{}}
+			st := openState(t)
+			rep := run(t, src, dst, Options{State: st})
+			if rep.Created != 0 || rep.Resolved != 1 || len(inner.all()) != 1 || inner.updates.Load() != tc.updates {
+				t.Fatalf("report %+v, resolved %d, target %d, updates %d", rep.Counts, rep.Resolved, len(inner.all()), inner.updates.Load())
+			}
+			want := Counts{Upserted: 1}
+			if tc.want == Updated {
+				want = Counts{Updated: 1}
+			}
+			if rep.Counts != want {
+				t.Fatalf("counts %+v, want %+v", rep.Counts, want)
+			}
+			e, _, _ := st.Entry("a")
+			if e.Outcome != tc.want || !e.Resolved || e.TargetID != inner.all()[0].ID {
+				t.Fatalf("entry %+v", e)
+			}
+			var csv strings.Builder
+			if err := st.ExportCSV(&csv); err != nil {
+				t.Fatal(err)
+			}
+			if row := strings.Split(csv.String(), "\n")[1]; !strings.HasPrefix(row, "a,"+e.TargetID+","+string(tc.want)+",true,") {
+				t.Fatalf("CSV row %q", row)
+			}
+		})
+	}
+}
+
+// The same after a crash: an upsert's intent (a contact known only by an
+// external ID, which the target cannot look up with a Ref) is found by the
+// next run in a target that already held the contact. It is mapped as
+// Upserted, not Created; a create's intent (TestPendingIntentsResolvedOnResume)
+// stays Created.
+func TestPendingUpsertIntentResolvedAsUpserted(t *testing.T) {
+	src, inner := newStore("src", 1), newStore("dst", 1)
+	src.seed(support.Contact{ID: "a", FirstName: "Ann", ExternalID: "crm-1"})
+	inner.seed(support.Contact{FirstName: "Ann", ExternalID: "crm-1"})
+	st := openState(t)
+	// Commit 1 starts the pass, 2 records the intent; the upsert is sent
+	// and the process dies before recording its result.
+	_, err := Run(context.Background(), src, inner, Options{State: &killState{State: st, left: 2}})
+	if !errors.Is(err, errKilled) || inner.upserts.Load() != 1 {
+		t.Fatalf("err %v, upserts %d", err, inner.upserts.Load())
+	}
+	if p, _ := st.Pending(); len(p) != 1 || p[0].Write != WriteUpsert {
+		t.Fatalf("pending %+v", p)
+	}
+	rep := run(t, src, inner, Options{State: st})
+	if rep.Resolved != 1 || rep.Skipped != 1 || rep.Created != 0 || inner.upserts.Load() != 1 || len(inner.all()) != 1 {
+		t.Fatalf("report %+v, upserts %d, target %d", rep, inner.upserts.Load(), len(inner.all()))
+	}
+	if e, _, _ := st.Entry("a"); e.Outcome != Upserted || !e.Resolved || e.TargetID != inner.all()[0].ID || e.Write != "" {
+		t.Fatalf("entry %+v", e)
+	}
 }

@@ -109,7 +109,7 @@ func dropLookups(ts []*task) []*task {
 // found makes t the resolved match of the target contact c.
 func (r *runner) found(t *task, c *support.Contact) {
 	in := c.Input()
-	t.st, t.resolved, t.foundCreated = tMatched, true, c.CreatedAt
+	t.st, t.resolved = tMatched, true
 	t.target = &Target{ID: c.ID, Keys: unionKeys(t.keys, keysOf(&in)), Fields: in}
 }
 

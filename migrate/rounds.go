@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/deskbridge/deskbridge/support"
 )
@@ -130,6 +129,9 @@ func (r *runner) createBatch(ctx context.Context, chunk []*task) error {
 			t.newTarget = &Target{ID: id, Keys: t.keys, Fields: t.in}
 		}
 		return nil
+	}
+	for _, t := range chunk {
+		t.write = WriteCreate // the index and the window showed it absent
 	}
 	if err := r.commitIntents(chunk); err != nil {
 		return err
@@ -351,7 +353,7 @@ func (r *runner) updateOne(ctx context.Context, t *task) error {
 			}
 			o := Unchanged
 			if t.resolved {
-				o = r.resolvedOutcome(t)
+				o = t.resolvedOutcome()
 			}
 			t.done(o, tgt.ID)
 			tgt.Keys = unionKeys(tgt.Keys, t.keys)
@@ -365,7 +367,11 @@ func (r *runner) updateOne(ctx context.Context, t *task) error {
 			for _, f := range fields {
 				t.warns = append(t.warns, support.Warning{Field: f, Message: "differs in the target, which cannot update contacts; left as it is"})
 			}
-			t.done(Matched, tgt.ID)
+			o := Matched
+			if t.resolved {
+				o = t.resolvedOutcome()
+			}
+			t.done(o, tgt.ID)
 			tgt.Keys = unionKeys(tgt.Keys, t.keys)
 			t.newTarget = tgt.clone()
 			return nil
@@ -397,7 +403,11 @@ func (r *runner) updateOne(ctx context.Context, t *task) error {
 			}
 			tgt.Fields = apply(tgt.Fields, u)
 			tgt.Keys = unionKeys(tgt.Keys, t.keys)
-			t.done(Updated, tgt.ID)
+			o := Updated
+			if t.resolved && t.write == WriteCreate {
+				o = Created // then brought up to date
+			}
+			t.done(o, tgt.ID)
 			t.newTarget = tgt.clone()
 			return nil
 		case cRecord:
@@ -421,15 +431,18 @@ func (r *runner) updateOne(ctx context.Context, t *task) error {
 }
 
 // resolvedOutcome is the outcome of a write whose response was lost and
-// whose contact was found with the values sent. A create (the batch
-// strategy only creates contacts it did not find) stored it. An upsert
-// created it, unless the target says the contact is older than the run
-// (with a minute's margin for clock skew): then the upsert updated it.
-func (r *runner) resolvedOutcome(t *task) Outcome {
-	if r.strategy == StrategyUpsert && !t.foundCreated.IsZero() && t.foundCreated.Before(r.start.Add(-time.Minute)) {
-		return Updated
+// whose contact was found in the target, when no later update of this run
+// changed it. A create stored it: the batch strategy creates only the
+// contacts that the index and the window showed absent. An upsert may have
+// created the contact, updated it or found it up to date, and the target
+// shows it only as it is after the write: not even its CreatedAt tells
+// (another writer may have created it during the run), so it is Upserted
+// rather than a guess.
+func (t *task) resolvedOutcome() Outcome {
+	if t.write == WriteCreate {
+		return Created
 	}
-	return Created
+	return Upserted
 }
 
 func (t *Target) clone() *Target {
@@ -446,6 +459,9 @@ func (r *runner) roundUpsert(ctx context.Context) (bool, error) {
 	for _, t := range r.tasks {
 		if t.st == tTodo || t.st == tMatched {
 			open = append(open, t)
+			if t.st == tTodo {
+				t.write = WriteUpsert
+			}
 			if t.st == tTodo && !r.idempotent(t) {
 				intents = append(intents, t)
 			}

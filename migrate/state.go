@@ -11,12 +11,16 @@ import (
 // Outcome is what a migration did with one source contact.
 type Outcome string
 
-// Outcomes of a source contact. Created, Updated, Unchanged and Matched mean
-// the contact is in the target and mapped; the other ones mean it is not (yet).
+// Outcomes of a source contact. Created, Updated, Unchanged, Matched and
+// Upserted mean the contact is in the target and mapped; the other ones mean
+// it is not (yet).
 const (
-	// Created: a new target contact was stored.
+	// Created: a new target contact was stored. A write whose response was
+	// lost (Entry.Resolved) is Created only when it was a create of a contact
+	// that the index showed absent (StrategyBatch), never an upsert.
 	Created Outcome = "created"
-	// Updated: an existing target contact matched and was changed.
+	// Updated: an existing target contact matched and was changed. After a
+	// lost upsert, it is the contact found still differing and then updated.
 	Updated Outcome = "updated"
 	// Unchanged: an existing target contact matched and already had the
 	// values; nothing was written (or the write changed nothing).
@@ -24,15 +28,21 @@ const (
 	// Matched: an existing target contact matched and was left as it is,
 	// because the target cannot update contacts. Warnings list what differs.
 	Matched Outcome = "matched"
+	// Upserted: an upsert's response was lost (Entry.Resolved) and the
+	// contact was then found in the target with the values sent: it is
+	// mapped, but whether the upsert created it, updated it or found it
+	// already up to date cannot be told (the target shows the contact only
+	// as it is after the write), so no guess is recorded.
+	Upserted Outcome = "upserted"
 	// Skipped: the contact was mapped by an earlier run; nothing was sent.
 	// It is a report outcome only, never stored.
 	Skipped Outcome = "skipped"
 	// Failed: the target refused the contact; the reason says why. Nothing
 	// was stored, so the next run tries it again.
 	Failed Outcome = "failed"
-	// Pending: an intent. A create was (or was about to be) sent and its
-	// result is not recorded yet. The next run looks the contact up in the
-	// target instead of sending the create again.
+	// Pending: an intent. A create or an upsert (Entry.Write) was (or was
+	// about to be) sent and its result is not recorded yet. The next run
+	// looks the contact up in the target instead of sending it again.
 	Pending Outcome = "pending"
 	// Unresolved: a create's result was lost and the target cannot tell
 	// whether it was stored: the contact has no email, phone or external ID
@@ -45,8 +55,23 @@ const (
 
 // mapped reports whether the outcome means the contact is in the target.
 func (o Outcome) mapped() bool {
-	return o == Created || o == Updated || o == Unchanged || o == Matched
+	return o == Created || o == Updated || o == Unchanged || o == Matched || o == Upserted
 }
+
+// Write is the kind of write a Pending entry stands for, which decides the
+// outcome recorded when the contact is found after the write's response was
+// lost.
+type Write string
+
+// Kinds of write.
+const (
+	// WriteCreate: a create of a contact that the index showed absent from
+	// the target (StrategyBatch): found, the contact is Created.
+	WriteCreate Write = "create"
+	// WriteUpsert: an upsert (StrategyUpsert), which may have matched a
+	// contact already in the target: found, the contact is Upserted.
+	WriteUpsert Write = "upsert"
+)
 
 // Entry is one row of the ID map: what happened to a source contact.
 type Entry struct {
@@ -56,6 +81,11 @@ type Entry struct {
 	TargetID string `json:"target_id,omitempty"`
 	// Outcome is what happened; Pending marks an intent.
 	Outcome Outcome `json:"outcome"`
+	// Write is, on a Pending entry, the write the intent stands for; empty
+	// on the other entries. An intent stored without it (by an earlier
+	// version) is taken as a create when its pass used StrategyBatch and as
+	// an upsert otherwise.
+	Write Write `json:"write,omitempty"`
 	// Keys are the normalized keys the contact can be found by in the
 	// target: "external_id:…", "email:…" (lower case), "phone:…" (E.164).
 	Keys []string `json:"keys,omitempty"`
@@ -64,7 +94,8 @@ type Entry struct {
 	// Reason says why the contact failed or is unresolved.
 	Reason string `json:"reason,omitempty"`
 	// Resolved is true when the write's response was lost and the result was
-	// established by looking the contact up in the target.
+	// established by looking the contact up in the target: Created for a
+	// create, Upserted or Updated for an upsert (see the Outcomes).
 	Resolved bool `json:"resolved,omitempty"`
 }
 
