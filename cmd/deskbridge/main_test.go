@@ -560,9 +560,9 @@ func TestProgressLines(t *testing.T) {
 	v.finish()
 	v.finish() // nothing new
 	want := `indexing the target: 100 contacts listed
-migrate: 1 contacts (created 1, updated 0, unchanged 0, matched 0, skipped 0, failed 0), 0 write calls
-migrate: 3 contacts (created 3, updated 0, unchanged 0, matched 0, skipped 0, failed 0), 1 write calls
-migrate: 4 contacts (created 3, updated 0, unchanged 0, matched 0, skipped 0, failed 1), 1 write calls
+migrate: 1 contacts (created 1, updated 0, unchanged 0, matched 0, upserted 0, skipped 0, failed 0), 0 write calls
+migrate: 3 contacts (created 3, updated 0, unchanged 0, matched 0, upserted 0, skipped 0, failed 0), 1 write calls
+migrate: 4 contacts (created 3, updated 0, unchanged 0, matched 0, upserted 0, skipped 0, failed 1), 1 write calls
 `
 	if b.String() != want {
 		t.Fatalf("lines:\n%s\nwant:\n%s", b.String(), want)

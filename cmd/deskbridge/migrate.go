@@ -208,6 +208,7 @@ func writeSummary(w io.Writer, rep *migrate.Report) {
 		{"updated", rep.Updated, "already there, changed"},
 		{"unchanged", rep.Unchanged, "already there, nothing to change"},
 		{"matched", rep.Matched, "already there, the target cannot update"},
+		{"upserted", rep.Upserted, "upserted, response lost: created or updated, cannot be told"},
 		{"skipped", rep.Skipped, "mapped by an earlier run"},
 		{"failed", rep.Failed, "not migrated, see below"},
 	} {
