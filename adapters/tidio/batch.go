@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/deskbridge/deskbridge/internal/rest"
 	"github.com/deskbridge/deskbridge/support"
@@ -32,6 +33,14 @@ type wireBatchIn struct {
 // one to POST /contacts instead, for this and every later call. A batch
 // whose outcome is unknown is looked up record by record before anything is
 // sent again (see the package documentation).
+//
+// Unlike CreateContact, a batch does not read the contacts that exist
+// before it is sent (that would be up to 100 reads per batch). So when a
+// batch's response is lost and its records are found by lookup, a contact
+// identical to a record (same email, or same external ID without an email,
+// and every field sent) that existed before cannot be told apart from the
+// one the batch created: the record may be given the older contact's ID.
+// Every record resolved this way carries a warning on "id" saying so.
 //
 // The result has one item per input, in order. The error is the result's
 // Err() (a *multierror.Error of *support.BatchItemError), or, when a failure
@@ -196,7 +205,7 @@ func (c *Client) batchTookEffect(ctx context.Context, op support.Operation, chun
 			return false, nil
 		}
 	}
-	recordFound(res, chunk, found)
+	recordFound(res, chunk, found, resolvedWarning)
 	return true, nil
 }
 
@@ -207,17 +216,20 @@ func (c *Client) createdWithoutIDs(ctx context.Context, op support.Operation, ch
 	if errors.Is(err, errNoLookup) {
 		err = nil
 	}
-	recordFound(res, chunk, found)
+	recordFound(res, chunk, found, support.Warning{Field: "id", Message: "resolved by lookup because Tidio's batch response carried no IDs; an identical contact that existed before cannot be told apart"})
 	return err
 }
 
-// recordFound records a stored chunk: each record with the contact found,
-// or, when it could not be found, without an ID and with a warning saying
-// so.
-func recordFound(res *support.BatchResult, chunk []pending, found map[int]*support.Contact) {
+// recordFound records a stored chunk: each record with the contact found
+// and the warning resolved (a lookup cannot tell a new contact from an
+// identical one made before), or, when it could not be found, without an
+// ID and with a warning saying so.
+func recordFound(res *support.BatchResult, chunk []pending, found map[int]*support.Contact, resolved support.Warning) {
 	for _, p := range chunk {
 		if ct := found[p.index]; ct != nil {
 			created(res, p, ct)
+			it := &res.Items[p.index]
+			it.Warnings = append(slices.Clip(it.Warnings), resolved)
 			continue
 		}
 		created(res, p, p.sent("", nil))

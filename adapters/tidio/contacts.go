@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -188,6 +189,14 @@ type pending struct {
 	// defs are the property definitions the custom fields were filtered
 	// by; nil before any were read.
 	defs *propertyDefs
+	// single is set for a create that must prove a contact found after an
+	// ambiguous failure is new (CreateContact, UpsertContact); batches
+	// accept the lookup and warn instead.
+	single bool
+	// existed holds the IDs of the contacts with p's email read before the
+	// first POST, which a lookup must not take for the one created; nil
+	// when none were read.
+	existed map[string]bool
 }
 
 // prepare validates in against support's rules and Tidio's limits, and
@@ -299,7 +308,11 @@ func (p pending) sent(id string, raw json.RawMessage) *support.Contact {
 // defined in the project (or whose values cannot be of the property's
 // type) are not sent and are reported as warnings. After an ambiguous
 // failure the contact is looked up before it is sent again (see the package
-// documentation).
+// documentation). With an email, the contacts having it are read first (GET
+// /contacts?email=, one extra request), so that the lookup cannot take one
+// of them for the contact created. Without an email they cannot be read, so
+// a contact the lookup finds by external ID is not claimed: the error is
+// support.ErrOutcomeUnknown.
 func (c *Client) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
 	const op = support.OpCreateContact
 	p, err := prepare(op, 0, in)
@@ -310,6 +323,17 @@ func (c *Client) CreateContact(ctx context.Context, in support.ContactInput) (*s
 	if err := c.filterPending(ctx, op, ps); err != nil {
 		return nil, err
 	}
+	if in.Email != "" {
+		// One read before the POST, so that after an ambiguous failure an
+		// identical contact that existed already is not taken for the one
+		// created (Tidio never deduplicates, so one may well exist).
+		before, err := c.lookupEmail(ctx, op, in.Email)
+		if err != nil {
+			return nil, err
+		}
+		ps[0].noteExisting(before)
+	}
+	ps[0].single = true
 	ct, err := c.createOne(ctx, op, &ps[0])
 	if err != nil {
 		return nil, err
@@ -317,20 +341,39 @@ func (c *Client) CreateContact(ctx context.Context, in support.ContactInput) (*s
 	return &support.ContactResult{Contact: ct, Outcome: support.Created, Warnings: ps[0].warnings}, nil
 }
 
+// noteExisting records the contacts with p's email read before it is sent.
+func (p *pending) noteExisting(before []support.Contact) {
+	p.existed = make(map[string]bool, len(before))
+	for _, ct := range before {
+		p.existed[ct.ID] = true
+	}
+}
+
+// resolvedWarning is added to a batch record found by a lookup after an
+// ambiguous failure, since nothing was read before to tell it apart.
+var resolvedWarning = support.Warning{Field: "id", Message: "resolved by lookup after the batch's response was lost; an identical contact that existed before cannot be told apart"}
+
 // createOne creates p, and when Tidio refuses one of its properties, creates
-// it once more with the definitions read again (see retryWithFresh).
+// it once more with the definitions read again (see retryWithFresh). A
+// record of a batch found by lookup gets resolvedWarning.
 func (c *Client) createOne(ctx context.Context, op support.Operation, p *pending) (*support.Contact, error) {
 	c.refilter(p)
-	ct, err := c.create(ctx, op, *p)
+	ct, looked, err := c.create(ctx, op, *p)
 	if err != nil && c.retryWithFresh(ctx, op, err, p) {
-		ct, err = c.create(ctx, op, *p)
+		ct, looked, err = c.create(ctx, op, *p)
+	}
+	if err == nil && looked && !p.single {
+		p.warnings = append(p.warnings, resolvedWarning)
 	}
 	return ct, err
 }
 
 // create sends POST /contacts for p, never twice without a lookup in
-// between finding that the earlier attempt did not take effect.
-func (c *Client) create(ctx context.Context, op support.Operation, p pending) (*support.Contact, error) {
+// between finding that the earlier attempt did not take effect. It reports
+// whether the contact returned was found by a lookup. A single create
+// without the contacts read before (no email) does not claim a contact
+// found as its own: it may have existed before, so the outcome is unknown.
+func (c *Client) create(ctx context.Context, op support.Operation, p pending) (*support.Contact, bool, error) {
 	var err error
 	for range maxCreateRounds {
 		var res *rest.Response
@@ -338,7 +381,7 @@ func (c *Client) create(ctx context.Context, op support.Operation, p pending) (*
 		if err == nil {
 			var out wireCreated
 			if json.Unmarshal(res.Body, &out) == nil && out.ID != "" {
-				return p.sent(string(out.ID), slices.Clone(res.Body)), nil
+				return p.sent(string(out.ID), slices.Clone(res.Body)), false, nil
 			}
 			// Created, but the ID is lost with the body: as ambiguous as a
 			// broken connection.
@@ -346,21 +389,30 @@ func (c *Client) create(ctx context.Context, op support.Operation, p pending) (*
 				Message: "Tidio's 201 carried no contact id"}
 		}
 		if !errors.Is(err, support.ErrOutcomeUnknown) || ctx.Err() != nil {
-			return nil, err
+			return nil, false, err
 		}
 		found, lerr := c.findCreated(ctx, op, []pending{p})
 		if lerr != nil {
-			return nil, unresolved(err, lerr)
+			return nil, false, unresolved(err, lerr)
 		}
 		if ct := found[p.index]; ct != nil {
-			return ct, nil
+			if p.single && p.existed == nil {
+				return nil, false, unresolved(err, fmt.Errorf("%w (contact %s)", errNotProvablyNew, ct.ID))
+			}
+			return ct, true, nil
 		}
 	}
-	return nil, err
+	return nil, false, err
 }
 
 // errNoLookup is the cause of an ambiguous create that cannot be looked up.
 var errNoLookup = errors.New("a contact with neither email nor external ID cannot be looked up in Tidio, so it was not sent again")
+
+// errNotProvablyNew is the cause of an ambiguous single create without an
+// email whose lookup found a matching contact: Tidio cannot list contacts
+// by external ID, so they were not read before the create (that would be a
+// listing of every contact), and the one found may have existed already.
+var errNotProvablyNew = errors.New("a contact with every field sent was found by its external ID, but it may have existed before the create (without an email Tidio cannot list the contacts that did), so it was not sent again")
 
 // unresolved is the error for an ambiguous create whose lookup failed:
 // still ambiguous, with why the lookup failed. When the context stopped the
@@ -377,7 +429,7 @@ func unresolved(orig, lookup error) error {
 		e.Kind = support.ErrUnavailable
 	}
 	msg := lookup.Error()
-	if !errors.Is(lookup, errNoLookup) {
+	if !errors.Is(lookup, errNoLookup) && !errors.Is(lookup, errNotProvablyNew) {
 		msg = "looking the contact up failed: " + msg
 	}
 	if e.Message != "" {
@@ -426,9 +478,10 @@ func (p pending) lookupKey() (email, externalID string) {
 // findCreated looks up the contacts ps describe, after a create whose
 // outcome is unknown: by email (GET /contacts?email=), and those without an
 // email by distinct_id in one listing of every contact. A contact counts as
-// one of ps if it has every field that was sent; when several do (a batch
-// with the same person twice, or an identical contact made before), each
-// record takes the newest one left. The result maps p.index to the contact
+// one of ps if it has every field that was sent and is not one the record
+// saw before it was sent (pending.existed); when several do (a batch with
+// the same person twice, or an identical contact made before and not
+// read), each record takes the newest one left. The result maps p.index to the contact
 // found; records not found are absent. It fails with errNoLookup when no
 // record of ps can be looked up.
 func (c *Client) findCreated(ctx context.Context, op support.Operation, ps []pending) (map[int]*support.Contact, error) {
@@ -485,7 +538,7 @@ func allocate(group []pending, cands []support.Contact, found map[int]*support.C
 	for i := len(group) - 1; i >= 0; i-- {
 		p := group[i]
 		for j := len(cands) - 1; j >= 0; j-- {
-			if !taken[j] && hasFields(cands[j], p.in) {
+			if !taken[j] && !p.existed[cands[j].ID] && hasFields(cands[j], p.in) {
 				taken[j] = true
 				ct := cands[j]
 				found[p.index] = &ct
@@ -536,12 +589,16 @@ func (c *Client) UpsertContact(ctx context.Context, in support.ContactInput, opt
 		return nil, err
 	}
 	pp := &ps[0]
+	pp.single = true
 	var match *support.Contact
-	if in.Email != "" && (slices.Contains(keys, support.MatchEmail) || (in.ExternalID != "" && slices.Contains(keys, support.MatchExternalID))) {
+	if in.Email != "" {
+		// Read even when no key matches by email: a create needs the
+		// contacts that existed before (see CreateContact).
 		cands, err := c.lookupEmail(ctx, op, in.Email)
 		if err != nil {
 			return nil, err
 		}
+		pp.noteExisting(cands)
 		for _, k := range keys {
 			switch {
 			case k == support.MatchExternalID && in.ExternalID != "":

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -36,7 +37,6 @@ func TestCreateContactAmbiguous(t *testing.T) {
 		{"reset before processing", sim.ResetBeforeProcessing(), person(1), 2},
 		{"503 before processing", sim.Unavailable(http.StatusServiceUnavailable), person(1), 2},
 		{"committed, body cut short", sim.Malformed(), person(1), 1},
-		{"no email: found by distinct_id", sim.CommittedThenLost(), support.ContactInput{FirstName: "Ext", ExternalID: "ext-1"}, 1},
 		{"no email, not stored: sent again", sim.ResetBeforeProcessing(), support.ContactInput{FirstName: "Ext", ExternalID: "ext-1"}, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -72,6 +72,130 @@ func TestCreateContactAmbiguous(t *testing.T) {
 				t.Errorf("CreateContact returned ID %q, the stored contact is %q", r.Contact.ID, mine[0].ID)
 			}
 		})
+	}
+}
+
+// TestCreateContactAmbiguousExisting is the reviewer's case: an identical
+// contact exists, and the next create's POST fails with a 502 before Tidio
+// processes it. The lookup must not take the existing contact for the new
+// one: the create is sent again and a second contact is stored.
+func TestCreateContactAmbiguousExisting(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		fault     sim.Fault
+		wantPosts int // POST /contacts for the second create
+	}{
+		{"502 before processing", sim.Unavailable(http.StatusBadGateway), 2},
+		{"committed, response lost", sim.CommittedThenLost(), 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := tidiotest.NewServer(tidiotest.Options{PageSize: 2})
+			defer srv.Close()
+			c := newClient(t, srv, tidio.Config{})
+			ada := support.ContactInput{FirstName: "Ada", Email: "ada@example.com"}
+			first, err := c.CreateContact(t.Context(), ada)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.Stats.Reset()
+			srv.Faults.Next(1, postContact, tc.fault)
+
+			r, err := c.CreateContact(t.Context(), ada)
+			if err != nil {
+				t.Fatalf("CreateContact: %v", err)
+			}
+			stored := srv.Contacts()
+			if len(stored) != 2 {
+				t.Fatalf("the simulator holds %d contacts, want 2", len(stored))
+			}
+			if r.Outcome != support.Created || r.Contact.ID == first.Contact.ID || r.Contact.ID != stored[1].ID {
+				t.Errorf("second create: outcome %q, ID %q; want created with the new contact %q (the first is %q)",
+					r.Outcome, r.Contact.ID, stored[1].ID, first.Contact.ID)
+			}
+			if got := srv.Requests("POST /contacts"); got != tc.wantPosts {
+				t.Errorf("POST /contacts sent %d times, want %d", got, tc.wantPosts)
+			}
+		})
+	}
+}
+
+// TestCreateContactAmbiguousExternalIDOnly: without an email the contacts
+// before cannot be read, so a contact found by distinct_id after an
+// ambiguous failure may be an older one: the outcome is unknown, whether
+// the lookup found the contact just made or one that existed, and nothing
+// is sent again.
+func TestCreateContactAmbiguousExternalIDOnly(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault sim.Fault
+		seed  bool // an identical contact exists before the create
+	}{
+		{"committed, response lost", sim.CommittedThenLost(), false},
+		{"identical contact before, 502 before processing", sim.Unavailable(http.StatusBadGateway), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := tidiotest.NewServer(tidiotest.Options{PageSize: 2})
+			defer srv.Close()
+			srv.SeedContact(tidiotest.Contact{FirstName: "Other", Email: "other@example.com", DistinctID: "ext-0"})
+			in := support.ContactInput{FirstName: "Ext", ExternalID: "ext-1"}
+			if tc.seed {
+				srv.SeedContact(tidiotest.Contact{FirstName: "Ext", DistinctID: "ext-1"})
+			}
+			c := newClient(t, srv, tidio.Config{})
+			srv.Faults.Next(1, postContact, tc.fault)
+
+			r, err := c.CreateContact(t.Context(), in)
+			if !errors.Is(err, support.ErrOutcomeUnknown) {
+				t.Fatalf("CreateContact: %+v, %v; want the outcome unknown", r, err)
+			}
+			var found string
+			for _, ct := range srv.Contacts() {
+				if ct.DistinctID == "ext-1" {
+					found = ct.ID
+				}
+			}
+			if !strings.Contains(err.Error(), found) || !strings.Contains(err.Error(), "may have existed before") {
+				t.Errorf("error %q does not name the contact found (%s) and why it is not claimed", err, found)
+			}
+			if got := srv.Requests("POST /contacts"); got != 1 {
+				t.Errorf("POST /contacts sent %d times, want 1", got)
+			}
+			if got := len(srv.Contacts()); got != 2 {
+				t.Errorf("the simulator holds %d contacts, want 2", got)
+			}
+		})
+	}
+}
+
+// TestCreateContactsResolvedWarning: records of a batch whose response was
+// lost are found by lookup, and each says that an identical older contact
+// could not be told apart; a batch answered normally has no such warning.
+func TestCreateContactsResolvedWarning(t *testing.T) {
+	srv := tidiotest.NewServer(tidiotest.Options{PageSize: 100})
+	defer srv.Close()
+	c := newClient(t, srv, tidio.Config{})
+	in := people(3)
+	r, err := c.CreateContacts(t.Context(), in[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Items[0].Warnings) != 0 {
+		t.Errorf("a batch answered normally warns: %+v", r.Items[0].Warnings)
+	}
+	srv.Faults.Next(1, postBatch, sim.CommittedThenLost())
+
+	r, err = c.CreateContacts(t.Context(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range r.Items {
+		if it.Outcome != support.Created || len(it.Warnings) != 1 || it.Warnings[0].Field != "id" ||
+			!strings.Contains(it.Warnings[0].Message, "cannot be told apart") {
+			t.Errorf("item %d: outcome %q, warnings %+v; want created with the lookup warning", it.Index, it.Outcome, it.Warnings)
+		}
+	}
+	if got := srv.Requests("POST /contacts/batch"); got != 2 {
+		t.Errorf("POST /contacts/batch sent %d times, want 2", got)
 	}
 }
 
@@ -238,16 +362,21 @@ func TestSendMessageAmbiguous(t *testing.T) {
 }
 
 // stopLookup is an http.RoundTripper that lets writes through and stops
-// the first lookup (a GET) by its context: cancelling it, or waiting for
+// the first lookup after a write (a GET) by its context: cancelling it, or waiting for
 // its deadline.
 type stopLookup struct {
 	next     http.RoundTripper
 	deadline bool
 	cancel   context.CancelFunc
+	wrote    atomic.Bool // reads before the first write pass
 }
 
 func (s *stopLookup) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Method != http.MethodGet {
+		s.wrote.Store(true)
+		return s.next.RoundTrip(r)
+	}
+	if !s.wrote.Load() {
 		return s.next.RoundTrip(r)
 	}
 	if !s.deadline {

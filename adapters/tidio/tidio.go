@@ -80,10 +80,21 @@
 //     listing of every contact, and takes a contact with the same fields as
 //     the one it sent; only when there is none does it create again. A
 //     contact with neither email nor external ID cannot be looked up: the
-//     error (support.ErrOutcomeUnknown) is returned. An identical contact
-//     that existed before is taken for the one created. A lookup that fails
+//     error (support.ErrOutcomeUnknown) is returned. A lookup that fails
 //     leaves the outcome unknown too; when the context stopped it, the error
 //     also matches context.Canceled or context.DeadlineExceeded.
+//   - An identical contact that existed before a create must not be taken
+//     for the one created. CreateContact and UpsertContact with an email
+//     therefore read GET /contacts?email= before the first POST (one extra
+//     request per create; UpsertContact reads it anyway) and a lookup
+//     never takes those contacts. Without an email the contacts before
+//     cannot be read short of listing every contact, so when the lookup
+//     finds a matching contact by distinct_id the create fails with
+//     support.ErrOutcomeUnknown (the message names the contact found)
+//     instead of claiming it. CreateContacts does not read before (up to
+//     100 reads per batch): a record of a batch whose response was lost
+//     and that is resolved by lookup may be given an identical contact
+//     that existed before, and carries a warning on "id" saying so.
 //   - CreateContacts validates every record first (email syntax, at least
 //     one of email, names, phone, field lengths) and leaves out the custom
 //     fields Tidio would refuse (below), so most bad records never reach
