@@ -568,10 +568,14 @@ func hasFields(ct support.Contact, in support.ContactInput) bool {
 // /contacts?email=): MatchExternalID picks, among the contacts with the
 // input's email, the one whose distinct_id is the input's ExternalID;
 // MatchEmail the earliest created; MatchPhone is skipped. An input without
-// an email therefore never matches and is created. On a match, only the
-// fields that differ are sent (PATCH /contacts/{id}): the outcome is
-// Updated, or Unchanged with no request when nothing differs. Custom fields
-// are sent as CreateContact sends them.
+// an email therefore never matches, not even by its ExternalID, and is
+// created, as a new contact beside any that has the same distinct_id. On a
+// match, only the fields that differ are sent (PATCH /contacts/{id}): the
+// outcome is Updated, or Unchanged with no request when nothing differs.
+// A contact matched by email whose distinct_id is a different non-empty
+// one keeps it (the other fields are updated) and the result has a warning
+// on "external_id" naming both IDs: replacing it would merge two
+// identities. Custom fields are sent as CreateContact sends them.
 func (c *Client) UpsertContact(ctx context.Context, in support.ContactInput, opts support.UpsertOptions) (*support.ContactResult, error) {
 	const op = support.OpUpsertContact
 	p, err := prepare(op, 0, in)
@@ -621,13 +625,17 @@ func (c *Client) UpsertContact(ctx context.Context, in support.ContactInput, opt
 		return &support.ContactResult{Contact: ct, Outcome: support.Created, Warnings: pp.warnings}, nil
 	}
 	for again := false; ; again = true {
-		body, merged := diff(*match, pp.in)
+		body, merged, kept := diff(*match, pp.in)
+		ws := pp.warnings
+		if kept != nil {
+			ws = append(slices.Clip(ws), *kept)
+		}
 		if len(body) == 0 {
-			return &support.ContactResult{Contact: match, Outcome: support.Unchanged, Warnings: pp.warnings}, nil
+			return &support.ContactResult{Contact: match, Outcome: support.Unchanged, Warnings: ws}, nil
 		}
 		_, err := c.send(ctx, op, http.MethodPatch, contactPath(match.ID), body)
 		if err == nil {
-			return &support.ContactResult{Contact: merged, Outcome: support.Updated, Warnings: pp.warnings}, nil
+			return &support.ContactResult{Contact: merged, Outcome: support.Updated, Warnings: ws}, nil
 		}
 		// Only a PATCH that sent properties can have one refused.
 		if _, sent := body["properties"]; again || !sent || !c.retryWithFresh(ctx, op, err, pp) {
@@ -638,8 +646,12 @@ func (c *Client) UpsertContact(ctx context.Context, in support.ContactInput, opt
 
 // diff returns the PATCH body that brings stored up to in (the non-empty
 // fields of in that differ; emails compared without case, phones in E.164
-// when both normalize) and the contact as it will then be.
-func diff(stored support.Contact, in support.ContactInput) (map[string]any, *support.Contact) {
+// when both normalize) and the contact as it will then be. A different
+// non-empty distinct_id is kept, not replaced: the contact was matched by
+// email and belongs to another identity, and replacing its external ID
+// would merge the two silently. The warning kept says so; nil when there
+// was nothing to keep.
+func diff(stored support.Contact, in support.ContactInput) (map[string]any, *support.Contact, *support.Warning) {
 	body := map[string]any{}
 	merged := stored
 	merged.Raw = nil
@@ -654,7 +666,14 @@ func diff(stored support.Contact, in support.ContactInput) (map[string]any, *sup
 	set("last_name", &merged.LastName, in.LastName, equal)
 	set("email", &merged.Email, in.Email, support.EqualEmail)
 	set("phone", &merged.Phone, in.Phone, support.SamePhone)
-	set("distinct_id", &merged.ExternalID, in.ExternalID, equal)
+	var kept *support.Warning
+	if stored.ExternalID != "" && in.ExternalID != "" && stored.ExternalID != in.ExternalID {
+		kept = &support.Warning{Field: "external_id", Message: fmt.Sprintf(
+			"not changed: contact %s, matched by email, has external ID (distinct_id) %q, not %q; replacing it would merge two identities",
+			stored.ID, clipText(stored.ExternalID, 60), clipText(in.ExternalID, 60))}
+	} else {
+		set("distinct_id", &merged.ExternalID, in.ExternalID, equal)
+	}
 	var props []wirePropertyOut
 	for _, k := range slices.Sorted(maps.Keys(in.CustomFields)) {
 		v := in.CustomFields[k]
@@ -669,7 +688,7 @@ func diff(stored support.Contact, in support.ContactInput) (map[string]any, *sup
 	if len(props) > 0 {
 		body["properties"] = props
 	}
-	return body, &merged
+	return body, &merged, kept
 }
 
 // UpdateContact changes the contact ref addresses with patch semantics:

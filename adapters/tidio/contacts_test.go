@@ -253,6 +253,69 @@ func TestUpsertContact(t *testing.T) {
 	}
 }
 
+// TestUpsertKeepsOtherExternalID: with keys [external_id, email], no
+// contact has the input's external ID but one with its email has another:
+// that contact is updated by email, its distinct_id is kept, and the
+// result warns naming both IDs. An empty distinct_id is still filled in.
+func TestUpsertKeepsOtherExternalID(t *testing.T) {
+	srv := tidiotest.NewServer(tidiotest.Options{})
+	defer srv.Close()
+	c := newClient(t, srv, tidio.Config{})
+	other := srv.SeedContact(tidiotest.Contact{FirstName: "Ada", Email: "ada@example.com", DistinctID: "crm-other"})
+	keys := support.UpsertOptions{MatchKeys: []support.MatchKey{support.MatchExternalID, support.MatchEmail}}
+
+	in := support.ContactInput{FirstName: "Ada", LastName: "King", Email: "ada@example.com", ExternalID: "crm-mine"}
+	r, err := c.UpsertContact(t.Context(), in, keys)
+	if err != nil || r.Outcome != support.Updated || r.Contact.ID != other.ID {
+		t.Fatalf("upsert: %+v, %v; want %s updated", r, err, other.ID)
+	}
+	stored, _ := srv.Contact(other.ID)
+	if stored.DistinctID != "crm-other" || stored.LastName != "King" {
+		t.Errorf("stored %+v: want the last name updated and distinct_id crm-other kept", stored)
+	}
+	if r.Contact.ExternalID != "crm-other" {
+		t.Errorf("result's external ID %q, want the kept crm-other", r.Contact.ExternalID)
+	}
+	if len(r.Warnings) != 1 || r.Warnings[0].Field != "external_id" ||
+		!strings.Contains(r.Warnings[0].Message, "crm-other") || !strings.Contains(r.Warnings[0].Message, "crm-mine") {
+		t.Errorf("warnings %+v: want one on external_id naming crm-other and crm-mine", r.Warnings)
+	}
+
+	// Nothing else differs: Unchanged, no write, and the warning again.
+	srv.Stats.Reset()
+	r, err = c.UpsertContact(t.Context(), in, keys)
+	if err != nil || r.Outcome != support.Unchanged || len(r.Warnings) != 1 || srv.Writes() != 0 {
+		t.Errorf("same upsert again: %+v, %v, %d writes; want unchanged with the warning and no write", r, err, srv.Writes())
+	}
+
+	// A contact without a distinct_id gets the input's.
+	bare := srv.SeedContact(tidiotest.Contact{FirstName: "Bob", Email: "bob@example.com"})
+	r, err = c.UpsertContact(t.Context(), support.ContactInput{Email: "bob@example.com", ExternalID: "crm-bob"}, keys)
+	if stored, _ := srv.Contact(bare.ID); err != nil || r.Outcome != support.Updated || stored.DistinctID != "crm-bob" || len(r.Warnings) != 0 {
+		t.Errorf("upsert onto an empty distinct_id: %+v, %v, stored %+v; want crm-bob set, no warning", r, err, stored)
+	}
+}
+
+// TestUpsertExternalIDWithoutEmail: Tidio cannot filter by distinct_id, so
+// an input with an external ID and no email never matches, even when a
+// contact has that distinct_id: a new contact is created.
+func TestUpsertExternalIDWithoutEmail(t *testing.T) {
+	srv := tidiotest.NewServer(tidiotest.Options{})
+	defer srv.Close()
+	c := newClient(t, srv, tidio.Config{})
+	srv.SeedContact(tidiotest.Contact{FirstName: "Ext", DistinctID: "crm-1"})
+	r, err := c.UpsertContact(t.Context(), support.ContactInput{FirstName: "Ext", ExternalID: "crm-1"}, support.UpsertOptions{MatchKeys: []support.MatchKey{support.MatchExternalID}})
+	if err != nil || r.Outcome != support.Created {
+		t.Fatalf("upsert: %+v, %v; want created", r, err)
+	}
+	if n := len(srv.Contacts()); n != 2 {
+		t.Errorf("%d contacts, want 2", n)
+	}
+	if n := srv.Requests("GET /contacts"); n != 0 {
+		t.Errorf("%d lookups for an input Tidio cannot look up", n)
+	}
+}
+
 // TestDeleteContact: deleted once, then ErrNotFound; by email too.
 func TestDeleteContact(t *testing.T) {
 	srv := tidiotest.NewServer(tidiotest.Options{})

@@ -68,8 +68,15 @@
 //     contact whose distinct_id is the input's ExternalID, then the earliest
 //     created, and PATCHes only the fields that differ (Unchanged, and no
 //     request, when none does), or creates. Tidio cannot look contacts up by
-//     external ID or phone, so those match keys are skipped: an input without
-//     an email is always created. This is two requests, not atomic.
+//     external ID or phone (its contact list filters by email only
+//     [D T-ref]), so MatchExternalID only chooses among the contacts with
+//     the input's email and MatchPhone is skipped: an input with an
+//     ExternalID but no email never matches by external ID, and is always
+//     created, beside any contact with the same distinct_id. A matched
+//     contact's different non-empty distinct_id is never replaced (that
+//     would merge two identities): the other fields are updated and the
+//     result warns on "external_id", naming both IDs. This is two requests,
+//     not atomic.
 //   - UpdateContact sends a PATCH with only the fields set; "" is sent as
 //     null, which clears the field [D T-patch]. distinct_id cannot be
 //     cleared [S MCP-T]: asking to is ErrInvalid.
