@@ -47,7 +47,10 @@ type wireReply struct {
 // SendMessage replies to a ticket as an operator, publicly or as an
 // internal note: POST /tickets/{id}/reply [S MCP-T, AE]. The operator is
 // m.AuthorID, else Config.DefaultOperatorID, else the first active operator
-// (GET /operators, read once). A public reply sends m.HTML when set, else
+// (GET /operators, read once). Beware that last fallback: the customer sees
+// a public reply signed by whichever operator Tidio lists first; set
+// Config.DefaultOperatorID or m.AuthorID in production (see the package
+// documentation for why it is not an error). A public reply sends m.HTML when set, else
 // m.Text; an internal note must be plain text (m.Text) [S MCP-T]. Tidio's
 // reply has no attachments field: attachments are ErrInvalid. After an
 // ambiguous failure the ticket is read, and the reply is sent again only if
