@@ -417,7 +417,7 @@ func verify(t testing.TB, dst *kit, st migrate.State, pop *population) checked {
 // mapped reports whether an outcome means the contact is in the target.
 func mapped(o migrate.Outcome) bool {
 	switch o {
-	case migrate.Created, migrate.Updated, migrate.Unchanged, migrate.Matched:
+	case migrate.Created, migrate.Updated, migrate.Unchanged, migrate.Matched, migrate.Upserted:
 		return true
 	}
 	return false
