@@ -221,9 +221,9 @@ func callOp(ctx context.Context, p support.Platform, op support.Operation) error
 	case support.OpListMessages:
 		_, err = p.ListMessages(ctx, probeID, support.ListOptions{})
 	case support.OpSendMessage:
-		_, err = p.SendMessage(ctx, probeID, support.NewMessage{Text: replyText})
+		_, err = p.SendMessage(ctx, probeID, support.NewMessage{Text: replyText, AuthorID: probeID})
 	case support.OpSendNote:
-		_, err = p.SendMessage(ctx, probeID, support.NewMessage{Text: noteText, Internal: true})
+		_, err = p.SendMessage(ctx, probeID, support.NewMessage{Text: noteText, Internal: true, AuthorID: probeID})
 	case support.OpListAgents:
 		_, err = p.ListAgents(ctx, support.ListOptions{})
 	default:

@@ -282,7 +282,16 @@ func conversationsNotFound(e *env) {
 		e.wantKind(err, "ListMessages("+missing+")", support.ErrNotFound)
 	}
 	if e.supports(support.OpSendMessage) {
-		_, err := e.p.SendMessage(e.ctx, missing, support.NewMessage{Text: replyText})
+		// Signed as an agent when the platform lists them: a reply needs an
+		// author on some vendors (Tidio), and the point here is the missing
+		// conversation.
+		m := support.NewMessage{Text: replyText}
+		if e.supports(support.OpListAgents) {
+			if agents, _ := e.agents(); len(agents) > 0 {
+				m.AuthorID = agents[0].ID
+			}
+		}
+		_, err := e.p.SendMessage(e.ctx, missing, m)
 		e.wantKind(err, "SendMessage("+missing+")", support.ErrNotFound)
 	}
 }

@@ -470,7 +470,7 @@ func TestConcurrentUse(t *testing.T) {
 	srv := tidiotest.NewServer(tidiotest.Options{PageSize: 10})
 	defer srv.Close()
 	seedDirectory(srv)
-	c := newClient(t, srv, tidio.Config{})
+	c := newClient(t, srv, tidio.Config{DefaultOperatorID: srv.Operators()[0].ID})
 	const workers, each = 8, 10
 	var wg sync.WaitGroup
 	for w := range workers {

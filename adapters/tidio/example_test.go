@@ -81,13 +81,14 @@ func ExampleClient_CreateContacts() {
 func ExampleClient_CreateConversation() {
 	c, srv := exampleClient()
 	defer srv.Close()
-	srv.SeedOperator(tidiotest.Operator{Name: "Alex Morgan", Email: "alex@example.com", Active: true})
+	alex := srv.SeedOperator(tidiotest.Operator{Name: "Alex Morgan", Email: "alex@example.com", Active: true})
 	ctx := context.Background()
 
 	conv, _ := c.CreateConversation(ctx, support.NewConversation{
 		Contact: support.Email("grace@example.com"), Subject: "Order #1001", Text: "Where is my order?",
 	})
-	_, _ = c.SendMessage(ctx, conv.ID, support.NewMessage{Text: "It ships tomorrow."})
+	// Tidio signs every reply with an operator: name one.
+	_, _ = c.SendMessage(ctx, conv.ID, support.NewMessage{Text: "It ships tomorrow.", AuthorID: alex.ID})
 	_ = c.SetStatus(ctx, conv.ID, support.StatusChange{Status: support.StatusClosed})
 
 	msgs, _ := c.ListMessages(ctx, conv.ID, support.ListOptions{})

@@ -46,11 +46,9 @@ type wireReply struct {
 
 // SendMessage replies to a ticket as an operator, publicly or as an
 // internal note: POST /tickets/{id}/reply [S MCP-T, AE]. The operator is
-// m.AuthorID, else Config.DefaultOperatorID, else the first active operator
-// (GET /operators, read once). Beware that last fallback: the customer sees
-// a public reply signed by whichever operator Tidio lists first; set
-// Config.DefaultOperatorID or m.AuthorID in production (see the package
-// documentation for why it is not an error). A public reply sends m.HTML when set, else
+// m.AuthorID, else Config.DefaultOperatorID; with neither, SendMessage fails
+// with ErrInvalid before any request, rather than signing a customer-visible
+// reply with whichever operator Tidio happens to list first. A public reply sends m.HTML when set, else
 // m.Text; an internal note must be plain text (m.Text) [S MCP-T]. Tidio's
 // reply has no attachments field: attachments are ErrInvalid. After an
 // ambiguous failure the ticket is read, and the reply is sent again only if
@@ -132,30 +130,5 @@ func (c *Client) replyAuthor(ctx context.Context, op support.Operation, id strin
 	if c.cfg.DefaultOperatorID != "" {
 		return c.cfg.DefaultOperatorID, nil
 	}
-	c.mu.Lock()
-	author := c.author
-	c.mu.Unlock()
-	if author != "" {
-		return author, nil
-	}
-	cursor := ""
-	for range maxListPages {
-		page, err := c.operators(ctx, op, cursor)
-		if err != nil {
-			return "", err
-		}
-		for _, a := range page.Items {
-			if a.Active {
-				c.mu.Lock()
-				c.author = a.ID
-				c.mu.Unlock()
-				return a.ID, nil
-			}
-		}
-		if page.Next == "" {
-			break
-		}
-		cursor = page.Next
-	}
-	return "", fail(op, support.ErrInvalid, "Tidio replies are sent as an operator, and the project has no active one: set NewMessage.AuthorID")
+	return "", fail(op, support.ErrInvalid, "Tidio replies are sent as an operator: set NewMessage.AuthorID or Config.DefaultOperatorID")
 }

@@ -335,7 +335,7 @@ func TestSendMessageAmbiguous(t *testing.T) {
 			srv := tidiotest.NewServer(tidiotest.Options{})
 			defer srv.Close()
 			seedDirectory(srv)
-			c := newClient(t, srv, tidio.Config{})
+			c := newClient(t, srv, tidio.Config{DefaultOperatorID: srv.Operators()[0].ID})
 			conv, err := c.CreateConversation(t.Context(), support.NewConversation{
 				Contact: support.Email("ada@example.com"), Subject: "Order", Text: "Where is it?",
 			})

@@ -235,8 +235,18 @@ func TestMessages(t *testing.T) {
 	inactive := srv.SeedOperator(tidiotest.Operator{Name: "Gone", Email: "gone@example.com", Active: false})
 	seedDirectory(srv)
 	first := srv.Operators()[1]
-	c := newClient(t, srv, tidio.Config{})
-	conv := openTicket(t, c, support.Email("ada@example.com"))
+	unsigned := newClient(t, srv, tidio.Config{})
+	conv := openTicket(t, unsigned, support.Email("ada@example.com"))
+	// No AuthorID and no DefaultOperatorID: refused before any request,
+	// rather than signed by whichever operator Tidio lists first.
+	before := srv.Writes()
+	if _, err := unsigned.SendMessage(t.Context(), conv.ID, support.NewMessage{Text: "plain"}); !errors.Is(err, support.ErrInvalid) {
+		t.Fatalf("reply without an operator: %v, want ErrInvalid", err)
+	}
+	if srv.Writes() != before {
+		t.Fatal("a reply without an operator reached Tidio")
+	}
+	c := newClient(t, srv, tidio.Config{DefaultOperatorID: first.ID})
 
 	srv.Clock.Advance(time.Minute)
 	m1, err := c.SendMessage(t.Context(), conv.ID, support.NewMessage{Text: "plain", HTML: "<p>rich</p>"})
@@ -244,7 +254,7 @@ func TestMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	if m1.AuthorID != first.ID || m1.Direction != support.Outbound || m1.AuthorKind != support.AuthorAgent || m1.HTML != "<p>rich</p>" {
-		t.Errorf("reply %+v: want sent as the first active operator %s", m1, first.ID)
+		t.Errorf("reply %+v: want sent as the default operator %s", m1, first.ID)
 	}
 	if !m1.CreatedAt.Equal(sim.Epoch.Add(time.Minute)) {
 		t.Errorf("reply CreatedAt %v, want the time in its ULID, %v", m1.CreatedAt, sim.Epoch.Add(time.Minute))
@@ -254,8 +264,8 @@ func TestMessages(t *testing.T) {
 	if err != nil || !note.Internal || note.AuthorID != inactive.ID {
 		t.Fatalf("note: %+v, %v", note, err)
 	}
-	if n := srv.Requests("GET /operators"); n != 1 {
-		t.Errorf("GET /operators sent %d times, want once (the author is remembered)", n)
+	if n := srv.Requests("GET /operators"); n != 0 {
+		t.Errorf("GET /operators sent %d times: a reply must never list operators to pick its signer", n)
 	}
 
 	page, err := c.ListMessages(t.Context(), conv.ID, support.ListOptions{Limit: 1})
@@ -341,7 +351,7 @@ func TestListAgents(t *testing.T) {
 	for name, err := range map[string]error{
 		"get":    func() error { _, err := c.GetConversation(t.Context(), "99999"); return err }(),
 		"status": c.SetStatus(t.Context(), "99999", support.StatusChange{Status: support.StatusOpen}),
-		"reply":  func() error { _, err := c.SendMessage(t.Context(), "99999", support.NewMessage{Text: "x"}); return err }(),
+		"reply":  func() error { _, err := c.SendMessage(t.Context(), "99999", support.NewMessage{Text: "x", AuthorID: srv.Operators()[0].ID}); return err }(),
 	} {
 		if se := wantKind(t, err, support.ErrNotFound); se.Status != http.StatusNotFound || se.Code != "not_found" {
 			t.Errorf("%s: %+v", name, se)

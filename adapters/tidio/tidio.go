@@ -154,13 +154,9 @@
 //   - ListMessages reads GET /tickets/{id}, which returns every message:
 //     one page, Limit ignored, oldest first.
 //   - SendMessage posts /tickets/{id}/reply as an operator: NewMessage.AuthorID,
-//     else Config.DefaultOperatorID, else the first active operator listed.
-//     Beware the last: the customer sees the reply signed by an operator
-//     chosen only by Tidio's listing order. Set Config.DefaultOperatorID (or
-//     AuthorID on every message) in production. Failing instead (ErrInvalid
-//     before any request) would break the conformance suite, which sends
-//     replies without an AuthorID in its not-found and cancelled-context
-//     checks and expects ErrNotFound and context.Canceled.
+//     else Config.DefaultOperatorID. With neither it fails with ErrInvalid
+//     before any request: a customer-visible reply is never signed by an
+//     operator picked by Tidio's listing order.
 //     HTML goes out as the content of public replies; internal notes must be
 //     plain text [S MCP-T]. Tidio's reply takes no attachments (ErrInvalid).
 //     After an ambiguous failure the ticket is read to find the reply before
@@ -344,9 +340,9 @@ type Config struct {
 	// unassigned; "" looks up the department named "General" once.
 	DefaultDepartmentID string
 	// DefaultOperatorID is the operator replies are sent as when
-	// NewMessage.AuthorID is empty. Set it (or AuthorID) in production:
-	// when both are empty, a reply is signed, visibly to the customer, by
-	// the first active operator GET /operators lists, whoever that is.
+	// NewMessage.AuthorID is empty. When both are empty, SendMessage fails
+	// with ErrInvalid: Tidio signs every reply with an operator, visibly to
+	// the customer, so the library does not pick one.
 	DefaultOperatorID string
 }
 
@@ -368,7 +364,6 @@ type learned struct {
 	mu          sync.Mutex
 	deptKnown   bool
 	defaultDept string
-	author      string
 }
 
 var _ support.Platform = (*Client)(nil)
