@@ -351,7 +351,10 @@ func TestListAgents(t *testing.T) {
 	for name, err := range map[string]error{
 		"get":    func() error { _, err := c.GetConversation(t.Context(), "99999"); return err }(),
 		"status": c.SetStatus(t.Context(), "99999", support.StatusChange{Status: support.StatusOpen}),
-		"reply":  func() error { _, err := c.SendMessage(t.Context(), "99999", support.NewMessage{Text: "x", AuthorID: srv.Operators()[0].ID}); return err }(),
+		"reply": func() error {
+			_, err := c.SendMessage(t.Context(), "99999", support.NewMessage{Text: "x", AuthorID: srv.Operators()[0].ID})
+			return err
+		}(),
 	} {
 		if se := wantKind(t, err, support.ErrNotFound); se.Status != http.StatusNotFound || se.Code != "not_found" {
 			t.Errorf("%s: %+v", name, se)
