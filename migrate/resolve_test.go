@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -334,34 +335,71 @@ func TestStoppedMatchesTheContext(t *testing.T) {
 	}
 }
 
-// The intents resolved on resume are committed as they are found, several
-// commits for one resolution; when the State fails, the run stops, keeps
-// what it committed, and returns the State's error.
+// Pending intents are resolved and committed as the lookups finish, not all
+// at the end: a run killed after its first commit keeps that resolution.
+// The target's second lookup waits until the first commit has happened, so
+// the first commit holds exactly one resolution whatever the scheduling;
+// code that committed only at the end would never open the gate, which
+// synctest reports as a deadlock.
 func TestPendingResolutionCommitsAsItGoes(t *testing.T) {
-	src, inner := newStore("src", 1), newStore("dst", 100)
-	src.seed(people(100)...)
-	st := openState(t)
-	// Commits: the pass, the index, the intents; the batch is sent and the
-	// process dies before recording its result.
-	if _, err := Run(context.Background(), src, inner, Options{State: &killState{State: st, left: 3}}); !errors.Is(err, errKilled) {
-		t.Fatalf("err %v", err)
+	synctest.Test(t, func(t *testing.T) {
+		src, inner := newStore("src", 1), newStore("dst", 100)
+		src.seed(people(100)...)
+		st := openState(t)
+		// Commits: the pass, the index, the intents; the batch is sent and the
+		// process dies before recording its result.
+		if _, err := Run(context.Background(), src, inner, Options{State: &killState{State: st, left: 3}}); !errors.Is(err, errKilled) {
+			t.Fatalf("err %v", err)
+		}
+		open := make(chan struct{})
+		gs := &gateState{killState: killState{State: st, left: 1}, open: open}
+		gt := &gatedTarget{Platform: inner, open: open}
+		if _, err := Run(context.Background(), src, gt, Options{State: gs, Concurrency: 1}); !errors.Is(err, errKilled) {
+			t.Fatalf("err %v, want the run killed at its second commit", err)
+		}
+		p, _ := st.Pending()
+		if kept := 100 - len(p); kept != 1 {
+			t.Fatalf("%d resolutions kept by the first commit, want 1 (%d lookups)", kept, inner.gets.Load())
+		}
+		rep := run(t, src, inner, Options{State: st})
+		if rep.Resolved != len(p) || rep.Skipped != 100 || inner.batchCalls.Load() != 1 {
+			t.Fatalf("report %+v, %d batches", rep, inner.batchCalls.Load())
+		}
+		checkMigrated(t, src.all(), inner.all(), st)
+	})
+}
+
+// gateState is a killState that opens a gate after its first commit.
+type gateState struct {
+	killState
+	open chan struct{}
+	once sync.Once
+}
+
+func (g *gateState) Commit(c *Commit) error {
+	err := g.killState.Commit(c)
+	if err == nil {
+		g.once.Do(func() { close(g.open) })
 	}
-	_, err := Run(context.Background(), src, inner, Options{State: &killState{State: st, left: 2}, Concurrency: 1})
-	if !errors.Is(err, errKilled) {
-		t.Fatalf("err %v", err)
+	return err
+}
+
+// gatedTarget holds every lookup after the first until the gate opens.
+type gatedTarget struct {
+	support.Platform
+	open chan struct{}
+	n    atomic.Int64
+}
+
+func (g *gatedTarget) GetContact(ctx context.Context, ref support.Ref) (*support.Contact, error) {
+	if g.n.Add(1) > 1 {
+		select {
+		case <-g.open:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
-	// How many lookups each commit holds depends on timing (those finished
-	// during a commit go in the next), but each holds at least one, and only
-	// contacts looked up.
-	p, _ := st.Pending()
-	if kept, gets := 100-len(p), int(inner.gets.Load()); kept < 2 || kept > gets {
-		t.Fatalf("%d pending after two commits, %d lookups", len(p), gets)
-	}
-	rep := run(t, src, inner, Options{State: st})
-	if rep.Resolved != len(p) || rep.Skipped != 100 || inner.batchCalls.Load() != 1 {
-		t.Fatalf("report %+v, %d batches", rep, inner.batchCalls.Load())
-	}
-	checkMigrated(t, src.all(), inner.all(), st)
+	return g.Platform.GetContact(ctx, ref)
 }
 
 // An intent whose create never reached the target, for a contact known only
