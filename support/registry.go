@@ -39,6 +39,28 @@ func Register(name string, open Opener) {
 	registry[name] = open
 }
 
+// RegisterConfig registers an adapter whose configuration is a Config
+// struct C: its Opener decodes the map into C with DecodeConfig (errors
+// attributed to the adapter) and calls build, usually the adapter's New.
+// On error it returns a nil Platform, never a nil *Client inside a non-nil
+// Platform. It panics as Register does.
+func RegisterConfig[C any, P Platform](name string, build func(C) (P, error)) {
+	if build == nil {
+		panic("support: RegisterConfig build is nil")
+	}
+	Register(name, func(ctx context.Context, config map[string]any) (Platform, error) {
+		var cfg C
+		if err := DecodeConfig(config, &cfg); err != nil {
+			return nil, Attribute(err, name, "")
+		}
+		p, err := build(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	})
+}
+
 // Adapters returns the names of the registered adapters, sorted.
 func Adapters() []string {
 	registryMu.RLock()

@@ -86,3 +86,30 @@ func TestRegistry(t *testing.T) {
 		}()
 	}
 }
+
+// fakePlatform is a Platform whose methods are never called here.
+type fakePlatform struct{ Platform }
+
+func TestRegisterConfig(t *testing.T) {
+	RegisterConfig("zz-test-config", func(c fakeConfig) (*fakePlatform, error) {
+		if c.Token == "" {
+			return nil, Errorf("zz-test-config", "", ErrInvalid, "Config.Token is required")
+		}
+		return &fakePlatform{}, nil
+	})
+	p, err := Open(context.Background(), "zz-test-config", map[string]any{"token": "t"})
+	if err != nil || p == nil {
+		t.Fatalf("Open: %v, %v", p, err)
+	}
+	// A failing constructor yields a nil Platform, not a nil *fakePlatform
+	// wrapped in a non-nil interface.
+	p, err = Open(context.Background(), "zz-test-config", map[string]any{})
+	if !errors.Is(err, ErrInvalid) || p != nil {
+		t.Fatalf("missing token: p == nil is %v, err %v", p == nil, err)
+	}
+	_, err = Open(context.Background(), "zz-test-config", map[string]any{"tokn": "t"})
+	var e *Error
+	if !errors.As(err, &e) || e.Vendor != "zz-test-config" || !strings.Contains(err.Error(), "tokn") {
+		t.Fatalf("unknown key: %v", err)
+	}
+}

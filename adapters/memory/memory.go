@@ -72,13 +72,7 @@ const (
 )
 
 func init() {
-	support.Register(Vendor, func(ctx context.Context, config map[string]any) (support.Platform, error) {
-		var cfg Config
-		if err := support.DecodeConfig(config, &cfg); err != nil {
-			return nil, withOp(err, "")
-		}
-		return New(cfg), nil
-	})
+	support.RegisterConfig(Vendor, func(cfg Config) (*Platform, error) { return New(cfg), nil })
 }
 
 // Config configures a Platform. The zero value works.

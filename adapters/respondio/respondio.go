@@ -194,7 +194,6 @@
 package respondio
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -243,13 +242,7 @@ const (
 )
 
 func init() {
-	support.Register(Vendor, func(ctx context.Context, config map[string]any) (support.Platform, error) {
-		var cfg Config
-		if err := support.DecodeConfig(config, &cfg); err != nil {
-			return nil, withOp(err, "")
-		}
-		return New(cfg)
-	})
+	support.RegisterConfig(Vendor, New)
 }
 
 // Config configures a Client. Only Token is required; every zero value

@@ -298,17 +298,7 @@ const acceptHeader = "application/json; version=1"
 const rateWindow = time.Minute
 
 func init() {
-	support.Register(Vendor, func(ctx context.Context, config map[string]any) (support.Platform, error) {
-		var cfg Config
-		if err := support.DecodeConfig(config, &cfg); err != nil {
-			return nil, withOp(err, "")
-		}
-		c, err := New(cfg)
-		if err != nil {
-			return nil, err // not c: a nil *Client in a Platform is not a nil Platform
-		}
-		return c, nil
-	})
+	support.RegisterConfig(Vendor, New)
 }
 
 // Config configures a Client. Only the credentials are required; every

@@ -207,13 +207,7 @@ const (
 const maxWorkspaceID = 128
 
 func init() {
-	support.Register(Vendor, func(ctx context.Context, config map[string]any) (support.Platform, error) {
-		var cfg Config
-		if err := support.DecodeConfig(config, &cfg); err != nil {
-			return nil, withOp(err, "")
-		}
-		return New(cfg)
-	})
+	support.RegisterConfig(Vendor, New)
 }
 
 // Config configures a Client. Only APIKey and WorkspaceID are required;
