@@ -96,15 +96,8 @@ func (r *contactRecord) out() *support.Contact {
 // ListContacts returns a page of contacts, oldest first.
 func (p *Platform) ListContacts(ctx context.Context, opts support.ContactListOptions) (support.Page[support.Contact], error) {
 	const op = support.OpListContacts
-	limit, err := p.pageLimit(op, opts.Limit)
+	limit, after, err := p.listStart(ctx, op, contactList, opts.ListOptions)
 	if err != nil {
-		return support.Page[support.Contact]{}, err
-	}
-	after, err := decodeCursor(op, contactList, opts.Cursor)
-	if err != nil {
-		return support.Page[support.Contact]{}, err
-	}
-	if err := checkCtx(ctx, op); err != nil {
 		return support.Page[support.Contact]{}, err
 	}
 	p.mu.Lock()

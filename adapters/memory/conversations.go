@@ -103,15 +103,8 @@ func (p *Platform) ListConversations(ctx context.Context, opts support.Conversat
 	if opts.Status != "" && !knownStatus(opts.Status) {
 		return none, fail(op, support.ErrInvalid, "unknown status %q", clip(string(opts.Status)))
 	}
-	limit, err := p.pageLimit(op, opts.Limit)
+	limit, after, err := p.listStart(ctx, op, conversationList, opts.ListOptions)
 	if err != nil {
-		return none, err
-	}
-	after, err := decodeCursor(op, conversationList, opts.Cursor)
-	if err != nil {
-		return none, err
-	}
-	if err := checkCtx(ctx, op); err != nil {
 		return none, err
 	}
 	p.mu.Lock()
@@ -324,16 +317,9 @@ func (p *Platform) ListMessages(ctx context.Context, conversationID string, opts
 	if err := checkID(op, "conversation", conversationID); err != nil {
 		return none, err
 	}
-	limit, err := p.pageLimit(op, opts.Limit)
-	if err != nil {
-		return none, err
-	}
 	list := "messages/" + conversationID
-	after, err := decodeCursor(op, list, opts.Cursor)
+	limit, after, err := p.listStart(ctx, op, list, opts)
 	if err != nil {
-		return none, err
-	}
-	if err := checkCtx(ctx, op); err != nil {
 		return none, err
 	}
 	p.mu.Lock()
@@ -400,15 +386,8 @@ func (p *Platform) SendMessage(ctx context.Context, conversationID string, m sup
 func (p *Platform) ListAgents(ctx context.Context, opts support.ListOptions) (support.Page[support.Agent], error) {
 	const op = support.OpListAgents
 	var none support.Page[support.Agent]
-	limit, err := p.pageLimit(op, opts.Limit)
+	limit, after, err := p.listStart(ctx, op, agentList, opts)
 	if err != nil {
-		return none, err
-	}
-	after, err := decodeCursor(op, agentList, opts.Cursor)
-	if err != nil {
-		return none, err
-	}
-	if err := checkCtx(ctx, op); err != nil {
 		return none, err
 	}
 	p.mu.Lock()

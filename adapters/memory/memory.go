@@ -200,6 +200,19 @@ func checkID(op support.Operation, what, id string) error {
 	return nil
 }
 
+// listStart checks what every list call starts with: the page size, the
+// cursor (which must belong to list), and the context. It returns the page
+// size and the position to list after.
+func (p *Platform) listStart(ctx context.Context, op support.Operation, list string, opts support.ListOptions) (limit, after int, err error) {
+	if limit, err = p.pageLimit(op, opts.Limit); err != nil {
+		return 0, 0, err
+	}
+	if after, err = decodeCursor(op, list, opts.Cursor); err != nil {
+		return 0, 0, err
+	}
+	return limit, after, checkCtx(ctx, op)
+}
+
 // pageLimit returns the page size for opts.Limit.
 func (p *Platform) pageLimit(op support.Operation, limit int) (int, error) {
 	switch {
