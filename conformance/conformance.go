@@ -19,7 +19,7 @@ type Harness struct {
 	// list at least 2 agents when OpListAgents is supported (1 team too when
 	// Capabilities().AssignTeams). Called once per scenario subtest; use
 	// t.Cleanup for teardown.
-	New func(t *testing.T) support.Platform
+	New func(t *testing.T) *support.Client
 	// PageSize is the page size the platform uses when ListOptions.Limit is
 	// PageSize (vendors with a fixed page size: their page size, which their
 	// simulator can be configured to). Paging scenarios create 2*PageSize+1
@@ -120,7 +120,7 @@ func Run(t *testing.T, h Harness) {
 type env struct {
 	t        *testing.T
 	ctx      context.Context
-	p        support.Platform
+	p        *support.Client
 	caps     support.Capabilities
 	pageSize int
 }
@@ -183,7 +183,7 @@ func (e *env) wantUnsupported(op support.Operation, err error) {
 const probeID = "1"
 
 // callOp calls op with well-formed input.
-func callOp(ctx context.Context, p support.Platform, op support.Operation) error {
+func callOp(ctx context.Context, p *support.Client, op support.Operation) error {
 	var err error
 	switch op {
 	case support.OpListContacts:

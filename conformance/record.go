@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,19 +11,26 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 )
 
-// record is registered on the test binary's command line, as go-cloud does,
-// so that `go test ./adapters/tidio -run Conformance -record` rewrites the
-// recordings.
-var record = flag.Bool("record", false, "conformance: send the scenarios' requests to RecordOptions.Upstream and rewrite the recordings, instead of replaying them")
+// RecordEnv is the environment variable that turns record mode on:
+// `DESKBRIDGE_RECORD=1 go test ./adapters/tidio -run Conformance` rewrites
+// the recordings. An environment variable rather than a -record flag, so
+// that importing this package registers nothing on an importing program's
+// command line.
+const RecordEnv = "DESKBRIDGE_RECORD"
 
-// Recording reports whether the test binary runs in record mode (-record).
-func Recording() bool { return *record }
+// Recording reports whether record mode is on (RecordEnv set to a true
+// value: 1, t, true, ...).
+func Recording() bool {
+	on, err := strconv.ParseBool(os.Getenv(RecordEnv))
+	return err == nil && on
+}
 
 // RecordOptions configures HTTPClient.
 type RecordOptions struct {
@@ -63,7 +69,7 @@ const (
 // when t ends fail it too. A missing recording fails t with the command that
 // records it.
 //
-// In record mode (-record) the client sends requests to opts.Upstream and
+// In record mode (DESKBRIDGE_RECORD=1) the client sends requests to opts.Upstream and
 // writes the recording when t ends, with credentials scrubbed: the values of
 // Authorization and Cookie headers and of every header whose name contains
 // "secret", "token", "key" or "client-id" become "REDACTED", as does every
@@ -178,7 +184,7 @@ func recordCommand(name string) string {
 		}
 	}
 	top, _, _ := strings.Cut(name, "/")
-	return fmt.Sprintf("go test %s -run '^%s$' -record", pkg, top)
+	return fmt.Sprintf("DESKBRIDGE_RECORD=1 go test %s -run '^%s$'", pkg, top)
 }
 
 // scrubber removes credentials and the upstream base from recorded text.

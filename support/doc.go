@@ -1,33 +1,65 @@
 // Package support is deskbridge's vendor-neutral API for customer-support
 // platforms.
 //
-// Applications program against [Platform]; adapters (in adapters/...) implement
-// it for one vendor each. The package holds everything those two sides share:
+// It has two sides, in the shape of go-cloud's portable types over their
+// drivers:
 //
-//   - the models ([Contact], [Conversation], [Message], [Agent]) and the inputs
-//     that create or change them;
-//   - [Ref], the one way to address a contact: by ID, email or phone;
-//   - [Capabilities], which says in advance what a platform can do, and
-//     [ErrUnsupported] for what it cannot;
-//   - [Page] and the iterators [Items] and [Pages], which turn any paged call
-//     into an iter.Seq2 that can be stopped and resumed from a saved cursor;
-//   - [Error] and the error kinds ([ErrNotFound], [ErrRateLimited], ...);
-//   - the adapter registry ([Register], [Open], [Adapters]).
+//   - [Client] is what applications call. Every adapter's New returns one
+//     (tidio.New, respondio.New, tidysupport.New, memory.New), and so does
+//     [Open]. It owns, once for every vendor, the rules that used to be
+//     copied into each adapter: input validation, capability checks before
+//     any request, [Ref] resolution, upsert matching with the identity rule,
+//     the diff that patches only what differs, batch chunking and fallback,
+//     the lookup before a write whose outcome is unknown is sent again,
+//     partial-send reporting, and errors that name the vendor and the
+//     operation.
+//   - [Driver] and its optional interfaces ([BatchCreator],
+//     [ContactPatcher], [MessageSender], ...) are what adapters implement:
+//     a vendor's primitives and nothing else, each documented with what it
+//     may assume and which error kind it returns. docs/adapters.md says how
+//     to write one.
 //
-// # Dedup is explicit
+// The package also holds what the two sides share: the models ([Contact],
+// [Conversation], [Message], [Agent]) and the inputs that create or change
+// them; [Ref], the one way to address a contact (by ID, email or phone);
+// [Capabilities], which says in advance what a platform can do, and
+// [ErrUnsupported] for what it cannot; [Page] and the iterators [Items] and
+// [Pages], which turn any paged call into an iter.Seq2 that can be stopped
+// and resumed from a saved cursor; [Error] and the error kinds
+// ([ErrNotFound], [ErrRateLimited], ...); and the adapter registry
+// ([Register], [RegisterConfig], [Open], [Adapters]).
 //
-// [ContactsAPI.CreateContact] does what the vendor does with a duplicate, and
-// [Capabilities.CreateDedup] says what that is. [ContactsAPI.UpsertContact]
-// behaves the same on every vendor: it matches an existing contact by external
-// ID, then email, then phone (configurable with [UpsertOptions]), creates or
-// updates, and reports which happened in [ContactResult.Outcome].
+// # Dedup is explicit, and two people are never merged
+//
+// [Client.CreateContact] does what the vendor does with a duplicate, and
+// [Capabilities.CreateDedup] says what that is. [Client.UpsertContact]
+// behaves the same on every vendor: it matches an existing contact by
+// external ID, then email, then phone (configurable with [UpsertOptions]),
+// creates or updates, and reports which happened in [ContactResult.Outcome].
+// A contact found by a later key that an earlier key contradicts (the phone
+// matches, the emails differ) is another person: the outcome is [Conflict],
+// nothing is written, and the error is an [IdentityConflict].
+//
+// # Which layer retries what
+//
+// internal/rest, under every HTTP adapter, retries requests that certainly
+// did not take effect (429, 5xx answered before processing, refused
+// connections) within its attempts and retry budget, honouring Retry-After.
+// It never resends a non-idempotent write after an ambiguous failure: that
+// is ErrOutcomeUnknown, which the Client settles by looking the write up (a
+// contact) or by reading the conversation (a message, which is never sent
+// twice); a contact create is sent at most [MaxWriteRounds] times. Callers
+// such as migrate do not retry what these two layers gave up on: they stop
+// and resume later.
 //
 // # Errors
 //
-// Every error an adapter returns for a failed vendor call is a *[Error]. Match
-// its kind with errors.Is and reach the details with errors.As:
+// Every error the Client returns for a failed call is a *[Error] naming
+// the vendor and the operation (or, for batches and partial sends, an error
+// that wraps them). Match its kind with errors.Is and reach the details with
+// errors.As:
 //
-//	c, err := p.GetContact(ctx, support.Email("ada@example.com"))
+//	c, err := client.GetContact(ctx, support.Email("ada@example.com"))
 //	if errors.Is(err, support.ErrNotFound) { ... }
 //	var e *support.Error
 //	if errors.As(err, &e) { log.Print(e.Status, e.Code, e.RetryAfter) }

@@ -2,6 +2,8 @@ package support
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -76,8 +78,11 @@ func (in *ContactInput) IsEmpty() bool {
 
 // Validate checks the rules every platform shares: at least one of email,
 // phone, first or last name; a syntactically valid email; text that is valid
-// UTF-8 without control characters. Adapters add their vendor's own rules
-// (field lengths, phone format). It fails with ErrInvalid.
+// UTF-8 without control characters. Fields are checked in a fixed order
+// (names, email, phone, language, country, external ID, tags, custom fields
+// by name), so the same input always fails with the same error. Adapters add
+// their vendor's own rules (field lengths, phone format). It fails with
+// ErrInvalid.
 func (in *ContactInput) Validate() error {
 	if in.IsEmpty() {
 		return Errorf("", "", ErrInvalid, "contact: needs at least one of email, phone, first name or last name")
@@ -87,15 +92,27 @@ func (in *ContactInput) Validate() error {
 			return err
 		}
 	}
-	for name, v := range map[string]string{
-		"first name": in.FirstName, "last name": in.LastName, "phone": in.Phone,
-		"language": in.Language, "country": in.Country, "external ID": in.ExternalID,
+	for _, f := range []struct{ name, v string }{
+		{"first name", in.FirstName}, {"last name", in.LastName}, {"phone", in.Phone},
+		{"language", in.Language}, {"country", in.Country}, {"external ID", in.ExternalID},
 	} {
-		if err := validText(name, v); err != nil {
+		if err := validText(f.name, f.v); err != nil {
 			return err
 		}
 	}
-	for _, t := range in.Tags {
+	if err := validTags(in.Tags); err != nil {
+		return err
+	}
+	for _, k := range slices.Sorted(maps.Keys(in.CustomFields)) {
+		if err := validField(k, in.CustomFields[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validTags(tags []string) error {
+	for _, t := range tags {
 		if t == "" {
 			return Errorf("", "", ErrInvalid, "contact: empty tag")
 		}
@@ -103,18 +120,17 @@ func (in *ContactInput) Validate() error {
 			return err
 		}
 	}
-	for k, v := range in.CustomFields {
-		if k == "" {
-			return Errorf("", "", ErrInvalid, "contact: custom field with an empty name")
-		}
-		if err := validText("custom field name", k); err != nil {
-			return err
-		}
-		if err := validText("custom field "+clip(k), v); err != nil {
-			return err
-		}
-	}
 	return nil
+}
+
+func validField(name, value string) error {
+	if name == "" {
+		return Errorf("", "", ErrInvalid, "contact: custom field with an empty name")
+	}
+	if err := validText("custom field name", name); err != nil {
+		return err
+	}
+	return validText("custom field "+clip(name), value)
 }
 
 func validText(field, v string) error {
@@ -149,6 +165,48 @@ func (u *ContactUpdate) IsEmpty() bool {
 		len(u.CustomFields) == 0
 }
 
+// Validate applies the rules of ContactInput.Validate to every value the
+// update sets, in the same fixed order: a set email must be a valid address
+// ("" clears it), set text must be valid, tags and custom field names must
+// not be empty. Whether the contact would still name someone depends on its
+// stored fields; Client.UpdateContact checks that. It fails with ErrInvalid.
+func (u *ContactUpdate) Validate() error {
+	if u.Email != nil && *u.Email != "" {
+		if err := ValidateEmail(*u.Email); err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{
+		{"first name", u.FirstName}, {"last name", u.LastName}, {"phone", u.Phone},
+		{"language", u.Language}, {"country", u.Country}, {"external ID", u.ExternalID},
+	} {
+		if f.v == nil {
+			continue
+		}
+		if err := validText(f.name, *f.v); err != nil {
+			return err
+		}
+	}
+	if u.Tags != nil {
+		if err := validTags(*u.Tags); err != nil {
+			return err
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(u.CustomFields)) {
+		v := ""
+		if p := u.CustomFields[k]; p != nil {
+			v = *p
+		}
+		if err := validField(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Ptr returns a pointer to v, for ContactUpdate fields.
 func Ptr[T any](v T) *T { return &v }
 
@@ -170,6 +228,11 @@ const (
 	Matched Outcome = "matched"
 	// Failed: used in batch results for a record that was not stored.
 	Failed Outcome = "failed"
+	// Conflict: a contact was found by a match key, but an earlier match
+	// key contradicts it (both have a value and the values differ), so it
+	// is another person. Nothing was written; the error is an
+	// *IdentityConflict naming both records.
+	Conflict Outcome = "conflict"
 )
 
 // Warning reports a field that a platform could not store as given: dropped,

@@ -70,38 +70,38 @@ func Items[T any](ctx context.Context, cursor string, fetch FetchFunc[T]) iter.S
 	}
 }
 
-// AllContacts iterates over every contact of p, from opts.Cursor on.
-func AllContacts(ctx context.Context, p ContactsAPI, opts ContactListOptions) iter.Seq2[Contact, error] {
+// AllContacts iterates over every contact of c, from opts.Cursor on.
+func AllContacts(ctx context.Context, c *Client, opts ContactListOptions) iter.Seq2[Contact, error] {
 	return Items(ctx, opts.Cursor, func(ctx context.Context, cursor string) (Page[Contact], error) {
 		o := opts
 		o.Cursor = cursor
-		return p.ListContacts(ctx, o)
+		return c.ListContacts(ctx, o)
 	})
 }
 
-// AllConversations iterates over every conversation of p matching opts.
-func AllConversations(ctx context.Context, p ConversationsAPI, opts ConversationListOptions) iter.Seq2[Conversation, error] {
+// AllConversations iterates over every conversation of c matching opts.
+func AllConversations(ctx context.Context, c *Client, opts ConversationListOptions) iter.Seq2[Conversation, error] {
 	return Items(ctx, opts.Cursor, func(ctx context.Context, cursor string) (Page[Conversation], error) {
 		o := opts
 		o.Cursor = cursor
-		return p.ListConversations(ctx, o)
+		return c.ListConversations(ctx, o)
 	})
 }
 
 // AllMessages iterates over every message of a conversation, oldest first.
-func AllMessages(ctx context.Context, p MessagesAPI, conversationID string, opts ListOptions) iter.Seq2[Message, error] {
+func AllMessages(ctx context.Context, c *Client, conversationID string, opts ListOptions) iter.Seq2[Message, error] {
 	return Items(ctx, opts.Cursor, func(ctx context.Context, cursor string) (Page[Message], error) {
 		o := opts
 		o.Cursor = cursor
-		return p.ListMessages(ctx, conversationID, o)
+		return c.ListMessages(ctx, conversationID, o)
 	})
 }
 
-// AllAgents iterates over every agent and team of p.
-func AllAgents(ctx context.Context, p AgentsAPI, opts ListOptions) iter.Seq2[Agent, error] {
+// AllAgents iterates over every agent and team of c.
+func AllAgents(ctx context.Context, c *Client, opts ListOptions) iter.Seq2[Agent, error] {
 	return Items(ctx, opts.Cursor, func(ctx context.Context, cursor string) (Page[Agent], error) {
 		o := opts
 		o.Cursor = cursor
-		return p.ListAgents(ctx, o)
+		return c.ListAgents(ctx, o)
 	})
 }

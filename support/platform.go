@@ -1,15 +1,12 @@
 package support
 
-import (
-	"context"
-	"slices"
-)
+import "slices"
 
-// Operation names one thing a Platform can do. Capabilities lists the
+// Operation names one thing a Client can do. Capabilities lists the
 // operations a platform supports; errors name the operation that failed.
 type Operation string
 
-// Operations of the Platform interface. Lookups by email and phone are
+// Operations of a Client. Lookups by email and phone are
 // separate operations because vendors differ on them.
 const (
 	OpListContacts   Operation = "contacts.list"
@@ -80,6 +77,16 @@ type Capabilities struct {
 	Statuses []ConversationStatus
 	// AssignTeams reports whether conversations can be assigned to teams.
 	AssignTeams bool
+	// LooksUpExternalID reports that contacts can be found by external ID
+	// (Driver.FindContacts with MatchExternalID), so that upsert matches on
+	// it and a lost create is found by it. Email and phone lookups are the
+	// operations OpGetByEmail and OpGetByPhone.
+	LooksUpExternalID bool
+	// SplitsAttachments reports that the vendor carries one attachment per
+	// message and none beside text (respond.io): the Client sends the text
+	// and each attachment as messages of their own, in order, and a failure
+	// after the first is a *PartialSendError saying what was sent.
+	SplitsAttachments bool
 	// NotesOutsideHistory reports that internal notes are stored
 	// (SendMessage with Internal succeeds) but ListMessages does not return
 	// them (respond.io comments). The zero value is the common case: notes
@@ -98,20 +105,21 @@ func (c Capabilities) ListsNotes() bool {
 	return c.Supports(OpSendNote) && c.Supports(OpListMessages) && !c.NotesOutsideHistory
 }
 
+// CanFind reports whether contacts can be looked up by key k.
+func (c Capabilities) CanFind(k MatchKey) bool {
+	switch k {
+	case MatchEmail:
+		return c.Supports(OpGetByEmail)
+	case MatchPhone:
+		return c.Supports(OpGetByPhone)
+	case MatchExternalID:
+		return c.LooksUpExternalID
+	}
+	return false
+}
+
 // HasStatus reports whether the vendor has conversation status s.
 func (c Capabilities) HasStatus(s ConversationStatus) bool { return slices.Contains(c.Statuses, s) }
-
-// Platform is a customer-support platform. Every adapter implements every
-// method; what a vendor cannot do fails with ErrUnsupported, and Capabilities
-// says so in advance. Implementations are safe for concurrent use.
-type Platform interface {
-	// Capabilities says what the platform can do.
-	Capabilities() Capabilities
-	ContactsAPI
-	ConversationsAPI
-	MessagesAPI
-	AgentsAPI
-}
 
 // ListOptions selects a page of a list.
 type ListOptions struct {
@@ -163,60 +171,4 @@ func (o UpsertOptions) Keys() []MatchKey {
 		return DefaultMatchKeys
 	}
 	return o.MatchKeys
-}
-
-// ContactsAPI is the contacts part of Platform.
-type ContactsAPI interface {
-	// ListContacts returns one page of contacts. Use AllContacts to iterate.
-	ListContacts(ctx context.Context, opts ContactListOptions) (Page[Contact], error)
-	// GetContact returns the contact ref addresses. By email or phone, when
-	// several contacts match (vendors without dedup), the earliest created is
-	// returned. A miss is ErrNotFound.
-	GetContact(ctx context.Context, ref Ref) (*Contact, error)
-	// CreateContact stores a contact, doing with duplicates what the vendor
-	// does (Capabilities.CreateDedup). The outcome is Created, or Matched
-	// when the vendor returned an existing contact.
-	CreateContact(ctx context.Context, in ContactInput) (*ContactResult, error)
-	// CreateContacts creates many contacts, in the vendor's largest safe
-	// batches where it has a batch endpoint. The result has one item per
-	// input, in order; the error, when not nil, is a *multierror.Error of
-	// *BatchItemError for the records that failed (or the error that stopped
-	// the whole call).
-	CreateContacts(ctx context.Context, in []ContactInput) (*BatchResult, error)
-	// UpsertContact finds an existing contact by the match keys and updates
-	// it, or creates one. The outcome says which.
-	UpsertContact(ctx context.Context, in ContactInput, opts UpsertOptions) (*ContactResult, error)
-	// UpdateContact changes the contact ref addresses with patch semantics.
-	UpdateContact(ctx context.Context, ref Ref, u ContactUpdate) (*ContactResult, error)
-	// DeleteContact deletes the contact ref addresses.
-	DeleteContact(ctx context.Context, ref Ref) error
-}
-
-// ConversationsAPI is the conversations part of Platform.
-type ConversationsAPI interface {
-	ListConversations(ctx context.Context, opts ConversationListOptions) (Page[Conversation], error)
-	GetConversation(ctx context.Context, id string) (*Conversation, error)
-	// CreateConversation starts a conversation with a contact.
-	CreateConversation(ctx context.Context, nc NewConversation) (*Conversation, error)
-	// SetStatus changes a conversation's status.
-	SetStatus(ctx context.Context, id string, change StatusChange) error
-	// Assign assigns a conversation to an agent or a team.
-	Assign(ctx context.Context, id string, to Assignee) error
-	// Unassign removes a conversation's assignee.
-	Unassign(ctx context.Context, id string) error
-}
-
-// MessagesAPI is the messages part of Platform.
-type MessagesAPI interface {
-	// ListMessages returns a page of a conversation's messages, oldest first.
-	ListMessages(ctx context.Context, conversationID string, opts ListOptions) (Page[Message], error)
-	// SendMessage sends a reply, or an internal note when m.Internal is set.
-	SendMessage(ctx context.Context, conversationID string, m NewMessage) (*Message, error)
-}
-
-// AgentsAPI is the agents part of Platform.
-type AgentsAPI interface {
-	// ListAgents returns a page of the agents and teams conversations can be
-	// assigned to.
-	ListAgents(ctx context.Context, opts ListOptions) (Page[Agent], error)
 }

@@ -12,9 +12,9 @@ import (
 	"github.com/go-viper/mapstructure/v2"
 )
 
-// Opener builds a Platform from a plain configuration map (from the
+// Opener builds a Client from a plain configuration map (from the
 // environment or a config file). Adapters decode the map with DecodeConfig.
-type Opener func(ctx context.Context, config map[string]any) (Platform, error)
+type Opener func(ctx context.Context, config map[string]any) (*Client, error)
 
 var (
 	registryMu sync.RWMutex
@@ -42,13 +42,12 @@ func Register(name string, open Opener) {
 // RegisterConfig registers an adapter whose configuration is a Config
 // struct C: its Opener decodes the map into C with DecodeConfig (errors
 // attributed to the adapter) and calls build, usually the adapter's New.
-// On error it returns a nil Platform, never a nil *Client inside a non-nil
-// Platform. It panics as Register does.
-func RegisterConfig[C any, P Platform](name string, build func(C) (P, error)) {
+// It panics as Register does.
+func RegisterConfig[C any](name string, build func(C) (*Client, error)) {
 	if build == nil {
 		panic("support: RegisterConfig build is nil")
 	}
-	Register(name, func(ctx context.Context, config map[string]any) (Platform, error) {
+	Register(name, func(ctx context.Context, config map[string]any) (*Client, error) {
 		var cfg C
 		if err := DecodeConfig(config, &cfg); err != nil {
 			return nil, Attribute(err, name, "")
@@ -73,12 +72,12 @@ func Adapters() []string {
 	return names
 }
 
-// Open builds the Platform registered as name from config. An unknown name
+// Open builds the Client of the adapter registered as name from config. An unknown name
 // fails with ErrInvalid and lists the registered adapters; the adapter's
 // package must be imported (often as `import _ ".../adapters/tidio"`).
 // Direct constructors such as tidio.New stay the main way to build a
-// platform; Open is for programs that choose the vendor at run time.
-func Open(ctx context.Context, name string, config map[string]any) (Platform, error) {
+// Client; Open is for programs that choose the vendor at run time.
+func Open(ctx context.Context, name string, config map[string]any) (*Client, error) {
 	registryMu.RLock()
 	open, ok := registry[name]
 	registryMu.RUnlock()

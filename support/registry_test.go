@@ -55,7 +55,7 @@ func TestDecodeConfigBadValueNotQuoted(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	opened := false
-	Register("zz-test-fake", func(ctx context.Context, cfg map[string]any) (Platform, error) {
+	Register("zz-test-fake", func(ctx context.Context, cfg map[string]any) (*Client, error) {
 		opened = true
 		var c fakeConfig
 		return nil, DecodeConfig(cfg, &c)
@@ -72,7 +72,7 @@ func TestRegistry(t *testing.T) {
 	}
 	for name, f := range map[string]func(){
 		"duplicate": func() {
-			Register("zz-test-fake", func(context.Context, map[string]any) (Platform, error) { return nil, nil })
+			Register("zz-test-fake", func(context.Context, map[string]any) (*Client, error) { return nil, nil })
 		},
 		"nil": func() { Register("zz-other", nil) },
 	} {
@@ -87,22 +87,18 @@ func TestRegistry(t *testing.T) {
 	}
 }
 
-// fakePlatform is a Platform whose methods are never called here.
-type fakePlatform struct{ Platform }
-
 func TestRegisterConfig(t *testing.T) {
-	RegisterConfig("zz-test-config", func(c fakeConfig) (*fakePlatform, error) {
+	RegisterConfig("zz-test-config", func(c fakeConfig) (*Client, error) {
 		if c.Token == "" {
 			return nil, Errorf("zz-test-config", "", ErrInvalid, "Config.Token is required")
 		}
-		return &fakePlatform{}, nil
+		return NewClient(newFake()), nil
 	})
 	p, err := Open(context.Background(), "zz-test-config", map[string]any{"token": "t"})
 	if err != nil || p == nil {
 		t.Fatalf("Open: %v, %v", p, err)
 	}
-	// A failing constructor yields a nil Platform, not a nil *fakePlatform
-	// wrapped in a non-nil interface.
+	// A failing constructor yields a nil Client.
 	p, err = Open(context.Background(), "zz-test-config", map[string]any{})
 	if !errors.Is(err, ErrInvalid) || p != nil {
 		t.Fatalf("missing token: p == nil is %v, err %v", p == nil, err)

@@ -13,7 +13,7 @@ import (
 func TestConformance(t *testing.T) {
 	conformance.Run(t, conformance.Harness{
 		PageSize: 3,
-		New: func(t *testing.T) support.Platform {
+		New: func(t *testing.T) *support.Client {
 			return memory.New(memory.Config{PageSize: 3})
 		},
 	})

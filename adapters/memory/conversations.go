@@ -1,11 +1,11 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/deskbridge/deskbridge/support"
 )
@@ -16,13 +16,13 @@ const (
 )
 
 type convRecord struct {
-	seq     int
+	seq
 	c       support.Conversation // Raw is nil: it is rendered on the way out
 	closing *closingNoteJSON
 	msgs    []*msgRecord // oldest first
 }
 
-func (r *convRecord) out() *support.Conversation {
+func (r *convRecord) out() support.Conversation {
 	c := r.c
 	j := conversationJSON{
 		ID: c.ID, ContactID: c.ContactID, Status: string(c.Status), Subject: c.Subject, Channel: c.Channel,
@@ -34,15 +34,15 @@ func (r *convRecord) out() *support.Conversation {
 		j.Assignee = &assigneeJSON{Kind: string(a.Kind), ID: a.ID, Email: a.Email}
 	}
 	c.Raw = render(j)
-	return &c
+	return c
 }
 
 type msgRecord struct {
-	seq int
-	m   support.Message // Raw is nil: it is rendered on the way out
+	seq
+	m support.Message // Raw is nil: it is rendered on the way out
 }
 
-func (r *msgRecord) out() *support.Message {
+func (r *msgRecord) out() support.Message {
 	m := r.m
 	m.Attachments = slices.Clone(r.m.Attachments)
 	j := messageJSON{
@@ -54,12 +54,12 @@ func (r *msgRecord) out() *support.Message {
 		j.Attachments = append(j.Attachments, attachmentJSON{URL: a.URL, Name: a.Name, ContentType: a.ContentType})
 	}
 	m.Raw = render(j)
-	return &m
+	return m
 }
 
 type agentRecord struct {
-	seq int
-	a   support.Agent // Raw is nil: it is rendered on the way out
+	seq
+	a support.Agent // Raw is nil: it is rendered on the way out
 }
 
 func (r *agentRecord) out() support.Agent {
@@ -68,334 +68,186 @@ func (r *agentRecord) out() support.Agent {
 	return a
 }
 
-// validText reports whether s is text a platform would store: valid UTF-8
-// without control characters other than tab and line breaks.
-func validText(s string) bool {
-	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool {
-		return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f
-	})
-}
-
-func checkText(op support.Operation, field, v string) error {
-	if !validText(v) {
-		return fail(op, support.ErrInvalid, "%s is not valid text", field)
-	}
-	return nil
-}
-
-func knownStatus(s support.ConversationStatus) bool {
-	return s == support.StatusOpen || s == support.StatusPending || s == support.StatusClosed
-}
-
-// findConv returns the conversation with id. The caller holds p.mu.
-func (p *Platform) findConv(op support.Operation, id string) (*convRecord, error) {
-	if r := p.convByID[id]; r != nil {
-		return r, nil
-	}
-	return nil, fail(op, support.ErrNotFound, "no conversation %q", clip(id))
-}
-
 // ListConversations returns a page of conversations, oldest first, keeping
 // those with opts.Status and opts.ContactID when set.
-func (p *Platform) ListConversations(ctx context.Context, opts support.ConversationListOptions) (support.Page[support.Conversation], error) {
-	const op = support.OpListConversations
-	var none support.Page[support.Conversation]
-	if opts.Status != "" && !knownStatus(opts.Status) {
-		return none, fail(op, support.ErrInvalid, "unknown status %q", clip(string(opts.Status)))
-	}
-	limit, after, err := p.listStart(ctx, op, conversationList, opts.ListOptions)
-	if err != nil {
-		return none, err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	kept := make([]*convRecord, 0, len(p.convs))
-	for _, r := range p.convs {
+func (d *Driver) ListConversations(_ context.Context, opts support.ConversationListOptions) (support.Page[support.Conversation], error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	kept := make([]*convRecord, 0, len(d.convs))
+	for _, r := range d.convs {
 		if (opts.Status == "" || r.c.Status == opts.Status) && (opts.ContactID == "" || r.c.ContactID == opts.ContactID) {
 			kept = append(kept, r)
 		}
 	}
-	recs, next := pageOf(conversationList, kept, func(r *convRecord) int { return r.seq }, after, limit)
-	page := support.Page[support.Conversation]{Items: make([]support.Conversation, 0, len(recs)), Next: next}
-	for _, r := range recs {
-		page.Items = append(page.Items, *r.out())
-	}
-	return page, nil
+	return list(d, conversationList, opts.ListOptions, kept, (*convRecord).out)
 }
 
-// GetConversation returns the conversation with id.
-func (p *Platform) GetConversation(ctx context.Context, id string) (*support.Conversation, error) {
-	const op = support.OpGetConversation
-	if err := checkID(op, "conversation", id); err != nil {
-		return nil, err
-	}
-	if err := checkCtx(ctx, op); err != nil {
-		return nil, err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	r, err := p.findConv(op, id)
+// GetConversation returns the conversation id.
+func (d *Driver) GetConversation(_ context.Context, id string) (*support.Conversation, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, err := get(d.convByID, "conversation", id)
 	if err != nil {
 		return nil, err
 	}
-	return r.out(), nil
+	return support.Ptr(r.out()), nil
 }
 
 // CreateConversation starts an open conversation with the contact nc.Contact
-// addresses, its first message being nc.Text from the contact. An email or
-// phone Ref that matches no one creates the contact, named nc.Name.
-func (p *Platform) CreateConversation(ctx context.Context, nc support.NewConversation) (*support.Conversation, error) {
-	const op = support.OpCreateConversation
-	if err := nc.Contact.Validate(); err != nil {
-		return nil, withOp(err, op)
-	}
+// addresses (the earliest created, by email or phone), its first message
+// being nc.Text from the contact. An email or phone Ref that matches no one
+// creates the contact, named nc.Name.
+func (d *Driver) CreateConversation(_ context.Context, nc support.NewConversation) (*support.Conversation, error) {
 	if strings.TrimSpace(nc.Text) == "" {
-		return nil, fail(op, support.ErrInvalid, "a conversation starts with a message, and Text is empty")
+		return nil, fail(support.ErrInvalid, "a conversation starts with a message, and Text is empty")
 	}
-	for field, v := range map[string]string{"text": nc.Text, "subject": nc.Subject, "name": nc.Name} {
-		if err := checkText(op, field, v); err != nil {
-			return nil, err
-		}
-	}
-	if err := checkCtx(ctx, op); err != nil {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	contact, err := d.contactFor(nc)
+	if err != nil {
 		return nil, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	contact := p.find(nc.Contact)
-	if contact == nil {
-		if nc.Contact.Kind() == support.RefID {
-			return nil, fail(op, support.ErrNotFound, "no contact with %s", clip(nc.Contact.String()))
-		}
-		in := support.ContactInput{}
-		in.FirstName, in.LastName = support.SplitName(nc.Name)
-		if nc.Contact.Kind() == support.RefEmail {
-			in.Email = nc.Contact.Value()
-		} else {
-			in.Phone = nc.Contact.Value()
-		}
-		contact = p.insert(in)
-	}
-	now := p.clock()
-	p.nextConv++
-	r := &convRecord{seq: p.nextConv, c: support.Conversation{
-		ID: "conv_" + strconv.Itoa(p.nextConv), ContactID: contact.c.ID, Status: support.StatusOpen,
+	now := d.clock()
+	d.nextConv++
+	r := &convRecord{seq: seq(d.nextConv), c: support.Conversation{
+		ID: "conv_" + strconv.Itoa(d.nextConv), ContactID: contact.c.ID, Status: support.StatusOpen,
 		Subject: nc.Subject, Channel: "chat", CreatedAt: now, UpdatedAt: now,
 	}}
-	p.appendMessage(r, support.Message{
+	d.appendMessage(r, support.Message{
 		Direction: support.Inbound, AuthorKind: support.AuthorContact, AuthorID: contact.c.ID, Text: nc.Text,
 	})
-	p.convs = append(p.convs, r)
-	p.convByID[r.c.ID] = r
-	return r.out(), nil
+	d.convs = append(d.convs, r)
+	d.convByID[r.c.ID] = r
+	return support.Ptr(r.out()), nil
 }
 
-// appendMessage stores m as the newest message of r. The caller holds p.mu.
-func (p *Platform) appendMessage(r *convRecord, m support.Message) *msgRecord {
-	p.nextMsg++
-	m.ID = "msg_" + strconv.Itoa(p.nextMsg)
+// contactFor returns the contact nc.Contact addresses: by email or phone,
+// the earliest created, or a new one named nc.Name when none matches. The
+// caller holds d.mu.
+func (d *Driver) contactFor(nc support.NewConversation) (*contactRecord, error) {
+	ref := nc.Contact
+	if ref.Kind() == support.RefID {
+		return get(d.contactByID, "contact", ref.Value())
+	}
+	key, in := support.MatchEmail, support.ContactInput{Email: ref.Value()}
+	if ref.Kind() == support.RefPhone {
+		key, in = support.MatchPhone, support.ContactInput{Phone: ref.Value()}
+	}
+	if found := d.lookup(key, ref.Value()); len(found) > 0 {
+		return found[0], nil
+	}
+	in.FirstName, in.LastName = support.SplitName(nc.Name)
+	return d.insert(in), nil
+}
+
+// appendMessage stores m as the newest message of r. The caller holds d.mu.
+func (d *Driver) appendMessage(r *convRecord, m support.Message) *msgRecord {
+	d.nextMsg++
+	m.ID = "msg_" + strconv.Itoa(d.nextMsg)
 	m.ConversationID = r.c.ID
-	m.CreatedAt = p.clock()
+	m.CreatedAt = d.clock()
 	m.Attachments = slices.Clone(m.Attachments)
-	mr := &msgRecord{seq: p.nextMsg, m: m}
+	mr := &msgRecord{seq: seq(d.nextMsg), m: m}
 	r.msgs = append(r.msgs, mr)
 	r.c.UpdatedAt = m.CreatedAt
 	return mr
 }
 
 // SetStatus changes a conversation's status. Closing keeps the closing note
-// (Category and Summary) in the conversation's Raw.
-func (p *Platform) SetStatus(ctx context.Context, id string, change support.StatusChange) error {
-	const op = support.OpSetStatus
-	if err := checkID(op, "conversation", id); err != nil {
+// (Category and Summary) in the conversation's Raw. Setting the status it
+// has already changes nothing.
+func (d *Driver) SetStatus(_ context.Context, id string, change support.StatusChange) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, err := get(d.convByID, "conversation", id)
+	if err != nil || r.c.Status == change.Status {
 		return err
 	}
-	if !knownStatus(change.Status) {
-		return fail(op, support.ErrInvalid, "unknown status %q", clip(string(change.Status)))
-	}
-	for field, v := range map[string]string{"category": change.Category, "summary": change.Summary} {
-		if err := checkText(op, field, v); err != nil {
-			return err
-		}
-	}
-	if err := checkCtx(ctx, op); err != nil {
-		return err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	r, err := p.findConv(op, id)
-	if err != nil {
-		return err
-	}
-	if r.c.Status == change.Status {
-		return nil
-	}
-	r.c.Status = change.Status
-	r.closing = nil
+	r.c.Status, r.closing = change.Status, nil
 	if change.Status == support.StatusClosed && (change.Category != "" || change.Summary != "") {
 		r.closing = &closingNoteJSON{Category: change.Category, Summary: change.Summary}
 	}
-	r.c.UpdatedAt = p.clock()
+	r.c.UpdatedAt = d.clock()
 	return nil
 }
 
-// Assign assigns a conversation to a seeded agent or team, found by ID, or by
-// email for agents. An empty Kind means KindAgent. An unknown agent or team
-// is ErrNotFound.
-func (p *Platform) Assign(ctx context.Context, id string, to support.Assignee) error {
-	const op = support.OpAssignConversation
-	if err := checkID(op, "conversation", id); err != nil {
-		return err
-	}
-	kind := to.Kind
-	if kind == "" {
-		kind = support.KindAgent
-	}
-	if kind != support.KindAgent && kind != support.KindTeam {
-		return fail(op, support.ErrInvalid, "unknown assignee kind %q", clip(string(to.Kind)))
-	}
-	if to.ID == "" && to.Email == "" {
-		return fail(op, support.ErrInvalid, "the assignee has neither an ID nor an email")
-	}
-	if err := checkCtx(ctx, op); err != nil {
-		return err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	r, err := p.findConv(op, id)
+// Assign assigns a conversation to a seeded agent or team of kind to.Kind,
+// found by ID, or by email for agents. An unknown agent or team is
+// ErrNotFound.
+func (d *Driver) Assign(_ context.Context, id string, to support.Assignee) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, err := get(d.convByID, "conversation", id)
 	if err != nil {
 		return err
 	}
-	var who *support.Agent
-	for _, ar := range p.agents {
+	i := slices.IndexFunc(d.agents, func(ar *agentRecord) bool {
 		a := &ar.a
-		if a.Kind == kind && ((to.ID != "" && a.ID == to.ID) || (to.ID == "" && support.EqualEmail(a.Email, to.Email))) {
-			who = a
-			break
-		}
+		return a.Kind == to.Kind && ((to.ID != "" && a.ID == to.ID) || (to.ID == "" && support.EqualEmail(a.Email, to.Email)))
+	})
+	if i < 0 {
+		return fail(support.ErrNotFound, "no %s %.40q", to.Kind, cmp.Or(to.ID, to.Email))
 	}
-	if who == nil {
-		key := to.ID
-		if key == "" {
-			key = to.Email
-		}
-		return fail(op, support.ErrNotFound, "no %s %q", kind, clip(key))
-	}
+	who := d.agents[i].a
 	r.c.Assignee = &support.Assignee{Kind: who.Kind, ID: who.ID, Email: who.Email}
-	r.c.UpdatedAt = p.clock()
+	r.c.UpdatedAt = d.clock()
 	return nil
 }
 
 // Unassign removes a conversation's assignee. Unassigning an unassigned
 // conversation succeeds.
-func (p *Platform) Unassign(ctx context.Context, id string) error {
-	const op = support.OpUnassignConversation
-	if err := checkID(op, "conversation", id); err != nil {
-		return err
-	}
-	if err := checkCtx(ctx, op); err != nil {
-		return err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	r, err := p.findConv(op, id)
+func (d *Driver) Unassign(_ context.Context, id string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, err := get(d.convByID, "conversation", id)
 	if err != nil {
 		return err
 	}
 	if r.c.Assignee != nil {
 		r.c.Assignee = nil
-		r.c.UpdatedAt = p.clock()
+		r.c.UpdatedAt = d.clock()
 	}
 	return nil
 }
 
 // ListMessages returns a page of a conversation's messages, oldest first.
 // Its cursors belong to that conversation.
-func (p *Platform) ListMessages(ctx context.Context, conversationID string, opts support.ListOptions) (support.Page[support.Message], error) {
-	const op = support.OpListMessages
-	var none support.Page[support.Message]
-	if err := checkID(op, "conversation", conversationID); err != nil {
-		return none, err
-	}
-	list := "messages/" + conversationID
-	limit, after, err := p.listStart(ctx, op, list, opts)
+func (d *Driver) ListMessages(_ context.Context, conversationID string, opts support.ListOptions) (support.Page[support.Message], error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, err := get(d.convByID, "conversation", conversationID)
 	if err != nil {
-		return none, err
+		return support.Page[support.Message]{}, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	r, err := p.findConv(op, conversationID)
-	if err != nil {
-		return none, err
-	}
-	recs, next := pageOf(list, r.msgs, func(m *msgRecord) int { return m.seq }, after, limit)
-	page := support.Page[support.Message]{Items: make([]support.Message, 0, len(recs)), Next: next}
-	for _, m := range recs {
-		page.Items = append(page.Items, *m.out())
-	}
-	return page, nil
+	return list(d, "messages/"+conversationID, opts, r.msgs, (*msgRecord).out)
 }
 
 // SendMessage adds an outbound reply, or an internal note when m.Internal is
 // set, written by the agent m.AuthorID (optional; an unknown agent is
 // ErrNotFound).
-func (p *Platform) SendMessage(ctx context.Context, conversationID string, m support.NewMessage) (*support.Message, error) {
-	op := support.OpSendMessage
-	if m.Internal {
-		op = support.OpSendNote
-	}
-	if err := checkID(op, "conversation", conversationID); err != nil {
-		return nil, err
-	}
-	if strings.TrimSpace(m.Text) == "" && strings.TrimSpace(m.HTML) == "" && len(m.Attachments) == 0 {
-		return nil, fail(op, support.ErrInvalid, "the message is empty: no text, HTML or attachment")
-	}
-	for field, v := range map[string]string{"text": m.Text, "HTML": m.HTML, "author ID": m.AuthorID} {
-		if err := checkText(op, field, v); err != nil {
-			return nil, err
-		}
-	}
-	for i, a := range m.Attachments {
-		if a.URL == "" {
-			return nil, fail(op, support.ErrInvalid, "attachment %d has no URL", i)
-		}
-	}
-	if err := checkCtx(ctx, op); err != nil {
-		return nil, err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	r, err := p.findConv(op, conversationID)
+func (d *Driver) SendMessage(_ context.Context, conversationID string, m support.NewMessage) (*support.Message, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, err := get(d.convByID, "conversation", conversationID)
 	if err != nil {
 		return nil, err
 	}
-	if m.AuthorID != "" && !slices.ContainsFunc(p.agents, func(a *agentRecord) bool {
+	if m.AuthorID != "" && !slices.ContainsFunc(d.agents, func(a *agentRecord) bool {
 		return a.a.Kind == support.KindAgent && a.a.ID == m.AuthorID
 	}) {
-		return nil, fail(op, support.ErrNotFound, "no agent %q", clip(m.AuthorID))
+		return nil, fail(support.ErrNotFound, "no agent %.40q", m.AuthorID)
 	}
-	mr := p.appendMessage(r, support.Message{
+	mr := d.appendMessage(r, support.Message{
 		Direction: support.Outbound, AuthorKind: support.AuthorAgent, AuthorID: m.AuthorID,
 		Internal: m.Internal, Text: m.Text, HTML: m.HTML, Attachments: m.Attachments,
 	})
-	return mr.out(), nil
+	return support.Ptr(mr.out()), nil
 }
 
 // ListAgents returns a page of the configured agents and teams, in
 // configuration order.
-func (p *Platform) ListAgents(ctx context.Context, opts support.ListOptions) (support.Page[support.Agent], error) {
-	const op = support.OpListAgents
-	var none support.Page[support.Agent]
-	limit, after, err := p.listStart(ctx, op, agentList, opts)
-	if err != nil {
-		return none, err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	recs, next := pageOf(agentList, p.agents, func(a *agentRecord) int { return a.seq }, after, limit)
-	page := support.Page[support.Agent]{Items: make([]support.Agent, 0, len(recs)), Next: next}
-	for _, a := range recs {
-		page.Items = append(page.Items, a.out())
-	}
-	return page, nil
+func (d *Driver) ListAgents(_ context.Context, opts support.ListOptions) (support.Page[support.Agent], error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return list(d, agentList, opts, d.agents, (*agentRecord).out)
 }

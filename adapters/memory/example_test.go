@@ -11,7 +11,7 @@ import (
 )
 
 // Create, upsert and list contacts, as an application's unit test would,
-// without any vendor.
+// without any vendor: New returns the *support.Client apps call.
 func Example() {
 	ctx := context.Background()
 	p := memory.New(memory.Config{
@@ -59,7 +59,7 @@ func Example() {
 }
 
 // Page through contacts, and resume later from a saved cursor.
-func ExamplePlatform_ListContacts() {
+func Example_paging() {
 	ctx := context.Background()
 	p := memory.New(memory.Config{PageSize: 2})
 	for _, name := range []string{"Ada", "Grace", "Alan", "Katherine", "Edsger"} {

@@ -1,5 +1,6 @@
-// Package memory is an in-process [support.Platform] that supports every
-// operation, with no HTTP and no vendor behind it.
+// Package memory is an in-process support platform with every capability
+// and no HTTP or vendor behind it: [Driver] is its [support.Driver], and
+// [New] returns the [*support.Client] over it that apps call.
 //
 // It is meant for tests: an application's own unit tests can run against it
 // instead of a vendor, and deskbridge's conformance suite runs against it to
@@ -7,57 +8,60 @@
 // concurrent use, and is deterministic: IDs are counters ("ctc_1", "conv_1",
 // "msg_1") and times come from Config.Now.
 //
+// It is also the smallest complete example of a driver: every optional
+// interface, no wire protocol, and none of the vendor-neutral rules.
+// docs/adapters.md says how to write one.
+//
 // # Semantics
 //
+// The Client does here what it does on every vendor (see [support.Client]):
+// it validates input, IDs, list options, statuses, assignees and messages
+// before anything is looked up; resolves email and phone Refs with
+// FindContacts (the earliest created match wins); runs UpsertContact (match
+// order, the identity rule, the diff that patches only what differs);
+// refuses an update that would leave a contact with no email, phone or
+// name; checks the context before each call; and names the vendor
+// ("memory") and the operation in every error. What memory does:
+//
 //   - CreateContact always stores a new contact, even for a known email
-//     (Capabilities.CreateDedup is DedupNone), like Tidio.
-//   - Refs: an ID Ref matches the contact's ID exactly; an email Ref matches
-//     case-insensitively; a phone Ref matches contacts whose stored phone has
-//     the same E.164 form (support.NormalizePhone). Phones are stored as
-//     given, so a phone that does not normalize is kept but never matched.
-//     When several contacts match, the earliest created wins.
-//   - UpsertContact tries the match keys in order (external ID, email, phone
-//     by default). On a match, every non-empty input field overwrites the
-//     stored one, tags are replaced when the input has some, and custom
-//     fields are merged; the outcome is Updated, or Unchanged when nothing
-//     differed (emails compared ignoring case, phones in E.164). Otherwise it
-//     creates, with the outcome Created.
-//   - UpdateContact has patch semantics (nil: untouched, "": cleared; a nil
-//     custom field value deletes that field). An update that would leave the
-//     contact with no email, phone or name fails with ErrInvalid.
-//   - CreateConversation resolves its contact Ref; an email or phone Ref that
-//     matches no one creates the contact on the fly (as Tidio and TidySupport
-//     do), named after NewConversation.Name. The first message is stored as
-//     an inbound message from the contact.
-//   - Conversations can be open, pending or closed, and assigned to a seeded
-//     agent or team, by ID (or by email, for agents).
-//   - Lists are ordered oldest first. Cursors are opaque and stable: they name
-//     the last item seen, so a saved cursor resumes correctly even after
-//     items were added or deleted. A cursor that was not made by the same
-//     kind of list fails with ErrInvalid.
-//   - Every error is a *support.Error with Vendor "memory" and Op set.
-//     Invalid input fails with ErrInvalid before anything is looked up; a
-//     missing object fails with ErrNotFound; a cancelled context fails with
-//     an error matching the context's error.
-//   - Returned values are copies: changing them never changes the store. Raw
-//     holds a JSON rendering of the stored record.
+//     (DedupNone), like Tidio; CreateContacts stores up to MaxPageSize per
+//     call, one result per record. PrepareContact keeps the input as it is:
+//     every field is stored, as given, without a warning.
+//   - FindContacts serves all three match keys from indexes, earliest
+//     created first: an email case-insensitively (support.EmailKey), a
+//     phone by its E.164 form, an external ID exactly. A stored phone that
+//     does not normalize is kept but never found.
+//   - PatchContact: nil leaves a field, "" clears it, Tags replace, a nil
+//     custom field value deletes the field; Unchanged when the stored
+//     contact is the same afterwards (compared as stored: an email in
+//     another case is a change).
+//   - CreateConversation resolves its contact Ref; an email or phone Ref
+//     that matches no one creates the contact (as Tidio and TidySupport
+//     do), named after NewConversation.Name. Text may not be empty: it is
+//     the first message, inbound from the contact.
+//   - Conversations are open, pending or closed (a closing note is kept in
+//     Raw) and assigned to a seeded agent or team, by ID (or email, for
+//     agents). A message's author must be a seeded agent; a missing
+//     contact, conversation or agent is ErrNotFound.
+//   - Lists are oldest first. A cursor names the last item seen, so a saved
+//     one resumes correctly after items were added or deleted; a cursor of
+//     another list is ErrInvalid.
+//   - Returned values are copies; Raw is a JSON rendering of the record.
+//     No call blocks, so none watches the context after the Client's check.
 //
 // # Registry
 //
-// The package registers itself as "memory", so support.Open(ctx, "memory",
-// map[string]any{"pagesize": 20}) works once the package is imported. The map
-// is decoded with support.DecodeConfig into Config.
+// The package registers itself as "memory": support.Open(ctx, "memory",
+// map[string]any{"pagesize": 20}) decodes the map into Config.
 package memory
 
 import (
-	"context"
 	"encoding/base64"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/deskbridge/deskbridge/support"
 )
@@ -67,15 +71,16 @@ const Vendor = "memory"
 
 const (
 	defaultPageSize = 50
-	// MaxPageSize is the largest page a list returns, whatever the Limit.
+	// MaxPageSize is the largest page a list returns, whatever the Limit,
+	// and the largest batch CreateContacts takes (Capabilities.MaxBatch).
 	MaxPageSize = 1000
 )
 
 func init() {
-	support.RegisterConfig(Vendor, func(cfg Config) (*Platform, error) { return New(cfg), nil })
+	support.RegisterConfig(Vendor, func(c Config) (*support.Client, error) { return New(c), nil })
 }
 
-// Config configures a Platform. The zero value works.
+// Config configures a memory platform. The zero value works.
 type Config struct {
 	// PageSize is the number of items per page when ListOptions.Limit is 0;
 	// default 50. A Limit overrides it. Both are capped at MaxPageSize.
@@ -89,7 +94,7 @@ type Config struct {
 	Now func() time.Time
 }
 
-// DefaultAgents returns the agents and team a Platform has when
+// DefaultAgents returns the agents and team a platform has when
 // Config.Agents is empty.
 func DefaultAgents() []support.Agent {
 	return []support.Agent{
@@ -99,9 +104,9 @@ func DefaultAgents() []support.Agent {
 	}
 }
 
-// Platform is an in-memory support platform. It is safe for concurrent use.
-// Build it with New.
-type Platform struct {
+// Driver is the in-memory support.Driver. It is safe for concurrent use.
+// Build it with NewDriver, or build the Client over it with New.
+type Driver struct {
 	pageSize int
 	now      func() time.Time
 
@@ -109,37 +114,38 @@ type Platform struct {
 	agents      []*agentRecord
 	contacts    []*contactRecord // in creation order
 	contactByID map[string]*contactRecord
-	// Lookup indexes, each list oldest first, so that lookups and upserts
-	// stay cheap with many contacts (migration tests upsert thousands).
-	byEmail    map[string][]*contactRecord // key: support.EmailKey(email)
-	byPhone    map[string][]*contactRecord // key: E.164
-	byExternal map[string][]*contactRecord
-	convs      []*convRecord // in creation order
-	convByID   map[string]*convRecord
-	nextCtc    int
-	nextConv   int
-	nextMsg    int
+	byKey       map[indexEntry][]*contactRecord // FindContacts' indexes, each list oldest first
+	convs       []*convRecord                   // in creation order
+	convByID    map[string]*convRecord
+	nextCtc     int
+	nextConv    int
+	nextMsg     int
 }
 
-var _ support.Platform = (*Platform)(nil)
+// NewClient checks that Driver implements every optional interface that
+// Capabilities declares: all of them.
+var _ support.Driver = (*Driver)(nil)
 
-// New returns an empty Platform, with the agents of cfg.
-func New(cfg Config) *Platform {
-	p := &Platform{
+// New returns the Client of an empty memory platform with the agents of cfg.
+func New(cfg Config) *support.Client { return support.NewClient(NewDriver(cfg)) }
+
+// NewDriver returns an empty memory Driver with the agents of cfg, for
+// tests that wrap the driver before support.NewClient (to inject faults,
+// say).
+func NewDriver(cfg Config) *Driver {
+	d := &Driver{
 		pageSize:    cfg.PageSize,
 		now:         cfg.Now,
 		contactByID: map[string]*contactRecord{},
-		byEmail:     map[string][]*contactRecord{},
-		byPhone:     map[string][]*contactRecord{},
-		byExternal:  map[string][]*contactRecord{},
+		byKey:       map[indexEntry][]*contactRecord{},
 		convByID:    map[string]*convRecord{},
 	}
-	if p.pageSize <= 0 {
-		p.pageSize = defaultPageSize
+	if d.pageSize <= 0 {
+		d.pageSize = defaultPageSize
 	}
-	p.pageSize = min(p.pageSize, MaxPageSize)
-	if p.now == nil {
-		p.now = time.Now
+	d.pageSize = min(d.pageSize, MaxPageSize)
+	if d.now == nil {
+		d.now = time.Now
 	}
 	agents := cfg.Agents
 	if len(agents) == 0 {
@@ -150,78 +156,30 @@ func New(cfg Config) *Platform {
 			a.Kind = support.KindAgent
 		}
 		a.Raw = nil // rendered from the record on every read
-		p.agents = append(p.agents, &agentRecord{seq: i + 1, a: a})
+		d.agents = append(d.agents, &agentRecord{seq: seq(i + 1), a: a})
 	}
-	return p
+	return d
 }
 
 // Capabilities reports every operation: the memory platform can do them all.
-func (p *Platform) Capabilities() support.Capabilities {
+func (d *Driver) Capabilities() support.Capabilities {
 	return support.Capabilities{
-		Vendor:      Vendor,
-		Operations:  support.Operations(),
-		CreateDedup: support.DedupNone,
-		MaxBatch:    MaxPageSize,
-		Statuses:    []support.ConversationStatus{support.StatusOpen, support.StatusPending, support.StatusClosed},
-		AssignTeams: true,
+		Vendor:            Vendor,
+		Operations:        support.Operations(),
+		CreateDedup:       support.DedupNone,
+		MaxBatch:          MaxPageSize,
+		Statuses:          []support.ConversationStatus{support.StatusOpen, support.StatusPending, support.StatusClosed},
+		AssignTeams:       true,
+		LooksUpExternalID: true,
 	}
 }
 
 // clock returns the current time in UTC.
-func (p *Platform) clock() time.Time { return p.now().UTC() }
+func (d *Driver) clock() time.Time { return d.now().UTC() }
 
-// fail returns an error of kind for op.
-func fail(op support.Operation, kind error, format string, args ...any) error {
-	return support.Errorf(Vendor, op, kind, format, args...)
-}
-
-// withOp turns an error from support's validators (which know neither the
-// vendor nor the operation) into this platform's error for op.
-func withOp(err error, op support.Operation) error {
-	return support.Attribute(err, Vendor, op)
-}
-
-// checkCtx reports a cancelled or expired context as an error for op.
-func checkCtx(ctx context.Context, op support.Operation) error {
-	if err := ctx.Err(); err != nil {
-		return &support.Error{Vendor: Vendor, Op: op, Message: "call abandoned", Err: err}
-	}
-	return nil
-}
-
-// checkID validates a conversation ID before anything is looked up.
-func checkID(op support.Operation, what, id string) error {
-	if id == "" {
-		return fail(op, support.ErrInvalid, "empty %s ID", what)
-	}
-	if err := support.ID(id).Validate(); err != nil {
-		return withOp(err, op)
-	}
-	return nil
-}
-
-// listStart checks what every list call starts with: the page size, the
-// cursor (which must belong to list), and the context. It returns the page
-// size and the position to list after.
-func (p *Platform) listStart(ctx context.Context, op support.Operation, list string, opts support.ListOptions) (limit, after int, err error) {
-	if limit, err = p.pageLimit(op, opts.Limit); err != nil {
-		return 0, 0, err
-	}
-	if after, err = decodeCursor(op, list, opts.Cursor); err != nil {
-		return 0, 0, err
-	}
-	return limit, after, checkCtx(ctx, op)
-}
-
-// pageLimit returns the page size for opts.Limit.
-func (p *Platform) pageLimit(op support.Operation, limit int) (int, error) {
-	switch {
-	case limit < 0:
-		return 0, fail(op, support.ErrInvalid, "negative page limit %d", limit)
-	case limit == 0:
-		return p.pageSize, nil
-	}
-	return min(limit, MaxPageSize), nil
+// fail returns an error of kind; the Client names the operation.
+func fail(kind error, format string, args ...any) error {
+	return support.Errorf(Vendor, "", kind, format, args...)
 }
 
 // Cursors are base64url("<list>:<n>"), n being the sequence number of the last
@@ -231,7 +189,7 @@ func encodeCursor(list string, n int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(list + ":" + strconv.Itoa(n)))
 }
 
-func decodeCursor(op support.Operation, list, cursor string) (int, error) {
+func decodeCursor(list, cursor string) (int, error) {
 	if cursor == "" {
 		return 0, nil
 	}
@@ -244,32 +202,44 @@ func decodeCursor(op support.Operation, list, cursor string) (int, error) {
 			return n, nil
 		}
 	}
-	return 0, fail(op, support.ErrInvalid, "cursor %q is not a cursor of the %s list", clip(cursor), list)
+	return 0, fail(support.ErrInvalid, "cursor %.40q is not a cursor of the %s list", cursor, list)
 }
 
-// pageOf returns the items with a sequence number above after, at most limit
-// of them, and the cursor of the next page ("" when there is none). items are
-// in ascending sequence order.
-func pageOf[T any](list string, items []T, seq func(T) int, after, limit int) ([]T, string) {
+// seq is a stored record's sequence number: its place in its list, which
+// is creation order.
+type seq int
+
+func (s seq) num() int { return int(s) }
+
+// list returns the page of recs (in ascending sequence order) that opts asks
+// for, each rendered by out, with the cursor of the next page ("" on the
+// last). The caller holds d.mu.
+func list[R interface{ num() int }, T any](d *Driver, name string, opts support.ListOptions, recs []R, out func(R) T) (support.Page[T], error) {
+	after, err := decodeCursor(name, opts.Cursor)
+	if err != nil {
+		return support.Page[T]{}, err
+	}
+	limit := d.pageSize
+	if opts.Limit > 0 {
+		limit = min(opts.Limit, MaxPageSize)
+	}
 	// Binary search: a list may hold millions of items (migration tests).
-	start := sort.Search(len(items), func(i int) bool { return seq(items[i]) > after })
-	end := min(start+limit, len(items))
-	next := ""
-	if end < len(items) {
-		next = encodeCursor(list, seq(items[end-1]))
+	start := sort.Search(len(recs), func(i int) bool { return recs[i].num() > after })
+	end := min(start+limit, len(recs))
+	p := support.Page[T]{Items: make([]T, 0, end-start)}
+	for _, r := range recs[start:end] {
+		p.Items = append(p.Items, out(r))
 	}
-	return items[start:end], next
+	if end < len(recs) {
+		p.Next = encodeCursor(name, recs[end-1].num())
+	}
+	return p, nil
 }
 
-// clip shortens caller input quoted in an error message.
-func clip(s string) string {
-	const max = 40
-	if len(s) <= max {
-		return s
+// get returns the record id of m, or ErrNotFound. The caller holds d.mu.
+func get[R any](m map[string]*R, what, id string) (*R, error) {
+	if r := m[id]; r != nil {
+		return r, nil
 	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
+	return nil, fail(support.ErrNotFound, "no %s %.40q", what, id)
 }

@@ -3,12 +3,13 @@ package memory_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/deskbridge/deskbridge/adapters/memory"
 	"github.com/deskbridge/deskbridge/support"
@@ -19,34 +20,30 @@ var ctx = context.Background()
 // at is the fixed clock of these tests, deliberately not in UTC.
 var at = time.Date(2025, 3, 14, 15, 9, 26, 0, time.FixedZone("CET", 3600))
 
-func newPlatform(cfg memory.Config) *memory.Platform {
+func testConfig(cfg memory.Config) memory.Config {
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return at }
 	}
-	return memory.New(cfg)
+	return cfg
 }
 
-func create(t *testing.T, p *memory.Platform, in support.ContactInput) *support.Contact {
+func newPlatform(cfg memory.Config) *support.Client { return memory.New(testConfig(cfg)) }
+
+func create(t *testing.T, p *support.Client, in support.ContactInput) *support.Contact {
 	t.Helper()
 	r, err := p.CreateContact(ctx, in)
-	if err != nil {
-		t.Fatalf("CreateContact(%+v): %v", in, err)
-	}
+	require.NoError(t, err, "CreateContact(%+v)", in)
 	return r.Contact
 }
 
 // wantErr checks err's kind and that it names the vendor and op.
 func wantErr(t *testing.T, err error, kind error, op support.Operation) {
 	t.Helper()
+	require.ErrorIs(t, err, kind)
 	var se *support.Error
-	switch {
-	case !errors.Is(err, kind):
-		t.Errorf("got error %v, want %v", err, kind)
-	case !errors.As(err, &se):
-		t.Errorf("error %v is a %T, want *support.Error", err, err)
-	case se.Vendor != memory.Vendor || se.Op != op:
-		t.Errorf("error %v has vendor %q, op %q; want %q, %q", err, se.Vendor, se.Op, memory.Vendor, op)
-	}
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, memory.Vendor, se.Vendor, "vendor of %v", err)
+	assert.Equal(t, op, se.Op, "op of %v", err)
 }
 
 func ids(cs []support.Contact) []string {
@@ -57,28 +54,31 @@ func ids(cs []support.Contact) []string {
 	return out
 }
 
+func all(t *testing.T, p *support.Client) []support.Contact {
+	t.Helper()
+	var out []support.Contact
+	for c, err := range support.AllContacts(ctx, p, support.ContactListOptions{}) {
+		require.NoError(t, err)
+		out = append(out, c)
+	}
+	return out
+}
+
 func TestDeterministicIDsAndUTCClock(t *testing.T) {
 	p := newPlatform(memory.Config{})
 	a := create(t, p, support.ContactInput{Email: "a@example.com"})
 	b := create(t, p, support.ContactInput{Email: "b@example.com"})
-	if a.ID != "ctc_1" || b.ID != "ctc_2" {
-		t.Errorf("contact IDs %q, %q; want ctc_1, ctc_2", a.ID, b.ID)
-	}
-	if !a.CreatedAt.Equal(at) || a.CreatedAt.Location() != time.UTC {
-		t.Errorf("CreatedAt = %v, want %v in UTC", a.CreatedAt, at)
-	}
+	assert.Equal(t, []string{"ctc_1", "ctc_2"}, []string{a.ID, b.ID})
+	assert.True(t, a.CreatedAt.Equal(at))
+	assert.Equal(t, time.UTC, a.CreatedAt.Location())
 	c, err := p.CreateConversation(ctx, support.NewConversation{Contact: support.ID(a.ID), Text: "Hi"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	m, err := p.SendMessage(ctx, c.ID, support.NewMessage{Text: "Hello"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// msg_1 is the conversation's first message.
-	if c.ID != "conv_1" || m.ID != "msg_2" || c.UpdatedAt.Location() != time.UTC || m.CreatedAt.Location() != time.UTC {
-		t.Errorf("conversation %q (%v), message %q (%v); want conv_1, msg_2, in UTC", c.ID, c.UpdatedAt, m.ID, m.CreatedAt)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "conv_1", c.ID)
+	assert.Equal(t, "msg_2", m.ID, "msg_1 is the conversation's first message")
+	assert.Equal(t, time.UTC, c.UpdatedAt.Location())
+	assert.Equal(t, time.UTC, m.CreatedAt.Location())
 }
 
 func TestPageSizes(t *testing.T) {
@@ -87,26 +87,22 @@ func TestPageSizes(t *testing.T) {
 	for i := range batch {
 		batch[i] = support.ContactInput{FirstName: fmt.Sprint("C", i)}
 	}
-	if _, err := p.CreateContacts(ctx, batch); err != nil {
-		t.Fatal(err)
-	}
+	_, err := p.CreateContacts(ctx, batch)
+	require.NoError(t, err)
 	for _, tc := range []struct{ limit, want int }{{0, 50}, {7, 7}, {1000, 1000}, {5000, 1000}} {
 		page, err := p.ListContacts(ctx, support.ContactListOptions{ListOptions: support.ListOptions{Limit: tc.limit}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page.Items) != tc.want || page.Next == "" {
-			t.Errorf("Limit %d: %d items, next %q; want %d and a next page", tc.limit, len(page.Items), page.Next, tc.want)
-		}
+		require.NoError(t, err)
+		assert.Len(t, page.Items, tc.want, "Limit %d", tc.limit)
+		assert.NotEmpty(t, page.Next, "Limit %d", tc.limit)
 	}
 	small := newPlatform(memory.Config{PageSize: 2})
 	for range 3 {
 		create(t, small, support.ContactInput{FirstName: "X"})
 	}
-	if page, _ := small.ListContacts(ctx, support.ContactListOptions{}); len(page.Items) != 2 {
-		t.Errorf("Config.PageSize 2: first page has %d items", len(page.Items))
-	}
-	_, err := p.ListContacts(ctx, support.ContactListOptions{ListOptions: support.ListOptions{Limit: -1}})
+	page, err := small.ListContacts(ctx, support.ContactListOptions{})
+	require.NoError(t, err)
+	assert.Len(t, page.Items, 2, "Config.PageSize 2")
+	_, err = p.ListContacts(ctx, support.ContactListOptions{ListOptions: support.ListOptions{Limit: -1}})
 	wantErr(t, err, support.ErrInvalid, support.OpListContacts)
 }
 
@@ -116,47 +112,34 @@ func TestCursors(t *testing.T) {
 		create(t, p, support.ContactInput{FirstName: fmt.Sprint("C", i+1)})
 	}
 	first, err := p.ListContacts(ctx, support.ContactListOptions{})
-	if err != nil || !slices.Equal(ids(first.Items), []string{"ctc_1", "ctc_2"}) {
-		t.Fatalf("first page %v, %v", ids(first.Items), err)
-	}
+	require.NoError(t, err)
+	require.Equal(t, []string{"ctc_1", "ctc_2"}, ids(first.Items))
 	saved := first.Next
 
 	// The cursor names the last item seen, so deleting it or items before it,
 	// and adding new ones, leaves the rest of the listing right.
 	for _, id := range []string{"ctc_1", "ctc_2", "ctc_4"} {
-		if err := p.DeleteContact(ctx, support.ID(id)); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, p.DeleteContact(ctx, support.ID(id)))
 	}
 	create(t, p, support.ContactInput{FirstName: "C6"})
 	var rest []string
 	for c, err := range support.AllContacts(ctx, p, support.ContactListOptions{ListOptions: support.ListOptions{Cursor: saved}}) {
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		rest = append(rest, c.ID)
 	}
-	if want := []string{"ctc_3", "ctc_5", "ctc_6"}; !slices.Equal(rest, want) {
-		t.Errorf("resumed listing %q, want %q", rest, want)
-	}
+	assert.Equal(t, []string{"ctc_3", "ctc_5", "ctc_6"}, rest)
 
 	conv, err := p.CreateConversation(ctx, support.NewConversation{Contact: support.ID("ctc_3"), Text: "Hi"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	other, err := p.CreateConversation(ctx, support.NewConversation{Contact: support.ID("ctc_5"), Text: "Hi"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for range 2 {
-		if _, err := p.SendMessage(ctx, conv.ID, support.NewMessage{Text: "more"}); err != nil {
-			t.Fatal(err)
-		}
+		_, err := p.SendMessage(ctx, conv.ID, support.NewMessage{Text: "more"})
+		require.NoError(t, err)
 	}
 	msgs, err := p.ListMessages(ctx, conv.ID, support.ListOptions{})
-	if err != nil || msgs.Next == "" {
-		t.Fatalf("messages page: next %q, %v", msgs.Next, err)
-	}
+	require.NoError(t, err)
+	require.NotEmpty(t, msgs.Next)
 	bad := []struct {
 		name string
 		call func() error
@@ -195,52 +178,35 @@ func TestReturnedValuesAreCopies(t *testing.T) {
 	c.CustomFields["plan"] = "changed"
 	c.Raw[0] = 'X'
 	got, err := p.GetContact(ctx, support.ID(c.ID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Tags[0] != "vip" || got.CustomFields["plan"] != "pro" || !json.Valid(got.Raw) {
-		t.Errorf("changing a returned contact changed the store: %+v", got)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []string{"vip"}, got.Tags)
+	assert.Equal(t, "pro", got.CustomFields["plan"])
+	assert.True(t, json.Valid(got.Raw))
 
 	conv, err := p.CreateConversation(ctx, support.NewConversation{Contact: support.ID(c.ID), Text: "Hi"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Assign(ctx, conv.ID, support.Assignee{ID: "agt_1"}); err != nil {
-		t.Fatal(err)
-	}
-	gotConv, _ := p.GetConversation(ctx, conv.ID)
+	require.NoError(t, err)
+	require.NoError(t, p.Assign(ctx, conv.ID, support.Assignee{ID: "agt_1"}))
+	gotConv, err := p.GetConversation(ctx, conv.ID)
+	require.NoError(t, err)
 	gotConv.Assignee.ID = "changed"
 	m, err := p.SendMessage(ctx, conv.ID, support.NewMessage{Attachments: []support.Attachment{{URL: "https://example.com/a.png"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	m.Attachments[0].URL = "changed"
-	again, _ := p.GetConversation(ctx, conv.ID)
-	msgs, _ := p.ListMessages(ctx, conv.ID, support.ListOptions{})
-	if again.Assignee.ID != "agt_1" || msgs.Items[1].Attachments[0].URL != "https://example.com/a.png" {
-		t.Errorf("changing returned values changed the store: assignee %+v, attachments %+v", again.Assignee, msgs.Items[1].Attachments)
-	}
+	again, err := p.GetConversation(ctx, conv.ID)
+	require.NoError(t, err)
+	msgs, err := p.ListMessages(ctx, conv.ID, support.ListOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, "agt_1", again.Assignee.ID)
+	assert.Equal(t, "https://example.com/a.png", msgs.Items[1].Attachments[0].URL)
 }
 
 func TestRaw(t *testing.T) {
 	p := newPlatform(memory.Config{})
 	c := create(t, p, support.ContactInput{FirstName: "Ada", Email: "ada@example.com", CustomFields: map[string]string{"plan": "pro"}})
-	var raw map[string]any
-	if err := json.Unmarshal(c.Raw, &raw); err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]any{
-		"id": "ctc_1", "first_name": "Ada", "email": "ada@example.com",
-		"custom_fields": map[string]any{"plan": "pro"}, "created_at": "2025-03-14T14:09:26Z",
-	}
-	if fmt.Sprint(raw) != fmt.Sprint(want) {
-		t.Errorf("Raw = %s, want %v", c.Raw, want)
-	}
-	agents, _ := p.ListAgents(ctx, support.ListOptions{})
-	if string(agents.Items[2].Raw) != `{"id":"team_1","kind":"team","name":"Support","active":true}` {
-		t.Errorf("team Raw = %s", agents.Items[2].Raw)
-	}
+	assert.JSONEq(t, `{"id":"ctc_1","first_name":"Ada","email":"ada@example.com","custom_fields":{"plan":"pro"},"created_at":"2025-03-14T14:09:26Z"}`, string(c.Raw))
+	agents, err := p.ListAgents(ctx, support.ListOptions{})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"id":"team_1","kind":"team","name":"Support","active":true}`, string(agents.Items[2].Raw))
 }
 
 func TestLookups(t *testing.T) {
@@ -250,19 +216,64 @@ func TestLookups(t *testing.T) {
 	odd := create(t, p, support.ContactInput{FirstName: "Odd", Phone: "123 456 789"})
 	for _, ref := range []support.Ref{support.Email("ADA@EXAMPLE.COM"), support.Phone("+442079460958")} {
 		got, err := p.GetContact(ctx, ref)
-		if err != nil || got.ID != first.ID {
-			t.Errorf("GetContact(%s) = %v, %v; want the earliest created, %s", ref, got, err, first.ID)
-		}
+		require.NoError(t, err, "GetContact(%s)", ref)
+		assert.Equal(t, first.ID, got.ID, "GetContact(%s): the earliest created", ref)
 	}
-	if got, err := p.GetContact(ctx, support.ID(odd.ID)); err != nil || got.Phone != "123 456 789" {
-		t.Errorf("a phone that does not normalize is stored as given: %+v, %v", got, err)
-	}
-	_, err := p.GetContact(ctx, support.Email("nobody@example.com"))
+	got, err := p.GetContact(ctx, support.ID(odd.ID))
+	require.NoError(t, err)
+	assert.Equal(t, "123 456 789", got.Phone, "a phone that does not normalize is stored as given")
+	_, err = p.GetContact(ctx, support.Email("nobody@example.com"))
 	wantErr(t, err, support.ErrNotFound, support.OpGetByEmail)
 	_, err = p.GetContact(ctx, support.Phone("+1 202 555 0199"))
 	wantErr(t, err, support.ErrNotFound, support.OpGetByPhone)
 	_, err = p.GetContact(ctx, support.Phone("123 456 789"))
 	wantErr(t, err, support.ErrInvalid, support.OpGetByPhone)
+	_, err = p.GetContact(ctx, support.ID("ctc_404"))
+	wantErr(t, err, support.ErrNotFound, support.OpGetContact)
+}
+
+// The Driver itself, as the Client calls it: every match of each key,
+// earliest first; patches that change nothing are Unchanged.
+func TestDriver(t *testing.T) {
+	d := memory.NewDriver(testConfig(memory.Config{}))
+	var made []string
+	for _, in := range []support.ContactInput{
+		{Email: "Ada@Example.com", Phone: "+44 20 7946 0958", ExternalID: "x1"},
+		{Email: "ada@example.com", Phone: "0044 20 7946 0958", ExternalID: "x1"},
+		{Email: "other@example.com", Phone: "+1 415 555 0100", ExternalID: "X1"},
+	} {
+		p, ws, err := d.PrepareContact(ctx, in)
+		require.NoError(t, err)
+		assert.Empty(t, ws)
+		assert.Equal(t, in, p, "PrepareContact keeps the input as it is")
+		r, err := d.CreateContact(ctx, p)
+		require.NoError(t, err)
+		made = append(made, r.Contact.ID)
+	}
+	for _, tc := range []struct {
+		key   support.MatchKey
+		value string
+		want  []string
+	}{
+		{support.MatchEmail, "ADA@example.com", made[:2]},
+		{support.MatchPhone, "+442079460958", made[:2]},
+		{support.MatchExternalID, "x1", made[:2]},
+		{support.MatchExternalID, "X1", made[2:]},
+		{support.MatchEmail, "nobody@example.com", nil},
+	} {
+		found, err := d.FindContacts(ctx, tc.key, tc.value)
+		require.NoError(t, err)
+		assert.NotNil(t, found, "an empty slice, not nil")
+		assert.Equal(t, tc.want, ids(found), "FindContacts(%s, %s)", tc.key, tc.value)
+	}
+	r, err := d.PatchContact(ctx, made[0], support.ContactUpdate{Email: support.Ptr("Ada@Example.com")})
+	require.NoError(t, err)
+	assert.Equal(t, support.Unchanged, r.Outcome)
+	r, err = d.PatchContact(ctx, made[0], support.ContactUpdate{Email: support.Ptr("ada@example.com")})
+	require.NoError(t, err)
+	assert.Equal(t, support.Updated, r.Outcome, "values are compared as stored")
+	_, err = d.PatchContact(ctx, "ctc_404", support.ContactUpdate{FirstName: support.Ptr("X")})
+	assert.ErrorIs(t, err, support.ErrNotFound)
 }
 
 func TestUpsert(t *testing.T) {
@@ -289,24 +300,99 @@ func TestUpsert(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := p.UpsertContact(ctx, tc.in, support.UpsertOptions{MatchKeys: tc.keys})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r.Contact.ID != tc.wantID || r.Outcome != tc.outcome {
-				t.Errorf("got %s, %s; want %s, %s", r.Contact.ID, r.Outcome, tc.wantID, tc.outcome)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantID, r.Contact.ID)
+			assert.Equal(t, tc.outcome, r.Outcome)
 		})
 	}
-	got, _ := p.GetContact(ctx, support.ID(byEmail.ID))
-	if !slices.Equal(got.Tags, []string{"b"}) || got.Email != "ada@example.com" {
-		t.Errorf("after upserts: tags %q, email %q; want [b], the stored case", got.Tags, got.Email)
-	}
-	got, _ = p.GetContact(ctx, support.ID(byPhone.ID))
-	if got.CustomFields["plan"] != "pro" || got.CustomFields["seats"] != "1" || got.Phone != "+1 415 555 0100" {
-		t.Errorf("after upserts: custom fields %v, phone %q", got.CustomFields, got.Phone)
-	}
-	_, err := p.UpsertContact(ctx, support.ContactInput{Email: "x@example.com"}, support.UpsertOptions{MatchKeys: []support.MatchKey{"name"}})
+	got, err := p.GetContact(ctx, support.ID(byEmail.ID))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"b"}, got.Tags)
+	assert.Equal(t, "ada@example.com", got.Email, "the stored case")
+	got, err = p.GetContact(ctx, support.ID(byPhone.ID))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"plan": "pro", "seats": "1"}, got.CustomFields)
+	assert.Equal(t, "+1 415 555 0100", got.Phone)
+	_, err = p.UpsertContact(ctx, support.ContactInput{Email: "x@example.com"}, support.UpsertOptions{MatchKeys: []support.MatchKey{"name"}})
 	wantErr(t, err, support.ErrInvalid, support.OpUpsertContact)
+}
+
+// The identity rule: a contact found by phone whose email differs is
+// another person. Nothing is written, nothing is created.
+func TestUpsertIdentityConflict(t *testing.T) {
+	p := newPlatform(memory.Config{})
+	a := create(t, p, support.ContactInput{FirstName: "A", Email: "a@x.com", Phone: "+14155550100"})
+	r, err := p.UpsertContact(ctx, support.ContactInput{FirstName: "B", Email: "b@x.com", Phone: "+14155550100"}, support.UpsertOptions{})
+	require.Error(t, err)
+	require.NotNil(t, r)
+	assert.Equal(t, support.Conflict, r.Outcome)
+	wantErr(t, err, support.ErrConflict, support.OpUpsertContact)
+	var ic *support.IdentityConflict
+	require.ErrorAs(t, err, &ic)
+	assert.Equal(t, support.MatchPhone, ic.Key)
+	assert.Equal(t, support.MatchEmail, ic.Contradicted)
+	assert.Equal(t, a.ID, ic.Existing.ID)
+	assert.Equal(t, "b@x.com", ic.Input.Email)
+	assert.Equal(t, []support.Contact{*a}, all(t, p), "A unchanged, no contact created")
+}
+
+// lostCreate is a memory driver whose creates fail with an unknown outcome
+// (the answer was lost) and whose lookups after such a create find the
+// context cancelled, as a caller giving up during the lookup would.
+type lostCreate struct {
+	*memory.Driver
+	cancel          context.CancelFunc
+	creates, finds  int
+	findsAfterWrite int
+}
+
+func (d *lostCreate) CreateContact(context.Context, support.ContactInput) (*support.ContactResult, error) {
+	d.creates++
+	return nil, &support.Error{Kind: support.ErrUnavailable, OutcomeUnknown: true, Message: "connection reset after the request was sent"}
+}
+
+func (d *lostCreate) FindContacts(ctx context.Context, key support.MatchKey, value string) ([]support.Contact, error) {
+	d.finds++
+	if d.creates == 0 {
+		return d.Driver.FindContacts(ctx, key, value) // the read before the create
+	}
+	d.findsAfterWrite++
+	d.cancel()
+	return nil, fmt.Errorf("looking up %s: %w", key, ctx.Err())
+}
+
+func TestCancelledLookupAfterAmbiguousCreate(t *testing.T) {
+	for _, call := range []struct {
+		name string
+		run  func(context.Context, *support.Client) error
+	}{
+		{"create", func(ctx context.Context, c *support.Client) error {
+			_, err := c.CreateContact(ctx, support.ContactInput{Email: "a@example.com"})
+			return err
+		}},
+		{"upsert", func(ctx context.Context, c *support.Client) error {
+			_, err := c.UpsertContact(ctx, support.ContactInput{Email: "a@example.com"}, support.UpsertOptions{})
+			return err
+		}},
+	} {
+		t.Run(call.name, func(t *testing.T) {
+			cctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			d := &lostCreate{Driver: memory.NewDriver(testConfig(memory.Config{})), cancel: cancel}
+			err := call.run(cctx, support.NewClient(d))
+			require.Error(t, err)
+			assert.ErrorIs(t, err, context.Canceled)
+			assert.ErrorIs(t, err, support.ErrOutcomeUnknown, "still unknown: nothing settled it")
+			var se *support.Error
+			require.ErrorAs(t, err, &se)
+			assert.Equal(t, memory.Vendor, se.Vendor)
+			assert.Equal(t, 1, d.creates, "never sent again")
+			assert.Equal(t, 1, d.findsAfterWrite)
+			page, err := d.ListContacts(ctx, support.ContactListOptions{})
+			require.NoError(t, err)
+			assert.Empty(t, page.Items)
+		})
+	}
 }
 
 func TestUpdatePatchSemantics(t *testing.T) {
@@ -318,18 +404,18 @@ func TestUpdatePatchSemantics(t *testing.T) {
 	r, err := p.UpdateContact(ctx, support.ID(c.ID), support.ContactUpdate{
 		LastName: support.Ptr(""), Tags: &[]string{}, CustomFields: map[string]*string{"plan": nil, "team": support.Ptr("core")},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Updated, r.Outcome)
 	got := r.Contact
-	if r.Outcome != support.Updated || got.FirstName != "Ada" || got.LastName != "" || got.Email != "ada@example.com" ||
-		got.Tags != nil || fmt.Sprint(got.CustomFields) != "map[seats:3 team:core]" {
-		t.Errorf("after the update: %s %+v", r.Outcome, got)
-	}
+	assert.Equal(t, "Ada", got.FirstName)
+	assert.Empty(t, got.LastName)
+	assert.Equal(t, "ada@example.com", got.Email)
+	assert.Nil(t, got.Tags)
+	assert.Equal(t, map[string]string{"seats": "3", "team": "core"}, got.CustomFields)
+
 	r, err = p.UpdateContact(ctx, support.Email("ADA@example.com"), support.ContactUpdate{FirstName: support.Ptr("Ada")})
-	if err != nil || r.Outcome != support.Unchanged {
-		t.Errorf("an update that changes nothing: %v, %v; want unchanged", r, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Unchanged, r.Outcome, "an update that changes nothing")
 	_, err = p.UpdateContact(ctx, support.ID(c.ID), support.ContactUpdate{FirstName: support.Ptr(""), Email: support.Ptr("")})
 	wantErr(t, err, support.ErrInvalid, support.OpUpdateContact)
 	// Input is checked before the contact is looked up.
@@ -344,73 +430,74 @@ func TestUpdatePatchSemantics(t *testing.T) {
 func TestBatch(t *testing.T) {
 	p := newPlatform(memory.Config{})
 	r, err := p.CreateContacts(ctx, []support.ContactInput{{Email: "a@example.com"}, {}, {Email: "b@example.com"}, {Email: "bad"}})
-	if r.Count(support.Created) != 2 || r.Count(support.Failed) != 2 {
-		t.Fatalf("outcomes: %+v", r.Items)
-	}
+	require.NotNil(t, r)
+	assert.Equal(t, 2, r.Count(support.Created))
+	assert.Equal(t, 2, r.Count(support.Failed))
 	var item *support.BatchItemError
-	if !errors.As(err, &item) || item.Index != 1 || !errors.Is(err, support.ErrInvalid) {
-		t.Errorf("error %v, want records 1 and 3 invalid", err)
-	}
+	require.ErrorAs(t, err, &item)
+	assert.Equal(t, 1, item.Index)
+	assert.ErrorIs(t, err, support.ErrInvalid)
 	for _, i := range []int{1, 3} {
 		wantErr(t, r.Items[i].Err, support.ErrInvalid, support.OpCreateContacts)
 	}
-	if r, err := p.CreateContacts(ctx, nil); err != nil || len(r.Items) != 0 {
-		t.Errorf("empty batch: %+v, %v", r, err)
-	}
+	r, err = p.CreateContacts(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, r.Items)
 }
 
 func TestConversations(t *testing.T) {
 	p := newPlatform(memory.Config{})
 	c, err := p.CreateConversation(ctx, support.NewConversation{Contact: support.Email("grace@example.com"), Name: "Grace Brewster Hopper", Subject: "Hi", Text: "Hello"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	contact, err := p.GetContact(ctx, support.ID(c.ContactID))
-	if err != nil || contact.FirstName != "Grace Brewster" || contact.LastName != "Hopper" || contact.Email != "grace@example.com" {
-		t.Errorf("contact created on the fly: %+v, %v", contact, err)
-	}
+	require.NoError(t, err, "contact created on the fly")
+	assert.Equal(t, "Grace Brewster", contact.FirstName)
+	assert.Equal(t, "Hopper", contact.LastName)
+	assert.Equal(t, "grace@example.com", contact.Email)
+	again, err := p.CreateConversation(ctx, support.NewConversation{Contact: support.Email("GRACE@example.com"), Text: "Again"})
+	require.NoError(t, err)
+	assert.Equal(t, c.ContactID, again.ContactID, "an email Ref finds the contact")
 	byPhone, err := p.CreateConversation(ctx, support.NewConversation{Contact: support.Phone("+1 415 555 0100"), Text: "Hello"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contact, _ := p.GetContact(ctx, support.ID(byPhone.ContactID)); contact.Phone != "+14155550100" {
-		t.Errorf("contact created by phone: %+v", contact)
-	}
+	require.NoError(t, err)
+	contact, err = p.GetContact(ctx, support.ID(byPhone.ContactID))
+	require.NoError(t, err)
+	assert.Equal(t, "+14155550100", contact.Phone, "contact created by phone")
 	_, err = p.CreateConversation(ctx, support.NewConversation{Contact: support.ID("ctc_404"), Text: "Hello"})
 	wantErr(t, err, support.ErrNotFound, support.OpCreateConversation)
 	_, err = p.CreateConversation(ctx, support.NewConversation{Contact: support.ID(c.ContactID), Text: " "})
 	wantErr(t, err, support.ErrInvalid, support.OpCreateConversation)
 
-	if err := p.SetStatus(ctx, c.ID, support.StatusChange{Status: support.StatusClosed, Category: "Resolved", Summary: "Done"}); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := p.GetConversation(ctx, c.ID)
+	require.NoError(t, p.SetStatus(ctx, again.ID, support.StatusChange{Status: support.StatusPending}))
+	require.NoError(t, p.SetStatus(ctx, c.ID, support.StatusChange{Status: support.StatusClosed, Category: "Resolved", Summary: "Done"}))
+	got, err := p.GetConversation(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, support.StatusClosed, got.Status)
 	var raw struct {
 		ClosingNote struct{ Category, Summary string } `json:"closing_note"`
 	}
-	if err := json.Unmarshal(got.Raw, &raw); err != nil || got.Status != support.StatusClosed || raw.ClosingNote.Category != "Resolved" {
-		t.Errorf("closed conversation: %s, Raw %s", got.Status, got.Raw)
-	}
+	require.NoError(t, json.Unmarshal(got.Raw, &raw))
+	assert.Equal(t, "Resolved", raw.ClosingNote.Category)
 	for _, tc := range []struct {
 		opts support.ConversationListOptions
 		want []string
 	}{
-		{support.ConversationListOptions{}, []string{c.ID, byPhone.ID}},
+		{support.ConversationListOptions{}, []string{c.ID, again.ID, byPhone.ID}},
 		{support.ConversationListOptions{Status: support.StatusOpen}, []string{byPhone.ID}},
 		{support.ConversationListOptions{Status: support.StatusClosed, ContactID: c.ContactID}, []string{c.ID}},
 		{support.ConversationListOptions{ContactID: "ctc_404"}, nil},
 	} {
 		page, err := p.ListConversations(ctx, tc.opts)
+		require.NoError(t, err)
 		var got []string
 		for _, c := range page.Items {
 			got = append(got, c.ID)
 		}
-		if err != nil || !slices.Equal(got, tc.want) {
-			t.Errorf("ListConversations(%+v) = %q, %v; want %q", tc.opts, got, err, tc.want)
-		}
+		assert.Equal(t, tc.want, got, "ListConversations(%+v)", tc.opts)
 	}
 	err = p.SetStatus(ctx, c.ID, support.StatusChange{Status: "snoozed"})
 	wantErr(t, err, support.ErrInvalid, support.OpSetStatus)
+	err = p.SetStatus(ctx, "conv_404", support.StatusChange{Status: support.StatusOpen})
+	wantErr(t, err, support.ErrNotFound, support.OpSetStatus)
 }
 
 func TestAssignAndAuthors(t *testing.T) {
@@ -419,9 +506,7 @@ func TestAssignAndAuthors(t *testing.T) {
 		{ID: "t1", Kind: support.KindTeam, Name: "Billing"},
 	}})
 	c, err := p.CreateConversation(ctx, support.NewConversation{Contact: support.Email("a@example.com"), Text: "Hi"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, tc := range []struct {
 		to   support.Assignee
 		want *support.Assignee
@@ -439,24 +524,34 @@ func TestAssignAndAuthors(t *testing.T) {
 			wantErr(t, err, tc.kind, support.OpAssignConversation)
 			continue
 		}
-		got, _ := p.GetConversation(ctx, c.ID)
-		if err != nil || got.Assignee == nil || *got.Assignee != *tc.want {
-			t.Errorf("Assign(%+v): %v, assignee %+v; want %+v", tc.to, err, got.Assignee, tc.want)
-		}
+		require.NoError(t, err, "Assign(%+v)", tc.to)
+		got, err := p.GetConversation(ctx, c.ID)
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, got.Assignee, "Assign(%+v)", tc.to)
 	}
-	if agents, _ := p.ListAgents(ctx, support.ListOptions{}); agents.Items[0].Kind != support.KindAgent {
-		t.Errorf("an agent configured without Kind is listed as %q", agents.Items[0].Kind)
-	}
+	require.NoError(t, p.Unassign(ctx, c.ID))
+	got, err := p.GetConversation(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Nil(t, got.Assignee)
+	require.NoError(t, p.Unassign(ctx, c.ID), "unassigning an unassigned conversation")
+
+	agents, err := p.ListAgents(ctx, support.ListOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, support.KindAgent, agents.Items[0].Kind, "an agent configured without Kind")
 	m, err := p.SendMessage(ctx, c.ID, support.NewMessage{Text: "Noted", Internal: true, AuthorID: "u1"})
-	if err != nil || !m.Internal || m.AuthorID != "u1" || m.AuthorKind != support.AuthorAgent || m.Direction != support.Outbound {
-		t.Errorf("note: %+v, %v", m, err)
-	}
+	require.NoError(t, err)
+	assert.True(t, m.Internal)
+	assert.Equal(t, "u1", m.AuthorID)
+	assert.Equal(t, support.AuthorAgent, m.AuthorKind)
+	assert.Equal(t, support.Outbound, m.Direction)
 	_, err = p.SendMessage(ctx, c.ID, support.NewMessage{Text: "Hi", AuthorID: "t1"})
 	wantErr(t, err, support.ErrNotFound, support.OpSendMessage)
 	_, err = p.SendMessage(ctx, c.ID, support.NewMessage{Internal: true})
 	wantErr(t, err, support.ErrInvalid, support.OpSendNote)
 	_, err = p.SendMessage(ctx, c.ID, support.NewMessage{Attachments: []support.Attachment{{Name: "no URL"}}})
 	wantErr(t, err, support.ErrInvalid, support.OpSendMessage)
+	_, err = p.SendMessage(ctx, "conv_404", support.NewMessage{Text: "Hi"})
+	wantErr(t, err, support.ErrNotFound, support.OpSendMessage)
 }
 
 func TestCancelledContext(t *testing.T) {
@@ -464,16 +559,9 @@ func TestCancelledContext(t *testing.T) {
 	c, cancel := context.WithCancel(ctx)
 	cancel()
 	_, err := p.CreateContact(c, support.ContactInput{Email: "a@example.com"})
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("CreateContact with a cancelled context: %v", err)
-	}
-	var se *support.Error
-	if !errors.As(err, &se) || se.Vendor != memory.Vendor || se.Op != support.OpCreateContact {
-		t.Errorf("error %v does not name vendor and op", err)
-	}
-	if all, _ := p.ListContacts(ctx, support.ContactListOptions{}); len(all.Items) != 0 {
-		t.Errorf("a cancelled create stored %d contacts", len(all.Items))
-	}
+	require.ErrorIs(t, err, context.Canceled)
+	wantErr(t, err, context.Canceled, support.OpCreateContact)
+	assert.Empty(t, all(t, p), "a cancelled create stored nothing")
 }
 
 func TestConcurrentUse(t *testing.T) {
@@ -488,7 +576,7 @@ func TestConcurrentUse(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				// The same person again, by another worker's hand: no duplicate.
+				// The same person again: no duplicate.
 				if _, err := p.UpsertContact(ctx, support.ContactInput{Email: email, FirstName: "Again"}, support.UpsertOptions{}); err != nil {
 					t.Error(err)
 					return
@@ -503,36 +591,26 @@ func TestConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	n := 0
-	for _, err := range support.AllContacts(ctx, p, support.ContactListOptions{}) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		n++
-	}
-	if n != workers*each {
-		t.Errorf("%d contacts after concurrent upserts, want %d", n, workers*each)
-	}
+	assert.Len(t, all(t, p), workers*each)
 }
 
 func TestOpen(t *testing.T) {
 	p, err := support.Open(ctx, "memory", map[string]any{"pagesize": "2"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for range 3 {
-		if _, err := p.CreateContact(ctx, support.ContactInput{FirstName: "X"}); err != nil {
-			t.Fatal(err)
-		}
+		_, err := p.CreateContact(ctx, support.ContactInput{FirstName: "X"})
+		require.NoError(t, err)
 	}
-	if page, _ := p.ListContacts(ctx, support.ContactListOptions{}); len(page.Items) != 2 {
-		t.Errorf("page size from the config map: %d items, want 2", len(page.Items))
-	}
+	page, err := p.ListContacts(ctx, support.ContactListOptions{})
+	require.NoError(t, err)
+	assert.Len(t, page.Items, 2, "page size from the config map")
+	var d *memory.Driver
+	assert.True(t, p.As(&d), "Client.As reaches the memory Driver")
 	_, err = support.Open(ctx, "memory", map[string]any{"page_size": 2})
+	require.ErrorIs(t, err, support.ErrInvalid, "unknown config key")
 	var se *support.Error
-	if !errors.Is(err, support.ErrInvalid) || !errors.As(err, &se) || se.Vendor != memory.Vendor {
-		t.Errorf("unknown config key: %v, want ErrInvalid from memory", err)
-	}
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, memory.Vendor, se.Vendor)
 }
 
 // Lookups use an index; it must agree with support.EqualEmail, the rule
@@ -544,19 +622,15 @@ func TestEmailIndexFollowsEqualEmail(t *testing.T) {
 		{"kelvin@example.com", "\u212Aelvin@example.com"}, // Kelvin sign folds to k
 		{"straße@example.com", "STRASSE@example.com"},     // not equal: ß does not simple-fold to ss
 	} {
-		if err := support.ValidateEmail(tc.stored); err != nil {
-			t.Fatalf("%q: %v", tc.stored, err)
-		}
+		require.NoError(t, support.ValidateEmail(tc.stored))
 		p := newPlatform(memory.Config{})
 		c := create(t, p, support.ContactInput{Email: tc.stored})
+		want := support.EqualEmail(tc.stored, tc.looked)
 		got, err := p.GetContact(ctx, support.Email(tc.looked))
-		found := err == nil && got.ID == c.ID
-		if want := support.EqualEmail(tc.stored, tc.looked); found != want {
-			t.Errorf("GetContact(email:%s) with %s stored: found %v (%v), EqualEmail says %v", tc.looked, tc.stored, found, err, want)
-		}
+		assert.Equal(t, want, err == nil && got.ID == c.ID, "GetContact(email:%s) with %s stored (%v)", tc.looked, tc.stored, err)
 		r, err := p.UpsertContact(ctx, support.ContactInput{Email: tc.looked}, support.UpsertOptions{})
-		if err == nil && (r.Contact.ID == c.ID) != support.EqualEmail(tc.stored, tc.looked) {
-			t.Errorf("UpsertContact(%s) with %s stored matched %s", tc.looked, tc.stored, r.Contact.ID)
+		if err == nil {
+			assert.Equal(t, want, r.Contact.ID == c.ID, "UpsertContact(%s) with %s stored", tc.looked, tc.stored)
 		}
 	}
 }
@@ -566,30 +640,26 @@ func TestEmailIndexFollowsEqualEmail(t *testing.T) {
 func TestIndexesFollowChanges(t *testing.T) {
 	p := newPlatform(memory.Config{})
 	c := create(t, p, support.ContactInput{Email: "old@example.com", Phone: "+1 415 555 0100", ExternalID: "x1"})
-	if _, err := p.UpdateContact(ctx, support.ID(c.ID), support.ContactUpdate{
+	_, err := p.UpdateContact(ctx, support.ID(c.ID), support.ContactUpdate{
 		Email: support.Ptr("new@example.com"), Phone: support.Ptr("+44 20 7946 0958"), ExternalID: support.Ptr("x2"),
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
+	require.NoError(t, err)
 	for _, ref := range []support.Ref{support.Email("old@example.com"), support.Phone("+14155550100")} {
-		if _, err := p.GetContact(ctx, ref); !errors.Is(err, support.ErrNotFound) {
-			t.Errorf("GetContact(%s) after the change: %v, want not found", ref, err)
-		}
+		_, err := p.GetContact(ctx, ref)
+		assert.ErrorIs(t, err, support.ErrNotFound, "GetContact(%s) after the change", ref)
 	}
 	for _, ref := range []support.Ref{support.Email("NEW@example.com"), support.Phone("+442079460958")} {
-		if got, err := p.GetContact(ctx, ref); err != nil || got.ID != c.ID {
-			t.Errorf("GetContact(%s) after the change: %v, %v", ref, got, err)
-		}
+		got, err := p.GetContact(ctx, ref)
+		require.NoError(t, err, "GetContact(%s) after the change", ref)
+		assert.Equal(t, c.ID, got.ID)
 	}
 	r, err := p.UpsertContact(ctx, support.ContactInput{ExternalID: "x2", FirstName: "X"}, support.UpsertOptions{})
-	if err != nil || r.Contact.ID != c.ID || r.Outcome != support.Updated {
-		t.Errorf("upsert by the new external ID: %+v, %v", r, err)
-	}
-	if err := p.DeleteContact(ctx, support.Email("new@example.com")); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, c.ID, r.Contact.ID, "upsert by the new external ID")
+	assert.Equal(t, support.Updated, r.Outcome)
+	require.NoError(t, p.DeleteContact(ctx, support.Email("new@example.com")))
 	r, err = p.UpsertContact(ctx, support.ContactInput{ExternalID: "x2", FirstName: "X"}, support.UpsertOptions{})
-	if err != nil || r.Contact.ID == c.ID || r.Outcome != support.Created {
-		t.Errorf("upsert by the external ID of a deleted contact: %+v, %v", r, err)
-	}
+	require.NoError(t, err)
+	assert.NotEqual(t, c.ID, r.Contact.ID, "upsert by the external ID of a deleted contact")
+	assert.Equal(t, support.Created, r.Outcome)
 }

@@ -1,0 +1,204 @@
+package support
+
+import (
+	"context"
+	"fmt"
+	"slices"
+)
+
+// IdentityConflict is the cause of an upsert that found a contact by one
+// match key which an earlier match key contradicts: both records have a
+// value for the earlier key and the values differ, so they are two people
+// (QUALITY R9). Nothing was written. Reach it with errors.As; the error it
+// comes in matches ErrConflict.
+type IdentityConflict struct {
+	// Key is the match key that found Existing.
+	Key MatchKey
+	// Contradicted is the earlier match key whose values differ.
+	Contradicted MatchKey
+	// Input is the contact that was to be written, as prepared for the
+	// vendor.
+	Input ContactInput
+	// Existing is the stored contact it was not merged into.
+	Existing Contact
+}
+
+// Error says which key found whom and which key tells them apart, without
+// quoting either record's values.
+func (e *IdentityConflict) Error() string {
+	return fmt.Sprintf("identity conflict: the contact found by %s (%s) has a different %s, so it is another person; nothing was written",
+		e.Key, clip(e.Existing.ID), e.Contradicted)
+}
+
+// Is reports whether target is ErrConflict.
+func (e *IdentityConflict) Is(target error) bool { return target == ErrConflict }
+
+// contradicts returns the first of keys on which ct and in both have a
+// value and the values differ (emails compared without regard to case,
+// phones in E.164, external IDs exactly), or "".
+func contradicts(keys []MatchKey, in ContactInput, ct Contact) MatchKey {
+	for _, k := range keys {
+		switch k {
+		case MatchEmail:
+			if in.Email != "" && ct.Email != "" && !EqualEmail(in.Email, ct.Email) {
+				return k
+			}
+		case MatchPhone:
+			if in.Phone != "" && ct.Phone != "" && !SamePhone(in.Phone, ct.Phone) {
+				return k
+			}
+		case MatchExternalID:
+			if in.ExternalID != "" && ct.ExternalID != "" && in.ExternalID != ct.ExternalID {
+				return k
+			}
+		}
+	}
+	return ""
+}
+
+// agrees counts the keys on which ct and in both have the same value.
+func agrees(keys []MatchKey, in ContactInput, ct Contact) int {
+	n := 0
+	for _, k := range keys {
+		v := keyValue(in, k)
+		if v == "" {
+			continue
+		}
+		switch k {
+		case MatchEmail:
+			if EqualEmail(v, ct.Email) {
+				n++
+			}
+		case MatchPhone:
+			if SamePhone(v, ct.Phone) {
+				n++
+			}
+		case MatchExternalID:
+			if v == ct.ExternalID {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// checkKeys validates upsert match keys.
+func (c *Client) checkKeys(op Operation, keys []MatchKey) error {
+	for i, k := range keys {
+		switch k {
+		case MatchExternalID, MatchEmail, MatchPhone:
+		default:
+			return c.fail(op, ErrInvalid, "unknown match key %q", clip(string(k)))
+		}
+		if slices.Contains(keys[:i], k) {
+			return c.fail(op, ErrInvalid, "match key %q given twice", k)
+		}
+	}
+	return nil
+}
+
+// UpsertContact finds an existing contact by the match keys and updates
+// it, or creates one; the outcome says which. It is the same on every
+// vendor:
+//
+//   - The keys are tried in order (UpsertOptions.Keys; by default external
+//     ID, then email, then phone), each that the input has and the vendor
+//     can look up (Capabilities.CanFind); the others are skipped.
+//   - Identity rule: a contact found by a key is a match only if no
+//     earlier key contradicts it, that is, both have a value for that key
+//     and the values differ. Among the contacts one key finds, the one
+//     that agrees on the most earlier keys wins, then the earliest
+//     created. When every contact a key finds is contradicted, the outcome
+//     is Conflict: nothing is written, later keys are not tried, and the
+//     error (matching ErrConflict) is an *IdentityConflict naming both
+//     records. Two people are never merged.
+//   - On a match, only the fields that differ are sent (see the diff
+//     rules on Differences): Unchanged, with no write, when none does;
+//     Updated otherwise. A matched contact's different, non-empty external
+//     ID is kept, with a warning. On a vendor that cannot update contacts
+//     the outcome is Matched, with a warning per field that differs.
+//   - Without a match it creates, as CreateContact does after its lookup
+//     (the lookups above serve as the read before the create).
+//
+// This is a read per key tried, then at most one write; it is not atomic.
+func (c *Client) UpsertContact(ctx context.Context, in ContactInput, opts UpsertOptions) (*ContactResult, error) {
+	const op = OpUpsertContact
+	keys := opts.Keys()
+	if err := c.checkKeys(op, keys); err != nil {
+		return nil, err
+	}
+	p, ws, err := c.prepare(ctx, op, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.begin(ctx, op); err != nil {
+		return nil, err
+	}
+	var before []Contact
+	for i, k := range keys {
+		v := keyValue(p, k)
+		if v == "" || !c.caps.CanFind(k) {
+			continue
+		}
+		found, err := c.d.FindContacts(ctx, k, v)
+		if err != nil {
+			return nil, c.attr(op, err)
+		}
+		before = append(before, found...)
+		if len(found) == 0 {
+			continue
+		}
+		var best *Contact
+		for j := range found {
+			if contradicts(keys[:i], p, found[j]) != "" {
+				continue
+			}
+			if best == nil || agrees(keys[:i], p, found[j]) > agrees(keys[:i], p, *best) {
+				best = &found[j]
+			}
+		}
+		if best == nil {
+			ic := &IdentityConflict{Key: k, Contradicted: contradicts(keys[:i], p, found[0]), Input: p, Existing: found[0]}
+			ex := found[0]
+			return &ContactResult{Contact: &ex, Outcome: Conflict, Warnings: ws},
+				&Error{Vendor: c.vendor, Op: op, Kind: ErrConflict, Err: ic}
+		}
+		res, err := c.updateMatched(ctx, op, *best, p)
+		if err != nil {
+			return nil, c.attr(op, err)
+		}
+		res.Warnings = append(ws, res.Warnings...)
+		return res, nil
+	}
+	key, _ := c.lookupKey(p)
+	res, err := c.createOne(ctx, op, p, key, before, true)
+	if err != nil {
+		return nil, c.attr(op, err)
+	}
+	res.Warnings = append(ws, res.Warnings...)
+	return res, nil
+}
+
+// updateMatched writes to the matched contact ct the fields of p that
+// differ.
+func (c *Client) updateMatched(ctx context.Context, op Operation, ct Contact, p ContactInput) (*ContactResult, error) {
+	u, ws := diff(ct, p)
+	if u.IsEmpty() {
+		return &ContactResult{Contact: &ct, Outcome: Unchanged, Warnings: ws}, nil
+	}
+	patcher, ok := c.d.(ContactPatcher)
+	if !ok || !c.caps.Supports(OpUpdateContact) {
+		ws = append(ws, u.warnings(fmt.Sprintf("differs from the stored contact; %s cannot update contacts, so it was not changed", c.vendor))...)
+		return &ContactResult{Contact: &ct, Outcome: Matched, Warnings: ws}, nil
+	}
+	res, err := patcher.PatchContact(ctx, ct.ID, u)
+	if err != nil {
+		return nil, err
+	}
+	if res.Outcome == "" {
+		// The driver does not say; something differed, so it was written.
+		res.Outcome = Updated
+	}
+	res.Warnings = append(ws, res.Warnings...)
+	return res, nil
+}
