@@ -56,6 +56,7 @@ var groups = []group{
 		{"invalid", contactsInvalid},
 		{"paging", contactsPaging},
 		{"upsert", contactsUpsert},
+		{"identity", contactsIdentity},
 		{"update", contactsUpdate},
 		{"delete", contactsDelete},
 		{"batch", contactsBatch},

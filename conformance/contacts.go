@@ -370,6 +370,43 @@ func contactsUpsert(e *env) {
 	e.checkCount("after upserting one person again and again", id)
 }
 
+// contactsIdentity: the identity rule. A contact found by phone whose
+// email differs from the input's is another person: the upsert is a
+// conflict, reported with both records, and nothing is written.
+func contactsIdentity(e *env) {
+	if e.undeclared(support.OpUpsertContact) {
+		return
+	}
+	if !e.supports(support.OpGetByPhone) || !e.supports(support.OpGetByEmail) || !e.canCreateContact() {
+		e.t.Logf("identity rule not checked: %s cannot look contacts up by both email and phone", e.caps.Vendor)
+		return
+	}
+	first := e.createContact(ada)
+	other := support.ContactInput{FirstName: "Grace", LastName: "Hopper", Email: "grace.hopper@example.com", Phone: ada.Phone}
+	r, err := e.p.UpsertContact(e.ctx, other, support.UpsertOptions{})
+	if !errors.Is(err, support.ErrConflict) {
+		e.t.Fatalf("UpsertContact of another person with the same phone: error %v, want one matching ErrConflict", err)
+	}
+	var ic *support.IdentityConflict
+	if !errors.As(err, &ic) {
+		e.t.Fatalf("UpsertContact conflict: error %v does not hold a *support.IdentityConflict", err)
+	}
+	if ic.Key != support.MatchPhone || ic.Contradicted != support.MatchEmail {
+		e.t.Errorf("IdentityConflict found by %q, contradicted by %q; want %q and %q", ic.Key, ic.Contradicted, support.MatchPhone, support.MatchEmail)
+	}
+	if ic.Existing.ID != first.ID || !support.EqualEmail(ic.Input.Email, other.Email) {
+		e.t.Errorf("IdentityConflict names existing %q and input email %q; want %q and %q", ic.Existing.ID, ic.Input.Email, first.ID, other.Email)
+	}
+	if r == nil || r.Outcome != support.Conflict {
+		e.t.Errorf("UpsertContact conflict: result %+v, want outcome %q", r, support.Conflict)
+	}
+	if e.supports(support.OpGetContact) {
+		got := e.getContact(support.ID(first.ID))
+		e.checkFields("GetContact after the conflict", got, support.ContactInput{FirstName: ada.FirstName, LastName: ada.LastName, Email: ada.Email}, nil)
+	}
+	e.checkCount("after an upsert that conflicted", first.ID)
+}
+
 // contactsUpdate: patch semantics; nil fields stay as they are, "" clears.
 func contactsUpdate(e *env) {
 	if e.undeclared(support.OpUpdateContact) {
