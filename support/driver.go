@@ -92,7 +92,10 @@ type ContactPatcher interface {
 	// first (ErrInvalid), and returns the contact as stored with the
 	// outcome Updated, or Unchanged when the vendor reports that nothing
 	// changed. The Client has checked that the contact would still name
-	// someone. PATCH is idempotent: internal/rest retries it.
+	// someone. PATCH is idempotent: internal/rest retries it. A vendor
+	// that does not answer with the stored contact returns one without
+	// Raw (its ID and what it sent, say); an upsert then reports the
+	// contact it matched with u applied.
 	PatchContact(ctx context.Context, id string, u ContactUpdate) (*ContactResult, error)
 }
 

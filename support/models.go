@@ -207,6 +207,46 @@ func (u *ContactUpdate) Validate() error {
 	return nil
 }
 
+// Apply returns ct with u applied as a vendor applies a patch: a set field
+// replaces the stored one ("" clears it), Tags replace the tags (none is nil), a custom
+// field set to nil is removed. Raw is cleared, since it no longer says what
+// the vendor stores. ct itself is not changed.
+func (u *ContactUpdate) Apply(ct Contact) Contact {
+	ct.Raw = nil
+	for _, f := range []struct{ dst, v *string }{
+		{&ct.FirstName, u.FirstName}, {&ct.LastName, u.LastName}, {&ct.Email, u.Email}, {&ct.Phone, u.Phone},
+		{&ct.Language, u.Language}, {&ct.Country, u.Country}, {&ct.ExternalID, u.ExternalID},
+	} {
+		if f.v != nil {
+			*f.dst = *f.v
+		}
+	}
+	if u.Tags != nil {
+		ct.Tags = nil // no tags is nil, as decoders store it
+		if len(*u.Tags) > 0 {
+			ct.Tags = slices.Clone(*u.Tags)
+		}
+	}
+	if len(u.CustomFields) > 0 {
+		fields := maps.Clone(ct.CustomFields)
+		if fields == nil {
+			fields = map[string]string{}
+		}
+		for k, v := range u.CustomFields {
+			if v == nil {
+				delete(fields, k)
+			} else {
+				fields[k] = *v
+			}
+		}
+		ct.CustomFields = fields
+		if len(fields) == 0 {
+			ct.CustomFields = nil
+		}
+	}
+	return ct
+}
+
 // Ptr returns a pointer to v, for ContactUpdate fields.
 func Ptr[T any](v T) *T { return &v }
 

@@ -117,8 +117,11 @@ func (c *Client) checkKeys(op Operation, keys []MatchKey) error {
 //     Updated otherwise. A matched contact's different, non-empty external
 //     ID is kept, with a warning. On a vendor that cannot update contacts
 //     the outcome is Matched, with a warning per field that differs.
-//   - Without a match it creates, as CreateContact does after its lookup
-//     (the lookups above serve as the read before the create).
+//   - Without a match it creates, as CreateContact does: the lookups
+//     above serve as its read before the create when they included the
+//     key a contact is found again by (email, else phone, else external
+//     ID); otherwise that key is read first, so keys that leave the email
+//     out still never make a duplicate the vendor would refuse or merge.
 //
 // This is a read per key tried, then at most one write; it is not atomic.
 func (c *Client) UpsertContact(ctx context.Context, in ContactInput, opts UpsertOptions) (*ContactResult, error) {
@@ -170,8 +173,18 @@ func (c *Client) UpsertContact(ctx context.Context, in ContactInput, opts Upsert
 		res.Warnings = append(ws, res.Warnings...)
 		return res, nil
 	}
-	key, _ := c.lookupKey(p)
-	res, err := c.createOne(ctx, op, p, key, before, true)
+	var res *ContactResult
+	if key, _ := c.lookupKey(p); slices.Contains(keys, key) {
+		// The lookup key was read above: that was the read before the
+		// create.
+		res, err = c.createOne(ctx, op, p, key, before, true)
+	} else {
+		// The keys left it out, so it was not read: a create may still
+		// meet a contact that has it, which CreateContact's checks handle
+		// (a vendor that dedups by email returns it, Matched; one that
+		// refuses duplicates is a Conflict; none is a new contact).
+		res, err = c.createSingle(ctx, op, p)
+	}
 	if err != nil {
 		return nil, c.attr(op, err)
 	}
@@ -198,6 +211,12 @@ func (c *Client) updateMatched(ctx context.Context, op Operation, ct Contact, p 
 	if res.Outcome == "" {
 		// The driver does not say; something differed, so it was written.
 		res.Outcome = Updated
+	}
+	if res.Contact == nil || res.Contact.Raw == nil {
+		// The vendor did not answer with the stored contact: it is the one
+		// matched, with the patch applied.
+		after := u.Apply(ct)
+		res.Contact = &after
 	}
 	res.Warnings = append(ws, res.Warnings...)
 	return res, nil
