@@ -23,7 +23,7 @@ func newServer(t testing.TB, opts respondiotest.Options) *respondiotest.Server {
 }
 
 // newClient builds an adapter with cfg, failing t on error.
-func newClient(t testing.TB, cfg respondio.Config) *respondio.Client {
+func newClient(t testing.TB, cfg respondio.Config) *support.Client {
 	t.Helper()
 	c, err := respondio.New(cfg)
 	if err != nil {
@@ -33,12 +33,12 @@ func newClient(t testing.TB, cfg respondio.Config) *respondio.Client {
 }
 
 // TestConformance runs the suite in replay mode from testdata/conformance
-// (what CI runs). With -record it rewrites the recordings against the
+// (what CI runs). With DESKBRIDGE_RECORD=1 it rewrites the recordings against the
 // simulator, or against a live workspace when RESPONDIO_TOKEN is set
 // (RESPONDIO_BASE_URL overrides the base URL); that workspace must hold no
 // contacts and at least two users.
 func TestConformance(t *testing.T) {
-	conformance.Run(t, conformance.Harness{PageSize: pageSize, New: func(t *testing.T) support.Platform {
+	conformance.Run(t, conformance.Harness{PageSize: pageSize, New: func(t *testing.T) *support.Client {
 		srv := newServer(t, respondiotest.Options{})
 		cfg := respondio.Config{Token: respondiotest.Token, BaseURL: srv.URL(), RateLimit: -1}
 		opts := conformance.RecordOptions{
@@ -57,7 +57,7 @@ func TestConformance(t *testing.T) {
 // TestConformanceLive runs the suite straight against the simulator, so
 // that the adapter and the simulator cannot drift apart.
 func TestConformanceLive(t *testing.T) {
-	conformance.Run(t, conformance.Harness{PageSize: pageSize, New: func(t *testing.T) support.Platform {
+	conformance.Run(t, conformance.Harness{PageSize: pageSize, New: func(t *testing.T) *support.Client {
 		srv := newServer(t, respondiotest.Options{})
 		return newClient(t, respondio.Config{
 			Token: respondiotest.Token, BaseURL: srv.URL(), HTTPClient: srv.Client(), RateLimit: -1,

@@ -3,6 +3,7 @@ package respondio
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"net/url"
 	"slices"
@@ -17,82 +18,66 @@ import (
 // warnExternalID is the warning for an input with an external ID.
 var warnExternalID = support.Warning{Field: "external_id", Message: "respond.io contacts have no external ID field; not stored"}
 
-// input is a ContactInput checked and normalized for respond.io.
-type input struct {
-	firstName, lastName, email, phone, language, country string
-	tags                                                 []string
-	custom                                               map[string]string
-}
-
-// checkInput applies support's rules and respond.io's to in, before any
-// request. The external ID, which respond.io cannot store, is a warning.
-func checkInput(op support.Operation, in support.ContactInput) (input, []support.Warning, error) {
-	if err := in.Validate(); err != nil {
-		return input{}, nil, withOp(err, op)
+// PrepareContact applies respond.io's field rules (see the package doc): an
+// email or a phone, the phone in E.164, two-letter language and country
+// codes, tags of at most MaxTagLength characters (repeats dropped), custom
+// field names of at most MaxCustomFieldName. The external ID is removed with
+// a warning. The first name is CreateContact's check: an upsert that
+// matches needs none.
+func (d *Driver) PrepareContact(_ context.Context, in support.ContactInput) (support.ContactInput, []support.Warning, error) {
+	const op = support.OpCreateContact
+	if in.Email == "" && in.Phone == "" {
+		return in, nil, invalid(op, "respond.io addresses a contact by email or phone, and the input has neither")
 	}
-	n := input{firstName: in.FirstName, lastName: in.LastName, email: in.Email, custom: in.CustomFields}
-	var err error
-	if n.phone, err = checkPhone(op, in.Phone); err != nil {
-		return input{}, nil, err
-	}
-	if n.language, err = checkLanguage(op, in.Language); err != nil {
-		return input{}, nil, err
-	}
-	if n.country, err = checkCountry(op, in.Country); err != nil {
-		return input{}, nil, err
-	}
-	if n.tags, err = checkTags(op, in.Tags); err != nil {
-		return input{}, nil, err
-	}
-	for name := range in.CustomFields {
-		if err := checkFieldName(op, name); err != nil {
-			return input{}, nil, err
-		}
+	p, err := normalize(op, in)
+	if err != nil {
+		return in, nil, err
 	}
 	var warns []support.Warning
-	if in.ExternalID != "" {
-		warns = append(warns, warnExternalID)
+	if p.ExternalID != "" {
+		p.ExternalID, warns = "", []support.Warning{warnExternalID}
 	}
-	return n, warns, nil
+	return p, warns, nil
 }
 
-// checkPhone normalizes a phone to E.164; one without its country code is
-// refused, as respond.io does not store it [D R-chg].
-func checkPhone(op support.Operation, phone string) (string, error) {
-	if phone == "" {
+// normalize applies respond.io's field rules to in and returns it as stored.
+func normalize(op support.Operation, in support.ContactInput) (support.ContactInput, error) {
+	var err error
+	if in.Phone != "" {
+		// One without its country code is refused: respond.io does not
+		// store it [D R-chg].
+		if in.Phone, err = support.NormalizePhone(in.Phone); err != nil {
+			return in, support.Attribute(err, Vendor, op)
+		}
+	}
+	if in.Language, err = checkCode(op, "language", "an ISO 639-1 code", in.Language, strings.ToLower); err != nil {
+		return in, err
+	}
+	if in.Country, err = checkCode(op, "country", "an ISO 3166-1 alpha-2 code", in.Country, strings.ToUpper); err != nil {
+		return in, err
+	}
+	if in.Tags, err = checkTags(op, in.Tags); err != nil {
+		return in, err
+	}
+	for name := range in.CustomFields {
+		if n := utf8.RuneCountInString(name); n == 0 || n > MaxCustomFieldName {
+			return in, invalid(op, "custom field name %q must be 1 to %d characters", clip(name), MaxCustomFieldName)
+		}
+	}
+	return in, nil
+}
+
+// checkCode checks a two-letter code and returns it in the case respond.io
+// stores it in.
+func checkCode(op support.Operation, field, what, code string, stored func(string) string) (string, error) {
+	if code == "" {
 		return "", nil
 	}
-	e164, err := support.NormalizePhone(phone)
-	if err != nil {
-		return "", withOp(err, op)
+	l := strings.ToLower(code)
+	if len(l) != 2 || l[0] < 'a' || l[0] > 'z' || l[1] < 'a' || l[1] > 'z' {
+		return "", invalid(op, "%s %q is not %s (two letters)", field, clip(code), what)
 	}
-	return e164, nil
-}
-
-func checkLanguage(op support.Operation, lang string) (string, error) {
-	if lang == "" {
-		return "", nil
-	}
-	l := strings.ToLower(lang)
-	if !isAlpha2(l) {
-		return "", invalid(op, "language %q is not an ISO 639-1 code (two letters)", clip(lang))
-	}
-	return l, nil
-}
-
-func checkCountry(op support.Operation, country string) (string, error) {
-	if country == "" {
-		return "", nil
-	}
-	c := strings.ToLower(country)
-	if !isAlpha2(c) {
-		return "", invalid(op, "country %q is not an ISO 3166-1 alpha-2 code (two letters)", clip(country))
-	}
-	return strings.ToUpper(c), nil
-}
-
-func isAlpha2(s string) bool {
-	return len(s) == 2 && 'a' <= s[0] && s[0] <= 'z' && 'a' <= s[1] && s[1] <= 'z'
+	return stored(l), nil
 }
 
 // checkTags refuses empty and over-long tag names and drops repeats.
@@ -112,114 +97,31 @@ func checkTags(op support.Operation, tags []string) ([]string, error) {
 	return out, nil
 }
 
-func checkFieldName(op support.Operation, name string) error {
-	if n := utf8.RuneCountInString(name); n == 0 || n > MaxCustomFieldName {
-		return invalid(op, "custom field name %q must be 1 to %d characters", clip(name), MaxCustomFieldName)
-	}
-	return nil
-}
-
-// body returns the ContactFields of n: every field it has.
-func (n input) body() contactBody {
-	var b contactBody
+// body returns the ContactFields of a prepared input: every field it has.
+func body(in support.ContactInput) contactBody {
 	opt := func(s string) *nullable {
 		if s == "" {
 			return nil
 		}
 		return set(s)
 	}
-	b.FirstName, b.LastName, b.Email, b.Phone = opt(n.firstName), opt(n.lastName), opt(n.email), opt(n.phone)
-	b.Language, b.CountryCode = opt(n.language), opt(n.country)
-	b.CustomFields = fieldBodies(n.custom)
+	b := contactBody{
+		FirstName: opt(in.FirstName), LastName: opt(in.LastName), Email: opt(in.Email), Phone: opt(in.Phone),
+		Language: opt(in.Language), CountryCode: opt(in.Country),
+	}
+	// Sorted by name, so that a body is the same bytes every time
+	// (retries, recordings).
+	for _, name := range slices.Sorted(maps.Keys(in.CustomFields)) {
+		v := in.CustomFields[name]
+		b.CustomFields = append(b.CustomFields, fieldBody{Name: name, Value: &v})
+	}
 	return b
 }
 
-// fieldBodies renders custom fields sorted by name, so that a body is the
-// same bytes every time (retries, recordings).
-func fieldBodies(fields map[string]string) []fieldBody {
-	var out []fieldBody
-	for _, name := range slices.Sorted(maps.Keys(fields)) {
-		v := fields[name]
-		out = append(out, fieldBody{Name: name, Value: &v})
-	}
-	return out
-}
-
-// changes returns the ContactFields of n that differ from the stored
-// contact c (emails compared without case, phones in E.164), and whether
-// the tags differ. An empty body and false mean nothing to write.
-func (n input) changes(c *support.Contact) (contactBody, bool) {
-	var b contactBody
-	diff := func(want, have string, same func(a, b string) bool) *nullable {
-		if want == "" || same(want, have) {
-			return nil
-		}
-		return set(want)
-	}
-	exact := func(a, b string) bool { return a == b }
-	b.FirstName = diff(n.firstName, c.FirstName, exact)
-	b.LastName = diff(n.lastName, c.LastName, exact)
-	b.Email = diff(n.email, c.Email, support.EqualEmail)
-	b.Phone = diff(n.phone, c.Phone, support.SamePhone)
-	b.Language = diff(n.language, c.Language, strings.EqualFold)
-	b.CountryCode = diff(n.country, c.Country, strings.EqualFold)
-	changed := map[string]string{}
-	for k, v := range n.custom {
-		if have, ok := c.CustomFields[k]; !ok || have != v {
-			changed[k] = v
-		}
-	}
-	b.CustomFields = fieldBodies(changed)
-	tags := len(n.tags) > 0 && !sameSet(n.tags, c.Tags)
-	return b, tags
-}
-
-// applyTo writes the fields b sets onto c.
-func (b *contactBody) applyTo(c *support.Contact) {
-	for _, f := range []struct {
-		v   *nullable
-		dst *string
-	}{
-		{b.FirstName, &c.FirstName}, {b.LastName, &c.LastName}, {b.Email, &c.Email}, {b.Phone, &c.Phone},
-		{b.Language, &c.Language}, {b.CountryCode, &c.Country},
-	} {
-		if f.v != nil {
-			*f.dst = string(*f.v)
-		}
-	}
-	if len(b.CustomFields) > 0 {
-		c.CustomFields = maps.Clone(c.CustomFields)
-		if c.CustomFields == nil {
-			c.CustomFields = map[string]string{}
-		}
-		for _, f := range b.CustomFields {
-			if f.Value == nil {
-				delete(c.CustomFields, f.Name)
-			} else {
-				c.CustomFields[f.Name] = *f.Value
-			}
-		}
-	}
-}
-
-func sameSet(a, b []string) bool {
-	return !slices.ContainsFunc(a, func(s string) bool { return !slices.Contains(b, s) }) &&
-		!slices.ContainsFunc(b, func(s string) bool { return !slices.Contains(a, s) })
-}
-
-// getWire reads the contact ident addresses.
-func (c *Client) getWire(ctx context.Context, op support.Operation, ident string) (*wireContact, error) {
+// read reads the contact ident addresses.
+func (d *Driver) read(ctx context.Context, op support.Operation, ident string) (*support.Contact, error) {
 	var w wireContact
-	if err := c.call(ctx, op, epGetContact, contactPath(ident), rest.Request{}, &w); err != nil {
-		return nil, err
-	}
-	return &w, nil
-}
-
-// read reads the contact ident addresses, as the neutral model.
-func (c *Client) read(ctx context.Context, op support.Operation, ident string) (*support.Contact, error) {
-	w, err := c.getWire(ctx, op, ident)
-	if err != nil {
+	if err := d.call(ctx, op, epGetContact, contactPath(ident), rest.Request{}, &w); err != nil {
 		return nil, err
 	}
 	ct, err := w.contact(op)
@@ -233,46 +135,46 @@ func (c *Client) read(ctx context.Context, op support.Operation, ident string) (
 //
 // It calls POST /contact/list?limit=&cursorId= with {search: "", timezone:
 // "UTC", filter: {$and: []}} [S R-SDK contact.ts].
-func (c *Client) ListContacts(ctx context.Context, opts support.ContactListOptions) (support.Page[support.Contact], error) {
+func (d *Driver) ListContacts(ctx context.Context, opts support.ContactListOptions) (support.Page[support.Contact], error) {
 	const op = support.OpListContacts
-	var page support.Page[support.Contact]
-	wp, err := c.listContacts(ctx, op, opts.ListOptions)
-	if err != nil {
-		return page, err
-	}
-	if page.Next, err = wp.Pagination.nextCursor(op); err != nil {
-		return page, err
-	}
-	page.Items = make([]support.Contact, 0, len(wp.Items))
-	for i := range wp.Items {
-		ct, err := wp.Items[i].contact(op)
-		if err != nil {
-			return support.Page[support.Contact]{}, err
-		}
-		page.Items = append(page.Items, ct)
-	}
-	return page, nil
+	return listPage(ctx, d, op, epListContacts, rest.Segments("contact", "list"), opts.ListOptions, allContacts,
+		func(w *wireContact) (support.Contact, bool, error) {
+			c, err := w.contact(op)
+			return c, true, err
+		})
 }
 
-// listContacts fetches one page of POST /contact/list.
-func (c *Client) listContacts(ctx context.Context, op support.Operation, opts support.ListOptions) (*wirePage[wireContact], error) {
+// listPage fetches one page of a respond.io list and maps its items with
+// conv, which may leave an item out (keep false).
+func listPage[W, T any](ctx context.Context, d *Driver, op support.Operation, ep endpoint, path rest.Path, opts support.ListOptions,
+	body any, conv func(*W) (item T, keep bool, err error)) (support.Page[T], error) {
 	q, err := pageQuery(op, opts)
 	if err != nil {
-		return nil, err
+		return support.Page[T]{}, err
 	}
-	var wp wirePage[wireContact]
-	if err := c.call(ctx, op, epListContacts, rest.Segments("contact", "list"), rest.Request{Query: q, Body: allContacts}, &wp); err != nil {
-		return nil, err
+	var wp wirePage[W]
+	if err := d.call(ctx, op, ep, path, rest.Request{Query: q, Body: body}, &wp); err != nil {
+		return support.Page[T]{}, err
 	}
-	return &wp, nil
+	page := support.Page[T]{Items: make([]T, 0, len(wp.Items))}
+	if page.Next, err = wp.Pagination.nextCursor(op); err != nil {
+		return support.Page[T]{}, err
+	}
+	for i := range wp.Items {
+		item, keep, err := conv(&wp.Items[i])
+		if err != nil {
+			return support.Page[T]{}, err
+		}
+		if keep {
+			page.Items = append(page.Items, item)
+		}
+	}
+	return page, nil
 }
 
 // pageQuery renders limit (capped at 100; 0 leaves respond.io's default of
 // 10) and cursorId (a cursor this adapter returned: a number).
 func pageQuery(op support.Operation, opts support.ListOptions) (url.Values, error) {
-	if opts.Limit < 0 {
-		return nil, invalid(op, "negative page limit %d", opts.Limit)
-	}
 	q := url.Values{}
 	if opts.Limit > 0 {
 		q.Set("limit", strconv.Itoa(min(opts.Limit, MaxPageSize)))
@@ -286,460 +188,214 @@ func pageQuery(op support.Operation, opts support.ListOptions) (url.Values, erro
 	return q, nil
 }
 
-// GetContact returns the contact ref addresses.
-//
-// It calls GET /contact/{identifier} with id:{id}, email:{email} (matched
-// case-insensitively by respond.io [D R-chg]) or phone:{+E164}.
-func (c *Client) GetContact(ctx context.Context, ref support.Ref) (*support.Contact, error) {
-	op := ref.Operation()
-	ident, err := identifier(op, ref)
+// GetContact returns the contact id. It calls GET /contact/id:{id}.
+func (d *Driver) GetContact(ctx context.Context, id string) (*support.Contact, error) {
+	const op = support.OpGetContact
+	cid, err := contactID(op, id)
 	if err != nil {
 		return nil, err
 	}
-	return c.read(ctx, op, ident)
+	return d.read(ctx, op, byID(cid))
 }
 
-// createIdentifier is the identifier a new contact is created by: its
-// email, or else its phone (respond.io cannot create by id: [S R-SDK]).
-func (n input) createIdentifier(op support.Operation) (string, error) {
-	switch {
-	case n.email != "":
-		return "email:" + n.email, nil
-	case n.phone != "":
-		return "phone:" + n.phone, nil
+// FindContacts returns the contact with the email (matched
+// case-insensitively by respond.io [D R-chg]) or the phone, or none:
+// respond.io keeps both unique, so there is at most one. It calls
+// GET /contact/email:{email} or GET /contact/phone:{+E164}.
+func (d *Driver) FindContacts(ctx context.Context, key support.MatchKey, value string) ([]support.Contact, error) {
+	op, ident := support.OpGetByEmail, "email:"+value
+	if key == support.MatchPhone {
+		op, ident = support.OpGetByPhone, "phone:"+value
 	}
-	return "", invalid(op, "respond.io creates a contact by email or phone, and the input has neither")
-}
-
-// identKind names what an identifier of createIdentifier addresses by.
-func identKind(ident string) string {
-	if strings.HasPrefix(ident, "phone:") {
-		return "phone"
+	ct, err := d.read(ctx, op, ident)
+	if errors.Is(err, support.ErrNotFound) {
+		return []support.Contact{}, nil
 	}
-	return "email"
-}
-
-func (n input) checkCreate(op support.Operation) error {
-	if strings.TrimSpace(n.firstName) == "" {
-		return invalid(op, "respond.io requires a first name to create a contact")
-	}
-	return nil
-}
-
-// CreateContact creates a contact, addressed by its email (or else its
-// phone). A contact that already has the identifier is refused before
-// anything is written: the error matches ErrConflict
-// (Capabilities.CreateDedup is DedupIdentifier); UpsertContact updates one.
-// Tags are added by a second request. The outcome is Created.
-//
-// It calls GET /contact/{identifier} first, so that a create whose answer
-// is lost can be told apart from a contact that was already there: found
-// after a lost answer, the contact is the one this call created, since it
-// did not exist a moment before. A contact created under the same
-// identifier by another client between the lookup and the create is
-// reported as this call's (respond.io has no conditional create).
-//
-// It calls GET /contact/{identifier}, POST /contact/{email:|phone:}
-// [S R-SDK contact.ts], POST /contact/{identifier}/tag for tags and
-// GET /contact/{identifier}: 3 requests without tags.
-func (c *Client) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
-	return c.createContact(ctx, support.OpCreateContact, in)
-}
-
-func (c *Client) createContact(ctx context.Context, op support.Operation, in support.ContactInput) (*support.ContactResult, error) {
-	n, warns, err := checkInput(op, in)
 	if err != nil {
 		return nil, err
 	}
-	ident, err := n.createIdentifier(op)
-	if err != nil {
-		return nil, err
-	}
-	if err := n.checkCreate(op); err != nil {
-		return nil, err
-	}
-	switch _, err := c.getWire(ctx, op, ident); {
-	case err == nil:
-		return nil, support.Errorf(Vendor, op, support.ErrConflict,
-			"a contact with this %s already exists; use UpsertContact to update it", identKind(ident))
-	case !errors.Is(err, support.ErrNotFound):
-		return nil, err
-	}
-	if err := c.create(ctx, op, ident, n.body()); err != nil {
-		return nil, err
-	}
-	if err := c.addTags(ctx, op, ident, n.tags); err != nil {
-		return nil, err
-	}
-	ct, err := c.read(ctx, op, ident)
-	if err != nil {
-		return nil, err
-	}
-	return &support.ContactResult{Contact: ct, Outcome: support.Created, Warnings: warns}, nil
+	return []support.Contact{*ct}, nil
 }
 
-// create sends POST /contact/{identifier}. The caller has just found no
-// contact under ident. A create is not idempotent: when its outcome is
-// unknown (a lost response, a gateway error), the contact is looked up by
-// its identifier before the create is sent again (R3), once; found, it is
-// the one this create stored.
-func (c *Client) create(ctx context.Context, op support.Operation, ident string, body contactBody) error {
-	for attempt := 0; ; attempt++ {
-		err := c.call(ctx, op, epCreateContact, contactPath(ident), rest.Request{Body: body}, nil)
-		if err == nil || !errors.Is(err, support.ErrOutcomeUnknown) {
-			return err
-		}
-		_, lerr := c.getWire(ctx, op, ident)
-		switch {
-		case lerr == nil:
-			return nil // stored by this create: it was absent before
-		case !errors.Is(lerr, support.ErrNotFound) || attempt > 0:
-			return err
-		}
+// CreateContact stores a prepared input, addressed by its email (or else its
+// phone), with one POST /contact/create_or_update/{identifier} [S R-SDK,
+// R-n8n], which answers the new contact's ID (see the package doc). Tags
+// follow with POST /contact/id:{id}/tag; a contact whose tags failed is
+// still Created, with a warning on "tags".
+func (d *Driver) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
+	const op = support.OpCreateContact
+	if strings.TrimSpace(in.FirstName) == "" {
+		return nil, invalid(op, "respond.io requires a first name to create a contact")
 	}
-}
-
-// CreateContacts creates each record with CreateContact, in order:
-// respond.io has no batch endpoint (Capabilities.MaxBatch is 1). Every
-// record is checked before any request; a record that fails does not stop
-// the others, but a cancelled context does, failing the rest with its error.
-func (c *Client) CreateContacts(ctx context.Context, in []support.ContactInput) (*support.BatchResult, error) {
-	const op = support.OpCreateContacts
-	res := &support.BatchResult{Items: make([]support.BatchItem, len(in))}
-	valid := make([]bool, len(in))
-	for i, ci := range in {
-		res.Items[i] = support.BatchItem{Index: i, Outcome: support.Failed}
-		n, _, err := checkInput(op, ci)
-		if err == nil {
-			if _, err = n.createIdentifier(op); err == nil {
-				err = n.checkCreate(op)
-			}
-		}
-		res.Items[i].Err, valid[i] = err, err == nil
-	}
-	for i, ci := range in {
-		if !valid[i] {
-			continue
-		}
-		r, err := c.createContact(ctx, op, ci)
-		if err != nil {
-			res.Items[i].Err = err
-			if ctx.Err() != nil {
-				for j := i + 1; j < len(in); j++ {
-					if valid[j] {
-						res.Items[j].Err = err
-					}
-				}
-				return res, err
-			}
-			continue
-		}
-		res.Items[i] = support.BatchItem{Index: i, Contact: r.Contact, Outcome: support.Created, Warnings: r.Warnings}
-	}
-	return res, res.Err()
-}
-
-// UpsertContact finds the contact by the match keys, in order (email, then
-// phone; respond.io cannot look up external IDs), and updates it with the
-// fields that differ, or creates it. When the stored contact already holds
-// the input, nothing is written and the outcome is Unchanged. A non-empty
-// Tags replaces the contact's tags.
-//
-// When it writes, the result holds the contact as written, not read back
-// (Raw is nil); GetContact reads the stored contact.
-//
-// It calls GET /contact/{identifier} per key, then
-// POST /contact/create_or_update/{identifier} [S R-SDK, R-n8n], which is
-// idempotent and so safely retried, and tag requests.
-func (c *Client) UpsertContact(ctx context.Context, in support.ContactInput, opts support.UpsertOptions) (*support.ContactResult, error) {
-	const op = support.OpUpsertContact
-	n, warns, err := checkInput(op, in)
-	if err != nil {
-		return nil, err
-	}
-	keys := opts.Keys()
-	var idents []string // the input's identifiers, in match key order
-	for _, k := range keys {
-		switch k {
-		case support.MatchExternalID:
-		case support.MatchEmail:
-			if n.email != "" {
-				idents = append(idents, "email:"+n.email)
-			}
-		case support.MatchPhone:
-			if n.phone != "" {
-				idents = append(idents, "phone:"+n.phone)
-			}
-		default:
-			return nil, invalid(op, "unknown match key %q", clip(string(k)))
-		}
-	}
-	if _, err := n.createIdentifier(op); err != nil {
-		return nil, err
-	}
-	for _, ident := range idents {
-		w, err := c.getWire(ctx, op, ident)
-		if errors.Is(err, support.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		return c.updateMatched(ctx, op, n, w, ident, warns)
-	}
-	if err := n.checkCreate(op); err != nil {
-		return nil, err
-	}
-	if len(idents) == 0 {
-		// No match key applies (say, MatchKeys names the phone only and the
-		// input has an email only): a plain create, which cannot match.
-		return c.createContact(ctx, op, in)
+	ident := "email:" + in.Email
+	if in.Email == "" {
+		ident = "phone:" + in.Phone
 	}
 	var reply contactIDReply
-	if err := c.call(ctx, op, epCreateOrUpdate, rest.Segments("contact", "create_or_update", idents[0]),
-		rest.Request{Body: n.body()}, &reply); err != nil {
+	if err := d.call(ctx, op, epCreateContact, rest.Segments("contact", "create_or_update", ident), rest.Request{Body: body(in)}, &reply); err != nil {
 		return nil, err
 	}
 	if reply.ContactID == "" {
-		return nil, malformed(op, "create_or_update answered without contactId")
+		return nil, unknownOutcome("create_or_update answered without contactId")
 	}
-	id := string(reply.ContactID)
-	if err := c.addTags(ctx, op, byID(id), n.tags); err != nil {
-		return nil, err
-	}
-	// create_or_update answers the ID only: the result is what was written
-	// (ContactResult allows it), which saves a read per contact on the GET
-	// endpoint, the busiest of a migration.
 	ct := &support.Contact{
-		ID: id, FirstName: n.firstName, LastName: n.lastName, Email: n.email, Phone: n.phone,
-		Language: n.language, Country: n.country, Tags: slices.Clone(n.tags), CustomFields: maps.Clone(n.custom),
+		ID: string(reply.ContactID), FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
+		Language: in.Language, Country: in.Country, Tags: slices.Clone(in.Tags), CustomFields: maps.Clone(in.CustomFields),
 	}
-	return &support.ContactResult{Contact: ct, Outcome: support.Created, Warnings: warns}, nil
+	res := &support.ContactResult{Contact: ct, Outcome: support.Created}
+	if err := d.tag(ctx, op, epAddTags, byID(ct.ID), in.Tags); err != nil {
+		ct.Tags = nil
+		res.Warnings = []support.Warning{{Field: "tags", Message: fmt.Sprintf("the contact was created, but its tags were not added: %v", err)}}
+	}
+	return res, nil
 }
 
-// updateMatched writes the fields of n that w lacks, through
-// create_or_update on the identifier that matched.
-func (c *Client) updateMatched(ctx context.Context, op support.Operation, n input, w *wireContact, ident string, warns []support.Warning) (*support.ContactResult, error) {
-	have, err := w.contact(op)
-	if err != nil {
-		return nil, err
-	}
-	body, tags := n.changes(&have)
-	if body.empty() && !tags {
-		return &support.ContactResult{Contact: &have, Outcome: support.Unchanged, Warnings: warns}, nil
-	}
-	if !body.empty() {
-		var reply contactIDReply
-		if err := c.call(ctx, op, epCreateOrUpdate, rest.Segments("contact", "create_or_update", ident),
-			rest.Request{Body: body}, &reply); err != nil {
-			return nil, err
-		}
-	}
-	if tags {
-		if _, err := c.replaceTags(ctx, op, byID(have.ID), have.Tags, n.tags); err != nil {
-			return nil, err
-		}
-	}
-	// The result is the stored contact with what was written, without a read
-	// (see UpsertContact); Raw, from before the write, is dropped.
-	ct := have
-	ct.Raw = nil
-	body.applyTo(&ct)
-	if tags {
-		ct.Tags = slices.Clone(n.tags)
-	}
-	return &support.ContactResult{Contact: &ct, Outcome: support.Updated, Warnings: warns}, nil
-}
-
-// addTags adds tags to a contact, at most ten per request.
+// tag adds (epAddTags) or removes (epRemoveTags) tags, at most ten per
+// request.
 //
-// It calls POST /contact/{identifier}/tag [S R-SDK contact.ts].
-func (c *Client) addTags(ctx context.Context, op support.Operation, ident string, tags []string) error {
+// It calls POST or DELETE /contact/{identifier}/tag [S R-SDK contact.ts].
+func (d *Driver) tag(ctx context.Context, op support.Operation, ep endpoint, ident string, tags []string) error {
 	for chunk := range slices.Chunk(tags, maxTagsPerRequest) {
-		if err := c.call(ctx, op, epAddTags, contactPath(ident, "tag"), rest.Request{Body: chunk}, nil); err != nil {
+		if err := d.call(ctx, op, ep, contactPath(ident, "tag"), rest.Request{Body: chunk}, nil); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// replaceTags makes a contact's tags want, from have, and reports whether
-// it sent anything.
+// PatchContact changes the contact id: "" (or a nil custom field value)
+// clears. The first name cannot be cleared (respond.io requires one);
+// ExternalID cannot be stored (a warning). Tags replace the contact's tags:
+// the stored ones are read and the difference added and removed. The result
+// holds the ID and the fields written, as stored, with a nil Raw
+// (respond.io answers {contactId}); Unchanged when nothing was written.
 //
-// It calls POST and DELETE /contact/{identifier}/tag [S R-SDK contact.ts].
-func (c *Client) replaceTags(ctx context.Context, op support.Operation, ident string, have, want []string) (bool, error) {
-	var add, remove []string
-	for _, t := range want {
-		if !slices.Contains(have, t) {
-			add = append(add, t)
-		}
-	}
-	for _, t := range have {
-		if !slices.Contains(want, t) {
-			remove = append(remove, t)
-		}
-	}
-	if err := c.addTags(ctx, op, ident, add); err != nil {
-		return false, err
-	}
-	for chunk := range slices.Chunk(remove, maxTagsPerRequest) {
-		if err := c.call(ctx, op, epRemoveTags, contactPath(ident, "tag"), rest.Request{Body: chunk}, nil); err != nil {
-			return false, err
-		}
-	}
-	return len(add)+len(remove) > 0, nil
-}
-
-// UpdateContact changes the contact ref addresses with patch semantics:
-// nil fields are left alone, "" (or a nil custom field value) clears. The
-// first name cannot be cleared (respond.io requires one); ExternalID
-// cannot be stored (a warning). Tags, when not nil, replace the contact's
-// tags. The outcome is Updated, or Unchanged when nothing was to be written.
-//
-// It calls PUT /contact/{identifier} [S R-SDK contact.ts], tag requests when
-// Tags is set, and GET /contact/id:{id}.
-func (c *Client) UpdateContact(ctx context.Context, ref support.Ref, u support.ContactUpdate) (*support.ContactResult, error) {
+// It calls PUT /contact/id:{id} [S R-SDK contact.ts], and with Tags
+// GET /contact/id:{id} and the tag requests.
+func (d *Driver) PatchContact(ctx context.Context, id string, u support.ContactUpdate) (*support.ContactResult, error) {
 	const op = support.OpUpdateContact
-	ident, err := identifier(op, ref)
+	cid, err := contactID(op, id)
 	if err != nil {
 		return nil, err
 	}
-	body, tags, warns, err := checkUpdate(op, u)
+	b, tags, err := updateBody(op, u)
 	if err != nil {
 		return nil, err
 	}
-	// After a write, the contact is addressed by its ID, not by ident: the
-	// update may have changed the email or phone ident names.
-	target, wrote := ident, false
-	if !body.empty() {
-		var reply contactIDReply
-		if err := c.call(ctx, op, epUpdateContact, contactPath(ident), rest.Request{Body: body}, &reply); err != nil {
+	ct, wrote := &support.Contact{ID: cid}, false
+	if !b.empty() {
+		if err := d.call(ctx, op, epUpdateContact, contactPath(byID(cid)), rest.Request{Body: b}, nil); err != nil {
 			return nil, err
 		}
-		if reply.ContactID == "" {
-			return nil, malformed(op, "update answered without contactId")
-		}
-		target, wrote = byID(string(reply.ContactID)), true
+		wrote = true
 	}
 	if tags != nil {
-		have, err := c.read(ctx, op, target)
-		if err != nil {
+		if ct, err = d.read(ctx, op, byID(cid)); err != nil {
 			return nil, err
 		}
-		target = byID(have.ID)
-		changed, err := c.replaceTags(ctx, op, target, have.Tags, tags)
-		if err != nil {
+		add := slices.DeleteFunc(slices.Clone(tags), func(t string) bool { return slices.Contains(ct.Tags, t) })
+		remove := slices.DeleteFunc(slices.Clone(ct.Tags), func(t string) bool { return slices.Contains(tags, t) })
+		if err := d.tag(ctx, op, epAddTags, byID(cid), add); err != nil {
 			return nil, err
 		}
-		wrote = wrote || changed
+		if err := d.tag(ctx, op, epRemoveTags, byID(cid), remove); err != nil {
+			return nil, err
+		}
+		wrote, ct.Tags, ct.Raw = wrote || len(add)+len(remove) > 0, tags, nil
 	}
-	ct, err := c.read(ctx, op, target)
-	if err != nil {
-		return nil, err
-	}
-	outcome := support.Unchanged
+	b.applyTo(ct)
+	res := &support.ContactResult{Contact: ct, Outcome: support.Unchanged}
 	if wrote {
-		outcome = support.Updated
+		res.Outcome = support.Updated
 	}
-	return &support.ContactResult{Contact: ct, Outcome: outcome, Warnings: warns}, nil
+	if u.ExternalID != nil {
+		res.Warnings = []support.Warning{warnExternalID}
+	}
+	return res, nil
 }
 
-// checkUpdate validates u and renders its body, the tags it sets (nil: no
-// change) and its warnings.
-func checkUpdate(op support.Operation, u support.ContactUpdate) (contactBody, []string, []support.Warning, error) {
-	var b contactBody
-	var warns []support.Warning
-	field := func(p *string) *nullable {
+// updateBody applies respond.io's rules to u and renders its body and the
+// tags it sets (nil: no change).
+func updateBody(op support.Operation, u support.ContactUpdate) (contactBody, []string, error) {
+	if u.FirstName != nil && strings.TrimSpace(*u.FirstName) == "" {
+		return contactBody{}, nil, invalid(op, "respond.io requires a first name; it cannot be cleared")
+	}
+	val := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	// The rules of PrepareContact, on the values u sets.
+	in := support.ContactInput{Phone: val(u.Phone), Language: val(u.Language), Country: val(u.Country), CustomFields: map[string]string{}}
+	for name := range u.CustomFields {
+		in.CustomFields[name] = ""
+	}
+	if u.Tags != nil {
+		in.Tags = *u.Tags
+	}
+	in, err := normalize(op, in)
+	if err != nil {
+		return contactBody{}, nil, err
+	}
+	field := func(p *string, v string) *nullable {
 		if p == nil {
 			return nil
 		}
-		return set(*p)
+		return set(v)
 	}
-	if u.FirstName != nil && strings.TrimSpace(*u.FirstName) == "" {
-		return b, nil, nil, invalid(op, "respond.io requires a first name; it cannot be cleared")
-	}
-	b.FirstName, b.LastName = field(u.FirstName), field(u.LastName)
-	// Text rules of support: checked through an input holding the new values.
-	probe := support.ContactInput{FirstName: "probe"}
-	if u.FirstName != nil {
-		probe.FirstName = *u.FirstName
-	}
-	if u.LastName != nil {
-		probe.LastName = *u.LastName
-	}
-	if u.Email != nil && *u.Email != "" {
-		probe.Email = *u.Email
-	}
-	if err := probe.Validate(); err != nil {
-		return b, nil, nil, withOp(err, op)
-	}
-	b.Email = field(u.Email)
-	if u.Phone != nil {
-		p, err := checkPhone(op, *u.Phone)
-		if err != nil {
-			return b, nil, nil, err
-		}
-		b.Phone = set(p)
-	}
-	if u.Language != nil {
-		l, err := checkLanguage(op, *u.Language)
-		if err != nil {
-			return b, nil, nil, err
-		}
-		b.Language = set(l)
-	}
-	if u.Country != nil {
-		cc, err := checkCountry(op, *u.Country)
-		if err != nil {
-			return b, nil, nil, err
-		}
-		b.CountryCode = set(cc)
+	b := contactBody{
+		FirstName: field(u.FirstName, val(u.FirstName)), LastName: field(u.LastName, val(u.LastName)),
+		Email: field(u.Email, val(u.Email)), Phone: field(u.Phone, in.Phone),
+		Language: field(u.Language, in.Language), CountryCode: field(u.Country, in.Country),
 	}
 	for _, name := range slices.Sorted(maps.Keys(u.CustomFields)) {
-		if err := checkFieldName(op, name); err != nil {
-			return b, nil, nil, err
-		}
 		b.CustomFields = append(b.CustomFields, fieldBody{Name: name, Value: u.CustomFields[name]})
 	}
 	var tags []string
 	if u.Tags != nil {
-		t, err := checkTags(op, *u.Tags)
-		if err != nil {
-			return b, nil, nil, err
-		}
-		tags = append([]string{}, t...) // not nil: an empty list clears
+		tags = append([]string{}, in.Tags...) // not nil: an empty list clears
 	}
-	if u.ExternalID != nil {
-		warns = append(warns, warnExternalID)
-	}
-	return b, tags, warns, nil
+	return b, tags, nil
 }
 
-// DeleteContact deletes the contact ref addresses, with its conversation and
-// messages. A delete whose outcome is unknown is checked with a lookup
-// before it is sent again, so that a delete that took effect is not
-// reported as ErrNotFound.
+// applyTo writes the fields b sets onto c, a contact of the caller's own.
+func (b *contactBody) applyTo(c *support.Contact) {
+	for _, f := range []struct {
+		v   *nullable
+		dst *string
+	}{
+		{b.FirstName, &c.FirstName}, {b.LastName, &c.LastName}, {b.Email, &c.Email}, {b.Phone, &c.Phone},
+		{b.Language, &c.Language}, {b.CountryCode, &c.Country},
+	} {
+		if f.v != nil {
+			*f.dst = string(*f.v)
+		}
+	}
+	for _, f := range b.CustomFields {
+		switch {
+		case f.Value == nil:
+			delete(c.CustomFields, f.Name)
+		case c.CustomFields == nil:
+			c.CustomFields = map[string]string{f.Name: *f.Value}
+		default:
+			c.CustomFields[f.Name] = *f.Value
+		}
+	}
+}
+
+// DeleteContact deletes the contact id, with its conversation and
+// messages. A delete whose answer was lost is ErrOutcomeUnknown, not sent
+// again (a second DELETE would answer 404 for a contact it deleted).
 //
-// It calls DELETE /contact/{identifier} [S R-SDK contact.ts].
-func (c *Client) DeleteContact(ctx context.Context, ref support.Ref) error {
+// It calls DELETE /contact/id:{id} [S R-SDK contact.ts].
+func (d *Driver) DeleteContact(ctx context.Context, id string) error {
 	const op = support.OpDeleteContact
-	ident, err := identifier(op, ref)
+	cid, err := contactID(op, id)
 	if err != nil {
 		return err
 	}
-	for attempt := 0; ; attempt++ {
-		err := c.call(ctx, op, epDeleteContact, contactPath(ident), rest.Request{}, nil)
-		if err == nil || !errors.Is(err, support.ErrOutcomeUnknown) {
-			return err
-		}
-		_, lerr := c.getWire(ctx, op, ident)
-		switch {
-		case errors.Is(lerr, support.ErrNotFound):
-			return nil // it was deleted
-		case lerr != nil || attempt > 0:
-			return err
-		}
-	}
+	return d.call(ctx, op, epDeleteContact, contactPath(byID(cid)), rest.Request{}, nil)
 }
 
 // OpMerge names Merge in its errors; it is not a support.Operation of every
@@ -748,13 +404,16 @@ const OpMerge support.Operation = "contacts.merge"
 
 // Merge merges the contact secondaryID into primaryID, which respond.io
 // keeps; fields gives values the merged contact takes (its empty fields are
-// not sent). It returns the merged contact. This is respond.io-only: no
-// other platform merges contacts. A merge whose outcome is unknown is not
-// resent: it is confirmed by the secondary contact being gone.
+// not sent; respond.io's field rules apply, and it cannot set the external
+// ID or tags). It returns the merged contact. This is respond.io-only: no
+// other platform merges contacts, and apps reach it with Client.As. A merge
+// is not resent: one whose answer was lost is ErrOutcomeUnknown (the
+// secondary contact being gone, ErrNotFound from GetContact, shows it took
+// effect).
 //
 // It calls POST /contact/merge {contactIds: [primary, secondary], …}
 // [S R-SDK contact.ts, R-MCP], then GET /contact/id:{primary}.
-func (c *Client) Merge(ctx context.Context, primaryID, secondaryID string, fields support.ContactInput) (*support.Contact, error) {
+func (d *Driver) Merge(ctx context.Context, primaryID, secondaryID string, fields support.ContactInput) (*support.Contact, error) {
 	const op = OpMerge
 	p, err := contactID(op, primaryID)
 	if err != nil {
@@ -767,30 +426,25 @@ func (c *Client) Merge(ctx context.Context, primaryID, secondaryID string, field
 	if p == s {
 		return nil, invalid(op, "cannot merge contact %s into itself", p)
 	}
-	n := input{}
-	if !fields.IsEmpty() || len(fields.CustomFields) > 0 || fields.Language != "" || fields.Country != "" {
-		var warns []support.Warning
-		if n, warns, err = checkInput(op, fields); err != nil {
-			return nil, err
+	if fields.ExternalID != "" || len(fields.Tags) > 0 {
+		return nil, invalid(op, "a merge cannot set the external ID or tags")
+	}
+	if fields.Email != "" {
+		if err := support.ValidateEmail(fields.Email); err != nil {
+			return nil, support.Attribute(err, Vendor, op)
 		}
-		if len(warns) > 0 || len(n.tags) > 0 {
-			return nil, invalid(op, "a merge cannot set the external ID or tags")
-		}
+	}
+	if fields, err = normalize(op, fields); err != nil {
+		return nil, err
 	}
 	pid, _ := strconv.ParseInt(p, 10, 64)
 	sid, _ := strconv.ParseInt(s, 10, 64)
-	body := struct {
+	req := struct {
 		ContactIDs []int64 `json:"contactIds"`
 		contactBody
-	}{[]int64{pid, sid}, n.body()}
-	err = c.call(ctx, op, epMerge, rest.Segments("contact", "merge"), rest.Request{Body: body}, nil)
-	if errors.Is(err, support.ErrOutcomeUnknown) {
-		if _, lerr := c.getWire(ctx, op, byID(s)); errors.Is(lerr, support.ErrNotFound) {
-			err = nil // the secondary is gone: the merge took effect
-		}
-	}
-	if err != nil {
+	}{[]int64{pid, sid}, body(fields)}
+	if err := d.call(ctx, op, epMerge, rest.Segments("contact", "merge"), rest.Request{Body: req}, nil); err != nil {
 		return nil, err
 	}
-	return c.read(ctx, op, byID(p))
+	return d.read(ctx, op, byID(p))
 }

@@ -1,9 +1,11 @@
 package respondio_test
 
 import (
+	"context"
 	"errors"
-	"slices"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 
@@ -11,58 +13,23 @@ import (
 	"github.com/deskbridge/deskbridge/adapters/respondio/respondiotest"
 	"github.com/deskbridge/deskbridge/internal/sim"
 	"github.com/deskbridge/deskbridge/support"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 var ada = support.ContactInput{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com", Phone: "+44 20 7946 0958"}
 
-const upsertRoute = "POST /v2/contact/create_or_update/{identifier}"
+const (
+	createRoute = "POST /v2/contact/create_or_update/{identifier}"
+	getRoute    = "GET /v2/contact/{identifier}"
+)
 
-// Upsert is safe to retry: create_or_update is idempotent, so a lost
-// response is retried without a second contact, and an upsert repeated by
-// the caller writes nothing.
-func TestUpsertIsSafeToRetry(t *testing.T) {
-	for _, fault := range []sim.Fault{sim.CommittedThenLost(), sim.CommittedThen5xx(0), sim.ResetBeforeProcessing()} {
-		t.Run(string(fault.Kind), func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				s, c := inProcess(t, respondiotest.Options{}, respondio.Config{RateLimit: -1})
-				s.Faults.Next(1, sim.Match{Method: "POST", Path: "/v2/contact/create_or_update/"}, fault)
-				r, err := c.UpsertContact(t.Context(), ada, support.UpsertOptions{})
-				if err != nil {
-					t.Fatalf("UpsertContact after %s: %v", fault, err)
-				}
-				if r.Outcome != support.Created || s.ContactCount() != 1 || s.Requests(upsertRoute) != 2 {
-					t.Errorf("outcome %s, %d contact(s), %d create_or_update request(s); want created, 1, 2",
-						r.Outcome, s.ContactCount(), s.Requests(upsertRoute))
-				}
+var createMatch = sim.Match{Method: "POST", Path: "/v2/contact/create_or_update/"}
 
-				// A changed input: the update is retried the same way.
-				s.Faults.Next(1, sim.Match{Method: "POST", Path: "/v2/contact/create_or_update/"}, fault)
-				changed := ada
-				changed.LastName = "King"
-				r, err = c.UpsertContact(t.Context(), changed, support.UpsertOptions{})
-				if err != nil || r.Outcome != support.Updated || r.Contact.LastName != "King" || s.ContactCount() != 1 {
-					t.Fatalf("second UpsertContact: %+v, %v; %d contacts", r, err, s.ContactCount())
-				}
-
-				// The caller repeating the upsert: nothing to write.
-				writes := s.Writes()
-				r, err = c.UpsertContact(t.Context(), changed, support.UpsertOptions{})
-				if err != nil || r.Outcome != support.Unchanged || r.Contact.ID != "1" {
-					t.Errorf("repeated UpsertContact: %+v, %v; want unchanged", r, err)
-				}
-				if s.Writes() != writes || s.ContactCount() != 1 {
-					t.Errorf("repeated UpsertContact wrote %d time(s), %d contacts", s.Writes()-writes, s.ContactCount())
-				}
-			})
-		})
-	}
-}
-
-// R3: a create is never sent again after an ambiguous failure without a
-// lookup first.
-func TestCreateLooksUpBeforeResending(t *testing.T) {
-	const createRoute = "POST /v2/contact/{identifier}"
-	createMatch := sim.Match{Method: "POST", Path: "/v2/contact/email:"}
+// A create is sent once per round: after an ambiguous failure the driver
+// reports ErrOutcomeUnknown, and the Client looks the contact up before it
+// sends anything again.
+func TestCreateAfterAnAmbiguousFailure(t *testing.T) {
 	cases := []struct {
 		name    string
 		faults  []sim.Fault
@@ -71,12 +38,13 @@ func TestCreateLooksUpBeforeResending(t *testing.T) {
 		gets    int   // GET /contact/{identifier} requests
 		err     error // nil: created
 	}{
-		{"committed then lost", []sim.Fault{sim.CommittedThenLost()}, 1, 1, 3, nil},
-		{"committed then 502", []sim.Fault{sim.CommittedThen5xx(502)}, 1, 1, 3, nil},
+		{"committed then lost", []sim.Fault{sim.CommittedThenLost()}, 1, 1, 2, nil},
+		{"committed then 502", []sim.Fault{sim.CommittedThen5xx(502)}, 1, 1, 2, nil},
 		{"malformed answer", []sim.Fault{sim.Malformed()}, 1, 1, 2, nil},
-		{"reset before processing", []sim.Fault{sim.ResetBeforeProcessing()}, 2, 1, 3, nil},
-		{"reset twice", []sim.Fault{sim.ResetBeforeProcessing(), sim.ResetBeforeProcessing()}, 2, 0, 3, support.ErrOutcomeUnknown},
-		{"429 is retried by rest", []sim.Fault{sim.RateLimit("1")}, 2, 1, 2, nil},
+		{"reset before processing", []sim.Fault{sim.ResetBeforeProcessing()}, 2, 1, 2, nil},
+		{"reset every time", []sim.Fault{sim.ResetBeforeProcessing(), sim.ResetBeforeProcessing(), sim.ResetBeforeProcessing()},
+			support.MaxWriteRounds, 0, 1 + support.MaxWriteRounds, support.ErrOutcomeUnknown},
+		{"429 is retried by rest", []sim.Fault{sim.RateLimit("1")}, 2, 1, 1, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -86,145 +54,221 @@ func TestCreateLooksUpBeforeResending(t *testing.T) {
 					s.Faults.Next(1, createMatch, f)
 				}
 				r, err := c.CreateContact(t.Context(), ada)
-				switch {
-				case tc.err == nil && (err != nil || r.Outcome != support.Created || r.Contact.Email != ada.Email):
-					t.Errorf("CreateContact: %+v, %v; want created", r, err)
-				case tc.err != nil:
+				if tc.err == nil {
+					require.NoError(t, err)
+					assert.Equal(t, support.Created, r.Outcome)
+					assert.Equal(t, ada.Email, r.Contact.Email)
+				} else {
 					wantKind(t, "CreateContact", err, tc.err)
 				}
-				if got := s.Requests(createRoute); got != tc.creates {
-					t.Errorf("%d create request(s), want %d", got, tc.creates)
-				}
-				// One lookup before the first create, one after each
-				// unknown outcome, one read back after a success.
-				if got := s.Requests("GET /v2/contact/{identifier}"); got != tc.gets {
-					t.Errorf("%d GET request(s), want %d", got, tc.gets)
-				}
-				if got := s.ContactCount(); got != tc.stored {
-					t.Errorf("%d contact(s) stored, want %d", got, tc.stored)
-				}
+				assert.Equal(t, tc.creates, s.Requests(createRoute), "create requests")
+				// One read before the first create, one lookup after each
+				// unknown outcome.
+				assert.Equal(t, tc.gets, s.Requests(getRoute), "GET requests")
+				assert.Equal(t, tc.stored, s.ContactCount(), "contacts stored")
 			})
 		})
 	}
 }
 
-// The review case: a create of an identifier that already exists is
-// refused before anything is written, even when the create would have
-// failed ambiguously, so the existing contact never gets the new input's
-// tags and is never reported Created.
-func TestCreateOfAnExistingContactIsAConflict(t *testing.T) {
-	for _, phoneOnly := range []bool{false, true} {
-		name := map[bool]string{false: "email", true: "phone"}[phoneOnly]
-		t.Run(name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				s, c := inProcess(t, respondiotest.Options{}, respondio.Config{RateLimit: -1})
-				old := seed(t, s, respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com", Phone: "+442079460958", Tags: []string{"old"}})
-				s.Faults.Next(1, sim.Match{Method: "POST", Path: "/v2/contact/"}, sim.CommittedThenLost())
-				in := support.ContactInput{FirstName: "Augusta", Email: "ADA@example.com", Tags: []string{"new"}}
-				if phoneOnly {
-					in = support.ContactInput{FirstName: "Augusta", Phone: "+44 20 7946 0958", Tags: []string{"new"}}
-				}
-				r, err := c.CreateContact(t.Context(), in)
-				wantKind(t, "CreateContact of an existing "+name, err, support.ErrConflict)
-				if r != nil {
-					t.Errorf("result %+v, want nil", r)
-				}
-				if err != nil && !strings.Contains(err.Error(), "UpsertContact") {
-					t.Errorf("error %q does not point to UpsertContact", err)
-				}
-				if n := s.Requests("POST /v2/contact/{identifier}") + s.Requests("POST /v2/contact/{identifier}/tag"); n != 0 {
-					t.Errorf("%d POST(s) sent, want 0", n)
-				}
-				if s.Writes() != 0 {
-					t.Errorf("%d write(s), want 0", s.Writes())
-				}
-				got, _ := s.Contact(old.ID)
-				if !slices.Equal(got.Tags, []string{"old"}) || got.FirstName != "Ada" || s.ContactCount() != 1 {
-					t.Errorf("existing contact now %+v (%d stored), want it untouched", got, s.ContactCount())
-				}
-			})
-		})
-	}
+// cancelOnLookup is a transport that lets the first n requests to
+// GET /contact/email:… through and cancels the context at the next one, as
+// if the caller gave up while the Client looked the contact up.
+type cancelOnLookup struct {
+	next   http.RoundTripper
+	n      int32
+	seen   atomic.Int32
+	cancel context.CancelFunc
 }
 
-// A plain create costs one lookup, the create and the read back; tags add
-// their own request.
-func TestCreateContactRequests(t *testing.T) {
+func (c *cancelOnLookup) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/contact/email:") && c.seen.Add(1) > c.n {
+		c.cancel()
+		return nil, r.Context().Err()
+	}
+	return c.next.RoundTrip(r)
+}
+
+// A create whose answer is lost, with the context cancelled while the
+// Client looks the contact up: the error matches both context.Canceled and
+// ErrOutcomeUnknown, and nothing was sent twice.
+func TestCancelDuringTheLookupAfterALostCreate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s, c := inProcess(t, respondiotest.Options{}, respondio.Config{RateLimit: -1})
-		if _, err := c.CreateContact(t.Context(), ada); err != nil {
-			t.Fatalf("CreateContact: %v", err)
-		}
-		gets, posts := s.Requests("GET /v2/contact/{identifier}"), s.Requests("POST /v2/contact/{identifier}")
-		if gets != 2 || posts != 1 || s.Stats.Total() != 3 {
-			t.Errorf("%d GET(s), %d create(s), %d request(s) in all; want 2 (lookup, read back), 1, 3", gets, posts, s.Stats.Total())
-		}
+		s := respondiotest.New(respondiotest.Options{})
+		s.Faults.Next(1, createMatch, sim.CommittedThenLost())
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		hc := s.InProcess()
+		hc.Transport = &cancelOnLookup{next: hc.Transport, n: 1, cancel: cancel}
+		c := newClient(t, respondio.Config{Token: respondiotest.Token, BaseURL: respondiotest.InProcessURL, HTTPClient: hc, RateLimit: -1})
+
+		_, err := c.CreateContact(ctx, ada)
+		require.Error(t, err)
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.ErrorIs(t, err, support.ErrOutcomeUnknown)
+		assert.Equal(t, 1, s.Requests(createRoute), "create requests")
+		assert.Equal(t, 1, s.ContactCount(), "contacts stored")
 	})
 }
 
-// A delete whose answer was lost is confirmed by a lookup, not reported as
-// the 404 a resend would get.
+// The identity rule on respond.io: a contact found by phone whose email
+// differs is another person. The upsert is a conflict naming both, and
+// nothing is written.
+func TestUpsertNeverMergesTwoPeople(t *testing.T) {
+	srv, c := setup(t, respondiotest.Options{})
+	old := seed(t, srv.Simulator, respondiotest.Contact{FirstName: "Ada", Email: "a@example.com", Phone: "+442079460958"})
+	in := support.ContactInput{FirstName: "Grace", Email: "b@example.com", Phone: "+44 20 7946 0958"}
+
+	r, err := c.UpsertContact(t.Context(), in, support.UpsertOptions{})
+	require.ErrorIs(t, err, support.ErrConflict)
+	var ic *support.IdentityConflict
+	require.ErrorAs(t, err, &ic)
+	assert.Equal(t, support.MatchPhone, ic.Key)
+	assert.Equal(t, support.MatchEmail, ic.Contradicted)
+	assert.Equal(t, itoa(old.ID), ic.Existing.ID)
+	assert.Equal(t, "b@example.com", ic.Input.Email)
+	require.NotNil(t, r)
+	assert.Equal(t, support.Conflict, r.Outcome)
+
+	assert.Equal(t, 0, srv.Writes(), "writes")
+	assert.Equal(t, 1, srv.ContactCount(), "contacts")
+	got, _ := srv.Contact(old.ID)
+	assert.Equal(t, old, got, "the stored contact is unchanged")
+}
+
+// Upsert after ambiguous writes: the create is settled by a lookup, the
+// update (PUT, idempotent) is retried by rest, and an upsert repeated by
+// the caller writes nothing.
+func TestUpsertAfterAnAmbiguousWrite(t *testing.T) {
+	const putRoute = "PUT /v2/contact/{identifier}"
+	for _, tc := range []struct {
+		fault   sim.Fault
+		creates int
+	}{
+		{sim.CommittedThenLost(), 1}, {sim.CommittedThen5xx(0), 1}, {sim.ResetBeforeProcessing(), 2},
+	} {
+		t.Run(string(tc.fault.Kind), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s, c := inProcess(t, respondiotest.Options{}, respondio.Config{RateLimit: -1})
+				s.Faults.Next(1, createMatch, tc.fault)
+				r, err := c.UpsertContact(t.Context(), ada, support.UpsertOptions{})
+				require.NoError(t, err)
+				assert.Equal(t, support.Created, r.Outcome)
+				assert.Equal(t, tc.creates, s.Requests(createRoute), "create requests")
+
+				s.Faults.Next(1, sim.Match{Method: "PUT"}, tc.fault)
+				changed := ada
+				changed.LastName = "King"
+				r, err = c.UpsertContact(t.Context(), changed, support.UpsertOptions{})
+				require.NoError(t, err)
+				assert.Equal(t, support.Updated, r.Outcome)
+				assert.Equal(t, "King", r.Contact.LastName)
+				assert.Equal(t, 2, s.Requests(putRoute), "PUT requests: the first failed, rest retried it")
+
+				writes := s.Writes()
+				r, err = c.UpsertContact(t.Context(), changed, support.UpsertOptions{})
+				require.NoError(t, err)
+				assert.Equal(t, support.Unchanged, r.Outcome)
+				assert.Equal(t, "1", r.Contact.ID)
+				assert.Equal(t, writes, s.Writes(), "a repeated upsert writes nothing")
+				assert.Equal(t, 1, s.ContactCount(), "contacts")
+			})
+		})
+	}
+}
+
+// CreateDedup is identifier: a create of an email or phone respond.io has
+// is refused after the Client's read, before anything is written, so the
+// existing contact never gets the new input's tags.
+func TestCreateOfAnExistingContactIsAConflict(t *testing.T) {
+	for name, in := range map[string]support.ContactInput{
+		"email": {FirstName: "Augusta", Email: "ADA@example.com", Tags: []string{"new"}},
+		"phone": {FirstName: "Augusta", Phone: "+44 20 7946 0958", Tags: []string{"new"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv, c := setup(t, respondiotest.Options{})
+			old := seed(t, srv.Simulator, respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com", Phone: "+442079460958", Tags: []string{"old"}})
+			r, err := c.CreateContact(t.Context(), in)
+			wantKind(t, "CreateContact of an existing "+name, err, support.ErrConflict)
+			assert.Nil(t, r)
+			assert.ErrorContains(t, err, "UpsertContact")
+			assert.Equal(t, 0, srv.Writes(), "writes")
+			got, _ := srv.Contact(old.ID)
+			assert.Equal(t, old, got, "the existing contact is untouched")
+		})
+	}
+}
+
+// A plain create costs the Client's read and the create; tags add their
+// own requests, at most ten tags each.
+func TestCreateContactRequests(t *testing.T) {
+	srv, c := setup(t, respondiotest.Options{})
+	_, err := c.CreateContact(t.Context(), ada)
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.Requests(getRoute), "GET requests")
+	assert.Equal(t, 1, srv.Requests(createRoute), "create requests")
+	assert.Equal(t, 2, srv.Stats.Total(), "requests in all")
+}
+
+// A delete whose answer was lost is not sent again (the second DELETE would
+// answer 404 for a contact it deleted): the outcome is unknown.
 func TestDeleteAfterALostAnswer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s, c := inProcess(t, respondiotest.Options{}, respondio.Config{RateLimit: -1})
 		seed(t, s, respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com"})
 		s.Faults.Next(1, sim.Match{Method: "DELETE"}, sim.CommittedThenLost())
-		if err := c.DeleteContact(t.Context(), support.Email("ADA@example.com")); err != nil {
-			t.Errorf("DeleteContact: %v", err)
-		}
-		if s.ContactCount() != 0 || s.Requests("DELETE /v2/contact/{identifier}") != 1 {
-			t.Errorf("%d contacts, %d deletes; want 0, 1", s.ContactCount(), s.Requests("DELETE /v2/contact/{identifier}"))
-		}
 		err := c.DeleteContact(t.Context(), support.ID("1"))
-		wantKind(t, "deleting again", err, support.ErrNotFound)
+		wantKind(t, "DeleteContact after a lost answer", err, support.ErrOutcomeUnknown)
+		assert.Equal(t, 0, s.ContactCount(), "contacts")
+		assert.Equal(t, 1, s.Requests("DELETE /v2/contact/{identifier}"), "DELETE requests")
+		wantKind(t, "deleting again", c.DeleteContact(t.Context(), support.ID("1")), support.ErrNotFound)
 	})
 }
 
-func TestCreateContactChecksInputFirst(t *testing.T) {
+// respond.io's field rules refuse an input before any request.
+func TestPrepareContactRefusesFirst(t *testing.T) {
 	srv, c := setup(t, respondiotest.Options{})
 	for what, in := range map[string]support.ContactInput{
-		"no first name":             {LastName: "Lovelace", Email: "ada@example.com"},
 		"no email and no phone":     {FirstName: "Ada"},
-		"a bad email":               {FirstName: "Ada", Email: "ada(at)example.com"},
 		"a three-letter language":   {FirstName: "Ada", Email: "ada@example.com", Language: "eng"},
 		"a three-letter country":    {FirstName: "Ada", Email: "ada@example.com", Country: "GBR"},
-		"an empty tag":              {FirstName: "Ada", Email: "ada@example.com", Tags: []string{" "}},
+		"a blank tag":               {FirstName: "Ada", Email: "ada@example.com", Tags: []string{" "}},
 		"a 256-character tag":       {FirstName: "Ada", Email: "ada@example.com", Tags: []string{strings.Repeat("t", 256)}},
 		"a 51-character field name": {FirstName: "Ada", Email: "ada@example.com", CustomFields: map[string]string{strings.Repeat("f", 51): "x"}},
-		"a control character":       {FirstName: "Ada\x00", Email: "ada@example.com"},
+		"a phone without country":   {FirstName: "Ada", Phone: "020 7946 0958"},
 	} {
 		noRequest(t, srv, "CreateContact with "+what, func() error {
 			_, err := c.CreateContact(t.Context(), in)
 			return err
 		})
+		noRequest(t, srv, "UpsertContact with "+what, func() error {
+			_, err := c.UpsertContact(t.Context(), in, support.UpsertOptions{})
+			return err
+		})
 		noRequest(t, srv, "CreateContacts with "+what, func() error {
 			r, err := c.CreateContacts(t.Context(), []support.ContactInput{in})
-			if r == nil || len(r.Items) != 1 || r.Items[0].Outcome != support.Failed {
-				t.Errorf("CreateContacts with %s: %+v", what, r)
+			if assert.NotNil(t, r, what) && assert.Len(t, r.Items, 1, what) {
+				assert.Equal(t, support.Failed, r.Items[0].Outcome, what)
 			}
 			return err
 		})
 	}
-	noRequest(t, srv, "UpsertContact with only a name", func() error {
-		_, err := c.UpsertContact(t.Context(), support.ContactInput{FirstName: "Ada"}, support.UpsertOptions{})
-		return err
-	})
-	noRequest(t, srv, "UpsertContact with an unknown match key", func() error {
-		_, err := c.UpsertContact(t.Context(), ada, support.UpsertOptions{MatchKeys: []support.MatchKey{"name"}})
-		return err
-	})
-	noRequest(t, srv, "UpdateContact clearing the first name", func() error {
-		_, err := c.UpdateContact(t.Context(), support.ID("1"), support.ContactUpdate{FirstName: support.Ptr("")})
-		return err
-	})
 	noRequest(t, srv, "ListContacts with a foreign cursor", func() error {
 		_, err := c.ListContacts(t.Context(), support.ContactListOptions{ListOptions: support.ListOptions{Cursor: "id__abc"}})
 		return err
 	})
-	noRequest(t, srv, "ListContacts with a negative limit", func() error {
-		_, err := c.ListContacts(t.Context(), support.ContactListOptions{ListOptions: support.ListOptions{Limit: -1}})
-		return err
-	})
+}
+
+// A create needs a first name, an update cannot clear it: refused with
+// nothing written (after the Client's read), as respond.io requires one.
+func TestFirstNameIsRequired(t *testing.T) {
+	srv, c := setup(t, respondiotest.Options{})
+	_, err := c.CreateContact(t.Context(), support.ContactInput{LastName: "Lovelace", Email: "ada@example.com"})
+	wantKind(t, "CreateContact without a first name", err, support.ErrInvalid)
+	seed(t, srv.Simulator, respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com"})
+	_, err = c.UpdateContact(t.Context(), support.ID("1"), support.ContactUpdate{FirstName: support.Ptr("")})
+	wantKind(t, "UpdateContact clearing the first name", err, support.ErrInvalid)
+	assert.Equal(t, 0, srv.Writes(), "writes")
 }
 
 func TestCreateWritesTagsAndCustomFields(t *testing.T) {
@@ -238,26 +282,39 @@ func TestCreateWritesTagsAndCustomFields(t *testing.T) {
 		Tags: tags, CustomFields: map[string]string{"plan": "gold", "seats": "3"},
 	}
 	r, err := c.CreateContact(t.Context(), in)
-	if err != nil {
-		t.Fatal(err)
+	require.NoError(t, err)
+	assert.Equal(t, []support.Warning{{Field: "external_id", Message: "respond.io contacts have no external ID field; not stored"}}, r.Warnings)
+	assert.Equal(t, 2, srv.Requests("POST /v2/contact/{identifier}/tag"), "tag requests for 12 tags (at most 10 each)")
+	// The result is the contact as written; a read gives the stored one.
+	got, err := c.GetContact(t.Context(), support.ID(r.Contact.ID))
+	require.NoError(t, err)
+	for _, ct := range []*support.Contact{r.Contact, got} {
+		assert.Equal(t, "en", ct.Language)
+		assert.Equal(t, "GB", ct.Country)
+		assert.Equal(t, tags, ct.Tags)
+		assert.Equal(t, map[string]string{"plan": "gold", "seats": "3"}, ct.CustomFields)
+		assert.Empty(t, ct.ExternalID)
 	}
-	got := r.Contact
-	if got.Language != "en" || got.Country != "GB" || !slices.Equal(got.Tags, tags) ||
-		got.CustomFields["plan"] != "gold" || got.CustomFields["seats"] != "3" || got.ExternalID != "" {
-		t.Errorf("created contact: %+v", got)
-	}
-	if len(r.Warnings) != 1 || r.Warnings[0].Field != "external_id" {
-		t.Errorf("warnings %v, want one on external_id", r.Warnings)
-	}
-	if n := srv.Requests("POST /v2/contact/{identifier}/tag"); n != 2 {
-		t.Errorf("%d tag requests for 12 tags, want 2 (at most 10 each)", n)
-	}
-	if len(got.Raw) == 0 || got.CreatedAt.IsZero() || got.CreatedAt.Location().String() != "UTC" {
-		t.Errorf("Raw %s, CreatedAt %v", got.Raw, got.CreatedAt)
-	}
-	// respond.io answers a duplicate with a conflict (CreateDedup identifier).
-	_, err = c.CreateContact(t.Context(), support.ContactInput{FirstName: "Ada", Email: "ADA@example.com"})
-	wantKind(t, "creating the same email again", err, support.ErrConflict)
+	assert.NotEmpty(t, got.Raw)
+	assert.Equal(t, "UTC", got.CreatedAt.Location().String())
+	assert.False(t, got.CreatedAt.IsZero())
+}
+
+// Tags that fail after the contact was created: Created, with a warning.
+func TestCreateWhoseTagsFail(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, c := inProcess(t, respondiotest.Options{}, respondio.Config{RateLimit: -1, MaxAttempts: 1})
+		s.Faults.Next(1, sim.Match{Method: "POST", Path: "/v2/contact/id:1/tag"}, sim.Unavailable(503))
+		in := ada
+		in.Tags = []string{"vip"}
+		r, err := c.CreateContact(t.Context(), in)
+		require.NoError(t, err)
+		assert.Equal(t, support.Created, r.Outcome)
+		assert.Empty(t, r.Contact.Tags)
+		require.Len(t, r.Warnings, 1)
+		assert.Equal(t, "tags", r.Warnings[0].Field)
+		assert.Equal(t, 1, s.ContactCount())
+	})
 }
 
 func TestUpsertMatchingAndTags(t *testing.T) {
@@ -266,36 +323,39 @@ func TestUpsertMatchingAndTags(t *testing.T) {
 	seed(t, s, respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com", Tags: []string{"old", "keep"}})
 	seed(t, s, respondiotest.Contact{FirstName: "Grace", Phone: "+14155550100"})
 
-	// By phone: email is tried first and misses, then the phone matches.
+	// By phone: the email misses, the phone matches a contact without one.
 	r, err := c.UpsertContact(t.Context(), support.ContactInput{
 		FirstName: "Grace", Email: "grace@example.com", Phone: "+1 415 555 0100",
 	}, support.UpsertOptions{})
-	if err != nil || r.Outcome != support.Updated || r.Contact.ID != "2" || r.Contact.Email != "grace@example.com" {
-		t.Errorf("upsert matching by phone: %+v, %v", r, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Updated, r.Outcome)
+	assert.Equal(t, "2", r.Contact.ID)
+	assert.Equal(t, "grace@example.com", r.Contact.Email)
 	// Tags replace: "old" goes, "new" comes, "keep" stays.
 	r, err = c.UpsertContact(t.Context(), support.ContactInput{
 		FirstName: "Ada", Email: "Ada@Example.com", Tags: []string{"keep", "new"},
 	}, support.UpsertOptions{})
-	if err != nil || r.Outcome != support.Updated || !sameSet(r.Contact.Tags, []string{"keep", "new"}) {
-		t.Errorf("upsert with tags: %+v, %v", r, err)
-	}
-	if c, _ := s.Contact(1); c.Email != "ada@example.com" {
-		t.Errorf("an email that differs only in case was rewritten: %q", c.Email)
-	}
-	// Match keys that exclude email: the email is not used to match, so the
-	// existing contact with it is a conflict, not an update.
-	_, err = c.UpsertContact(t.Context(), support.ContactInput{FirstName: "Ada", Email: "ada@example.com"},
-		support.UpsertOptions{MatchKeys: []support.MatchKey{support.MatchPhone}})
-	wantKind(t, "upsert by phone only, of a known email", err, support.ErrConflict)
-	if s.ContactCount() != 2 {
-		t.Errorf("%d contacts, want 2", s.ContactCount())
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Updated, r.Outcome)
+	assert.ElementsMatch(t, []string{"keep", "new"}, r.Contact.Tags)
+	stored, _ := s.Contact(1)
+	assert.ElementsMatch(t, []string{"keep", "new"}, stored.Tags)
+	assert.Equal(t, "ada@example.com", stored.Email, "an email that differs only in case is not rewritten")
+	assert.Equal(t, 2, s.ContactCount())
 }
 
-func sameSet(a, b []string) bool {
-	a, b = slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b))
-	return slices.Equal(a, b)
+// Match keys that leave the email out do not match by it, but the create
+// that follows must not take over the contact that has it: respond.io
+// refuses a duplicate, and create_or_update would update it.
+func TestUpsertMatchKeysSkippingTheEmail(t *testing.T) {
+	srv, c := setup(t, respondiotest.Options{})
+	old := seed(t, srv.Simulator, respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com"})
+	_, err := c.UpsertContact(t.Context(), support.ContactInput{FirstName: "Augusta", Email: "ada@example.com"},
+		support.UpsertOptions{MatchKeys: []support.MatchKey{support.MatchPhone}})
+	wantKind(t, "upsert by phone only, of a known email", err, support.ErrConflict)
+	got, _ := srv.Contact(old.ID)
+	assert.Equal(t, old, got, "the contact with the email is untouched")
+	assert.Equal(t, 1, srv.ContactCount())
 }
 
 func TestUpdateContact(t *testing.T) {
@@ -309,84 +369,106 @@ func TestUpdateContact(t *testing.T) {
 		LastName: support.Ptr(""), Email: support.Ptr("augusta@example.com"), Tags: &[]string{"b", "c"},
 		CustomFields: map[string]*string{"plan": nil, "seats": support.Ptr("2")},
 	})
-	if err != nil {
-		t.Fatal(err)
+	require.NoError(t, err)
+	assert.Equal(t, support.Updated, r.Outcome)
+	got, err := c.GetContact(t.Context(), support.ID("1"))
+	require.NoError(t, err)
+	for _, ct := range []*support.Contact{r.Contact, got} {
+		assert.Empty(t, ct.LastName)
+		assert.Equal(t, "augusta@example.com", ct.Email)
+		assert.ElementsMatch(t, []string{"b", "c"}, ct.Tags)
+		assert.Equal(t, map[string]string{"seats": "2"}, ct.CustomFields)
 	}
-	got := r.Contact
-	if r.Outcome != support.Updated || got.LastName != "" || got.Email != "augusta@example.com" ||
-		!sameSet(got.Tags, []string{"b", "c"}) || len(got.CustomFields) != 1 || got.CustomFields["seats"] != "2" {
-		t.Errorf("after update: %s %+v", r.Outcome, got)
-	}
+
 	// Only an external ID: nothing to write, a warning.
 	writes := s.Writes()
 	r, err = c.UpdateContact(t.Context(), support.ID("1"), support.ContactUpdate{ExternalID: support.Ptr("crm-1")})
-	if err != nil || r.Outcome != support.Unchanged || len(r.Warnings) != 1 || s.Writes() != writes {
-		t.Errorf("update of the external ID only: %+v, %v, %d write(s)", r, err, s.Writes()-writes)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Unchanged, r.Outcome)
+	assert.Len(t, r.Warnings, 1)
+	assert.Equal(t, writes, s.Writes(), "writes")
+
 	_, err = c.UpdateContact(t.Context(), support.ID("7"), support.ContactUpdate{FirstName: support.Ptr("X")})
 	wantKind(t, "updating a missing contact", err, support.ErrNotFound)
-	_, err = c.UpdateContact(t.Context(), support.ID("1"), support.ContactUpdate{Phone: support.Ptr("+1 415 555 0100")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := s.Contact(1); got.Phone != "+14155550100" {
-		t.Errorf("phone stored as %q, want E.164", got.Phone)
-	}
+
+	// The phone and codes are stored as respond.io keeps them, and the
+	// result says so without a read.
+	r, err = c.UpdateContact(t.Context(), support.ID("1"), support.ContactUpdate{
+		Phone: support.Ptr("+1 415 555 0100"), Language: support.Ptr("EN"), Country: support.Ptr("gb"),
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "+14155550100", r.Contact.Phone)
+	assert.Equal(t, "en", r.Contact.Language)
+	assert.Equal(t, "GB", r.Contact.Country)
+	stored, _ := s.Contact(1)
+	assert.Equal(t, "+14155550100", stored.Phone, "phone stored in E.164")
 }
 
+// Records the vendor refuses do not stop the batch.
 func TestCreateContactsContinuesAfterAFailure(t *testing.T) {
 	srv, c := setup(t, respondiotest.Options{})
 	seed(t, srv.Simulator, respondiotest.Contact{FirstName: "Grace", Email: "grace@example.com"})
 	in := []support.ContactInput{
 		{FirstName: "Alan", Email: "alan@example.com"},
-		{FirstName: "Grace", Email: "grace@example.com"}, // the vendor refuses: it exists
-		{FirstName: "", Email: "nameless@example.com"},   // refused before any request
+		{FirstName: "Grace", Email: "grace@example.com"}, // exists: a conflict
+		{FirstName: "", Email: "nameless@example.com"},   // no first name
 		{FirstName: "Katherine", Email: "katherine@example.com"},
 	}
 	r, err := c.CreateContacts(t.Context(), in)
-	if r == nil || len(r.Items) != 4 {
-		t.Fatalf("CreateContacts: %+v, %v", r, err)
-	}
-	outcomes := []support.Outcome{support.Created, support.Failed, support.Failed, support.Created}
-	for i, it := range r.Items {
-		if it.Index != i || it.Outcome != outcomes[i] {
-			t.Errorf("item %d: %+v, want %s", i, it, outcomes[i])
-		}
+	require.NotNil(t, r)
+	require.Len(t, r.Items, 4)
+	for i, want := range []support.Outcome{support.Created, support.Failed, support.Failed, support.Created} {
+		assert.Equal(t, i, r.Items[i].Index)
+		assert.Equal(t, want, r.Items[i].Outcome, "item %d", i)
 	}
 	wantKind(t, "item 1", r.Items[1].Err, support.ErrConflict)
 	wantKind(t, "item 2", r.Items[2].Err, support.ErrInvalid)
 	var be *support.BatchItemError
-	if !errors.As(err, &be) || r.Count(support.Failed) != 2 {
-		t.Errorf("error %v, want the two failed records", err)
-	}
-	if srv.ContactCount() != 3 {
-		t.Errorf("%d contacts, want 3", srv.ContactCount())
-	}
+	assert.ErrorAs(t, err, &be)
+	assert.Equal(t, 2, r.Count(support.Failed))
+	assert.Equal(t, 3, srv.ContactCount())
 }
 
+// Merge is respond.io's own, reached with Client.As. A merge whose answer
+// is lost is not resent.
 func TestMerge(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s, c := inProcess(t, respondiotest.Options{}, respondio.Config{RateLimit: -1})
+		d := driver(t, c)
 		seed(t, s, respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com"})
 		seed(t, s, respondiotest.Contact{FirstName: "Augusta", LastName: "King", Phone: "+442079460958"})
-		if _, err := s.SeedMessage(respondiotest.Message{ContactID: 2, Text: "Hello"}); err != nil {
-			t.Fatal(err)
+		_, err := s.SeedMessage(respondiotest.Message{ContactID: 2, Text: "Hello"})
+		require.NoError(t, err)
+
+		got, err := d.Merge(t.Context(), "1", "2", support.ContactInput{LastName: "Lovelace", Language: "EN"})
+		require.NoError(t, err)
+		assert.Equal(t, "1", got.ID)
+		assert.Equal(t, "Lovelace", got.LastName)
+		assert.Equal(t, "en", got.Language)
+		assert.Equal(t, "+442079460958", got.Phone)
+		assert.Equal(t, 1, s.ContactCount())
+		assert.Len(t, s.Messages(1), 1, "the secondary's messages move to the primary")
+
+		for what, fields := range map[string]support.ContactInput{
+			"a merge setting tags":       {Tags: []string{"vip"}},
+			"a merge setting a bad code": {Country: "GBR"},
+			"a merge with a bad email":   {Email: "ada(at)example.com"},
+		} {
+			_, err := d.Merge(t.Context(), "1", "3", fields)
+			wantKind(t, what, err, support.ErrInvalid)
 		}
-		// The answer is lost, but the merge happened: the secondary is gone.
-		s.Faults.Next(1, sim.Match{Path: "/v2/contact/merge"}, sim.CommittedThenLost())
-		got, err := c.Merge(t.Context(), "1", "2", support.ContactInput{LastName: "Lovelace"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.ID != "1" || got.LastName != "Lovelace" || got.Phone != "+442079460958" || s.ContactCount() != 1 {
-			t.Errorf("merged: %+v; %d contacts", got, s.ContactCount())
-		}
-		if m := s.Messages(1); len(m) != 1 || s.Requests("POST /v2/contact/merge") != 1 {
-			t.Errorf("messages %+v, %d merge requests", m, s.Requests("POST /v2/contact/merge"))
-		}
-		_, err = c.Merge(t.Context(), "1", "1", support.ContactInput{})
+		_, err = d.Merge(t.Context(), "1", "1", support.ContactInput{})
 		wantKind(t, "merging a contact into itself", err, support.ErrInvalid)
-		_, err = c.Merge(t.Context(), "1", "2", support.ContactInput{})
+		_, err = d.Merge(t.Context(), "1", "2", support.ContactInput{})
 		wantKind(t, "merging a deleted contact", err, support.ErrNotFound)
+
+		seed(t, s, respondiotest.Contact{FirstName: "Grace", Email: "grace@example.com"})
+		s.Faults.Next(1, sim.Match{Path: "/v2/contact/merge"}, sim.CommittedThenLost())
+		merges := s.Requests("POST /v2/contact/merge")
+		_, err = d.Merge(t.Context(), "1", "3", support.ContactInput{})
+		wantKind(t, "a merge whose answer was lost", err, support.ErrOutcomeUnknown)
+		assert.Equal(t, merges+1, s.Requests("POST /v2/contact/merge"), "merge requests")
+		_, err = c.GetContact(t.Context(), support.ID("3"))
+		assert.True(t, errors.Is(err, support.ErrNotFound), "the secondary is gone: the merge took effect")
 	})
 }

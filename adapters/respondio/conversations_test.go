@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -14,6 +17,8 @@ import (
 	"github.com/deskbridge/deskbridge/adapters/respondio/respondiotest"
 	"github.com/deskbridge/deskbridge/internal/sim"
 	"github.com/deskbridge/deskbridge/support"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestListConversations(t *testing.T) {
@@ -110,12 +115,13 @@ func TestStatusAndAssignment(t *testing.T) {
 	// The simulator requires the closing note, as respond.io's MCP says.
 	err := c.SetStatus(ctx, "1", support.StatusChange{Status: support.StatusClosed})
 	wantKind(t, "closing without a note", err, support.ErrInvalid)
+	// Pending is not a respond.io status, and teams cannot be assigned.
+	noRequest(t, srv, "SetStatus(pending)", func() error {
+		return c.SetStatus(ctx, "1", support.StatusChange{Status: support.StatusPending})
+	})
 	before := srv.Stats.Total()
-	wantKind(t, "SetStatus(pending)", c.SetStatus(ctx, "1", support.StatusChange{Status: support.StatusPending}), support.ErrUnsupported)
 	wantKind(t, "Assign(team)", c.Assign(ctx, "1", support.Assignee{Kind: support.KindTeam, ID: "1"}), support.ErrUnsupported)
-	if n := srv.Stats.Total() - before; n != 0 {
-		t.Errorf("unsupported calls sent %d request(s)", n)
-	}
+	assert.Equal(t, before, srv.Stats.Total(), "Assign(team) sent requests")
 	noRequest(t, srv, "Assign to a user ID that is not a number", func() error {
 		return c.Assign(ctx, "1", support.Assignee{ID: "agt_1"})
 	})
@@ -161,17 +167,53 @@ func TestSendMessage(t *testing.T) {
 	})
 }
 
-// A send is not idempotent: after a lost answer it is not resent, and the
-// caller learns the outcome is unknown.
+// A send is not idempotent: after a lost answer it is not resent; the
+// Client finds it in the history instead.
 func TestSendMessageIsNotResent(t *testing.T) {
 	srv, c := setup(t, respondiotest.Options{})
 	seed(t, srv.Simulator, respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com"})
 	srv.Faults.Next(1, sim.Match{Method: "POST", Path: "/v2/contact/id:1/message"}, sim.CommittedThenLost())
-	_, err := c.SendMessage(t.Context(), "1", support.NewMessage{Text: "Once only"})
-	wantKind(t, "a send whose answer was lost", err, support.ErrOutcomeUnknown)
-	if n := len(srv.Messages(1)); n != 1 {
-		t.Errorf("%d messages stored, want 1", n)
-	}
+	m, err := c.SendMessage(t.Context(), "1", support.NewMessage{Text: "Once only"})
+	require.NoError(t, err)
+	assert.Equal(t, "Once only", m.Text)
+	assert.Len(t, srv.Messages(1), 1, "messages stored")
+	assert.Equal(t, 1, srv.Requests("POST /v2/contact/{identifier}/message"), "send requests")
+}
+
+// respond.io sends text and each attachment as messages of their own: when
+// the vendor refuses an attachment after the text went out, the error is a
+// *support.PartialSendError saying what was sent, and nothing is sent twice.
+func TestSendMessagePartlySent(t *testing.T) {
+	s := respondiotest.New(respondiotest.Options{})
+	seed(t, s, respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com", Status: "open"})
+	refuse := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/message") && strings.Contains(string(body), `"attachment"`) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"code":400,"message":"attachment could not be fetched"}`)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		s.ServeHTTP(w, r)
+	})
+	hs := httptest.NewServer(refuse)
+	t.Cleanup(hs.Close)
+	c := newClient(t, respondio.Config{Token: respondiotest.Token, BaseURL: hs.URL + "/v2", RateLimit: -1})
+
+	label := support.Attachment{URL: "https://example.com/label.png", ContentType: "image/png"}
+	_, err := c.SendMessage(t.Context(), "1", support.NewMessage{Text: "Your label:", Attachments: []support.Attachment{label}})
+	var pe *support.PartialSendError
+	require.ErrorAs(t, err, &pe)
+	require.Len(t, pe.Sent, 1)
+	assert.Equal(t, "Your label:", pe.Sent[0].Text)
+	assert.Empty(t, pe.Sent[0].Attachments)
+	assert.Equal(t, 1, pe.Unsent, "the attachment")
+	assert.ErrorIs(t, err, support.ErrInvalid)
+	sent := s.Messages(1)
+	require.Len(t, sent, 1, "the text is stored once")
+	assert.Equal(t, "Your label:", sent[0].Text)
+	assert.Equal(t, 1, s.Requests("POST /v2/contact/{identifier}/message"), "the text was sent once")
 }
 
 // An internal note is a respond.io comment: stored on the contact's
@@ -304,7 +346,7 @@ func TestListMessagesAndComments(t *testing.T) {
 	if _, err := s.SeedMessage(respondiotest.Message{ContactID: 1, Traffic: "outgoing", Text: "On its way.", SenderUserID: 2}); err != nil {
 		t.Fatal(err)
 	}
-	cm, err := c.Comment(t.Context(), support.Email("ada@example.com"), "Carrier called.")
+	cm, err := driver(t, c).Comment(t.Context(), support.Email("ada@example.com"), "Carrier called.")
 	if err != nil || !cm.Internal || cm.ConversationID != "1" || cm.Text != "Carrier called." || !cm.CreatedAt.Equal(sim.Epoch) {
 		t.Errorf("Comment: %+v, %v", cm, err)
 	}
@@ -312,7 +354,7 @@ func TestListMessagesAndComments(t *testing.T) {
 		t.Errorf("comments stored: %+v", got)
 	}
 	noRequest(t, srv, "a comment of 1001 characters", func() error {
-		_, err := c.Comment(t.Context(), support.ID("1"), strings.Repeat("ü", 1001))
+		_, err := driver(t, c).Comment(t.Context(), support.ID("1"), strings.Repeat("ü", 1001))
 		return err
 	})
 	var msgs []support.Message

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/deskbridge/deskbridge/internal/rest"
 )
@@ -20,47 +19,26 @@ const maxMessage = 500
 // A body that is not such an object leaves the HTTP status text.
 func decodeError(status int, _ http.Header, body []byte) rest.ErrorInfo {
 	var e struct {
-		Code    json.RawMessage `json:"code"`
-		Message json.RawMessage `json:"message"`
+		Code    any `json:"code"`
+		Message any `json:"message"`
 	}
-	if json.Unmarshal(body, &e) != nil {
-		return rest.ErrorInfo{}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // a code too large for an int64 is kept as written
+	var info rest.ErrorInfo
+	if dec.Decode(&e) != nil {
+		return info
 	}
-	return rest.ErrorInfo{Code: errorCode(e.Code), Message: clipMessage(jsonString(e.Message))}
-}
-
-// errorCode renders a code sent as a number or a string; "" otherwise.
-func errorCode(raw json.RawMessage) string {
-	raw = bytes.TrimSpace(raw)
-	if s := jsonString(raw); s != "" {
-		return clipMessage(s)
+	if m, ok := e.Message.(string); ok {
+		info.Message = clipTo(m, maxMessage)
 	}
-	var n json.Number
-	if json.Unmarshal(raw, &n) == nil {
-		if i, err := n.Int64(); err == nil {
-			return strconv.FormatInt(i, 10)
+	switch c := e.Code.(type) {
+	case string:
+		info.Code = clipTo(c, maxMessage)
+	case json.Number:
+		info.Code = clipTo(c.String(), maxMessage)
+		if i, err := c.Int64(); err == nil {
+			info.Code = strconv.FormatInt(i, 10)
 		}
-		return clipMessage(n.String())
 	}
-	return ""
-}
-
-// jsonString returns raw as a string when it is a JSON string; "" otherwise.
-func jsonString(raw json.RawMessage) string {
-	var s string
-	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
-		return ""
-	}
-	return s
-}
-
-func clipMessage(s string) string {
-	if len(s) <= maxMessage {
-		return s
-	}
-	cut := maxMessage
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
+	return info
 }

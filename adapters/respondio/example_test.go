@@ -59,37 +59,61 @@ func Example() {
 	// outbound Your parcel ships today.
 }
 
-// An internal note goes through support.Platform like a reply. On
-// respond.io it becomes a comment, which the message history does not list:
+// An internal note goes through the Client like a reply. On respond.io it
+// becomes a comment, which the message history does not list:
 // Capabilities says so.
-func ExampleClient_SendMessage_note() {
+func Example_note() {
 	srv := respondiotest.NewServer(respondiotest.Options{})
 	defer srv.Close()
 	srv.SeedContact(respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com", Status: "open"})
-	var p support.Platform
-	p, _ = respondio.New(respondio.Config{Token: respondiotest.Token, BaseURL: srv.URL(), HTTPClient: srv.Client(), RateLimit: -1})
+	c, _ := respondio.New(respondio.Config{Token: respondiotest.Token, BaseURL: srv.URL(), HTTPClient: srv.Client(), RateLimit: -1})
 
-	note, err := p.SendMessage(context.Background(), "1", support.NewMessage{Text: "Carrier confirms a one-day delay.", Internal: true})
+	note, err := c.SendMessage(context.Background(), "1", support.NewMessage{Text: "Carrier confirms a one-day delay.", Internal: true})
 	if err != nil {
 		panic(err)
 	}
 	fmt.Println(note.Internal, note.Text)
-	page, _ := p.ListMessages(context.Background(), "1", support.ListOptions{})
-	fmt.Println(len(page.Items), p.Capabilities().ListsNotes())
+	page, _ := c.ListMessages(context.Background(), "1", support.ListOptions{})
+	fmt.Println(len(page.Items), c.Capabilities().ListsNotes())
 	// Output:
 	// true Carrier confirms a one-day delay.
 	// 0 false
 }
 
-// Comment and Merge are respond.io's own: they are methods of the adapter,
-// not of support.Platform. Comment takes a contact Ref (here an email).
-func ExampleClient_Comment() {
+// Merge is respond.io's own: a method of the Driver, which the Client
+// reaches with As.
+func ExampleDriver_Merge() {
+	srv := respondiotest.NewServer(respondiotest.Options{})
+	defer srv.Close()
+	srv.SeedContact(respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com"})
+	srv.SeedContact(respondiotest.Contact{FirstName: "Augusta", LastName: "King", Phone: "+442079460958"})
+	c, _ := respondio.New(respondio.Config{Token: respondiotest.Token, BaseURL: srv.URL(), HTTPClient: srv.Client(), RateLimit: -1})
+
+	var d *respondio.Driver
+	if !c.As(&d) {
+		panic("not a respond.io client")
+	}
+	merged, err := d.Merge(context.Background(), "1", "2", support.ContactInput{LastName: "Lovelace"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(merged.ID, merged.Name(), merged.Email, merged.Phone, srv.ContactCount())
+	// Output:
+	// 1 Ada Lovelace ada@example.com +442079460958 1
+}
+
+// Comment is respond.io's own too, and takes a contact Ref (here an email).
+func ExampleDriver_Comment() {
 	srv := respondiotest.NewServer(respondiotest.Options{})
 	defer srv.Close()
 	srv.SeedContact(respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com"})
 	c, _ := respondio.New(respondio.Config{Token: respondiotest.Token, BaseURL: srv.URL(), HTTPClient: srv.Client(), RateLimit: -1})
 
-	note, err := c.Comment(context.Background(), support.Email("ada@example.com"), "Carrier confirms a one-day delay.")
+	var d *respondio.Driver
+	if !c.As(&d) {
+		panic("not a respond.io client")
+	}
+	note, err := d.Comment(context.Background(), support.Email("ada@example.com"), "Carrier confirms a one-day delay.")
 	if err != nil {
 		panic(err)
 	}

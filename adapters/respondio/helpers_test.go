@@ -10,11 +10,12 @@ import (
 	"github.com/deskbridge/deskbridge/adapters/respondio"
 	"github.com/deskbridge/deskbridge/adapters/respondio/respondiotest"
 	"github.com/deskbridge/deskbridge/support"
+	"github.com/stretchr/testify/require"
 )
 
 // setup starts a simulator and an adapter on it, without a client-side
 // rate limit (tests of limits set their own).
-func setup(t testing.TB, opts respondiotest.Options) (*respondiotest.Server, *respondio.Client) {
+func setup(t testing.TB, opts respondiotest.Options) (*respondiotest.Server, *support.Client) {
 	t.Helper()
 	srv := newServer(t, opts)
 	return srv, newClient(t, respondio.Config{
@@ -25,11 +26,19 @@ func setup(t testing.TB, opts respondiotest.Options) (*respondiotest.Server, *re
 // inProcess returns a simulator served without a network and an adapter on
 // it, for tests inside a testing/synctest bubble; cfg's token, base URL and
 // HTTP client are filled in.
-func inProcess(t testing.TB, opts respondiotest.Options, cfg respondio.Config) (*respondiotest.Simulator, *respondio.Client) {
+func inProcess(t testing.TB, opts respondiotest.Options, cfg respondio.Config) (*respondiotest.Simulator, *support.Client) {
 	t.Helper()
 	s := respondiotest.New(opts)
 	cfg.Token, cfg.BaseURL, cfg.HTTPClient = respondiotest.Token, respondiotest.InProcessURL, s.InProcess()
 	return s, newClient(t, cfg)
+}
+
+// driver returns the respondio Driver under c, for Merge and Comment.
+func driver(t testing.TB, c *support.Client) *respondio.Driver {
+	t.Helper()
+	var d *respondio.Driver
+	require.True(t, c.As(&d), "Client.As(*respondio.Driver)")
+	return d
 }
 
 // seed stores a contact in the simulator, failing t on error.

@@ -3,6 +3,7 @@ package respondio
 import (
 	"context"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/deskbridge/deskbridge/internal/rest"
 	"github.com/deskbridge/deskbridge/support"
@@ -13,25 +14,14 @@ import (
 // maps onto them directly; the ID must be a positive decimal number, as
 // respond.io's contact IDs are. Paths built from it go through
 // rest.Segments, so whatever the email holds, it stays one segment (S3).
+// ref is valid (Ref.Validate).
 func identifier(op support.Operation, ref support.Ref) (string, error) {
-	if err := ref.Validate(); err != nil {
-		return "", withOp(err, op)
-	}
 	switch ref.Kind() {
 	case support.RefID:
 		id, err := contactID(op, ref.Value())
-		if err != nil {
-			return "", err
-		}
-		return "id:" + id, nil
+		return "id:" + id, err
 	case support.RefPhone:
-		// Validate normalized it already; normalizing again keeps a Ref
-		// built by other means honest.
-		e164, err := support.NormalizePhone(ref.Value())
-		if err != nil {
-			return "", withOp(err, op)
-		}
-		return "phone:" + e164, nil
+		return "phone:" + ref.Value(), nil // E.164: support.Phone normalized it
 	}
 	return "email:" + ref.Value(), nil
 }
@@ -39,9 +29,6 @@ func identifier(op support.Operation, ref support.Ref) (string, error) {
 // contactID checks that id is a respond.io contact ID (a positive integer)
 // and returns it in canonical form; conversation IDs are contact IDs too.
 func contactID(op support.Operation, id string) (string, error) {
-	if id == "" {
-		return "", invalid(op, "empty contact ID")
-	}
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil || n < 1 || id[0] == '+' {
 		return "", invalid(op, "contact ID %q is not a respond.io ID (a positive number)", clip(id))
@@ -62,12 +49,13 @@ type endpoint struct {
 }
 
 var (
-	epListContacts   = endpoint{"POST", "/contact/list", rest.Idempotent}
-	epGetContact     = endpoint{"GET", "/contact/{identifier}", rest.ByMethod}
-	epCreateContact  = endpoint{"POST", "/contact/{identifier}", rest.NotIdempotent}
+	epListContacts = endpoint{"POST", "/contact/list", rest.Idempotent}
+	epGetContact   = endpoint{"GET", "/contact/{identifier}", rest.ByMethod}
+	// create_or_update sent once (CreateContact), and retried as idempotent.
+	epCreateContact  = endpoint{"POST", "/contact/create_or_update/{identifier}", rest.NotIdempotent}
+	epCreateOrUpdate = endpoint{"POST", "/contact/create_or_update/{identifier}", rest.Idempotent}
 	epUpdateContact  = endpoint{"PUT", "/contact/{identifier}", rest.ByMethod}
 	epDeleteContact  = endpoint{"DELETE", "/contact/{identifier}", rest.NotIdempotent}
-	epCreateOrUpdate = endpoint{"POST", "/contact/create_or_update/{identifier}", rest.Idempotent}
 	epMerge          = endpoint{"POST", "/contact/merge", rest.NotIdempotent}
 	epAddTags        = endpoint{"POST", "/contact/{identifier}/tag", rest.Idempotent}
 	epRemoveTags     = endpoint{"DELETE", "/contact/{identifier}/tag", rest.Idempotent}
@@ -80,9 +68,9 @@ var (
 )
 
 // call sends one request to ep and decodes a 2xx body into out.
-func (c *Client) call(ctx context.Context, op support.Operation, ep endpoint, path rest.Path, req rest.Request, out any) error {
+func (d *Driver) call(ctx context.Context, op support.Operation, ep endpoint, path rest.Path, req rest.Request, out any) error {
 	req.Op, req.Method, req.Path, req.Idempotency, req.Bucket = op, ep.method, path, ep.idem, ep.method+" "+ep.route
-	_, err := c.rc.Do(ctx, req, out)
+	_, err := d.rc.Do(ctx, req, out)
 	return err
 }
 
@@ -96,27 +84,28 @@ func invalid(op support.Operation, format string, args ...any) error {
 	return support.Errorf(Vendor, op, support.ErrInvalid, format, args...)
 }
 
-// withOp turns an error of support's validators (which know neither the
-// vendor nor the operation) into this adapter's error for op.
-func withOp(err error, op support.Operation) error {
-	return support.Attribute(err, Vendor, op)
-}
-
 // malformed is the error for a vendor answer that parsed but makes no sense.
 func malformed(op support.Operation, format string, args ...any) error {
 	return support.Errorf(Vendor, op, nil, "malformed response: "+format, args...)
 }
 
+// unknownOutcome is the error of a write answered 2xx without what the
+// answer must hold: it was likely stored, so the Client looks it up before
+// anything is sent again.
+func unknownOutcome(what string) error {
+	return &support.Error{Vendor: Vendor, Kind: support.ErrUnavailable, OutcomeUnknown: true, Message: "malformed response: " + what}
+}
+
 // clip shortens caller input quoted in an error message.
-func clip(s string) string {
-	const max = 60
-	if len(s) <= max {
+func clip(s string) string { return clipTo(s, 60) }
+
+// clipTo cuts s to at most n bytes, on a rune boundary, marking the cut.
+func clipTo(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	for i := max; i > 0; i-- {
-		if s[i]&0xC0 != 0x80 { // a rune starts here
-			return s[:i] + "…"
-		}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
-	return "…"
+	return s[:n] + "…"
 }

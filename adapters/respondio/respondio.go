@@ -1,5 +1,6 @@
 // Package respondio is the deskbridge adapter for respond.io's Developer API
-// v2 (https://api.respond.io/v2).
+// v2 (https://api.respond.io/v2): [Driver] is its [support.Driver], and [New]
+// returns the [*support.Client] over it that apps call.
 //
 // Build it with New (or support.Open(ctx, "respondio", map[string]any{"token":
 // …})). Every request carries "Authorization: Bearer <Token>" and goes
@@ -37,101 +38,75 @@
 //	                             AuthorKind agent, no ID; never listed
 //	Agent                        space user {id, firstName, lastName, email, role}
 //
-// # Operations
+// Each Driver method's doc names the endpoints it calls. The Client builds
+// the rest from them: GetContact by email or phone and UpsertContact from
+// FindContacts, CreateContacts one by one (respond.io has no batch
+// endpoint), UpdateContact from PatchContact.
 //
-//	ListContacts        POST /contact/list?limit=&cursorId= {search, timezone, filter}
-//	GetContact          GET /contact/{identifier}
-//	CreateContact       GET /contact/{identifier} (an existing contact is refused:
-//	                    ErrConflict), POST /contact/{email:|phone:}, then
-//	                    GET /contact/{identifier}
-//	CreateContacts      CreateContact for each record, in order (no batch endpoint)
-//	UpsertContact       GET /contact/{identifier} per match key, then
-//	                    POST /contact/create_or_update/{identifier} (or nothing when
-//	                    the contact already holds the input: Unchanged)
-//	UpdateContact       PUT /contact/{identifier} then GET /contact/id:{id}
-//	DeleteContact       DELETE /contact/{identifier}
-//	ListConversations   POST /contact/list (GET /contact/id:{id} with ContactID)
-//	GetConversation     GET /contact/id:{id}
-//	CreateConversation  POST /contact/{identifier}/conversation/status {status:"open"},
-//	                    POST /contact/{identifier}/message (the first message),
-//	                    GET /contact/{identifier}
-//	SetStatus           POST /contact/id:{id}/conversation/status
-//	Assign, Unassign    POST /contact/id:{id}/conversation/assignee
-//	ListMessages        GET /contact/id:{id}/message/list?limit=&cursorId=
-//	SendMessage         POST /contact/id:{id}/message; a note (Internal):
-//	                    POST /contact/id:{id}/comment {text}
-//	ListAgents          GET /space/user?limit=&cursorId=
+// # respond.io only: Client.As
 //
-// respond.io-only operations are methods of Client: Merge
-// (POST /contact/merge) and Comment (POST /contact/{identifier}/comment,
-// which takes an email or phone Ref too).
+// Merge (POST /contact/merge) and Comment (POST /contact/{identifier}/comment,
+// which takes an email or phone Ref too) exist on respond.io alone. They are
+// methods of *Driver, which apps reach through the Client:
+//
+//	var d *respondio.Driver
+//	if client.As(&d) { merged, err := d.Merge(ctx, "1", "2", support.ContactInput{}) }
 //
 // # Capabilities
 //
-// Every operation: contacts.list, get, get_by_email, get_by_phone, create,
-// create_batch, upsert, update, delete; conversations.list, get, create,
-// set_status, assign, unassign; messages.list, send, send_note; agents.list.
-// CreateDedup is "identifier": respond.io addresses a new contact by email:
-// or phone: and refuses one it already has (ErrConflict; what the real
-// vendor answers is UNKNOWN, the simulator's 409 is a choice). MaxBatch is 1.
-// Statuses are open and closed; conversations are assigned to users only
-// (AssignTeams false).
+// Every operation (support.Operations). CreateDedup is "identifier":
+// respond.io addresses a new contact by email: or phone:, and the Client
+// refuses a create of one it already has (ErrConflict; the simulator's 409
+// for a duplicate phone is a choice, what respond.io answers is UNKNOWN).
+// MaxBatch is 1. Statuses are open and closed; conversations are assigned to
+// users only (AssignTeams false). External IDs cannot be looked up.
 //
-// NotesOutsideHistory is true: an internal note (SendMessage with Internal
-// set) is a respond.io comment [S R-MCP, R-n8n types], stored on the
-// contact's conversation, but GET …/message/list returns messages only
-// (its items are messages [S R-SDK types/message.ts]), so ListMessages never
-// returns a note. respond.io has no endpoint that lists comments; an app
-// that needs its notes later keeps its own copy of what SendMessage returns.
-// Comments are plain text of at most MaxCommentLength (1000) characters,
-// checked before any request; a note with attachments, or with HTML and no
-// Text, is refused (ErrInvalid); NewMessage.AuthorID is not sent.
+// SplitsAttachments: a respond.io message is text or one attachment [S R-SDK
+// types/message.ts], so the Client sends the text and each attachment as
+// messages of their own, in order; a failure after the first is a
+// *support.PartialSendError saying what was sent.
+//
+// NotesOutsideHistory: an internal note (SendMessage with Internal) is a
+// respond.io comment [S R-MCP, R-n8n types] on the contact's conversation,
+// but GET …/message/list returns messages only [S R-SDK types/message.ts] and
+// no endpoint lists comments: ListMessages never returns a note, and an app
+// that needs its notes keeps its own copy. Comments are plain text of at most
+// MaxCommentLength (1000) characters, checked before any request; a note with
+// attachments, or with HTML and no Text, is refused (ErrInvalid);
+// NewMessage.AuthorID is not sent.
 //
 // # Behaviour worth knowing
 //
 //   - Creates need a first name (required by the official SDK type and MCP
 //     server) and an email or a phone; a phone without its country code is
 //     refused before any request [D R-chg]. Emails match case-insensitively.
-//   - CreateContact looks its email or phone up first and refuses a contact
-//     that already exists (ErrConflict, nothing written), which costs a GET
-//     per create (the GET bucket, not the create's). A create whose response
-//     was lost (support.ErrOutcomeUnknown) is looked up again before anything
-//     is sent again (R3); found, it is reported Created, as it did not exist
-//     a moment before. The one race left: another client creating the same
-//     identifier between the lookup and the create; that contact is then
-//     reported as created by this call.
-//     create_or_update, status and assignee changes, tag changes and the
-//     contact search are idempotent and retried as such.
-//   - Message sends and comments (notes) are not idempotent, so one whose
-//     answer was lost is not resent: a message would reach the contact
-//     twice, and a comment cannot be looked up first (respond.io has no
-//     endpoint that lists comments). The error, matching
-//     support.ErrOutcomeUnknown, is returned as is and the caller decides.
-//     Failures that show the request was not acted on (429, a request never
-//     written) are retried.
-//   - UpsertContact tries email then phone (external IDs cannot be looked
-//     up), writes only the fields that differ, and reports Unchanged without
-//     writing when nothing differs. A non-empty Tags replaces the contact's
-//     tags. Custom field values are sent as strings. After a write it
-//     returns the contact as written, without reading it back (Raw is nil).
+//     Language is stored in lower case, the country in upper case.
+//   - CreateContact sends create_or_update, which answers the new contact's
+//     ID (the plain create answers {code, message} only, and a read back per
+//     contact would load the GET endpoint, a migration's busiest). The one
+//     race left: another client creating the same identifier between the
+//     Client's read and the create, whose contact this create then updates.
+//     A create or patch returns the contact as written (Raw nil).
+//   - Creates, deletes, merges, message sends and comments are not
+//     idempotent: the driver never resends one whose answer was lost, and the
+//     error matches support.ErrOutcomeUnknown (the Client settles a create by
+//     a lookup, a message by reading the history; a comment cannot be looked
+//     up). create_or_update where the contact was just found missing, PUT,
+//     status, assignee and tag changes and the contact search are idempotent
+//     and retried as such; so is any request shown not to have been acted on
+//     (429, never written).
 //   - Paging: limit 1–100 (default 10; larger limits are capped) and
-//     cursorId, read from pagination.next (a full URL) or from the seed's
-//     {cursorId, hasMore}. Page.Next is that cursorId. The vendor's URLs are
-//     never followed.
+//     cursorId, read from pagination.next (a full URL, never followed) or the
+//     seed's {cursorId, hasMore}; Page.Next is that cursorId.
 //   - ListConversations filters by status on the client, so a page may hold
 //     fewer conversations than the limit (or none) and still have a Next;
 //     contacts without a conversation are left out.
 //   - Messages are listed in the vendor's order, which respond.io does not
 //     document (UNKNOWN); the simulator lists oldest first. SendMessage sends
-//     plain text (HTML alone is refused) and each attachment as its own
-//     message, and returns the first message's ID; respond.io picks the
-//     contact's last-interacted channel. NewMessage.AuthorID is not sent:
-//     API messages have sender.source "api". CreateConversation sends
-//     NewConversation.Text as an outgoing message; respond.io conversations
-//     have no subject, so NewConversation.Subject is not stored (logged at
-//     Warn).
-//   - A contact missing from CreateConversation is created from an email or
-//     phone Ref and NewConversation.Name.
+//     plain text (HTML alone is refused, HTML beside Text is not sent) on the
+//     contact's last-interacted channel; NewMessage.AuthorID is not sent (API
+//     messages have sender.source "api"). Conversations have no subject:
+//     NewConversation.Subject is not stored (logged at Warn).
 //
 // # Rate limits
 //
@@ -149,35 +124,31 @@
 // # Divergences from the seed profile
 //
 // The seed (a third-party OpenAPI profile, AE-R) differs from respond.io's
-// own material, which this adapter follows:
+// own material, which this adapter follows (seed shapes are read too):
 //
 //   - Create is POST /contact/{email:|phone:} answering {code, message}, not
 //     POST /contact answering a Contact [S R-SDK, R-n8n; 3P repat].
 //   - The contact list is POST /contact/list with {search, timezone, filter}
 //     and the paging in the query, not GET [S R-SDK, R-n8n, R-MCP; 3P repat].
 //   - Pages carry pagination {next, previous} URLs, not {cursorId, hasMore}
-//     [S R-SDK tests, R-n8n; 3P repat]; both are read.
-//   - Custom fields are custom_fields, not customFields [S R-SDK; 3P AP];
-//     both are read, custom_fields is written.
-//   - The contact's creation time is created_at, not created; its status is
-//     the conversation status (open, close), not a lifecycle stage; its
-//     assignee is a user object, not a string [S R-SDK, R-n8n types]. All
-//     seed shapes are read too.
+//     [S R-SDK tests, R-n8n; 3P repat].
+//   - Custom fields are custom_fields (written), not customFields [S R-SDK;
+//     3P AP].
+//   - A contact's creation time is created_at, not created; its status is the
+//     conversation status (open, close), not a lifecycle stage; its assignee
+//     is a user object, not a string [S R-SDK, R-n8n types].
 //   - Update, upsert, delete, tags and merge answer {contactId}, not a
-//     Contact [S R-SDK].
-//   - Merge takes {contactIds: [primary, secondary], fields…}, not
-//     {primaryContactId, secondaryContactId} [S R-SDK, R-MCP].
+//     Contact [S R-SDK]. Merge takes {contactIds: [primary, secondary],
+//     fields…}, not {primaryContactId, secondaryContactId} [S R-SDK, R-MCP].
 //   - Opening and closing is POST …/conversation/status {status, category,
-//     summary}, not POST …/conversation {status, closingNoteId} [S R-SDK,
+//     summary}, not POST …/conversation {status, closingNoteId}; the assignee
+//     is a user ID (number), an email, or null, not only an email [S R-SDK,
 //     R-n8n, R-MCP; 3P AP].
-//   - The assignee is a user ID (number), an email, or null, not only an
-//     email [S R-SDK, R-n8n, R-MCP].
 //   - Message history is GET …/message/list, which the seed lacks [S R-SDK
 //     1.1.0]; a message's status is a list of {value, timestamp} and it has a
-//     sender, where the seed has a status string and a timestamp (read too);
-//     a send answers {messageId} only.
-//   - Errors are {code, message}, not {message, status} [S R-SDK]; both are
-//     read.
+//     sender, where the seed has a status string and a timestamp; a send
+//     answers {messageId} only.
+//   - Errors are {code, message}, not {message, status} [S R-SDK].
 //   - Channels, tags and custom field definitions live under /contact/…/channels
 //     and /space/… rather than the seed's /channel, /tag and /custom_field
 //     [S R-SDK]; the adapter uses none of them.
@@ -188,9 +159,9 @@
 //
 // The conformance recordings under testdata/conformance are made against the
 // simulator. With RESPONDIO_TOKEN set (and RESPONDIO_BASE_URL, optionally),
-// `go test ./adapters/respondio -run 'TestConformance$' -record` records
-// against that workspace instead; it must be empty but for at least two
-// users.
+// `DESKBRIDGE_RECORD=1 go test ./adapters/respondio -run 'TestConformance$'`
+// records against that workspace instead; it must be empty but for at least
+// two users.
 package respondio
 
 import (
@@ -245,7 +216,7 @@ func init() {
 	support.RegisterConfig(Vendor, New)
 }
 
-// Config configures a Client. Only Token is required; every zero value
+// Config configures a Driver. Only Token is required; every zero value
 // works.
 type Config struct {
 	// Token is the API access token (Settings > Integrations > Developer
@@ -282,18 +253,31 @@ type Config struct {
 	MaxBodyBytes int64
 }
 
-// Client is a respond.io workspace as a support.Platform. It is safe for
-// concurrent use.
-type Client struct {
+// Driver is a respond.io workspace as a support.Driver. It is safe for
+// concurrent use. Build the Client over it with New, or the Driver alone
+// with NewDriver (to wrap it before support.NewClient, say); apps reach it
+// from the Client with Client.As for Merge and Comment.
+type Driver struct {
 	rc  *rest.Client
 	log *slog.Logger
 }
 
-var _ support.Platform = (*Client)(nil)
+var _ support.Driver = (*Driver)(nil)
 
-// New returns a Client for cfg. A missing or malformed token, or a base URL
-// that is not https (loopback http excepted), fails with ErrInvalid.
-func New(cfg Config) (*Client, error) {
+// New returns the Client of a respond.io workspace: NewDriver(cfg) under
+// support.NewClient.
+func New(cfg Config) (*support.Client, error) {
+	d, err := NewDriver(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return support.NewClient(d), nil
+}
+
+// NewDriver returns the Driver for cfg. A missing or malformed token, or a
+// base URL that is not https (loopback http excepted), fails with
+// ErrInvalid.
+func NewDriver(cfg Config) (*Driver, error) {
 	token := cfg.Token.Reveal()
 	if token == "" {
 		return nil, support.Errorf(Vendor, "", support.ErrInvalid, "Config.Token is required")
@@ -341,40 +325,33 @@ func New(cfg Config) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{rc: rc, log: log}, nil
+	return &Driver{rc: rc, log: log}, nil
 }
 
 // String shows the base URL only.
-func (c Client) String() string { return fmt.Sprintf("respondio.Client{BaseURL: %q}", c.rc.BaseURL()) }
+func (d Driver) String() string { return fmt.Sprintf("respondio.Driver{BaseURL: %q}", d.rc.BaseURL()) }
 
 // Format writes String for every verb, so that no verb walks the fields.
-// It has a value receiver so that formatting a dereferenced Client is safe too.
-func (c Client) Format(f fmt.State, verb rune) { fmt.Fprint(f, c.String()) }
+// It has a value receiver so that formatting a dereferenced Driver is safe too.
+func (d Driver) Format(f fmt.State, verb rune) { fmt.Fprint(f, d.String()) }
 
 // LogValue logs the vendor and base URL only.
-func (c Client) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("vendor", Vendor), slog.String("base_url", c.rc.BaseURL()))
+func (d Driver) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("vendor", Vendor), slog.String("base_url", d.rc.BaseURL()))
 }
 
 // Capabilities reports what respond.io can do through this adapter: every
-// operation, with internal notes stored as comments that ListMessages does
-// not return (see the package documentation).
-func (c *Client) Capabilities() support.Capabilities {
+// operation, with text and attachments sent as messages of their own, and
+// internal notes stored as comments that ListMessages does not return (see
+// the package documentation).
+func (d *Driver) Capabilities() support.Capabilities {
 	return support.Capabilities{
-		Vendor: Vendor,
-		Operations: []support.Operation{
-			support.OpListContacts, support.OpGetContact, support.OpGetByEmail, support.OpGetByPhone,
-			support.OpCreateContact, support.OpCreateContacts, support.OpUpsertContact,
-			support.OpUpdateContact, support.OpDeleteContact,
-			support.OpListConversations, support.OpGetConversation, support.OpCreateConversation,
-			support.OpSetStatus, support.OpAssignConversation, support.OpUnassignConversation,
-			support.OpListMessages, support.OpSendMessage, support.OpSendNote,
-			support.OpListAgents,
-		},
+		Vendor:              Vendor,
+		Operations:          support.Operations(),
 		CreateDedup:         support.DedupIdentifier,
 		MaxBatch:            1,
 		Statuses:            []support.ConversationStatus{support.StatusOpen, support.StatusClosed},
-		AssignTeams:         false,
+		SplitsAttachments:   true,
 		NotesOutsideHistory: true,
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/deskbridge/deskbridge/adapters/respondio"
 	"github.com/deskbridge/deskbridge/adapters/respondio/respondiotest"
 	"github.com/deskbridge/deskbridge/support"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestNewValidatesConfig(t *testing.T) {
@@ -34,13 +36,9 @@ func TestNewValidatesConfig(t *testing.T) {
 			t.Errorf("%s: error %q does not name %q", tc.what, err, tc.want)
 		}
 	}
-	c, err := respondio.New(respondio.Config{Token: "token-0123456789"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := c.String(); !strings.Contains(got, respondio.DefaultBaseURL) {
-		t.Errorf("default base URL: %s", got)
-	}
+	d, err := respondio.NewDriver(respondio.Config{Token: "token-0123456789"})
+	require.NoError(t, err)
+	assert.Contains(t, d.String(), respondio.DefaultBaseURL, "default base URL")
 }
 
 func TestOpenFromTheRegistry(t *testing.T) {
@@ -81,16 +79,18 @@ func TestTokenNeverLeaks(t *testing.T) {
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	c := newClient(t, cfg)
+	d := driver(t, c)
 	var rendered []string
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
-		// *c too: a dereferenced Client once printed the token under %s.
-		rendered = append(rendered, fmt.Sprintf(verb, cfg), fmt.Sprintf(verb, c), fmt.Sprintf(verb, *c), fmt.Sprintf(verb, &cfg))
+		// *d too: a dereferenced Driver once printed the token under %s.
+		rendered = append(rendered, fmt.Sprintf(verb, cfg), fmt.Sprintf(verb, c), fmt.Sprintf(verb, d),
+			fmt.Sprintf(verb, *d), fmt.Sprintf(verb, &cfg))
 	}
 	// The simulator refuses the canary: a 401 whose error must not quote it.
 	_, err := c.GetContact(t.Context(), support.Email("ada@example.com"))
 	wantKind(t, "a wrong token", err, support.ErrUnauthorized)
 	rendered = append(rendered, err.Error(), fmt.Sprintf("%+v", err))
-	slog.New(slog.NewTextHandler(&logs, nil)).Info("client", "client", c, "config", cfg)
+	slog.New(slog.NewTextHandler(&logs, nil)).Info("client", "client", c, "driver", d, "config", cfg)
 	rendered = append(rendered, logs.String())
 	if !strings.Contains(logs.String(), "rest: attempt") {
 		t.Errorf("no attempt was logged: %s", logs.String())
@@ -136,14 +136,14 @@ func TestNoRedirectToAnotherHost(t *testing.T) {
 func TestCapabilities(t *testing.T) {
 	_, c := setup(t, respondiotest.Options{})
 	caps := c.Capabilities()
-	if caps.Vendor != respondio.Vendor || caps.CreateDedup != support.DedupIdentifier || caps.MaxBatch != 1 ||
-		caps.AssignTeams || !caps.HasStatus(support.StatusOpen) || !caps.HasStatus(support.StatusClosed) ||
-		caps.HasStatus(support.StatusPending) || !caps.NotesOutsideHistory || caps.ListsNotes() {
-		t.Errorf("Capabilities() = %+v", caps)
-	}
-	for _, op := range support.Operations() {
-		if !caps.Supports(op) {
-			t.Errorf("Supports(%s) = false, want every operation", op)
-		}
-	}
+	assert.Equal(t, respondio.Vendor, caps.Vendor)
+	assert.Equal(t, support.DedupIdentifier, caps.CreateDedup)
+	assert.Equal(t, 1, caps.MaxBatch)
+	assert.Equal(t, []support.ConversationStatus{support.StatusOpen, support.StatusClosed}, caps.Statuses)
+	assert.False(t, caps.AssignTeams, "AssignTeams")
+	assert.False(t, caps.LooksUpExternalID, "LooksUpExternalID")
+	assert.True(t, caps.SplitsAttachments, "SplitsAttachments")
+	assert.True(t, caps.NotesOutsideHistory, "NotesOutsideHistory")
+	assert.False(t, caps.ListsNotes(), "ListsNotes")
+	assert.Equal(t, support.Operations(), caps.Operations, "every operation")
 }

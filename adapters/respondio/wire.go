@@ -18,28 +18,19 @@ import (
 type flexID string
 
 func (f *flexID) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if bytes.Equal(b, []byte("null")) {
+	if b = bytes.TrimSpace(b); bytes.Equal(b, []byte("null")) {
 		*f = ""
 		return nil
 	}
-	var s string
-	if len(b) > 0 && b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-	} else {
-		var n json.Number
-		if err := json.Unmarshal(b, &n); err != nil {
-			return err
-		}
-		s = n.String()
+	var n json.Number
+	if err := json.Unmarshal(bytes.Trim(b, `"`), &n); err != nil {
+		return err
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
+	i, err := strconv.ParseInt(n.String(), 10, 64)
+	if err != nil || i < 0 {
 		return errors.New("respondio: an ID is not a non-negative integer")
 	}
-	*f = flexID(strconv.FormatInt(n, 10))
+	*f = flexID(strconv.FormatInt(i, 10))
 	return nil
 }
 
@@ -87,6 +78,16 @@ func (t *flexTime) UnmarshalJSON(b []byte) error {
 	} else {
 		t.Time = time.Unix(int64(f), 0).UTC()
 	}
+	return nil
+}
+
+// decodeRaw decodes b into v, a wire type's plain twin (without the
+// UnmarshalJSON that calls it), and keeps b as the record's Raw.
+func decodeRaw[T any](b []byte, v *T, raw *json.RawMessage) error {
+	if err := json.Unmarshal(b, v); err != nil {
+		return err
+	}
+	*raw = slices.Clone(b)
 	return nil
 }
 
@@ -157,11 +158,7 @@ type wireContact struct {
 
 func (w *wireContact) UnmarshalJSON(b []byte) error {
 	type plain wireContact
-	if err := json.Unmarshal(b, (*plain)(w)); err != nil {
-		return err
-	}
-	w.raw = slices.Clone(b)
-	return nil
+	return decodeRaw(b, (*plain)(w), &w.raw)
 }
 
 func str(p *string) string {
@@ -238,7 +235,6 @@ func (w *wireContact) conversation(op support.Operation) (support.Conversation, 
 // the seed's {cursorId, hasMore} [AE].
 type wirePagination struct {
 	Next     string `json:"next"`
-	Previous string `json:"previous"`
 	CursorID flexID `json:"cursorId"`
 	HasMore  bool   `json:"hasMore"`
 }
@@ -290,11 +286,7 @@ type wireMessage struct {
 
 func (w *wireMessage) UnmarshalJSON(b []byte) error {
 	type plain wireMessage
-	if err := json.Unmarshal(b, (*plain)(w)); err != nil {
-		return err
-	}
-	w.raw = slices.Clone(b)
-	return nil
+	return decodeRaw(b, (*plain)(w), &w.raw)
 }
 
 type wireMessageBody struct {
@@ -383,11 +375,7 @@ type wireUser struct {
 
 func (w *wireUser) UnmarshalJSON(b []byte) error {
 	type plain wireUser
-	if err := json.Unmarshal(b, (*plain)(w)); err != nil {
-		return err
-	}
-	w.raw = slices.Clone(b)
-	return nil
+	return decodeRaw(b, (*plain)(w), &w.raw)
 }
 
 // contactIDReply is the {contactId} answer of update, upsert, delete, tags,
@@ -408,8 +396,6 @@ type commentReply struct {
 	Text      string    `json:"text"`
 	CreatedAt *flexTime `json:"created_at"`
 }
-
-// Request bodies.
 
 // contactBody is ContactFields [S R-SDK types/contact.ts]: a field left nil
 // is not sent; in an update, null clears it.
@@ -446,19 +432,9 @@ func (b *contactBody) empty() bool {
 		b.Language == nil && b.CountryCode == nil && len(b.CustomFields) == 0
 }
 
-// listBody is the body of POST /contact/list [S R-SDK types/contact.ts]:
+// allContacts is the body of POST /contact/list [S R-SDK types/contact.ts]:
 // no search, every contact.
-type listBody struct {
-	Search   string     `json:"search"`
-	Timezone string     `json:"timezone"`
-	Filter   listFilter `json:"filter"`
-}
-
-type listFilter struct {
-	And []struct{} `json:"$and"`
-}
-
-var allContacts = listBody{Timezone: "UTC", Filter: listFilter{And: []struct{}{}}}
+var allContacts = json.RawMessage(`{"search":"","timezone":"UTC","filter":{"$and":[]}}`)
 
 // messageBody is a text or attachment message [S R-SDK types/message.ts].
 type messageBody struct {
