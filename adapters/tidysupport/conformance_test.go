@@ -24,12 +24,12 @@ func liveCredentials() (key, workspace string, ok bool) {
 // TestConformance runs the shared suite in replay mode from the recordings
 // in testdata/conformance. Record them again (against the simulator, or the
 // live vendor when TIDYSUPPORT_API_KEY and TIDYSUPPORT_WORKSPACE_ID are set)
-// with: go test ./adapters/tidysupport -run 'TestConformance$' -record
+// with: DESKBRIDGE_RECORD=1 go test ./adapters/tidysupport -run 'TestConformance$'
 // A live recording is for checking the adapter against the vendor: its paths
 // hold the live workspace ID, so the committed recordings are made against the
 // simulator.
 func TestConformance(t *testing.T) {
-	conformance.Run(t, conformance.Harness{PageSize: pageSize, New: func(t *testing.T) support.Platform {
+	conformance.Run(t, conformance.Harness{PageSize: pageSize, New: func(t *testing.T) *support.Client {
 		srv := tidysupporttest.NewServer(tidysupporttest.Options{Seed: 1})
 		t.Cleanup(srv.Close)
 		cfg := simulatorConfig(srv)
@@ -49,7 +49,7 @@ func TestConformance(t *testing.T) {
 // TestConformanceLive runs the same suite straight against the simulator,
 // so that adapter and simulator cannot drift apart.
 func TestConformanceLive(t *testing.T) {
-	conformance.Run(t, conformance.Harness{PageSize: pageSize, New: func(t *testing.T) support.Platform {
+	conformance.Run(t, conformance.Harness{PageSize: pageSize, New: func(t *testing.T) *support.Client {
 		srv := tidysupporttest.NewServer(tidysupporttest.Options{Seed: 1})
 		t.Cleanup(srv.Close)
 		return mustNew(t, simulatorConfig(srv))

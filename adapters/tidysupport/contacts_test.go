@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/deskbridge/deskbridge/adapters/tidysupport"
 	"github.com/deskbridge/deskbridge/adapters/tidysupport/tidysupporttest"
+	"github.com/deskbridge/deskbridge/internal/sim"
 	"github.com/deskbridge/deskbridge/support"
 )
 
@@ -21,36 +24,21 @@ func TestCreateKnownEmailTwiceMatches(t *testing.T) {
 	ctx := t.Context()
 	in := support.ContactInput{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com", Phone: "+44 20 7946 0958"}
 	first, err := c.CreateContact(ctx, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if first.Outcome != support.Created {
-		t.Errorf("first create: outcome %q, want created", first.Outcome)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Created, first.Outcome)
 	writes := srv.Stats.Writes()
 
 	// The same person again, the email in another case, with a new phone.
 	again := in
 	again.Email, again.Phone = "ADA@Example.COM", "+1 415 555 0100"
 	second, err := c.CreateContact(ctx, again)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if second.Outcome != support.Matched || second.Contact.ID != first.Contact.ID {
-		t.Errorf("second create: outcome %q, contact %s; want matched, %s", second.Outcome, second.Contact.ID, first.Contact.ID)
-	}
-	if got := fields(second.Warnings); !slices.Equal(got, []string{"phone"}) {
-		t.Errorf("second create warns about %v, want [phone] (the stored phone differs and cannot be updated)", got)
-	}
-	if second.Contact.Phone != "+442079460958" {
-		t.Errorf("matched contact has phone %q, want the stored one", second.Contact.Phone)
-	}
-	if n := len(srv.Contacts()); n != 1 {
-		t.Errorf("the vendor holds %d contacts, want 1", n)
-	}
-	if got := srv.Stats.Writes(); got != writes {
-		t.Errorf("matching sent %d write(s), want none", got-writes)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Matched, second.Outcome)
+	assert.Equal(t, first.Contact.ID, second.Contact.ID)
+	assert.Equal(t, []string{"phone"}, fields(second.Warnings), "the stored phone differs and cannot be updated")
+	assert.Equal(t, "+442079460958", second.Contact.Phone, "the matched contact keeps its stored phone")
+	assert.Len(t, srv.Contacts(), 1)
+	assert.Equal(t, writes, srv.Stats.Writes(), "matching sends no write")
 }
 
 // fields lists the fields warned about.
@@ -78,31 +66,22 @@ func TestListContactsAcrossManyPages(t *testing.T) {
 	for page, err := range support.Pages(t.Context(), "", func(ctx context.Context, cursor string) (support.Page[support.Contact], error) {
 		return c.ListContacts(ctx, support.ContactListOptions{ListOptions: support.ListOptions{Cursor: cursor, Limit: 70}})
 	}) {
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		pages++
 		for _, ct := range page.Items {
 			seen[ct.ID]++
 		}
 		// Newcomers go to the end of the list: they are listed too, once.
 		if pages%5 == 0 {
-			nc := srv.SeedContact(tidysupporttest.Contact{Email: fmt.Sprintf("late%d@example.com", pages)})
-			want[nc.ID] = true
+			want[srv.SeedContact(tidysupporttest.Contact{Email: fmt.Sprintf("late%d@example.com", pages)}).ID] = true
 		}
 	}
-	if pages < n/50 {
-		t.Errorf("%d pages for %d contacts at most 50 a page", pages, n)
-	}
+	assert.GreaterOrEqual(t, pages, n/50)
 	for id := range want {
-		if seen[id] != 1 {
-			t.Errorf("contact %s listed %d times, want once", id, seen[id])
-		}
+		assert.Equal(t, 1, seen[id], "contact %s listed %d times", id, seen[id])
 	}
 	for id := range seen {
-		if !want[id] {
-			t.Errorf("contact %s listed but never stored", id)
-		}
+		assert.True(t, want[id], "contact %s listed but never stored", id)
 	}
 }
 
@@ -110,9 +89,7 @@ func TestListContactsAcrossManyPages(t *testing.T) {
 func TestWrongWorkspaceIsNotFound(t *testing.T) {
 	srv, good := newSim(t, tidysupporttest.Options{})
 	ada, err := good.CreateContact(t.Context(), support.ContactInput{FirstName: "Ada", Email: "ada@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	cfg := simulatorConfig(srv)
 	cfg.WorkspaceID = "wrk_someone_else"
 	c := mustNew(t, cfg)
@@ -140,62 +117,112 @@ func TestWrongWorkspaceIsNotFound(t *testing.T) {
 	}
 	for name, call := range calls {
 		err := call()
-		var se *support.Error
-		if !errors.Is(err, support.ErrNotFound) || !errors.As(err, &se) {
-			t.Errorf("%s with a wrong workspace: %v; want ErrNotFound", name, err)
-			continue
-		}
-		if !strings.Contains(se.Error(), "wrk_someone_else") || !strings.Contains(strings.ToLower(se.Error()), "workspace") {
-			t.Errorf("%s with a wrong workspace: %q does not say which workspace is wrong", name, se.Error())
+		assert.ErrorIs(t, err, support.ErrNotFound, name)
+		if assert.Error(t, err, name) {
+			assert.Contains(t, err.Error(), "wrk_someone_else", name)
+			assert.Contains(t, strings.ToLower(err.Error()), "workspace", name)
 		}
 	}
-	if n := len(srv.Contacts()); n != 1 || srv.EmailsSent() != 0 {
-		t.Errorf("the vendor holds %d contacts and sent %d emails; want 1 and 0", n, srv.EmailsSent())
-	}
+	assert.Len(t, srv.Contacts(), 1)
+	assert.Zero(t, srv.EmailsSent())
 }
 
+// Upsert matches by email, the one key TidySupport can look up, and never
+// updates: a difference is Matched with a warning, unstorable fields are
+// warned about and change nothing.
 func TestUpsertOutcomes(t *testing.T) {
 	srv, c := newSim(t, tidysupporttest.Options{})
 	ctx := t.Context()
 	in := support.ContactInput{FirstName: "Grace", LastName: "Hopper", Email: "grace@example.com", Phone: "+1 415 555 0100"}
 	r, err := c.UpsertContact(ctx, in, support.UpsertOptions{})
-	if err != nil || r.Outcome != support.Created {
-		t.Fatalf("first upsert: %+v, %v; want created", r, err)
-	}
+	require.NoError(t, err)
+	require.Equal(t, support.Created, r.Outcome)
 	id := r.Contact.ID
 	for _, tc := range []struct {
 		name     string
 		in       support.ContactInput
-		opts     support.UpsertOptions
 		outcome  support.Outcome
 		warnings []string
 	}{
-		{"same input", in, support.UpsertOptions{}, support.Unchanged, nil},
-		{"email in another case", support.ContactInput{Email: "GRACE@example.com"}, support.UpsertOptions{}, support.Unchanged, nil},
-		{"new last name", support.ContactInput{FirstName: "Grace", LastName: "Murray", Email: "grace@example.com"}, support.UpsertOptions{},
+		{"same input", in, support.Unchanged, nil},
+		{"email in another case", support.ContactInput{Email: "GRACE@example.com"}, support.Unchanged, nil},
+		{"new last name", support.ContactInput{FirstName: "Grace", LastName: "Murray", Email: "grace@example.com"},
 			support.Matched, []string{"last_name"}},
+		// PrepareContact removes what TidySupport cannot store: nothing is
+		// left that differs.
 		{"fields TidySupport cannot store", support.ContactInput{
 			Email: "grace@example.com", Language: "en", ExternalID: "crm-1", Tags: []string{"vip"},
 			CustomFields: map[string]string{"plan": "pro", "seats": "3"},
-		}, support.UpsertOptions{}, support.Matched, []string{"language", "external_id", "tags", "custom_fields.plan", "custom_fields.seats"}},
-		// The vendor's create matches by email whatever the keys say.
-		{"keys without email", in, support.UpsertOptions{MatchKeys: []support.MatchKey{support.MatchExternalID}}, support.Unchanged, nil},
+		}, support.Unchanged, []string{"language", "external_id", "tags", "custom_fields.plan", "custom_fields.seats"}},
 	} {
-		r, err := c.UpsertContact(ctx, tc.in, tc.opts)
-		if err != nil {
-			t.Errorf("%s: %v", tc.name, err)
-			continue
-		}
-		if r.Outcome != tc.outcome || r.Contact.ID != id || !slices.Equal(fields(r.Warnings), tc.warnings) {
-			t.Errorf("%s: outcome %q, contact %s, warnings %v; want %q, %s, %v", tc.name, r.Outcome, r.Contact.ID, fields(r.Warnings), tc.outcome, id, tc.warnings)
-		}
+		r, err := c.UpsertContact(ctx, tc.in, support.UpsertOptions{})
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, tc.outcome, r.Outcome, tc.name)
+		assert.Equal(t, id, r.Contact.ID, tc.name)
+		assert.Equal(t, tc.warnings, fields(r.Warnings), tc.name)
 	}
-	if n := len(srv.Contacts()); n != 1 {
-		t.Errorf("the vendor holds %d contacts, want 1", n)
-	}
-	if got := srv.Stats.Count(tidysupporttest.RouteCreateContact); got != 1 {
-		t.Errorf("%d creates sent, want 1", got)
-	}
+	assert.Len(t, srv.Contacts(), 1)
+	assert.Equal(t, 1, srv.Stats.Count(tidysupporttest.RouteCreateContact))
+}
+
+// TidySupport's create matches by email whatever the match keys say: an
+// upsert whose keys leave the email out still finds the contact by it, and
+// sends no create.
+func TestUpsertKeysWithoutEmailMatchByEmail(t *testing.T) {
+	srv, c := newSim(t, tidysupporttest.Options{})
+	ctx := t.Context()
+	in := support.ContactInput{FirstName: "Grace", Email: "grace@example.com"}
+	first, err := c.CreateContact(ctx, in)
+	require.NoError(t, err)
+	r, err := c.UpsertContact(ctx, in, support.UpsertOptions{MatchKeys: []support.MatchKey{support.MatchExternalID}})
+	require.NoError(t, err)
+	assert.Equal(t, first.Contact.ID, r.Contact.ID)
+	assert.Equal(t, support.Matched, r.Outcome, "the existing contact, not a new one")
+	assert.Equal(t, 1, srv.Stats.Count(tidysupporttest.RouteCreateContact), "no create for a known email")
+	assert.Len(t, srv.Contacts(), 1)
+}
+
+// The identity rule on TidySupport, which looks contacts up by email only.
+// The issue's case, a phone shared by two emails, cannot be a match here:
+// the phone is never looked up, so the second person is created apart
+// (never merged). The rule itself is tested with the key TidySupport can
+// look up: with the phone first in MatchKeys, the contact the email finds
+// has a different phone, so it is another person.
+func TestIdentityRule(t *testing.T) {
+	const phone = "+442079460958"
+	t.Run("shared phone, different emails: another person", func(t *testing.T) {
+		srv, c := newSim(t, tidysupporttest.Options{})
+		ada := srv.SeedContact(tidysupporttest.Contact{Email: "a@example.com", Name: "Ada Lovelace", Phone: phone})
+		r, err := c.UpsertContact(t.Context(), support.ContactInput{Email: "b@example.com", Phone: phone}, support.UpsertOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, support.Created, r.Outcome)
+		assert.NotEqual(t, ada.ID, r.Contact.ID)
+		stored, ok := srv.Contact(ada.ID)
+		require.True(t, ok)
+		assert.Equal(t, ada, stored, "the first person is unchanged")
+		assert.Len(t, srv.Contacts(), 2)
+	})
+	t.Run("found by email, contradicted by phone: conflict", func(t *testing.T) {
+		srv, c := newSim(t, tidysupporttest.Options{})
+		ada := srv.SeedContact(tidysupporttest.Contact{Email: "a@example.com", Name: "Ada Lovelace", Phone: phone})
+		in := support.ContactInput{FirstName: "Grace", Email: "A@example.com", Phone: "+1 415 555 0100"}
+		keys := []support.MatchKey{support.MatchPhone, support.MatchEmail}
+		r, err := c.UpsertContact(t.Context(), in, support.UpsertOptions{MatchKeys: keys})
+		require.ErrorIs(t, err, support.ErrConflict)
+		var ic *support.IdentityConflict
+		require.ErrorAs(t, err, &ic)
+		assert.Equal(t, support.MatchEmail, ic.Key)
+		assert.Equal(t, support.MatchPhone, ic.Contradicted)
+		assert.Equal(t, ada.ID, ic.Existing.ID)
+		assert.Equal(t, "+14155550100", ic.Input.Phone, "the input as prepared for TidySupport")
+		require.NotNil(t, r)
+		assert.Equal(t, support.Conflict, r.Outcome)
+		stored, ok := srv.Contact(ada.ID)
+		require.True(t, ok)
+		assert.Equal(t, ada, stored, "the stored contact is unchanged")
+		assert.Len(t, srv.Contacts(), 1, "no second contact")
+		assert.Zero(t, srv.Stats.Writes(), "a conflict writes nothing")
+	})
 }
 
 func TestCreateWarnsAboutWhatIsNotStored(t *testing.T) {
@@ -203,19 +230,12 @@ func TestCreateWarnsAboutWhatIsNotStored(t *testing.T) {
 	r, err := c.CreateContact(t.Context(), support.ContactInput{
 		FirstName: "Ada", LastName: "King Lovelace", Email: "ada@example.com", Country: "GB",
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := fields(r.Warnings), []string{"first_name", "last_name", "country"}; !slices.Equal(got, want) {
-		t.Errorf("warnings on %v, want %v", got, want)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []string{"first_name", "last_name", "country"}, fields(r.Warnings))
 	// What was stored: one name, split at the last space on the way back.
-	if r.Contact.FirstName != "Ada King" || r.Contact.LastName != "Lovelace" {
-		t.Errorf("read back as %q %q", r.Contact.FirstName, r.Contact.LastName)
-	}
-	if got := srv.Contacts()[0].Name; got != "Ada King Lovelace" {
-		t.Errorf("stored name %q", got)
-	}
+	assert.Equal(t, "Ada King", r.Contact.FirstName)
+	assert.Equal(t, "Lovelace", r.Contact.LastName)
+	assert.Equal(t, "Ada King Lovelace", srv.Contacts()[0].Name)
 }
 
 func TestCreatePhoneIsSentInE164(t *testing.T) {
@@ -226,62 +246,37 @@ func TestCreatePhoneIsSentInE164(t *testing.T) {
 		// Not a possible number: kept as typed (TidySupport's phone is free text).
 		{"c@example.com", "+1-555-0123", "+1-555-0123"},
 	} {
-		if _, err := c.CreateContact(t.Context(), support.ContactInput{Email: tc.email, Phone: tc.in}); err != nil {
-			t.Fatal(err)
-		}
-		if got := srv.ContactsByEmail(tc.email)[0].Phone; got != tc.stored {
-			t.Errorf("phone %q stored as %q, want %q", tc.in, got, tc.stored)
-		}
+		_, err := c.CreateContact(t.Context(), support.ContactInput{Email: tc.email, Phone: tc.in})
+		require.NoError(t, err)
+		assert.Equal(t, tc.stored, srv.ContactsByEmail(tc.email)[0].Phone, "phone %q", tc.in)
 	}
 }
 
-func TestInvalidInputSendsNothing(t *testing.T) {
+// TidySupport needs an email to store a contact: without one, nothing is
+// sent.
+func TestContactWithoutEmailSendsNothing(t *testing.T) {
 	srv, c := newSim(t, tidysupporttest.Options{})
 	ctx := t.Context()
-	for name, call := range map[string]func() error{
-		"create without email": func() error {
-			_, err := c.CreateContact(ctx, support.ContactInput{FirstName: "Ada", Phone: "+442079460958"})
-			return err
-		},
-		"upsert without email": func() error {
-			_, err := c.UpsertContact(ctx, support.ContactInput{Phone: "+442079460958"}, support.UpsertOptions{})
-			return err
-		},
-		"create with a bad email": func() error {
-			_, err := c.CreateContact(ctx, support.ContactInput{Email: "ada@"})
-			return err
-		},
-		"create with a control character": func() error {
-			_, err := c.CreateContact(ctx, support.ContactInput{Email: "ada@example.com", FirstName: "A\x00da"})
-			return err
-		},
-		"upsert with an unknown key": func() error {
-			_, err := c.UpsertContact(ctx, support.ContactInput{Email: "ada@example.com"}, support.UpsertOptions{MatchKeys: []support.MatchKey{"nickname"}})
-			return err
-		},
-		"get of a bad ID": func() error { _, err := c.GetContact(ctx, support.ID("ctc\n1")); return err },
-		"negative limit": func() error {
-			_, err := c.ListContacts(ctx, support.ContactListOptions{ListOptions: support.ListOptions{Limit: -1}})
-			return err
-		},
-	} {
-		err := call()
+	_, errC := c.CreateContact(ctx, support.ContactInput{FirstName: "Ada", Phone: "+442079460958"})
+	_, errU := c.UpsertContact(ctx, support.ContactInput{Phone: "+442079460958"}, support.UpsertOptions{})
+	for op, err := range map[support.Operation]error{support.OpCreateContact: errC, support.OpUpsertContact: errU} {
+		require.ErrorIs(t, err, support.ErrInvalid, op)
 		var se *support.Error
-		if !errors.Is(err, support.ErrInvalid) || !errors.As(err, &se) || se.Vendor != tidysupport.Vendor || se.Op == "" {
-			t.Errorf("%s: %v; want ErrInvalid from tidysupport with an Op", name, err)
-		}
+		require.ErrorAs(t, err, &se)
+		assert.Equal(t, tidysupport.Vendor, se.Vendor)
+		assert.Equal(t, op, se.Op)
+		assert.Contains(t, se.Message, "email")
 	}
-	if n := srv.Stats.Total(); n != 0 {
-		t.Errorf("%d requests sent for invalid input", n)
-	}
+	assert.Zero(t, srv.Stats.Total())
 }
 
+// No batch endpoint: records go one by one, each read first, so known
+// emails are Matched without a write.
 func TestCreateContactsOneByOne(t *testing.T) {
 	srv, c := newSim(t, tidysupporttest.Options{})
 	ctx := t.Context()
-	if _, err := c.CreateContact(ctx, support.ContactInput{Email: "known@example.com"}); err != nil {
-		t.Fatal(err)
-	}
+	_, err := c.CreateContact(ctx, support.ContactInput{Email: "known@example.com"})
+	require.NoError(t, err)
 	in := []support.ContactInput{
 		{FirstName: "New", Email: "new@example.com"},
 		{FirstName: "Broken", Email: "not-an-email"},
@@ -290,17 +285,14 @@ func TestCreateContactsOneByOne(t *testing.T) {
 		{FirstName: "New again", Email: "new@example.com"},
 	}
 	r, err := c.CreateContacts(ctx, in)
-	if r == nil || len(r.Items) != len(in) {
-		t.Fatalf("result %+v, %v", r, err)
-	}
+	require.NotNil(t, r)
+	require.Len(t, r.Items, len(in))
 	want := []support.Outcome{support.Created, support.Failed, support.Matched, support.Failed, support.Matched}
 	for i, it := range r.Items {
-		if it.Index != i || it.Outcome != want[i] {
-			t.Errorf("item %d: index %d, outcome %q; want %q", i, it.Index, it.Outcome, want[i])
-		}
-		if (it.Outcome == support.Failed) != (it.Err != nil) || (it.Outcome == support.Failed) != (it.Contact == nil) {
-			t.Errorf("item %d: outcome %q with error %v and contact %v", i, it.Outcome, it.Err, it.Contact)
-		}
+		assert.Equal(t, i, it.Index)
+		assert.Equal(t, want[i], it.Outcome, "item %d", i)
+		assert.Equal(t, it.Outcome == support.Failed, it.Err != nil, "item %d: error %v", i, it.Err)
+		assert.Equal(t, it.Outcome == support.Failed, it.Contact == nil, "item %d: contact %v", i, it.Contact)
 	}
 	var items []int
 	for _, e := range unwrapAll(err) {
@@ -309,15 +301,9 @@ func TestCreateContactsOneByOne(t *testing.T) {
 			items = append(items, be.Index)
 		}
 	}
-	if !slices.Equal(items, []int{1, 3}) {
-		t.Errorf("error %v names records %v, want 1 and 3 as invalid", err, items)
-	}
-	if n := len(srv.Contacts()); n != 2 {
-		t.Errorf("the vendor holds %d contacts, want 2", n)
-	}
-	if got := srv.Stats.Count(tidysupporttest.RouteCreateContact); got != 2 {
-		t.Errorf("%d create requests, want 2 (invalid and known records send none)", got)
-	}
+	assert.Equal(t, []int{1, 3}, items, "records 1 and 3 are invalid")
+	assert.Len(t, srv.Contacts(), 2)
+	assert.Equal(t, 2, srv.Stats.Count(tidysupporttest.RouteCreateContact), "invalid and known records send no create")
 }
 
 // unwrapAll returns the errors a multierror joins.
@@ -335,17 +321,12 @@ func TestCreateContactsStopsOnAccountFailure(t *testing.T) {
 	cfg.APIKey = "ts_sk_test_revoked"
 	c := mustNew(t, cfg)
 	r, err := c.CreateContacts(t.Context(), []support.ContactInput{{Email: "a@example.com"}, {Email: "b@example.com"}, {Email: "c@example.com"}})
-	if !errors.Is(err, support.ErrUnauthorized) {
-		t.Fatalf("error %v, want ErrUnauthorized", err)
-	}
+	require.ErrorIs(t, err, support.ErrUnauthorized)
 	for _, it := range r.Items {
-		if it.Outcome != support.Failed || !errors.Is(it.Err, support.ErrUnauthorized) {
-			t.Errorf("item %d: %q, %v; want failed, unauthorized", it.Index, it.Outcome, it.Err)
-		}
+		assert.Equal(t, support.Failed, it.Outcome)
+		assert.ErrorIs(t, it.Err, support.ErrUnauthorized)
 	}
-	if n := srv.Stats.Total(); n != 1 {
-		t.Errorf("%d requests; after a 401 the others must not be tried", n)
-	}
+	assert.Equal(t, 1, srv.Stats.Total(), "after a 401 the others are not tried")
 }
 
 func TestEmailLookupKeepsExactMatchesOnly(t *testing.T) {
@@ -357,12 +338,50 @@ func TestEmailLookupKeepsExactMatchesOnly(t *testing.T) {
 		"GET " + seedPath + "/contacts/ctc_2": {status: 200, body: `{"contact":{"id":"ctc_2","email":"Jane@Example.com","name":"Jane Doe","createdAt":"2025-01-15T10:00:00+02:00"}}`},
 	})
 	got, err := v.client().GetContact(t.Context(), support.Email("jane@example.com"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.ID != "ctc_2" || got.CreatedAt.Location() != time.UTC || got.CreatedAt.Hour() != 8 {
-		t.Errorf("got %s created %v; want ctc_2, created 08:00 UTC", got.ID, got.CreatedAt)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "ctc_2", got.ID)
+	assert.Equal(t, time.UTC, got.CreatedAt.Location())
+	assert.Equal(t, 8, got.CreatedAt.Hour())
+}
+
+// FindContacts returns every exact match, earliest created first, and an
+// empty list (not ErrNotFound) for none.
+func TestFindContactsEarliestFirst(t *testing.T) {
+	search := `{"results":{"contacts":[{"id":"ctc_new","email":"jane@example.com"},{"id":"ctc_old","email":"JANE@example.com"}]}}`
+	v := newStub(t, map[string]stubReply{
+		"GET " + seedPath + "/search":           {status: 200, body: search},
+		"GET " + seedPath + "/contacts/ctc_new": {status: 200, body: `{"contact":{"id":"ctc_new","email":"jane@example.com","createdAt":"2025-02-01T00:00:00Z"}}`},
+		"GET " + seedPath + "/contacts/ctc_old": {status: 200, body: `{"contact":{"id":"ctc_old","email":"JANE@example.com","createdAt":"2025-01-01T00:00:00Z"}}`},
+	})
+	d := driverOf(t, v.client())
+	found, err := d.FindContacts(t.Context(), support.MatchEmail, "jane@example.com")
+	require.NoError(t, err)
+	require.Len(t, found, 2)
+	assert.Equal(t, "ctc_old", found[0].ID)
+	assert.Equal(t, "ctc_new", found[1].ID)
+
+	v.routes["GET "+seedPath+"/search"] = stubReply{status: 200, body: `{"results":{"contacts":[]}}`}
+	found, err = d.FindContacts(t.Context(), support.MatchEmail, "jane@example.com")
+	require.NoError(t, err)
+	assert.NotNil(t, found)
+	assert.Empty(t, found)
+}
+
+// A failed lookup is an error, never taken for "no such contact": a create
+// is not sent after it.
+func TestFindContactsReturnsLookupErrors(t *testing.T) {
+	srv, _ := newSim(t, tidysupporttest.Options{})
+	cfg := simulatorConfig(srv)
+	cfg.MaxAttempts = 1
+	c := mustNew(t, cfg)
+	srv.Faults.Next(1, sim.Match{Method: "GET"}, sim.Unavailable(503))
+	_, err := driverOf(t, c).FindContacts(t.Context(), support.MatchEmail, "ada@example.com")
+	require.ErrorIs(t, err, support.ErrUnavailable)
+
+	srv.Faults.Next(1, sim.Match{Method: "GET"}, sim.Unavailable(503))
+	_, err = c.CreateContact(t.Context(), support.ContactInput{Email: "ada@example.com"})
+	require.ErrorIs(t, err, support.ErrUnavailable)
+	assert.Zero(t, srv.Stats.Count(tidysupporttest.RouteCreateContact), "no create after a failed lookup")
 }
 
 func TestEmailLookupRefusesATruncatedSearch(t *testing.T) {
@@ -378,15 +397,11 @@ func TestEmailLookupRefusesATruncatedSearch(t *testing.T) {
 	v := newStub(t, map[string]stubReply{"GET " + seedPath + "/search": {status: 200, body: b.String()}})
 	c := v.client(func(cfg *tidysupport.Config) { cfg.SearchLimit = 3 })
 	_, err := c.GetContact(t.Context(), support.Email("jane@example.com"))
-	if !errors.Is(err, tidysupport.ErrIncomplete) || errors.Is(err, support.ErrNotFound) {
-		t.Errorf("a full search page without the email: %v; want ErrIncomplete, not ErrNotFound", err)
-	}
+	require.ErrorIs(t, err, tidysupport.ErrIncomplete, "a full search page without the email")
+	assert.NotErrorIs(t, err, support.ErrNotFound)
 	// Fewer results than the limit, none exact: a clean miss.
-	v = newStub(t, map[string]stubReply{"GET " + seedPath + "/search": {status: 200, body: b.String()}})
 	_, err = v.client().GetContact(t.Context(), support.Email("jane@example.com"))
-	if !errors.Is(err, support.ErrNotFound) {
-		t.Errorf("a short search without the email: %v; want ErrNotFound", err)
-	}
+	assert.ErrorIs(t, err, support.ErrNotFound, "a short search without the email")
 }
 
 func TestListContactsRefusesAnotherWorkspace(t *testing.T) {
@@ -394,15 +409,15 @@ func TestListContactsRefusesAnotherWorkspace(t *testing.T) {
 		"externalId":"crm-1","metadata":{},"createdAt":"2025-01-01T00:00:00Z","updatedAt":"2025-01-01T00:00:00Z"}],"cursor":null,"hasMore":false}`
 	v := newStub(t, map[string]stubReply{"GET /v1/customers": {status: 200, body: body}})
 	_, err := v.client().ListContacts(t.Context(), support.ContactListOptions{})
-	if !errors.Is(err, support.ErrNotFound) || !strings.Contains(err.Error(), "wrk_other") {
-		t.Errorf("listing another workspace's contacts: %v; want ErrNotFound naming it", err)
-	}
+	require.ErrorIs(t, err, support.ErrNotFound)
+	assert.Contains(t, err.Error(), "wrk_other")
 	// The right workspace: externalId and createdAt are mapped.
 	v = newStub(t, map[string]stubReply{"GET /v1/customers": {status: 200, body: strings.ReplaceAll(body, "wrk_other", "wrk_abc123")}})
 	page, err := v.client().ListContacts(t.Context(), support.ContactListOptions{})
-	if err != nil || len(page.Items) != 1 || page.Items[0].ExternalID != "crm-1" || page.Items[0].CreatedAt.Year() != 2025 {
-		t.Errorf("page %+v, %v", page, err)
-	}
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	assert.Equal(t, "crm-1", page.Items[0].ExternalID)
+	assert.Equal(t, 2025, page.Items[0].CreatedAt.Year())
 }
 
 func TestListWithHasMoreButNoCursorFails(t *testing.T) {
@@ -414,37 +429,16 @@ func TestListWithHasMoreButNoCursorFails(t *testing.T) {
 		srv.SeedContact(tidysupporttest.Contact{Email: fmt.Sprintf("c%d@example.com", i)})
 	}
 	_, err := c.ListContacts(t.Context(), support.ContactListOptions{ListOptions: support.ListOptions{Limit: 3}})
-	if !errors.Is(err, tidysupport.ErrIncomplete) {
-		t.Errorf("inbox list with more than a page: %v; want ErrIncomplete", err)
-	}
+	assert.ErrorIs(t, err, tidysupport.ErrIncomplete, "inbox list with more than a page")
 	page, err := c.ListContacts(t.Context(), support.ContactListOptions{ListOptions: support.ListOptions{Limit: 4}})
-	if err != nil || len(page.Items) != 4 || page.Next != "" {
-		t.Errorf("inbox list that fits a page: %d items, next %q, %v", len(page.Items), page.Next, err)
-	}
-}
-
-func TestUnsupportedContactOperations(t *testing.T) {
-	srv, c := newSim(t, tidysupporttest.Options{})
-	ctx := t.Context()
-	_, errU := c.UpdateContact(ctx, support.ID("ctc_1"), support.ContactUpdate{FirstName: support.Ptr("A")})
-	errD := c.DeleteContact(ctx, support.ID("ctc_1"))
-	_, errP := c.GetContact(ctx, support.Phone("+442079460958"))
-	for op, err := range map[support.Operation]error{
-		support.OpUpdateContact: errU, support.OpDeleteContact: errD, support.OpGetByPhone: errP,
-	} {
-		var se *support.Error
-		if !errors.Is(err, support.ErrUnsupported) || !errors.As(err, &se) || se.Op != op || !strings.Contains(se.Message, "TidySupport") {
-			t.Errorf("%s: %v; want ErrUnsupported saying why", op, err)
-		}
-	}
-	if n := srv.Stats.Total(); n != 0 {
-		t.Errorf("%d requests for unsupported operations", n)
-	}
+	require.NoError(t, err)
+	assert.Len(t, page.Items, 4)
+	assert.Empty(t, page.Next)
 }
 
 // Vendor JSON of the wrong shape is a clear *support.Error, never a panic
 // nor a silent zero value; after a create it also means the outcome is
-// unknown, which the lookup settles.
+// unknown, which the Client's lookup settles.
 func TestUnexpectedResponsesAreClearErrors(t *testing.T) {
 	v := newStub(t, map[string]stubReply{
 		"GET " + seedPath + "/contacts/ctc_1": {status: 200, body: `{"contact":{"id":1,"email":"a@example.com"}}`},
@@ -453,15 +447,17 @@ func TestUnexpectedResponsesAreClearErrors(t *testing.T) {
 	c := v.client()
 	_, err := c.GetContact(t.Context(), support.ID("ctc_1"))
 	var se *support.Error
-	if !errors.As(err, &se) || se.Kind != nil || se.OutcomeUnknown || !strings.Contains(se.Message, "unexpected response") || se.Status != 200 {
-		t.Errorf("a contact with a numeric id: %+v", err)
-	}
-	if _, err := c.ListConversations(t.Context(), support.ConversationListOptions{}); err == nil || !strings.Contains(err.Error(), "conversations") {
-		t.Errorf("a conversation list without \"conversations\": %v", err)
-	}
+	require.ErrorAs(t, err, &se)
+	assert.Nil(t, se.Kind)
+	assert.False(t, se.OutcomeUnknown)
+	assert.Contains(t, se.Message, "unexpected response")
+	assert.Equal(t, 200, se.Status)
+	_, err = c.ListConversations(t.Context(), support.ConversationListOptions{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "conversations", "a conversation list without \"conversations\"")
 
-	// A create answered 201 with a body of the wrong shape took effect: the
-	// adapter looks the email up instead of failing or resending.
+	// A create answered 201 with a body of the wrong shape took effect: it
+	// is looked up by email instead of failing or being sent again.
 	found := `{"results":{"contacts":[{"id":"ctc_9","email":"ada@example.com"}]}}`
 	searches := 0
 	v = newStub(t, map[string]stubReply{
@@ -476,18 +472,16 @@ func TestUnexpectedResponsesAreClearErrors(t *testing.T) {
 			}
 		}
 	}
-	c = v.client()
-	r, err := c.CreateContact(t.Context(), support.ContactInput{Email: "ada@example.com"})
-	if err != nil || r.Outcome != support.Created || r.Contact.ID != "ctc_9" {
-		t.Fatalf("create with a garbled answer: %+v, %v", r, err)
-	}
+	r, err := v.client().CreateContact(t.Context(), support.ContactInput{Email: "ada@example.com"})
+	require.NoError(t, err, "create with a garbled answer")
+	assert.Equal(t, support.Created, r.Outcome)
+	assert.Equal(t, "ctc_9", r.Contact.ID)
 	var posts int
 	for _, q := range v.requests() {
 		if q.Method == "POST" {
 			posts++
 		}
 	}
-	if posts != 1 || searches != 2 {
-		t.Errorf("%d creates and %d searches; want 1 and 2", posts, searches)
-	}
+	assert.Equal(t, 1, posts, "creates")
+	assert.Equal(t, 2, searches, "searches: before the create and after its garbled answer")
 }

@@ -90,31 +90,13 @@ func clipText(s string) string {
 	}, strings.ToValidUTF8(s, "\uFFFD"))
 }
 
-// fail returns an error of kind for op, detected before any request.
-func fail(op support.Operation, kind error, format string, args ...any) error {
-	return support.Errorf(Vendor, op, kind, format, args...)
+// fail returns an error of kind; the Client names the operation.
+func fail(kind error, format string, args ...any) error {
+	return support.Errorf(Vendor, "", kind, format, args...)
 }
 
-// withOp turns an error of support's validators (which know neither the
-// vendor nor the operation) into this adapter's error for op.
-func withOp(err error, op support.Operation) error {
-	return support.Attribute(err, Vendor, op)
-}
-
-// incomplete is the error of a listing that cannot go on (ErrIncomplete).
-func incomplete(op support.Operation, what string) error {
-	return &support.Error{Vendor: Vendor, Op: op, Message: what, Err: ErrIncomplete}
-}
-
-// clip shortens caller input quoted in an error message.
-func clip(s string) string {
-	const max = 60
-	if len(s) <= max {
-		return s
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
+// incomplete is the error of a list or lookup that cannot go on
+// (ErrIncomplete).
+func incomplete(what string) error {
+	return &support.Error{Vendor: Vendor, Message: what, Err: ErrIncomplete}
 }

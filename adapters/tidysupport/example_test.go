@@ -12,9 +12,9 @@ import (
 	"github.com/deskbridge/deskbridge/support"
 )
 
-// TidySupport returns the existing contact for a known email: the adapter
-// says so with the outcome "matched", and warns about what it could not
-// change.
+// TidySupport returns the existing contact for a known email: the Client
+// reads the email first, says so with the outcome "matched", and warns about
+// what it could not change.
 func Example() {
 	srv := tidysupporttest.NewServer(tidysupporttest.Options{}) // the offline simulator
 	defer srv.Close()
@@ -63,7 +63,7 @@ func Example() {
 
 // Listing pages through /v1/customers with its cursor; support.AllContacts
 // fetches the pages as needed.
-func ExampleClient_ListContacts() {
+func Example_listContacts() {
 	srv := tidysupporttest.NewServer(tidysupporttest.Options{})
 	defer srv.Close()
 	for _, email := range []string{"ada@example.com", "grace@example.com", "alan@example.com"} {
@@ -109,4 +109,35 @@ func Example_open() {
 	fmt.Println(caps.Vendor, caps.CreateDedup, caps.MaxBatch, caps.Statuses)
 	// Output:
 	// tidysupport email 1 [open closed]
+}
+
+// Archived conversations, hidden from TidySupport's default inbox, are
+// listed by the driver's own ListConversations, reached with Client.As.
+func ExampleDriver_ListConversations() {
+	srv := tidysupporttest.NewServer(tidysupporttest.Options{})
+	defer srv.Close()
+	ada := srv.SeedContact(tidysupporttest.Contact{Email: "ada@example.com"})
+	srv.SeedConversation(tidysupporttest.Conversation{ContactID: ada.ID, Subject: "Open"})
+	srv.SeedConversation(tidysupporttest.Conversation{ContactID: ada.ID, Subject: "Old", Status: "ARCHIVED"})
+	client, err := tidysupport.New(tidysupport.Config{
+		APIKey: tidysupporttest.APIKey, WorkspaceID: tidysupporttest.WorkspaceID, BaseURL: srv.URL, RateLimit: rate.Inf,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var d *tidysupport.Driver
+	if !client.As(&d) {
+		return
+	}
+	page, err := d.ListConversations(context.Background(), support.ConversationListOptions{Status: tidysupport.StatusArchived})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, c := range page.Items {
+		fmt.Println(c.Subject, c.Status)
+	}
+	// Output:
+	// Old closed
 }

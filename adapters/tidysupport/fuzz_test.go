@@ -182,7 +182,7 @@ func FuzzInboxPath(f *testing.F) {
 		if checkWorkspace(ws) != nil || support.ID(id).Validate() != nil {
 			return
 		}
-		c := &Client{workspace: ws}
+		c := &Driver{workspace: ws}
 		p := c.inbox("contacts", id).String()
 		if strings.ContainsAny(p, "?# ") {
 			t.Fatalf("path %q holds a raw ?, # or space", p)

@@ -2,13 +2,15 @@ package tidysupport_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
 
 	"github.com/deskbridge/deskbridge/adapters/tidysupport"
@@ -20,7 +22,7 @@ import (
 
 // inProcess returns a simulator served in the calling goroutine and an
 // adapter on it, for tests inside a synctest bubble (fake time, no sockets).
-func inProcess(t *testing.T, opts tidysupporttest.Options, mod ...func(*tidysupport.Config)) (*tidysupporttest.Simulator, *tidysupport.Client) {
+func inProcess(t *testing.T, opts tidysupporttest.Options, mod ...func(*tidysupport.Config)) (*tidysupporttest.Simulator, *support.Client) {
 	t.Helper()
 	s := tidysupporttest.New(opts)
 	cfg := tidysupport.Config{
@@ -33,8 +35,8 @@ func inProcess(t *testing.T, opts tidysupporttest.Options, mod ...func(*tidysupp
 	return s, mustNew(t, cfg)
 }
 
-// R3: a contact create whose outcome is unknown is looked up before anything
-// is sent again, and ends with exactly one contact.
+// R3: a contact create whose outcome is unknown is looked up (by the
+// Client) before anything is sent again, and ends with exactly one contact.
 func TestCreateContactSettlesAnUnknownOutcome(t *testing.T) {
 	for _, tc := range []struct {
 		fault sim.Fault
@@ -54,29 +56,20 @@ func TestCreateContactSettlesAnUnknownOutcome(t *testing.T) {
 				s, c := inProcess(t, tidysupporttest.Options{})
 				s.Faults.Next(1, sim.Match{Method: "POST"}, tc.fault)
 				r, err := c.CreateContact(t.Context(), support.ContactInput{FirstName: "Ada", Email: "ada@example.com"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if r.Outcome != support.Created || r.Contact.Email != "ada@example.com" {
-					t.Errorf("result %+v; want the contact, created", r)
-				}
-				if n := len(s.Contacts()); n != 1 {
-					t.Errorf("the vendor holds %d contacts, want 1", n)
-				}
-				if got := s.Stats.Count(tidysupporttest.RouteCreateContact); got != tc.posts {
-					t.Errorf("%d creates sent, want %d", got, tc.posts)
-				}
+				require.NoError(t, err)
+				assert.Equal(t, support.Created, r.Outcome)
+				assert.Equal(t, "ada@example.com", r.Contact.Email)
+				assert.Len(t, s.Contacts(), 1)
+				assert.Equal(t, tc.posts, s.Stats.Count(tidysupporttest.RouteCreateContact), "creates sent")
 				// Every resend came after a lookup that did not find the contact.
-				if got, want := s.Stats.Count(tidysupporttest.RouteSearch), 2; got != want {
-					t.Errorf("%d searches, want %d (before the create, and after the unknown outcome)", got, want)
-				}
+				assert.Equal(t, 2, s.Stats.Count(tidysupporttest.RouteSearch), "searches: before the create, and after the unknown outcome")
 			})
 		})
 	}
 }
 
 // A lookup that fails after an unknown outcome leaves the outcome unknown:
-// nothing is sent again.
+// nothing is sent again, and the lookup's error is kept, not dropped.
 func TestCreateContactKeepsTheOutcomeUnknownWhenTheLookupFails(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := tidysupporttest.New(tidysupporttest.Options{})
@@ -93,12 +86,41 @@ func TestCreateContactKeepsTheOutcomeUnknownWhenTheLookupFails(t *testing.T) {
 			BaseURL: "http://127.0.0.1", HTTPClient: &http.Client{Transport: hook}, RateLimit: rate.Inf, MaxAttempts: 1,
 		})
 		_, err := c.CreateContact(t.Context(), support.ContactInput{Email: "ada@example.com"})
-		if !errors.Is(err, support.ErrOutcomeUnknown) {
-			t.Errorf("error %v, want ErrOutcomeUnknown", err)
-		}
-		if got := s.Stats.Count(tidysupporttest.RouteCreateContact); got != 1 || len(s.Contacts()) != 1 {
-			t.Errorf("%d creates, %d contacts; want 1 and 1", got, len(s.Contacts()))
-		}
+		require.ErrorIs(t, err, support.ErrOutcomeUnknown)
+		assert.Contains(t, err.Error(), "looking the contact up failed")
+		assert.Equal(t, 1, s.Stats.Count(tidysupporttest.RouteCreateContact))
+		assert.Len(t, s.Contacts(), 1)
+	})
+}
+
+// A create whose answer is lost, with the context cancelled while the
+// Client looks it up (FindContacts): the error matches both
+// context.Canceled and ErrOutcomeUnknown, and nothing is sent twice.
+func TestCancelDuringTheLookupOfALostCreate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := tidysupporttest.New(tidysupporttest.Options{})
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		posted := false
+		hook := &hookTransport{base: s.InProcess().Transport, before: func(r *http.Request) {
+			switch {
+			case r.Method == http.MethodPost:
+				posted = true
+				s.Faults.Next(1, sim.Match{Method: "POST"}, sim.CommittedThenLost())
+			case posted && strings.HasSuffix(r.URL.Path, "/search"):
+				cancel() // the lookup after the lost create
+			}
+		}}
+		c := mustNew(t, tidysupport.Config{
+			APIKey: tidysupporttest.APIKey, WorkspaceID: tidysupporttest.WorkspaceID,
+			BaseURL: "http://127.0.0.1", HTTPClient: &http.Client{Transport: hook}, RateLimit: rate.Inf,
+		})
+		_, err := c.CreateContact(ctx, support.ContactInput{FirstName: "Ada", Email: "ada@example.com"})
+		require.ErrorIs(t, err, context.Canceled)
+		require.ErrorIs(t, err, support.ErrOutcomeUnknown)
+		assert.Contains(t, err.Error(), "looking the contact up failed", "the lookup, not the create, was cancelled")
+		assert.Equal(t, 1, s.Stats.Count(tidysupporttest.RouteCreateContact), "sent once")
+		assert.Len(t, s.Contacts(), 1)
 	})
 }
 
@@ -128,15 +150,10 @@ func TestRetryAfterIsHonouredAndCapped(t *testing.T) {
 				s, c := inProcess(t, tidysupporttest.Options{}, func(cfg *tidysupport.Config) { cfg.MaxWait = tc.maxWait })
 				s.Faults.Next(1, sim.Match{Method: "GET"}, sim.RateLimit(tc.retryAfter))
 				start := time.Now()
-				if _, err := c.ListContacts(t.Context(), support.ContactListOptions{}); err != nil {
-					t.Fatal(err)
-				}
-				if waited := time.Since(start); waited != tc.want {
-					t.Errorf("waited %v, want %v", waited, tc.want)
-				}
-				if got := s.Stats.Statuses()[429]; got != 1 {
-					t.Errorf("%d responses 429, want 1", got)
-				}
+				_, err := c.ListContacts(t.Context(), support.ContactListOptions{})
+				require.NoError(t, err)
+				assert.Equal(t, tc.want, time.Since(start), "waited")
+				assert.Equal(t, 1, s.Stats.Statuses()[429], "responses 429")
 			})
 		})
 	}
@@ -149,16 +166,11 @@ func TestSimulatorRateLimitIsWaitedOut(t *testing.T) {
 		s, c := inProcess(t, tidysupporttest.Options{RateLimit: 2, RateWindow: 10 * time.Second, RealTime: true})
 		start := time.Now()
 		for range 3 {
-			if _, err := c.ListContacts(t.Context(), support.ContactListOptions{}); err != nil {
-				t.Fatal(err)
-			}
+			_, err := c.ListContacts(t.Context(), support.ContactListOptions{})
+			require.NoError(t, err)
 		}
-		if waited := time.Since(start); waited != 10*time.Second {
-			t.Errorf("three calls at two per 10 s took %v, want 10s", waited)
-		}
-		if got := s.Stats.Statuses()[429]; got != 1 {
-			t.Errorf("%d responses 429, want 1", got)
-		}
+		assert.Equal(t, 10*time.Second, time.Since(start), "three calls at two per 10 s")
+		assert.Equal(t, 1, s.Stats.Statuses()[429], "responses 429")
 	})
 }
 
@@ -173,14 +185,11 @@ func TestDefaultRateLimitPacesRequests(t *testing.T) {
 		})
 		start := time.Now()
 		for range 5 {
-			if _, err := c.ListContacts(t.Context(), support.ContactListOptions{}); err != nil {
-				t.Fatal(err)
-			}
+			_, err := c.ListContacts(t.Context(), support.ContactListOptions{})
+			require.NoError(t, err)
 		}
 		// 5 requests at 2 per second, burst 1: the last goes 2 s after the first.
-		if took, want := time.Since(start), 2*time.Second; took != want {
-			t.Errorf("5 requests took %v, want %v", took, want)
-		}
+		assert.Equal(t, 2*time.Second, time.Since(start))
 	})
 }
 
@@ -189,14 +198,12 @@ func TestReadsRetryOnlyWhatMayPass(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s, c := inProcess(t, tidysupporttest.Options{})
 		s.Faults.Next(2, sim.Match{Method: "GET"}, sim.Unavailable(503))
-		if _, err := c.ListConversations(t.Context(), support.ConversationListOptions{}); err != nil {
-			t.Fatalf("after two 503s: %v", err)
-		}
+		_, err := c.ListConversations(t.Context(), support.ConversationListOptions{})
+		require.NoError(t, err, "after two 503s")
 		before := s.Stats.Total()
-		_, err := c.GetContact(t.Context(), support.ID("ctc_missing"))
-		if !errors.Is(err, support.ErrNotFound) || s.Stats.Total() != before+1 {
-			t.Errorf("404: %v after %d requests; want ErrNotFound after 1", err, s.Stats.Total()-before)
-		}
+		_, err = c.GetContact(t.Context(), support.ID("ctc_missing"))
+		assert.ErrorIs(t, err, support.ErrNotFound)
+		assert.Equal(t, before+1, s.Stats.Total(), "a 404 is not retried")
 	})
 }
 
@@ -209,9 +216,8 @@ func TestCancelStopsAWait(t *testing.T) {
 		defer cancel()
 		start := time.Now()
 		_, err := c.ListContacts(ctx, support.ContactListOptions{})
-		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) != 2*time.Second {
-			t.Errorf("%v after %v; want the deadline's error after 2s", err, time.Since(start))
-		}
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, 2*time.Second, time.Since(start))
 	})
 }
 
@@ -221,12 +227,9 @@ func TestRateLimitWithoutRetryAfterPausesForTheWindow(t *testing.T) {
 		s, c := inProcess(t, tidysupporttest.Options{}, func(cfg *tidysupport.Config) { cfg.RateWindow = 3 * time.Second })
 		s.Faults.Next(1, sim.Match{Method: "GET"}, sim.RateLimit(""))
 		start := time.Now()
-		if _, err := c.ListConversations(t.Context(), support.ConversationListOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		if waited := time.Since(start); waited != 3*time.Second {
-			t.Errorf("waited %v, want the 3s window", waited)
-		}
+		_, err := c.ListConversations(t.Context(), support.ConversationListOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, 3*time.Second, time.Since(start), "the window")
 	})
 }
 
@@ -238,8 +241,6 @@ func TestBodiesAreCapped(t *testing.T) {
 			s.SeedContact(tidysupporttest.Contact{Email: fmt.Sprintf("c%d@example.com", i), Name: "A Long Enough Name"})
 		}
 		_, err := c.ListContacts(t.Context(), support.ContactListOptions{})
-		if !errors.Is(err, rest.ErrBodyTooLarge) {
-			t.Errorf("error %v, want rest.ErrBodyTooLarge", err)
-		}
+		assert.ErrorIs(t, err, rest.ErrBodyTooLarge)
 	})
 }

@@ -2,9 +2,11 @@ package tidysupport_test
 
 import (
 	"encoding/json"
-	"errors"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/deskbridge/deskbridge/adapters/tidysupport"
 	"github.com/deskbridge/deskbridge/support"
@@ -34,34 +36,25 @@ func TestSeedGetContact(t *testing.T) {
 	body := fixture(t, "seed/contact_get.json")
 	v := newStub(t, map[string]stubReply{"GET " + seedPath + "/contacts/" + seedContact: {status: 200, body: body}})
 	got, err := v.client().GetContact(t.Context(), support.ID(seedContact))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want := support.Contact{
 		ID: seedContact, FirstName: "Jane", LastName: "Doe", Email: "jane@example.com", Phone: "+1-555-0123",
 		CreatedAt: time.Date(2025, 1, 15, 10, 0, 0, 0, time.UTC),
 	}
 	checkContact(t, got, want)
-	if !sameJSON(t, got.Raw, contactObject(t, body)) {
-		t.Errorf("Raw is %s, want the seed's contact object", got.Raw)
-	}
+	assert.True(t, sameJSON(t, got.Raw, contactObject(t, body)), "Raw is %s, want the seed's contact object", got.Raw)
 }
 
 // checkContact compares the mapped fields of got with want (Raw aside).
 func checkContact(t *testing.T, got *support.Contact, want support.Contact) {
 	t.Helper()
-	if got == nil {
-		t.Fatal("no contact")
-	}
+	require.NotNil(t, got)
 	g := *got
 	g.Raw = nil
-	if g.CreatedAt.Location() != time.UTC {
-		t.Errorf("CreatedAt %v is not in UTC", g.CreatedAt)
+	if !g.CreatedAt.IsZero() {
+		assert.Equal(t, time.UTC, g.CreatedAt.Location(), "CreatedAt in UTC")
 	}
-	if !g.CreatedAt.Equal(want.CreatedAt) || g.ID != want.ID || g.FirstName != want.FirstName ||
-		g.LastName != want.LastName || g.Email != want.Email || g.Phone != want.Phone || g.ExternalID != want.ExternalID {
-		t.Errorf("contact is\n %+v\nwant\n %+v", g, want)
-	}
+	assert.Equal(t, want, g)
 }
 
 func TestSeedSearchByEmail(t *testing.T) {
@@ -70,17 +63,15 @@ func TestSeedSearchByEmail(t *testing.T) {
 		"GET " + seedPath + "/contacts/" + seedContact: {status: 200, body: fixture(t, "seed/contact_get.json")},
 	})
 	got, err := v.client().GetContact(t.Context(), support.Email("JANE@Example.com"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	checkContact(t, got, support.Contact{
 		ID: seedContact, FirstName: "Jane", LastName: "Doe", Email: "jane@example.com", Phone: "+1-555-0123",
 		CreatedAt: time.Date(2025, 1, 15, 10, 0, 0, 0, time.UTC),
 	})
 	reqs := v.requests()
-	if len(reqs) != 2 || reqs[0].Query["q"][0] != "JANE@Example.com" || reqs[0].Query["limit"][0] != "25" {
-		t.Errorf("requests %+v; want a search for the email with limit 25, then a get", reqs)
-	}
+	require.Len(t, reqs, 2, "a search for the email, then a get")
+	assert.Equal(t, []string{"JANE@Example.com"}, reqs[0].Query["q"])
+	assert.Equal(t, []string{"25"}, reqs[0].Query["limit"])
 }
 
 func TestSeedCreateContact(t *testing.T) {
@@ -92,25 +83,19 @@ func TestSeedCreateContact(t *testing.T) {
 	r, err := v.client().CreateContact(t.Context(), support.ContactInput{
 		FirstName: "Jane", LastName: "Doe", Email: "jane@example.com", Phone: "+1-555-0123",
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Outcome != support.Created || len(r.Warnings) != 0 {
-		t.Errorf("outcome %q, warnings %v; want created without warnings", r.Outcome, r.Warnings)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Created, r.Outcome)
+	assert.Empty(t, r.Warnings)
 	checkContact(t, r.Contact, support.Contact{
 		ID: seedContact, FirstName: "Jane", LastName: "Doe", Email: "jane@example.com", Phone: "+1-555-0123",
 		CreatedAt: time.Date(2025, 3, 13, 10, 0, 0, 0, time.UTC),
 	})
-	if !sameJSON(t, r.Contact.Raw, contactObject(t, body)) {
-		t.Errorf("Raw is %s, want the seed's contact object", r.Contact.Raw)
-	}
+	assert.True(t, sameJSON(t, r.Contact.Raw, contactObject(t, body)), "Raw is %s, want the seed's contact object", r.Contact.Raw)
 	// The request body is the seed's own example: "+1-555-0123" is no
 	// possible number, so it is sent as it was typed.
 	reqs := v.requests()
-	if len(reqs) != 2 || !sameJSON(t, reqs[1].Body, []byte(fixture(t, "seed/contact_create_request.json"))) {
-		t.Errorf("create request body %s, want the seed's", reqs[len(reqs)-1].Body)
-	}
+	require.Len(t, reqs, 2, "the search, then the create")
+	assert.True(t, sameJSON(t, reqs[1].Body, []byte(fixture(t, "seed/contact_create_request.json"))), "create request body %s, want the seed's", reqs[1].Body)
 }
 
 func TestSeedInboxCustomers(t *testing.T) {
@@ -118,23 +103,18 @@ func TestSeedInboxCustomers(t *testing.T) {
 	v := newStub(t, map[string]stubReply{"GET " + seedPath + "/customers": {status: 200, body: body}})
 	c := v.client(func(cfg *tidysupport.Config) { cfg.ContactList = tidysupport.ListInbox })
 	page, err := c.ListContacts(t.Context(), support.ContactListOptions{ListOptions: support.ListOptions{Limit: 10}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(page.Items) != 1 || page.Next != "" {
-		t.Fatalf("page %+v; want one contact and no next page (hasMore false)", page)
-	}
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	assert.Empty(t, page.Next, "hasMore false")
 	checkContact(t, &page.Items[0], support.Contact{ID: seedContact, FirstName: "Jane", LastName: "Doe", Email: "jane@example.com"})
 	var item struct {
 		LatestThread struct{ ID, Status string }
 		ThreadCount  int
 	}
-	if err := json.Unmarshal(page.Items[0].Raw, &item); err != nil || item.LatestThread.ID != "thd_xyz789" || item.ThreadCount != 3 {
-		t.Errorf("Raw %s does not keep the latest thread and thread count", page.Items[0].Raw)
-	}
-	if q := v.requests()[0].RawQuery; q != "limit=10" {
-		t.Errorf("query %q, want limit=10 as in the seed", q)
-	}
+	require.NoError(t, json.Unmarshal(page.Items[0].Raw, &item))
+	assert.Equal(t, "thd_xyz789", item.LatestThread.ID, "Raw keeps the latest thread")
+	assert.Equal(t, 3, item.ThreadCount, "Raw keeps the thread count")
+	assert.Equal(t, "limit=10", v.requests()[0].RawQuery, "as in the seed")
 }
 
 func TestSeedErrors(t *testing.T) {
@@ -153,13 +133,13 @@ func TestSeedErrors(t *testing.T) {
 			v := newStub(t, map[string]stubReply{"GET " + seedPath + "/contacts/" + seedContact: {status: tc.status, body: fixture(t, tc.file)}})
 			_, err := v.client().GetContact(t.Context(), support.ID(seedContact))
 			var se *support.Error
-			if !errors.As(err, &se) {
-				t.Fatalf("error %v is not a *support.Error", err)
-			}
-			if !errors.Is(err, tc.kind) || se.Status != tc.status || se.Code != tc.code || se.Message != tc.message ||
-				se.Vendor != tidysupport.Vendor || se.Op != support.OpGetContact {
-				t.Errorf("error %+v; want kind %v, status %d, code %q, message %q", se, tc.kind, tc.status, tc.code, tc.message)
-			}
+			require.ErrorAs(t, err, &se)
+			assert.ErrorIs(t, err, tc.kind)
+			assert.Equal(t, tc.status, se.Status)
+			assert.Equal(t, tc.code, se.Code)
+			assert.Equal(t, tc.message, se.Message)
+			assert.Equal(t, tidysupport.Vendor, se.Vendor)
+			assert.Equal(t, support.OpGetContact, se.Op)
 		})
 	}
 }
@@ -171,10 +151,7 @@ func TestSeedCreateRefused(t *testing.T) {
 		"POST " + seedPath + "/contacts": {status: 400, body: fixture(t, "seed/error_400.json")},
 	})
 	_, err := v.client().CreateContact(t.Context(), support.ContactInput{Email: "jane@example.com"})
-	if !errors.Is(err, support.ErrInvalid) || errors.Is(err, support.ErrOutcomeUnknown) {
-		t.Fatalf("error %v; want ErrInvalid with a known outcome", err)
-	}
-	if n := len(v.requests()); n != 2 {
-		t.Errorf("%d requests; a 400 must not be retried", n)
-	}
+	require.ErrorIs(t, err, support.ErrInvalid)
+	assert.NotErrorIs(t, err, support.ErrOutcomeUnknown, "a refused create has a known outcome")
+	assert.Len(t, v.requests(), 2, "the search and one create: a 400 is not retried")
 }

@@ -10,14 +10,16 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
 
 	"github.com/deskbridge/deskbridge/adapters/tidysupport"
 	"github.com/deskbridge/deskbridge/adapters/tidysupport/tidysupporttest"
+	"github.com/deskbridge/deskbridge/support"
 )
 
 // newSim starts a simulator with opts and returns it with an adapter on it.
-func newSim(t *testing.T, opts tidysupporttest.Options) (*tidysupporttest.Server, *tidysupport.Client) {
+func newSim(t *testing.T, opts tidysupporttest.Options) (*tidysupporttest.Server, *support.Client) {
 	t.Helper()
 	srv := tidysupporttest.NewServer(opts)
 	t.Cleanup(srv.Close)
@@ -82,7 +84,7 @@ func newStub(t *testing.T, routes map[string]stubReply) *stub {
 }
 
 // client returns an adapter talking to the stub.
-func (s *stub) client(mod ...func(*tidysupport.Config)) *tidysupport.Client {
+func (s *stub) client(mod ...func(*tidysupport.Config)) *support.Client {
 	s.t.Helper()
 	cfg := tidysupport.Config{
 		APIKey: tidysupporttest.APIKey, WorkspaceID: "wrk_abc123",
@@ -134,11 +136,17 @@ func simulatorConfig(srv *tidysupporttest.Server) tidysupport.Config {
 	}
 }
 
-func mustNew(t *testing.T, cfg tidysupport.Config) *tidysupport.Client {
+func mustNew(t *testing.T, cfg tidysupport.Config) *support.Client {
 	t.Helper()
-	p, err := tidysupport.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	c, err := tidysupport.New(cfg)
+	require.NoError(t, err)
+	return c
+}
+
+// driverOf returns the TidySupport driver under c, for its own methods.
+func driverOf(t *testing.T, c *support.Client) *tidysupport.Driver {
+	t.Helper()
+	var d *tidysupport.Driver
+	require.True(t, c.As(&d), "Client.As(*tidysupport.Driver)")
+	return d
 }

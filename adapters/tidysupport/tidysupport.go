@@ -1,11 +1,12 @@
 // Package tidysupport is the deskbridge adapter for TidySupport's REST API
-// (https://tidysupport.com/docs/api).
+// (https://tidysupport.com/docs/api): [Driver] is its [support.Driver], and
+// [New] returns the [*support.Client] over it that apps call.
 //
-// Build a client with New, or with support.Open(ctx, "tidysupport",
+// Build it with New, or with support.Open(ctx, "tidysupport",
 // map[string]any{"apiKey": …, "workspaceID": …}) once this package is
-// imported. Every call goes through internal/rest: Bearer auth, retries by
-// idempotency, a rate limiter, capped bodies, and TidySupport's error bodies
-// decoded into *support.Error. Sources are tagged as in the project's
+// imported. Every request goes through internal/rest: Bearer auth, retries
+// by idempotency, a rate limiter, capped bodies, and TidySupport's error
+// bodies decoded into *support.Error. Sources are tagged as in the project's
 // VENDORS.md §3 ([D TS-contacts] is the vendor's Contacts docs page, [seed]
 // the seed Contacts API page 002_0168389bc6ba4e91).
 //
@@ -19,7 +20,7 @@
 //	Contact.Phone                    phone, as stored (free text: the docs' example is "+1-555-0123"); written in E.164 when it normalizes
 //	Contact.ExternalID               externalId of /v1/customers (read only)
 //	Contact.CreatedAt                createdAt (RFC 3339, in UTC)
-//	Contact.Language, Country,       not stored: a write that carries them gets a Warning per field
+//	Contact.Language, Country,       not stored: PrepareContact removes them, with a Warning per field
 //	  Tags, CustomFields
 //	Conversation.ID                  thread id ("thd_…")
 //	Conversation.ContactID           contact.id
@@ -38,25 +39,43 @@
 //
 // Every read model keeps the vendor's object in Raw.
 //
-// # Operations
+// # Driver primitives
 //
-//	ListContacts        GET  /v1/customers?limit=&cursor=   (default; Config.ContactList "inbox": GET …/inbox/customers?limit=)
-//	GetContact (id)     GET  /v1/workspaces/{workspaceId}/support/inbox/contacts/{contactId}
-//	GetContact (email)  GET  …/inbox/search?q=&limit=, exact match on the email, then GET …/inbox/contacts/{contactId}
-//	CreateContact       the email lookup above, then POST …/inbox/contacts when it found no one
-//	CreateContacts      CreateContact per record, in order (no batch endpoint: MaxBatch 1)
-//	UpsertContact       create-or-match: the email lookup, then POST or the existing contact
+//	ListContacts        GET  /v1/customers?limit=&cursor=   (Config.ContactList "inbox": GET …/inbox/customers?limit=)
+//	GetContact          GET  /v1/workspaces/{workspaceId}/support/inbox/contacts/{contactId}
+//	FindContacts        GET  …/inbox/search?q=&limit=, exact email matches, then GET …/inbox/contacts/{contactId} each
+//	CreateContact       POST …/inbox/contacts {email, name, phone}
 //	ListConversations   GET  …/inbox/conversations?status=&limit=
+//	GetConversation     none: sends nothing (support.ConversationReader pairs it with ListConversations; never called)
 //	CreateConversation  POST …/inbox/conversations (this emails the contact)
 //	ListMessages        GET  …/inbox/conversations/{conversationId}/messages?limit=
+//
+// The Client builds the rest from these: GetContact by email, CreateContact's
+// read before it writes, and UpsertContact from FindContacts (email is the
+// only key TidySupport can look up), CreateContacts one by one (no batch
+// endpoint: MaxBatch 1).
 //
 // Capabilities: contacts.list, contacts.get, contacts.get_by_email,
 // contacts.create, contacts.create_batch (MaxBatch 1), contacts.upsert,
 // conversations.list, conversations.create, messages.list. CreateDedup is
-// email; statuses are open and closed; no team assignment.
+// email; statuses are open and closed; no team assignment; external IDs
+// cannot be looked up (LooksUpExternalID false).
 //
-// Not supported, with support.ErrUnsupported, because TidySupport publishes
-// no endpoint for them and this adapter does not invent one:
+// # TidySupport only: Client.As
+//
+// Archived conversations, which TidySupport hides from its default inbox,
+// are listed by the Driver's own ListConversations with Status
+// StatusArchived (the Client accepts only Capabilities.Statuses):
+//
+//	var d *tidysupport.Driver
+//	if client.As(&d) { page, err := d.ListConversations(ctx, support.ConversationListOptions{Status: tidysupport.StatusArchived}) }
+//
+// ErrIncomplete is the cause of a list or lookup the vendor cut short.
+//
+// # Not supported
+//
+// The Client answers these with support.ErrUnsupported, because TidySupport
+// publishes no endpoint for them and this adapter does not invent one:
 //
 //   - contacts.update, contacts.delete: no contact update or delete endpoint
 //     is documented [D TS-contacts]. UpsertContact therefore matches but
@@ -78,23 +97,25 @@
 // # Behaviour
 //
 //   - Dedup: POST …/inbox/contacts returns the existing contact for a known
-//     email [seed]. The response does not say whether it created one, so
-//     CreateContact looks the email up first: a known email returns that
-//     contact with the outcome Matched (and warnings for the fields that
-//     differ) and sends no write; an unknown one is created (Created).
-//     Between the lookup and the create another client could create the same
-//     email; TidySupport then returns that contact, reported as Created.
-//   - UpsertContact: TidySupport matches by email whatever
-//     UpsertOptions.MatchKeys says, because its create does. external_id and
-//     phone cannot be looked up and are skipped. A match is Unchanged when
-//     the input holds nothing the contact does not already have, else
-//     Matched with a Warning per differing or unstorable field.
+//     email [seed], and its answer does not say whether it created one, so
+//     CreateContact reports every create it sends as Created. The Client
+//     reads the email first (FindContacts): a known email is returned with
+//     the outcome Matched (and warnings for the fields that differ) and no
+//     write. Between the read and the create another client could create the
+//     same email; TidySupport then returns that contact, reported as Created.
+//   - UpsertContact: TidySupport's create matches by email whatever
+//     UpsertOptions.MatchKeys says; external_id and phone cannot be looked up
+//     and are skipped (but still tell two people apart: with phone before
+//     email in MatchKeys, a contact found by email whose phone differs is a
+//     support.IdentityConflict, never updated). A match is Unchanged when the
+//     prepared input holds nothing the contact lacks, else Matched with a
+//     Warning per differing field, since nothing can be updated.
 //   - Safe creates (R3): a contact create whose outcome is unknown (a reset
-//     after sending, a 502, a garbled 2xx) is looked up by email; if it is not
-//     there it is sent once more, which the vendor's email dedup makes safe.
-//     A conversation create is never resent: it emails the contact, and
-//     nothing documented finds a conversation by what was sent. Its error
-//     matches support.ErrOutcomeUnknown.
+//     after sending, a 502, a garbled 2xx) fails with
+//     support.ErrOutcomeUnknown; the Client looks the email up and sends it
+//     once more only if it is not there, which the vendor's email dedup makes
+//     safe. A conversation create is never resent: it emails the contact, and
+//     nothing documented finds a conversation by what was sent.
 //   - Paging: /v1/customers pages with its documented cursor (sent back as
 //     cursor=) and hasMore [D TS-cust]; Page.Next is that cursor. The inbox
 //     lists (customers, conversations, messages) document hasMore but no
@@ -104,15 +125,18 @@
 //     or a status filter, to fit a list in one page. The vendor's largest
 //     limit is not public.
 //   - Email lookups ask search for Config.SearchLimit results (default 25)
-//     and keep the exact (case-insensitive) matches. If search fills the limit
-//     without an exact match, the answer may be beyond it: that fails with
-//     ErrIncomplete rather than claiming ErrNotFound.
+//     and keep the exact (case-insensitive) matches, earliest created first
+//     (the vendor dedups emails, so there is at most one). If search fills
+//     the limit without an exact match, the answer may be beyond it: that
+//     fails with ErrIncomplete rather than claiming no match.
 //   - ListConversations filters by ContactID on the client (no documented
 //     parameter), so its pages may hold fewer items than Limit. Status ""
 //     lists the vendor's default inbox, which hides archived conversations;
 //     StatusArchived lists them. Filtering by closed lists CLOSED only.
 //   - CreateConversation takes an email Ref, or an ID Ref that it resolves to
-//     the contact's email first. It sends an email to the contact.
+//     the contact's email first (a phone Ref is ErrInvalid), and needs a
+//     Text. It sends an email to the contact, and creates the contact if the
+//     email is new.
 //   - The workspace: inbox paths carry Config.WorkspaceID (validated, and
 //     escaped as one path segment); an unknown workspace is answered 404,
 //     reported as support.ErrNotFound naming the workspace. /v1/customers
@@ -124,13 +148,13 @@
 //   - Errors: TidySupport's {statusCode, error, message} [seed] becomes a
 //     *support.Error with Code = error and Message = message, its kind from
 //     the status (404 ErrNotFound, 401 ErrUnauthorized, 400 ErrInvalid, ...).
-//     Invalid input fails with ErrInvalid before any request.
-//   - Field limits: none are published; the email is checked (RFC 5322,
-//     254 bytes) and text must be valid UTF-8 without control characters.
+//   - Field limits: none are published; the Client checks the email (RFC
+//     5322, 254 bytes) and that text is valid UTF-8 without control
+//     characters.
 //
 // # Rate limits
 //
-// TidySupport publishes none. The client sends at most Config.RateLimit
+// TidySupport publishes none. The driver sends at most Config.RateLimit
 // requests per second (DefaultRateLimit, 2, when zero; rate.Inf for no
 // limit), one at a time. A 429 is retried after its Retry-After (or, without
 // one, after a pause of Config.RateWindow, one minute by default), never
@@ -155,13 +179,14 @@
 //
 // The conformance recordings under testdata are made against the simulator
 // (tidysupporttest). With TIDYSUPPORT_API_KEY and TIDYSUPPORT_WORKSPACE_ID in
-// the environment, `go test ./adapters/tidysupport -run 'TestConformance$'
-// -record` records against the live vendor instead; such recordings carry the
-// live workspace ID in their paths, so they are for checking the adapter, not
-// for committing.
+// the environment, `DESKBRIDGE_RECORD=1 go test ./adapters/tidysupport -run
+// 'TestConformance$'` records against the live vendor instead; such
+// recordings carry the live workspace ID in their paths, so they are for
+// checking the adapter, not for committing.
 package tidysupport
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -210,7 +235,7 @@ func init() {
 	support.RegisterConfig(Vendor, New)
 }
 
-// Config configures a Client. Only APIKey and WorkspaceID are required;
+// Config configures a Driver. Only APIKey and WorkspaceID are required;
 // zero values of the other fields get the defaults noted.
 type Config struct {
 	// APIKey is a secret key ("ts_sk_…"). ListContacts with the default
@@ -254,29 +279,42 @@ type Config struct {
 	SearchLimit int
 }
 
-// Client is a TidySupport platform. It is safe for concurrent use. Build it
-// with New.
-type Client struct {
+// Driver is TidySupport as a support.Driver. It is safe for concurrent use.
+// Build the Client over it with New, or the Driver alone with NewDriver (to
+// wrap it before support.NewClient, say); apps reach it from the Client with
+// Client.As to list archived conversations.
+type Driver struct {
 	rest        *rest.Client
 	workspace   string
 	contactList string
 	searchLimit int
 }
 
-var _ support.Platform = (*Client)(nil)
+var _ support.Driver = (*Driver)(nil)
 
-// New returns a Client for cfg. A missing or malformed APIKey or WorkspaceID,
-// an unknown ContactList, a negative limit or a base URL that is not https
-// fails with support.ErrInvalid, naming the field but never its value.
-func New(cfg Config) (*Client, error) {
+// New returns the Client of a TidySupport workspace: NewDriver(cfg) under
+// support.NewClient.
+func New(cfg Config) (*support.Client, error) {
+	d, err := NewDriver(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return support.NewClient(d), nil
+}
+
+// NewDriver returns the Driver for cfg. A missing or malformed APIKey or
+// WorkspaceID, an unknown ContactList, a negative limit or a base URL that is
+// not https fails with support.ErrInvalid, naming the field but never its
+// value.
+func NewDriver(cfg Config) (*Driver, error) {
 	key := cfg.APIKey.Reveal()
 	switch {
 	case key == "":
-		return nil, fail("", support.ErrInvalid, "Config.APIKey is required")
+		return nil, fail(support.ErrInvalid, "Config.APIKey is required")
 	case strings.HasPrefix(key, "pk_"):
-		return nil, fail("", support.ErrInvalid, "Config.APIKey is a publishable (widget) key; the API needs a secret key (ts_sk_…)")
+		return nil, fail(support.ErrInvalid, "Config.APIKey is a publishable (widget) key; the API needs a secret key (ts_sk_…)")
 	case !printable(key):
-		return nil, fail("", support.ErrInvalid, "Config.APIKey contains spaces or control characters")
+		return nil, fail(support.ErrInvalid, "Config.APIKey contains spaces or control characters")
 	}
 	if err := checkWorkspace(cfg.WorkspaceID); err != nil {
 		return nil, err
@@ -287,32 +325,24 @@ func New(cfg Config) (*Client, error) {
 		list = ListCustomers
 	case ListCustomers, ListInbox:
 	default:
-		return nil, fail("", support.ErrInvalid, "Config.ContactList is %q; want %q or %q", clip(list), ListCustomers, ListInbox)
+		return nil, fail(support.ErrInvalid, "Config.ContactList is %.60q; want %q or %q", list, ListCustomers, ListInbox)
 	}
 	switch {
 	case cfg.RateLimit < 0:
-		return nil, fail("", support.ErrInvalid, "Config.RateLimit is negative")
+		return nil, fail(support.ErrInvalid, "Config.RateLimit is negative")
 	case cfg.SearchLimit < 0:
-		return nil, fail("", support.ErrInvalid, "Config.SearchLimit is negative")
+		return nil, fail(support.ErrInvalid, "Config.SearchLimit is negative")
 	case cfg.Burst < 0 || cfg.MaxAttempts < 0 || cfg.MaxWait < 0 || cfg.RateWindow < 0 || cfg.MaxBodyBytes < 0:
-		return nil, fail("", support.ErrInvalid, "Config.Burst, MaxAttempts, MaxWait, RateWindow and MaxBodyBytes cannot be negative")
-	}
-	limit := cfg.RateLimit
-	if limit == 0 {
-		limit = DefaultRateLimit
-	}
-	base := cfg.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
+		return nil, fail(support.ErrInvalid, "Config.Burst, MaxAttempts, MaxWait, RateWindow and MaxBodyBytes cannot be negative")
 	}
 	rc, err := rest.New(rest.Config{
 		Vendor:       Vendor,
-		BaseURL:      base,
+		BaseURL:      cmp.Or(cfg.BaseURL, DefaultBaseURL),
 		HTTPClient:   cfg.HTTPClient,
 		Logger:       cfg.Logger,
 		Header:       http.Header{"Authorization": {"Bearer " + key}},
 		Secrets:      []string{key},
-		RateLimit:    limit,
+		RateLimit:    cmp.Or(cfg.RateLimit, DefaultRateLimit),
 		Burst:        cfg.Burst,
 		RateWindow:   cfg.RateWindow,
 		MaxWait:      cfg.MaxWait,
@@ -324,22 +354,18 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	searchLimit := cfg.SearchLimit
-	if searchLimit == 0 {
-		searchLimit = DefaultSearchLimit
-	}
-	return &Client{rest: rc, workspace: cfg.WorkspaceID, contactList: list, searchLimit: searchLimit}, nil
+	return &Driver{rest: rc, workspace: cfg.WorkspaceID, contactList: list, searchLimit: cmp.Or(cfg.SearchLimit, DefaultSearchLimit)}, nil
 }
 
 // checkWorkspace validates a workspace ID: it goes into every inbox path.
 func checkWorkspace(id string) error {
 	switch {
 	case id == "":
-		return fail("", support.ErrInvalid, "Config.WorkspaceID is required")
+		return fail(support.ErrInvalid, "Config.WorkspaceID is required")
 	case len(id) > maxWorkspaceID:
-		return fail("", support.ErrInvalid, "Config.WorkspaceID is longer than %d bytes", maxWorkspaceID)
+		return fail(support.ErrInvalid, "Config.WorkspaceID is longer than %d bytes", maxWorkspaceID)
 	case !printable(id):
-		return fail("", support.ErrInvalid, "Config.WorkspaceID %q contains spaces, control characters or invalid UTF-8", clip(id))
+		return fail(support.ErrInvalid, "Config.WorkspaceID %.60q contains spaces, control characters or invalid UTF-8", id)
 	}
 	return nil
 }
@@ -347,40 +373,26 @@ func checkWorkspace(id string) error {
 // printable reports whether s is valid UTF-8 without spaces or control
 // characters.
 func printable(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }
 
 // String shows the vendor, base URL and workspace; never the key. The
-// formatting methods have value receivers so that a dereferenced Client
+// formatting methods have value receivers so that a dereferenced Driver
 // prints safely too: fmt would otherwise walk into the HTTP client's headers.
-func (c Client) String() string {
+func (d Driver) String() string {
 	base := ""
-	if c.rest != nil {
-		base = c.rest.BaseURL()
+	if d.rest != nil {
+		base = d.rest.BaseURL()
 	}
-	return fmt.Sprintf("tidysupport.Client{BaseURL: %q, WorkspaceID: %q}", base, c.workspace)
+	return fmt.Sprintf("tidysupport.Driver{BaseURL: %q, WorkspaceID: %q}", base, d.workspace)
 }
 
 // Format writes String for every verb, so that no verb walks the fields.
-func (c Client) Format(f fmt.State, verb rune) {
-	if verb == 'q' {
-		fmt.Fprintf(f, "%q", c.String())
-		return
-	}
-	_, _ = f.Write([]byte(c.String()))
-}
+func (d Driver) Format(f fmt.State, _ rune) { fmt.Fprint(f, d.String()) }
 
-// Capabilities reports what TidySupport's public API allows; see the package
-// documentation for why the rest is unsupported.
-func (c *Client) Capabilities() support.Capabilities {
+// Capabilities reports what TidySupport's public API allows; the package
+// documentation says why the rest is unsupported.
+func (d *Driver) Capabilities() support.Capabilities {
 	return support.Capabilities{
 		Vendor: Vendor,
 		Operations: []support.Operation{
@@ -396,55 +408,36 @@ func (c *Client) Capabilities() support.Capabilities {
 
 // inbox returns the path of an inbox endpoint of the workspace, every
 // element one escaped segment (S3).
-func (c *Client) inbox(segs ...string) rest.Path {
-	return rest.Segments(append([]string{"v1", "workspaces", c.workspace, "support", "inbox"}, segs...)...)
+func (d *Driver) inbox(segs ...string) rest.Path {
+	return rest.Segments(append([]string{"v1", "workspaces", d.workspace, "support", "inbox"}, segs...)...)
 }
 
-// checkCtx reports a cancelled or expired context as an error for op, so
-// that nothing is sent for an abandoned call.
-func checkCtx(ctx context.Context, op support.Operation) error {
-	if err := ctx.Err(); err != nil {
-		return &support.Error{Vendor: Vendor, Op: op, Message: "call abandoned", Err: err}
-	}
-	return nil
-}
-
-// checkLimit refuses a negative page size.
-func checkLimit(op support.Operation, limit int) error {
-	if limit < 0 {
-		return fail(op, support.ErrInvalid, "negative page limit %d", limit)
-	}
-	return nil
-}
-
-// do sends req and hands the 2xx body to decode. A body decode cannot read
-// is a *support.Error without a kind; for a POST it also matches
+// call sends req and decodes the 2xx body with decode. A body decode cannot
+// read is a *support.Error without a kind; for a POST it also matches
 // ErrOutcomeUnknown, since the request took effect but its result is lost.
-func (c *Client) do(ctx context.Context, req rest.Request, decode func(body []byte) error) error {
+func call[T any](ctx context.Context, d *Driver, req rest.Request, decode func(body []byte) (T, error)) (T, error) {
 	var raw jsonBody
-	res, err := c.rest.Do(ctx, req, &raw)
+	var v T
+	res, err := d.rest.Do(ctx, req, &raw)
 	if err != nil {
-		return c.explain(err)
+		return v, d.explain(err)
 	}
-	if decode == nil {
-		return nil
-	}
-	if err := decode(raw); err != nil {
-		return &support.Error{
+	if v, err = decode(raw); err != nil {
+		return v, &support.Error{
 			Vendor: Vendor, Op: req.Op, Status: res.Status,
 			Message: "unexpected response: " + err.Error(), Err: err,
 			OutcomeUnknown: req.Method == http.MethodPost,
 		}
 	}
-	return nil
+	return v, nil
 }
 
 // explain adds the workspace to a "workspace not found" error, the one
 // mistake in Config that only the vendor can detect.
-func (c *Client) explain(err error) error {
+func (d *Driver) explain(err error) error {
 	se, ok := err.(*support.Error)
 	if ok && se.Status == http.StatusNotFound && strings.Contains(strings.ToLower(se.Message), "workspace") {
-		se.Message += fmt.Sprintf(" (Config.WorkspaceID %q is not a workspace of this API key)", clip(c.workspace))
+		se.Message += fmt.Sprintf(" (Config.WorkspaceID %.60q is not a workspace of this API key)", d.workspace)
 	}
 	return err
 }
@@ -452,6 +445,7 @@ func (c *Client) explain(err error) error {
 // jsonBody keeps a response body as it is (rest checks that it is JSON).
 type jsonBody []byte
 
+// UnmarshalJSON keeps data.
 func (b *jsonBody) UnmarshalJSON(data []byte) error {
 	*b = append((*b)[:0], data...)
 	return nil

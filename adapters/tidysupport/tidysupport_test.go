@@ -2,15 +2,15 @@ package tidysupport_test
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
 
 	"github.com/deskbridge/deskbridge/adapters/tidysupport"
@@ -41,16 +41,12 @@ func TestNewValidatesConfig(t *testing.T) {
 		cfg := ok
 		tc.mod(&cfg)
 		_, err := tidysupport.New(cfg)
-		if !errors.Is(err, support.ErrInvalid) || !strings.Contains(err.Error(), tc.field) {
-			t.Errorf("%s: %v; want ErrInvalid naming %s", tc.name, err, tc.field)
-		}
-		if err != nil && strings.Contains(err.Error(), "CANARY") {
-			t.Errorf("%s: the error %q quotes the key", tc.name, err)
-		}
+		require.ErrorIs(t, err, support.ErrInvalid, tc.name)
+		assert.Contains(t, err.Error(), tc.field, tc.name)
+		assert.NotContains(t, err.Error(), "CANARY", "%s: the error quotes the key", tc.name)
 	}
-	if _, err := tidysupport.New(ok); err != nil {
-		t.Errorf("a minimal config: %v", err)
-	}
+	_, err := tidysupport.New(ok)
+	assert.NoError(t, err, "a minimal config")
 }
 
 func TestCapabilities(t *testing.T) {
@@ -66,9 +62,7 @@ func TestCapabilities(t *testing.T) {
 		MaxBatch:    1,
 		Statuses:    []support.ConversationStatus{support.StatusOpen, support.StatusClosed},
 	}
-	if got := c.Capabilities(); !reflect.DeepEqual(got, want) {
-		t.Errorf("Capabilities() = %+v\nwant %+v", got, want)
-	}
+	assert.Equal(t, want, c.Capabilities())
 }
 
 func TestOpenFromTheRegistry(t *testing.T) {
@@ -78,23 +72,18 @@ func TestOpenFromTheRegistry(t *testing.T) {
 		"apiKey": tidysupporttest.APIKey, "workspaceID": tidysupporttest.WorkspaceID,
 		"baseURL": srv.URL, "rateLimit": "1000", "searchLimit": "10", "maxWait": "5s",
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.CreateContact(t.Context(), support.ContactInput{Email: "ada@example.com"}); err != nil {
-		t.Fatal(err)
-	}
-	if q := srv.Stats.Count(tidysupporttest.RouteSearch); q != 1 {
-		t.Errorf("%d searches", q)
-	}
+	require.NoError(t, err)
+	_, err = p.CreateContact(t.Context(), support.ContactInput{Email: "ada@example.com"})
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.Stats.Count(tidysupporttest.RouteSearch))
+	var d *tidysupport.Driver
+	assert.True(t, p.As(&d), "the registry's Client reaches the driver")
 	_, err = support.Open(t.Context(), "tidysupport", map[string]any{"apiKey": "ts_sk_x", "workspaceID": "wrk_1", "wokspace": "typo"})
-	if !errors.Is(err, support.ErrInvalid) || !strings.Contains(err.Error(), "wokspace") {
-		t.Errorf("unknown key: %v, want ErrInvalid naming it", err)
-	}
+	require.ErrorIs(t, err, support.ErrInvalid, "unknown key")
+	assert.Contains(t, err.Error(), "wokspace")
 	_, err = support.Open(t.Context(), "tidysupport", map[string]any{"workspaceID": "wrk_1"})
-	if !errors.Is(err, support.ErrInvalid) || !strings.Contains(err.Error(), "APIKey") {
-		t.Errorf("no key: %v, want ErrInvalid naming APIKey", err)
-	}
+	require.ErrorIs(t, err, support.ErrInvalid, "no key")
+	assert.Contains(t, err.Error(), "APIKey")
 }
 
 // S1: the key appears in no rendering of the config or client, no log line
@@ -114,28 +103,23 @@ func TestTheKeyStaysSecret(t *testing.T) {
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	c := mustNew(t, cfg)
+	d := driverOf(t, c)
 	var out []string
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
-		out = append(out, fmt.Sprintf(verb, cfg), fmt.Sprintf(verb, c), fmt.Sprintf(verb, *c))
+		out = append(out, fmt.Sprintf(verb, cfg), fmt.Sprintf(verb, c), fmt.Sprintf(verb, d), fmt.Sprintf(verb, *d))
 	}
 	ctx := t.Context()
 	_, err1 := c.GetContact(ctx, support.ID("ctc_1"))
 	_, err2 := c.CreateContact(ctx, support.ContactInput{Email: "ada@example.com"})
 	_, err3 := c.CreateContacts(ctx, []support.ContactInput{{Email: "ada@example.com"}})
 	for _, err := range []error{err1, err2, err3} {
-		if !errors.Is(err, support.ErrUnauthorized) {
-			t.Errorf("error %v, want ErrUnauthorized", err)
-		}
+		require.ErrorIs(t, err, support.ErrUnauthorized)
 		out = append(out, err.Error(), fmt.Sprintf("%+v", err))
 	}
 	out = append(out, logs.String())
-	if logs.Len() == 0 {
-		t.Error("nothing was logged at Debug")
-	}
+	assert.NotZero(t, logs.Len(), "nothing was logged at Debug")
 	for _, s := range out {
-		if strings.Contains(s, "CANARY") {
-			t.Errorf("the key leaked: %s", s)
-		}
+		assert.NotContains(t, s, "CANARY", "the key leaked")
 	}
 }
 
@@ -163,15 +147,12 @@ func TestIdentifiersStayOnePathSegment(t *testing.T) {
 	for _, ws := range []string{"wrk_abc123", "wrk/../x", "..", "wrk?a=b#c", "wrk%2F", "wörk_ü"} {
 		c := mustNew(t, tidysupport.Config{APIKey: "ts_sk_x", WorkspaceID: ws, BaseURL: srv.URL, HTTPClient: srv.Client(), RateLimit: rate.Inf})
 		for _, id := range []string{"ctc_1", "a/b", "..", ".", "x?y=1", "#frag", "100%", "with space", "ünï/cødé", "../../customers"} {
-			if _, err := c.GetContact(t.Context(), support.ID(id)); err != nil {
-				t.Errorf("GetContact(%q) in %q: %v", id, ws, err)
-			}
-			if got.ws != ws || got.id != id {
-				t.Errorf("GetContact(%q) in %q reached workspace %q, contact %q", id, ws, got.ws, got.id)
-			}
-			if _, err := c.ListMessages(t.Context(), id, support.ListOptions{}); err != nil || got.ws != ws || got.id != id {
-				t.Errorf("ListMessages(%q) in %q reached %q, %q (%v)", id, ws, got.ws, got.id, err)
-			}
+			_, err := c.GetContact(t.Context(), support.ID(id))
+			assert.NoError(t, err, "GetContact(%q) in %q", id, ws)
+			assert.Equal(t, [2]string{ws, id}, [2]string{got.ws, got.id}, "GetContact reached workspace, contact")
+			_, err = c.ListMessages(t.Context(), id, support.ListOptions{})
+			assert.NoError(t, err, "ListMessages(%q) in %q", id, ws)
+			assert.Equal(t, [2]string{ws, id}, [2]string{got.ws, got.id}, "ListMessages reached workspace, conversation")
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,14 +98,45 @@ func decodeContact(body []byte) (support.Contact, error) {
 	return w.contact(env.Contact)
 }
 
+// wireList is a list as TidySupport wraps it: {items, hasMore}, and a
+// cursor on /v1/customers [D TS-cust].
+type wireList struct {
+	Items   []json.RawMessage `json:"items"`
+	HasMore bool              `json:"hasMore"`
+	Cursor  string            `json:"cursor"`
+}
+
+// vendorPage is one page of a list as the vendor sent it.
+type vendorPage[T any] struct {
+	Items   []T
+	Cursor  string
+	HasMore bool
+}
+
+// decodeItems decodes each item of l into a wire struct W and maps it with
+// conv.
+func decodeItems[W, T any](l wireList, conv func(*W, json.RawMessage) (T, error)) (vendorPage[T], error) {
+	p := vendorPage[T]{Items: make([]T, 0, len(l.Items)), Cursor: l.Cursor, HasMore: l.HasMore}
+	for i, raw := range l.Items {
+		var w W
+		if err := decodeObject(raw, &w); err != nil {
+			return vendorPage[T]{}, fmt.Errorf("item %d: %w", i, err)
+		}
+		v, err := conv(&w, raw)
+		if err != nil {
+			return vendorPage[T]{}, fmt.Errorf("item %d: %w", i, err)
+		}
+		p.Items = append(p.Items, v)
+	}
+	return p, nil
+}
+
 // contactPage is one page of contacts as the vendor sent it.
 type contactPage struct {
-	Items []support.Contact
+	vendorPage[support.Contact]
 	// Workspaces are the distinct workspaceId values of the items
 	// (/v1/customers sends them; the inbox list does not).
 	Workspaces []string
-	Cursor     string
-	HasMore    bool
 }
 
 // decodeContactPage reads both contact lists: /v1/customers'
@@ -113,78 +145,47 @@ type contactPage struct {
 // [seed, D TS-contacts], whose items keep their thread summary in Raw.
 func decodeContactPage(body []byte) (contactPage, error) {
 	var env struct {
-		Customers json.RawMessage `json:"customers"`
-		Items     json.RawMessage `json:"items"`
-		HasMore   bool            `json:"hasMore"`
-		Cursor    string          `json:"cursor"`
+		wireList
+		Customers *wireList `json:"customers"`
 	}
 	if err := decodeObject(body, &env); err != nil {
 		return contactPage{}, err
 	}
-	var p contactPage
-	var items []json.RawMessage
-	inbox := len(env.Customers) > 0 && string(env.Customers) != "null"
-	switch {
-	case inbox:
-		var list struct {
-			Items   []json.RawMessage `json:"items"`
-			HasMore bool              `json:"hasMore"`
-			Cursor  string            `json:"cursor"`
-		}
-		if err := decodeObject(env.Customers, &list); err != nil {
-			return contactPage{}, fmt.Errorf("customers: %w", err)
-		}
-		items, p.HasMore, p.Cursor = list.Items, list.HasMore, list.Cursor
-	case len(env.Items) == 0:
+	l := env.wireList
+	if env.Customers != nil {
+		l = *env.Customers
+	} else if l.Items == nil {
 		return contactPage{}, errors.New(`the response has neither "items" nor "customers"`)
-	default:
-		if err := json.Unmarshal(env.Items, &items); err != nil {
-			return contactPage{}, errors.New(`"items" is not a list`)
-		}
-		p.HasMore, p.Cursor = env.HasMore, env.Cursor
 	}
-	p.Items = make([]support.Contact, 0, len(items))
-	for i, raw := range items {
-		obj := raw
-		if inbox {
-			var it struct {
-				Contact json.RawMessage `json:"contact"`
+	var p contactPage
+	var err error
+	p.vendorPage, err = decodeItems(l, func(w *struct {
+		contactWire
+		Contact *contactWire `json:"contact"`
+	}, raw json.RawMessage) (support.Contact, error) {
+		cw := &w.contactWire
+		if env.Customers != nil {
+			if w.Contact == nil {
+				return support.Contact{}, errors.New(`an item has no "contact"`)
 			}
-			if err := decodeObject(raw, &it); err != nil {
-				return contactPage{}, fmt.Errorf("item %d: %w", i, err)
-			}
-			obj = it.Contact
+			cw = w.Contact
 		}
-		var w contactWire
-		if err := decodeObject(obj, &w); err != nil {
-			return contactPage{}, fmt.Errorf("item %d: %w", i, err)
+		if cw.WorkspaceID != "" && !slices.Contains(p.Workspaces, cw.WorkspaceID) {
+			p.Workspaces = append(p.Workspaces, cw.WorkspaceID)
 		}
-		c, err := w.contact(raw)
-		if err != nil {
-			return contactPage{}, fmt.Errorf("item %d: %w", i, err)
-		}
-		p.Items = append(p.Items, c)
-		if w.WorkspaceID != "" && !contains(p.Workspaces, w.WorkspaceID) {
-			p.Workspaces = append(p.Workspaces, w.WorkspaceID)
-		}
+		return cw.contact(raw)
+	})
+	if err != nil {
+		return contactPage{}, err
 	}
 	return p, nil
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-// searchContact is a contact as search returns it: {id, email, name}.
+// searchContact is a contact as search returns it: {id, email, name}
+// (the name is not needed).
 type searchContact struct {
 	ID    string `json:"id"`
 	Email string `json:"email"`
-	Name  string `json:"name"`
 }
 
 // decodeSearch reads the contacts of {"results": {"contacts": […], …}},
@@ -216,16 +217,8 @@ func decodeSearch(body []byte) ([]searchContact, error) {
 const StatusArchived support.ConversationStatus = "archived"
 
 // vendorStatus maps a neutral status (or StatusArchived) to TidySupport's.
-func vendorStatus(s support.ConversationStatus) (string, bool) {
-	switch s {
-	case support.StatusOpen:
-		return "OPEN", true
-	case support.StatusClosed:
-		return "CLOSED", true
-	case StatusArchived:
-		return "ARCHIVED", true
-	}
-	return "", false
+var vendorStatus = map[support.ConversationStatus]string{
+	support.StatusOpen: "OPEN", support.StatusClosed: "CLOSED", StatusArchived: "ARCHIVED",
 }
 
 // neutralStatus maps TidySupport's status to the neutral one; ARCHIVED is
@@ -278,46 +271,19 @@ func (w *conversationWire) conversation(raw json.RawMessage) (support.Conversati
 	return c, nil
 }
 
-// conversationPage is one page of conversations as the vendor sent it.
-type conversationPage struct {
-	Items   []support.Conversation
-	Cursor  string
-	HasMore bool
-}
-
 // decodeConversationPage reads {"conversations": {"items": […], "hasMore"}},
 // the answer of GET …/inbox/conversations [D TS-conv].
-func decodeConversationPage(body []byte) (conversationPage, error) {
+func decodeConversationPage(body []byte) (vendorPage[support.Conversation], error) {
 	var env struct {
-		Conversations *struct {
-			Items   []json.RawMessage `json:"items"`
-			HasMore bool              `json:"hasMore"`
-			Cursor  string            `json:"cursor"`
-		} `json:"conversations"`
+		Conversations *wireList `json:"conversations"`
 	}
 	if err := decodeObject(body, &env); err != nil {
-		return conversationPage{}, err
+		return vendorPage[support.Conversation]{}, err
 	}
 	if env.Conversations == nil {
-		return conversationPage{}, errors.New(`the response has no "conversations"`)
+		return vendorPage[support.Conversation]{}, errors.New(`the response has no "conversations"`)
 	}
-	p := conversationPage{
-		Items:   make([]support.Conversation, 0, len(env.Conversations.Items)),
-		Cursor:  env.Conversations.Cursor,
-		HasMore: env.Conversations.HasMore,
-	}
-	for i, raw := range env.Conversations.Items {
-		var w conversationWire
-		if err := decodeObject(raw, &w); err != nil {
-			return conversationPage{}, fmt.Errorf("item %d: %w", i, err)
-		}
-		c, err := w.conversation(raw)
-		if err != nil {
-			return conversationPage{}, fmt.Errorf("item %d: %w", i, err)
-		}
-		p.Items = append(p.Items, c)
-	}
-	return p, nil
+	return decodeItems(*env.Conversations, (*conversationWire).conversation)
 }
 
 // decodeCreatedConversation reads the answer of POST …/inbox/conversations:
@@ -388,18 +354,11 @@ func (w *messageWire) message(conversationID, contactID string, raw json.RawMess
 	return m, nil
 }
 
-// messagePage is one page of a thread's messages.
-type messagePage struct {
-	Items   []support.Message
-	Cursor  string
-	HasMore bool
-}
-
 // decodeMessagePage reads {"thread": {"conversation", "contact", "channel",
 // "messages": {"items": […], "hasMore"}}}, the answer of GET
 // …/inbox/conversations/{id}/messages [D TS-msg]. conversationID is the ID
 // asked for, used when the thread does not say.
-func decodeMessagePage(body []byte, conversationID string) (messagePage, error) {
+func decodeMessagePage(body []byte, conversationID string) (vendorPage[support.Message], error) {
 	var env struct {
 		Thread *struct {
 			Conversation struct {
@@ -408,36 +367,21 @@ func decodeMessagePage(body []byte, conversationID string) (messagePage, error) 
 			Contact struct {
 				ID string `json:"id"`
 			} `json:"contact"`
-			Messages *struct {
-				Items   []json.RawMessage `json:"items"`
-				HasMore bool              `json:"hasMore"`
-				Cursor  string            `json:"cursor"`
-			} `json:"messages"`
+			Messages *wireList `json:"messages"`
 		} `json:"thread"`
 	}
 	if err := decodeObject(body, &env); err != nil {
-		return messagePage{}, err
+		return vendorPage[support.Message]{}, err
 	}
 	if env.Thread == nil || env.Thread.Messages == nil {
-		return messagePage{}, errors.New(`the response has no "thread.messages"`)
+		return vendorPage[support.Message]{}, errors.New(`the response has no "thread.messages"`)
 	}
 	if id := env.Thread.Conversation.ID; id != "" {
 		conversationID = id
 	}
-	ms := env.Thread.Messages
-	p := messagePage{Items: make([]support.Message, 0, len(ms.Items)), Cursor: ms.Cursor, HasMore: ms.HasMore}
-	for i, raw := range ms.Items {
-		var w messageWire
-		if err := decodeObject(raw, &w); err != nil {
-			return messagePage{}, fmt.Errorf("item %d: %w", i, err)
-		}
-		m, err := w.message(conversationID, env.Thread.Contact.ID, raw)
-		if err != nil {
-			return messagePage{}, fmt.Errorf("item %d: %w", i, err)
-		}
-		p.Items = append(p.Items, m)
-	}
-	return p, nil
+	return decodeItems(*env.Thread.Messages, func(w *messageWire, raw json.RawMessage) (support.Message, error) {
+		return w.message(conversationID, env.Thread.Contact.ID, raw)
+	})
 }
 
 // Request bodies.

@@ -227,9 +227,6 @@ const (
 	scopeUser    = "user"
 )
 
-// scopeKey carries the caller's scope to the handlers.
-type scopeKey struct{}
-
 // serveVendor checks the key and the rate limit, then routes.
 func (s *Simulator) serveVendor(w http.ResponseWriter, r *http.Request) {
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
