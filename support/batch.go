@@ -26,6 +26,9 @@ type BatchItem struct {
 	Warnings []Warning
 	// Err is why the record failed; nil otherwise.
 	Err error
+	// Resolved reports that the answer to the record's create was lost and
+	// the Client found the contact by looking it up (see ContactResult).
+	Resolved bool
 }
 
 // Count returns how many items have the outcome o.
@@ -268,7 +271,7 @@ func (c *Client) settleLost(ctx context.Context, chunk []pending, res *BatchResu
 		if ct := newest(found, taken, p.in); ct != nil {
 			taken[ct.ID] = true
 			p.warnings = append(p.warnings, resolvedWarning)
-			c.record(res, p, &ContactResult{Contact: ct, Outcome: Created}, nil)
+			c.record(res, p, &ContactResult{Contact: ct, Outcome: Created, Resolved: true}, nil)
 			continue
 		}
 		rest = append(rest, p)
@@ -292,5 +295,5 @@ func (c *Client) record(res *BatchResult, p pending, r *ContactResult, err error
 		return
 	}
 	res.Items[p.index] = BatchItem{Index: p.index, Contact: r.Contact, Outcome: r.Outcome,
-		Warnings: append(slices.Clone(p.warnings), r.Warnings...)}
+		Warnings: append(slices.Clone(p.warnings), r.Warnings...), Resolved: r.Resolved}
 }

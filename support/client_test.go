@@ -271,6 +271,7 @@ func TestCreateLostIsLookedUpNotResent(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Created, res.Outcome)
 	assert.Equal(t, "c2", res.Contact.ID, "the contact found is the new one, not the one that existed before")
+	assert.True(t, res.Resolved, "found by the lookup")
 	assert.Equal(t, 1, f.calls["create"], "not sent again")
 	assert.Equal(t, 2, f.calls["find"], "one read before, one lookup after")
 }
@@ -410,7 +411,9 @@ func TestBatchLostIsLookedUpPerRecord(t *testing.T) {
 	require.Error(t, err, "the record without a key cannot be settled")
 	assert.Equal(t, Created, res.Items[0].Outcome)
 	assert.Contains(t, res.Items[0].Warnings, resolvedWarning)
+	assert.True(t, res.Items[0].Resolved, "found by the lookup")
 	assert.Equal(t, Created, res.Items[1].Outcome)
+	assert.False(t, res.Items[1].Resolved, "sent again and answered")
 	assert.Equal(t, Failed, res.Items[2].Outcome)
 	assert.ErrorIs(t, res.Items[2].Err, ErrOutcomeUnknown)
 	assert.Len(t, f.contacts, 2)

@@ -93,7 +93,7 @@ func (c *Client) createOne(ctx context.Context, op Operation, p ContactInput, ke
 			return nil, unresolved(err, fmt.Errorf("looking the contact up failed: %w", lerr))
 		}
 		if ct := newest(found, existed, p); ct != nil {
-			res := &ContactResult{Contact: ct, Outcome: Created}
+			res := &ContactResult{Contact: ct, Outcome: Created, Resolved: true}
 			if !read {
 				res.Warnings = []Warning{resolvedWarning}
 			}

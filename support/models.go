@@ -294,6 +294,10 @@ type ContactResult struct {
 	Contact  *Contact
 	Outcome  Outcome
 	Warnings []Warning
+	// Resolved reports that the vendor's answer to the write was lost and
+	// the Client found the contact it stored by looking it up (QUALITY R3),
+	// instead of sending the write again.
+	Resolved bool
 }
 
 // ConversationStatus is a conversation's state.

@@ -33,10 +33,14 @@ func (e *IdentityConflict) Error() string {
 // Is reports whether target is ErrConflict.
 func (e *IdentityConflict) Is(target error) bool { return target == ErrConflict }
 
-// contradicts returns the first of keys on which ct and in both have a
+// Contradicts returns the first of keys on which ct and in both have a
 // value and the values differ (emails compared without regard to case,
-// phones in E.164, external IDs exactly), or "".
-func contradicts(keys []MatchKey, in ContactInput, ct Contact) MatchKey {
+// phones in E.164, external IDs exactly), or "". It is the identity rule's
+// test (see UpsertContact): a contact found by a match key is another
+// person when Contradicts of the earlier keys is not "". Code that matches
+// contacts itself (migrate's index of a target) applies the same rule
+// with it.
+func Contradicts(keys []MatchKey, in ContactInput, ct Contact) MatchKey {
 	for _, k := range keys {
 		switch k {
 		case MatchEmail:
@@ -153,7 +157,7 @@ func (c *Client) UpsertContact(ctx context.Context, in ContactInput, opts Upsert
 		}
 		var best *Contact
 		for j := range found {
-			if contradicts(keys[:i], p, found[j]) != "" {
+			if Contradicts(keys[:i], p, found[j]) != "" {
 				continue
 			}
 			if best == nil || agrees(keys[:i], p, found[j]) > agrees(keys[:i], p, *best) {
@@ -161,7 +165,7 @@ func (c *Client) UpsertContact(ctx context.Context, in ContactInput, opts Upsert
 			}
 		}
 		if best == nil {
-			ic := &IdentityConflict{Key: k, Contradicted: contradicts(keys[:i], p, found[0]), Input: p, Existing: found[0]}
+			ic := &IdentityConflict{Key: k, Contradicted: Contradicts(keys[:i], p, found[0]), Input: p, Existing: found[0]}
 			ex := found[0]
 			return &ContactResult{Contact: &ex, Outcome: Conflict, Warnings: ws},
 				&Error{Vendor: c.vendor, Op: op, Kind: ErrConflict, Err: ic}
