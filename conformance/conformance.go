@@ -12,13 +12,14 @@ import (
 	"github.com/deskbridge/deskbridge/support"
 )
 
-// Harness makes platforms for the suite.
+// Harness makes the Clients the suite tests.
 type Harness struct {
-	// New returns a fresh, empty platform (contacts/conversations/messages
-	// empty) for one scenario. Agents may be pre-seeded: the platform must
-	// list at least 2 agents when OpListAgents is supported (1 team too when
-	// Capabilities().AssignTeams). Called once per scenario subtest; use
-	// t.Cleanup for teardown.
+	// New returns the Client of a fresh, empty platform (no contacts,
+	// conversations or messages) for one scenario: the adapter's New, or
+	// support.NewClient over its Driver. Agents may be pre-seeded: the
+	// platform must list at least 2 agents when OpListAgents is supported
+	// (1 team too when Capabilities().AssignTeams). Called once per
+	// scenario subtest; use t.Cleanup for teardown.
 	New func(t *testing.T) *support.Client
 	// PageSize is the page size the platform uses when ListOptions.Limit is
 	// PageSize (vendors with a fixed page size: their page size, which their
@@ -91,9 +92,9 @@ func Scenarios() []string {
 	return names
 }
 
-// Run runs every scenario against platforms made by h, each in its own
+// Run runs every scenario against Clients made by h, each in its own
 // subtest named after the scenario (t.Run("contacts", …) then
-// t.Run("create", …)), with a fresh platform from h.New.
+// t.Run("create", …)), with a fresh Client from h.New.
 func Run(t *testing.T, h Harness) {
 	t.Helper()
 	if h.New == nil {

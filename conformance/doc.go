@@ -3,18 +3,24 @@
 //
 // # The suite
 //
-// [Run] runs the same scenarios against any [support.Platform], each in its
-// own subtest with a fresh platform from [Harness.New]. The scenario names
+// [Run] runs the same scenarios against a [*support.Client], the type apps
+// call, built over an adapter's [support.Driver], each in its own subtest
+// with a fresh Client from [Harness.New]. It tests what apps get: the
+// driver's primitives under the vendor-neutral rules the Client owns
+// (validation, Ref resolution, upsert matching and the identity rule, batch
+// handling, capability checks, error attribution), so a driver passes only
+// if the Client over it keeps every promise below. The scenario names
 // ("contacts/create", "contacts/paging", "capabilities/unsupported", ...;
 // see [Scenarios]) are stable, because recordings are named after them.
 //
-// The suite holds a platform to its [support.Capabilities]:
+// The suite holds a Client to its [support.Capabilities]:
 //
 //   - a declared operation must pass its scenarios: happy paths, well-formed
 //     but unknown IDs (ErrNotFound), invalid input (ErrInvalid, before any
 //     request), paging across at least three pages, lookups by email and
-//     phone, upsert outcomes, patch semantics, batch results, conversation
-//     statuses and assignment, message order, agents;
+//     phone, upsert outcomes, the identity rule (a phone shared with another
+//     email is a Conflict, never an update), patch semantics, batch results,
+//     conversation statuses and assignment, message order, agents;
 //   - an undeclared operation must fail with an error matching
 //     [support.ErrUnsupported]: never nil, never a panic. A scenario whose
 //     subject is undeclared checks exactly that.
@@ -24,9 +30,15 @@
 // Every error checked must be a *[support.Error] carrying
 // Capabilities().Vendor and an Op. Scenarios send fixed data (fixed names and
 // emails, no clock, no randomness) so that their HTTP traffic is the same on
-// every run, and rely only on what [support.Platform] promises, never on one
+// every run, and rely only on what [support.Client] promises, never on one
 // adapter's IDs: a well-formed unknown ID is made by changing the last letter
 // or digit of a real one.
+//
+// The package's own tests prove the suite: it fails against memory's driver
+// with one primitive broken (a paging off-by-one, a delete of a missing
+// contact that succeeds, an email lookup that minds case, a patch that
+// cannot clear, inconsistent capabilities, unlisted notes), and an HTTP
+// driver is recorded, replayed and recorded again through all of it.
 //
 // # What the scenarios allow
 //
@@ -73,8 +85,9 @@
 //     httpmock.MockTransport made for that scenario. A request that differs
 //     from the next recorded one (method, path, query, body) fails the
 //     scenario with a diff; so do recorded exchanges left unused.
-//   - record (go test ./adapters/<vendor> -run Conformance -record): the same
-//     scenarios run against [RecordOptions.Upstream] (the vendor's simulator,
+//   - record (DESKBRIDGE_RECORD=1 go test ./adapters/<vendor> -run
+//     Conformance; see [RecordEnv]): the same scenarios run against
+//     [RecordOptions.Upstream] (the vendor's simulator,
 //     or the live vendor) and the recordings are rewritten, credentials
 //     scrubbed. Recordings are indented JSON with sorted keys, so recording
 //     twice gives byte-identical files, and the upstream's scheme://host is
@@ -85,34 +98,44 @@
 // # Wiring an adapter
 //
 // An adapter's test hands the suite a harness that starts its simulator and
-// builds the adapter on it; in the first test the adapter's HTTP client comes
-// from HTTPClient (replay or record), in the second it talks to the simulator
-// directly (live). With the adapter package called vendor and its simulator
-// started by newSimulator:
+// builds the adapter's Client on it (its New, which is NewDriver then
+// support.NewClient); in the first test the adapter's HTTP client comes
+// from HTTPClient (replay or record), in the second it talks to the
+// simulator directly (live). With the adapter package called vendor and its
+// simulator started by newSimulator:
 //
 //	func TestConformance(t *testing.T) {
-//		conformance.Run(t, conformance.Harness{PageSize: 3, New: func(t *testing.T) support.Platform {
+//		conformance.Run(t, conformance.Harness{PageSize: 3, New: func(t *testing.T) *support.Client {
 //			srv := newSimulator(t) // an *httptest.Server with page size 3
 //			hc := conformance.HTTPClient(t, conformance.RecordOptions{
 //				Dir:      "testdata/conformance",
 //				Upstream: srv.Client().Transport,
 //				Secrets:  []string{apiKey},
 //			})
-//			return vendor.New(vendor.Config{BaseURL: srv.URL, HTTPClient: hc, APIKey: apiKey})
+//			return newClient(t, vendor.Config{BaseURL: srv.URL, HTTPClient: hc, APIKey: apiKey})
 //		}})
 //	}
 //
 //	func TestConformanceLive(t *testing.T) {
-//		conformance.Run(t, conformance.Harness{PageSize: 3, New: func(t *testing.T) support.Platform {
+//		conformance.Run(t, conformance.Harness{PageSize: 3, New: func(t *testing.T) *support.Client {
 //			srv := newSimulator(t)
-//			return vendor.New(vendor.Config{BaseURL: srv.URL, HTTPClient: srv.Client(), APIKey: apiKey})
+//			return newClient(t, vendor.Config{BaseURL: srv.URL, HTTPClient: srv.Client(), APIKey: apiKey})
 //		}})
+//	}
+//
+//	// newClient is vendor.New, failing t on error.
+//	func newClient(t *testing.T, cfg vendor.Config) *support.Client {
+//		c, err := vendor.New(cfg)
+//		if err != nil {
+//			t.Fatal(err)
+//		}
+//		return c
 //	}
 //
 // In replay the simulator still starts (for its URL) but receives nothing.
 // When HTTPClient is in use, the invalid-input scenarios also check that no
 // request left the adapter. Call HTTPClient once per scenario, from
-// Harness.New. The -record flag exists only in test binaries that import
-// this package, so record one adapter package at a time rather than with
-// ./... .
+// Harness.New. Record mode is an environment variable, not a flag, so
+// importing this package registers nothing on a program's command line;
+// record one adapter package at a time rather than with ./... .
 package conformance

@@ -318,7 +318,7 @@ func TestReplayRejectsUnexpectedRequests(t *testing.T) {
 			}
 			ft.finish()
 			f := ft.failures()
-			for _, want := range append(tc.wantInFailures, "record again with: go test") {
+			for _, want := range append(tc.wantInFailures, "record again with: DESKBRIDGE_RECORD=1 go test") {
 				if !strings.Contains(f, want) {
 					t.Errorf("failures do not say %q:\n%s", want, f)
 				}
@@ -367,7 +367,7 @@ func TestReplayWithoutRecording(t *testing.T) {
 	hc := replayClient(ft, RecordOptions{Dir: t.TempDir()})
 	f := ft.failures()
 	for _, want := range []string{"no recording for TestConformance/contacts/paging", "contacts__paging.json",
-		"record it with: go test ./conformance -run '^TestConformance$' -record"} {
+		"record it with: DESKBRIDGE_RECORD=1 go test ./conformance -run '^TestConformance$'"} {
 		if !strings.Contains(f, want) {
 			t.Errorf("failure does not say %q: %s", want, f)
 		}
@@ -482,7 +482,7 @@ func TestUnknownID(t *testing.T) {
 
 // TestHTTPClient runs the exported entry point in the mode of the test run:
 // it replays testdata/httpclient/scenario.json by default, and rewrites it
-// with -record (go test ./conformance -run TestHTTPClient -record).
+// in record mode (DESKBRIDGE_RECORD=1 go test ./conformance -run TestHTTPClient).
 func TestHTTPClient(t *testing.T) {
 	srv, hits := upstream(t)
 	t.Run("scenario", func(t *testing.T) {

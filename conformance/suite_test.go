@@ -3,8 +3,6 @@ package conformance_test
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
@@ -13,141 +11,126 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/deskbridge/deskbridge/adapters/memory"
 	"github.com/deskbridge/deskbridge/conformance"
 	"github.com/deskbridge/deskbridge/support"
 )
 
-// The broken platforms below are memory with one method wrong each. The suite
-// runs against them in a child process (Run takes a real *testing.T, and a
-// failing Run must fail its test), and the parent checks that exactly the
-// right scenarios failed, for the right reason.
+// The broken drivers below are memory's driver with one method wrong each,
+// under a *support.Client as apps get it. The suite runs against them in a
+// child process (Run takes a real *testing.T, and a failing Run must fail
+// its test), and the parent checks that exactly the right scenarios failed,
+// for the right reason. A defect the Client rules out (an undeclared
+// operation that answers, invalid input that reaches the driver, an upsert
+// that creates instead of matching) cannot be built from a driver, so the
+// defects here are those a driver can still have.
 
-// brokenEnv names the broken platform the child process runs the suite on.
+// brokenEnv names the driver the child process runs the suite on.
 const brokenEnv = "DESKBRIDGE_CONFORMANCE_PLATFORM"
+
+// without returns c without the operations ops.
+func without(c support.Capabilities, ops ...support.Operation) support.Capabilities {
+	c.Operations = slices.DeleteFunc(c.Operations, func(op support.Operation) bool { return slices.Contains(ops, op) })
+	return c
+}
 
 // pagingRepeats has the classic off-by-one: each page after the first starts
 // with the previous page's last contact, and so skips one.
 type pagingRepeats struct {
-	*memory.Platform
+	*memory.Driver
 	mu     sync.Mutex
 	lastOf map[string]support.Contact // cursor → last item of the page before it
 }
 
-func (p *pagingRepeats) ListContacts(ctx context.Context, opts support.ContactListOptions) (support.Page[support.Contact], error) {
-	page, err := p.Platform.ListContacts(ctx, opts)
+func (d *pagingRepeats) ListContacts(ctx context.Context, opts support.ContactListOptions) (support.Page[support.Contact], error) {
+	page, err := d.Driver.ListContacts(ctx, opts)
 	if err != nil {
 		return page, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if prev, ok := p.lastOf[opts.Cursor]; ok && len(page.Items) > 0 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if prev, ok := d.lastOf[opts.Cursor]; ok && len(page.Items) > 0 {
 		page.Items[0] = prev
 	}
 	if page.Next != "" && len(page.Items) > 0 {
-		p.lastOf[page.Next] = page.Items[len(page.Items)-1]
+		d.lastOf[page.Next] = page.Items[len(page.Items)-1]
 	}
 	return page, nil
 }
 
-// silentDelete does not declare contacts.delete but "succeeds" at it.
-type silentDelete struct{ *memory.Platform }
+// deleteMissingSucceeds reports success for deleting a contact that does
+// not exist, where the contract says ErrNotFound.
+type deleteMissingSucceeds struct{ *memory.Driver }
 
-func (p silentDelete) Capabilities() support.Capabilities {
-	c := p.Platform.Capabilities()
-	c.Operations = slices.DeleteFunc(c.Operations, func(op support.Operation) bool { return op == support.OpDeleteContact })
-	return c
-}
-
-func (silentDelete) DeleteContact(context.Context, support.Ref) error { return nil }
-
-// upsertCreates always creates, duplicating the contact it should update.
-type upsertCreates struct{ *memory.Platform }
-
-func (p upsertCreates) UpsertContact(ctx context.Context, in support.ContactInput, _ support.UpsertOptions) (*support.ContactResult, error) {
-	return p.Platform.CreateContact(ctx, in)
-}
-
-// requestsFirst sends a request before validating a contact to create.
-type requestsFirst struct {
-	*memory.Platform
-	hc  *http.Client
-	url string
-}
-
-func (p requestsFirst) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url+"/validate", nil)
-	if err != nil {
-		return nil, err
+func (d deleteMissingSucceeds) DeleteContact(ctx context.Context, id string) error {
+	if err := d.Driver.DeleteContact(ctx, id); !errors.Is(err, support.ErrNotFound) {
+		return err
 	}
-	resp, err := p.hc.Do(req)
-	if err != nil {
-		return nil, &support.Error{Vendor: memory.Vendor, Op: support.OpCreateContact, Err: err}
+	return nil
+}
+
+// findEmailExact looks emails up exactly, so it misses an address stored in
+// another case, where the contract says to compare without regard to case.
+type findEmailExact struct{ *memory.Driver }
+
+func (d findEmailExact) FindContacts(ctx context.Context, key support.MatchKey, value string) ([]support.Contact, error) {
+	found, err := d.Driver.FindContacts(ctx, key, value)
+	if key == support.MatchEmail {
+		found = slices.DeleteFunc(found, func(c support.Contact) bool { return c.Email != value })
 	}
-	resp.Body.Close()
-	return p.Platform.CreateContact(ctx, in)
+	return found, err
+}
+
+// patchSkipsClears leaves out of its patch the fields an update clears, as
+// a driver encoding the patch with omitempty would: "" must clear.
+type patchSkipsClears struct{ *memory.Driver }
+
+func (d patchSkipsClears) PatchContact(ctx context.Context, id string, u support.ContactUpdate) (*support.ContactResult, error) {
+	for _, f := range []**string{&u.FirstName, &u.LastName, &u.Email, &u.Phone, &u.Language, &u.Country, &u.ExternalID} {
+		if *f != nil && **f == "" {
+			*f = nil
+		}
+	}
+	return d.Driver.PatchContact(ctx, id, u)
+}
+
+// teamsWithoutAssign declares AssignTeams but not the assignment it
+// qualifies: a declaration at odds with itself.
+type teamsWithoutAssign struct{ *memory.Driver }
+
+func (d teamsWithoutAssign) Capabilities() support.Capabilities {
+	return without(d.Driver.Capabilities(), support.OpAssignConversation)
 }
 
 // reduced is a vendor that cannot do everything, and says so: no agents
-// listing, no phone lookup, no delete, no notes, no teams. Each refused
-// operation fails with ErrUnsupported.
-type reduced struct{ *memory.Platform }
+// listing, no phone lookup, no delete, no notes, no teams. The Client
+// refuses the rest with ErrUnsupported.
+type reduced struct{ *memory.Driver }
 
-var reducedMissing = []support.Operation{
-	support.OpListAgents, support.OpGetByPhone, support.OpDeleteContact, support.OpSendNote,
-}
-
-func (p reduced) Capabilities() support.Capabilities {
-	c := p.Platform.Capabilities()
-	c.Operations = slices.DeleteFunc(c.Operations, func(op support.Operation) bool { return slices.Contains(reducedMissing, op) })
+func (d reduced) Capabilities() support.Capabilities {
+	c := without(d.Driver.Capabilities(), support.OpListAgents, support.OpGetByPhone, support.OpDeleteContact, support.OpSendNote)
 	c.AssignTeams = false
 	return c
-}
-
-func (reduced) ListAgents(context.Context, support.ListOptions) (support.Page[support.Agent], error) {
-	return support.Page[support.Agent]{}, support.Unsupported(memory.Vendor, support.OpListAgents, "no agents API")
-}
-
-func (p reduced) GetContact(ctx context.Context, ref support.Ref) (*support.Contact, error) {
-	if ref.Kind() == support.RefPhone {
-		return nil, support.Unsupported(memory.Vendor, support.OpGetByPhone, "no phone lookup")
-	}
-	return p.Platform.GetContact(ctx, ref)
-}
-
-func (reduced) DeleteContact(context.Context, support.Ref) error {
-	return support.Unsupported(memory.Vendor, support.OpDeleteContact, "no delete")
-}
-
-func (p reduced) SendMessage(ctx context.Context, id string, m support.NewMessage) (*support.Message, error) {
-	if m.Internal {
-		return nil, support.Unsupported(memory.Vendor, support.OpSendNote, "no notes")
-	}
-	return p.Platform.SendMessage(ctx, id, m)
-}
-
-func (p reduced) Assign(ctx context.Context, id string, to support.Assignee) error {
-	if to.Kind == support.KindTeam {
-		return support.Unsupported(memory.Vendor, support.OpAssignConversation, "no teams")
-	}
-	return p.Platform.Assign(ctx, id, to)
 }
 
 // notesUnlisted stores notes but leaves them out of ListMessages; outside
 // says whether it declares so (Capabilities().NotesOutsideHistory).
 type notesUnlisted struct {
-	*memory.Platform
+	*memory.Driver
 	outside bool
 }
 
-func (p notesUnlisted) Capabilities() support.Capabilities {
-	c := p.Platform.Capabilities()
-	c.NotesOutsideHistory = p.outside
+func (d notesUnlisted) Capabilities() support.Capabilities {
+	c := d.Driver.Capabilities()
+	c.NotesOutsideHistory = d.outside
 	return c
 }
 
-func (p notesUnlisted) ListMessages(ctx context.Context, id string, opts support.ListOptions) (support.Page[support.Message], error) {
-	page, err := p.Platform.ListMessages(ctx, id, opts)
+func (d notesUnlisted) ListMessages(ctx context.Context, id string, opts support.ListOptions) (support.Page[support.Message], error) {
+	page, err := d.Driver.ListMessages(ctx, id, opts)
 	page.Items = slices.DeleteFunc(page.Items, func(m support.Message) bool { return m.Internal })
 	return page, err
 }
@@ -155,131 +138,113 @@ func (p notesUnlisted) ListMessages(ctx context.Context, id string, opts support
 // listingOnly lists messages but sends none (TidySupport); with dropFirst,
 // its listing also leaves out the conversation's first message.
 type listingOnly struct {
-	*memory.Platform
+	*memory.Driver
 	dropFirst bool
 }
 
-func (p listingOnly) Capabilities() support.Capabilities {
-	c := p.Platform.Capabilities()
-	c.Operations = slices.DeleteFunc(c.Operations, func(op support.Operation) bool {
-		return op == support.OpSendMessage || op == support.OpSendNote
-	})
-	return c
+func (d listingOnly) Capabilities() support.Capabilities {
+	return without(d.Driver.Capabilities(), support.OpSendMessage, support.OpSendNote)
 }
 
-func (listingOnly) SendMessage(_ context.Context, _ string, m support.NewMessage) (*support.Message, error) {
-	if m.Internal {
-		return nil, support.Unsupported(memory.Vendor, support.OpSendNote, "no notes")
-	}
-	return nil, support.Unsupported(memory.Vendor, support.OpSendMessage, "no replies")
-}
-
-func (p listingOnly) ListMessages(ctx context.Context, id string, opts support.ListOptions) (support.Page[support.Message], error) {
-	page, err := p.Platform.ListMessages(ctx, id, opts)
-	if p.dropFirst && opts.Cursor == "" && len(page.Items) > 0 {
+func (d listingOnly) ListMessages(ctx context.Context, id string, opts support.ListOptions) (support.Page[support.Message], error) {
+	page, err := d.Driver.ListMessages(ctx, id, opts)
+	if d.dropFirst && opts.Cursor == "" && len(page.Items) > 0 {
 		page.Items = page.Items[1:]
 	}
 	return page, err
 }
 
-// platforms builds the platform a child process tests.
-var platforms = map[string]func(t *testing.T) support.Platform{
-	"paging_repeats": func(*testing.T) support.Platform {
-		return &pagingRepeats{Platform: memory.New(memory.Config{}), lastOf: map[string]support.Contact{}}
+// drivers builds the driver a child process tests, under a Client.
+var drivers = map[string]func() support.Driver{
+	"paging_repeats": func() support.Driver {
+		return &pagingRepeats{Driver: memory.NewDriver(memory.Config{}), lastOf: map[string]support.Contact{}}
 	},
-	"unsupported_returns_nil": func(*testing.T) support.Platform { return silentDelete{memory.New(memory.Config{})} },
-	"upsert_always_creates":   func(*testing.T) support.Platform { return upsertCreates{memory.New(memory.Config{})} },
-	"requests_before_validation": func(t *testing.T) support.Platform {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
-		t.Cleanup(srv.Close)
-		hc := conformance.HTTPClient(t, conformance.RecordOptions{Dir: t.TempDir(), Upstream: srv.Client().Transport})
-		return requestsFirst{Platform: memory.New(memory.Config{}), hc: hc, url: srv.URL}
+	"delete_missing_succeeds":   func() support.Driver { return deleteMissingSucceeds{memory.NewDriver(memory.Config{})} },
+	"find_email_exact":          func() support.Driver { return findEmailExact{memory.NewDriver(memory.Config{})} },
+	"patch_skips_clears":        func() support.Driver { return patchSkipsClears{memory.NewDriver(memory.Config{})} },
+	"teams_without_assign":      func() support.Driver { return teamsWithoutAssign{memory.NewDriver(memory.Config{})} },
+	"reduced":                   func() support.Driver { return reduced{memory.NewDriver(memory.Config{})} },
+	"notes_unlisted_undeclared": func() support.Driver { return notesUnlisted{Driver: memory.NewDriver(memory.Config{})} },
+	"notes_outside_history": func() support.Driver {
+		return notesUnlisted{Driver: memory.NewDriver(memory.Config{}), outside: true}
 	},
-	"reduced": func(*testing.T) support.Platform { return reduced{memory.New(memory.Config{})} },
-	"notes_unlisted_undeclared": func(*testing.T) support.Platform {
-		return notesUnlisted{Platform: memory.New(memory.Config{})}
-	},
-	"notes_outside_history": func(*testing.T) support.Platform {
-		return notesUnlisted{Platform: memory.New(memory.Config{}), outside: true}
-	},
-	"listing_only": func(*testing.T) support.Platform { return listingOnly{Platform: memory.New(memory.Config{})} },
-	"listing_drops_first": func(*testing.T) support.Platform {
-		return listingOnly{Platform: memory.New(memory.Config{}), dropFirst: true}
+	"listing_only": func() support.Driver { return listingOnly{Driver: memory.NewDriver(memory.Config{})} },
+	"listing_drops_first": func() support.Driver {
+		return listingOnly{Driver: memory.NewDriver(memory.Config{}), dropFirst: true}
 	},
 }
 
-// TestSuite runs the suite, in child processes, against broken platforms
-// (which must fail exactly the scenarios they break) and against platforms
+// TestSuite runs the suite, in child processes, against broken drivers
+// (which must fail exactly the scenarios they break) and against drivers
 // with fewer capabilities or unlisted notes, as declared (which must pass,
 // skipping only what they cannot set up).
 func TestSuite(t *testing.T) {
 	if name := os.Getenv(brokenEnv); name != "" {
-		conformance.Run(t, conformance.Harness{PageSize: 3, New: func(t *testing.T) support.Platform {
-			return platforms[name](t)
+		conformance.Run(t, conformance.Harness{PageSize: 3, New: func(t *testing.T) *support.Client {
+			return support.NewClient(drivers[name]())
 		}})
 		return
 	}
 	for _, tc := range []struct {
-		platform string
-		args     []string
-		failing  []string // scenarios that must fail; none means the suite must pass
-		message  string   // a failure message the output must hold
-		skipped  []string // scenarios that must be skipped
+		driver  string
+		failing []string // scenarios that must fail; none means the suite must pass
+		message string   // a failure message the output must hold
+		skipped []string // scenarios that must be skipped
 	}{
-		{platform: "paging_repeats", failing: []string{"contacts/paging"}, message: "was listed 2 times, want once"},
+		{driver: "paging_repeats", failing: []string{"contacts/paging"}, message: "was listed 2 times, want once"},
 		{
-			platform: "unsupported_returns_nil",
-			failing:  []string{"capabilities/unsupported", "contacts/delete"},
-			message:  "contacts.delete is not declared in Capabilities() but returned no error",
-		},
-		{platform: "upsert_always_creates", failing: []string{"contacts/upsert"}, message: `outcome "created", want "updated"`},
-		{
-			platform: "requests_before_validation",
-			args:     []string{"-record"}, // records into a temporary directory
-			failing:  []string{"contacts/invalid"},
-			message:  "HTTP request(s) were sent; invalid input must fail before any request",
+			driver:  "delete_missing_succeeds",
+			failing: []string{"contacts/delete", "contacts/not_found"},
+			message: "DeleteContact of a deleted contact: got no error, want one matching support.ErrNotFound",
 		},
 		{
-			platform: "reduced",
-			skipped:  []string{"conversations/assign_agent"},
-			message:  "needs agents.list, which memory does not declare",
+			driver:  "find_email_exact",
+			failing: []string{"contacts/get_by_email", "contacts/update", "contacts/upsert"},
+			message: `UpsertContact with a new last name: outcome "created", want "updated"`,
 		},
 		{
-			platform: "notes_unlisted_undeclared",
-			failing:  []string{"messages/order"},
-			message:  "declares Capabilities().NotesOutsideHistory",
+			driver:  "patch_skips_clears",
+			failing: []string{"contacts/update"},
+			message: `after clearing the last name it is "Lovelace", want ""`,
+		},
+		{
+			driver:  "teams_without_assign",
+			failing: []string{"capabilities/declared"},
+			message: "Capabilities().AssignTeams is set but conversations.assign is not declared",
+		},
+		{
+			driver:  "reduced",
+			skipped: []string{"conversations/assign_agent"},
+			message: "needs agents.list, which memory does not declare",
+		},
+		{
+			driver:  "notes_unlisted_undeclared",
+			failing: []string{"messages/order"},
+			message: "declares Capabilities().NotesOutsideHistory",
 		},
 		// Declared, the same unlisted notes pass; the replies are still
 		// checked in order.
-		{platform: "notes_outside_history", message: "--- PASS: TestSuite/messages/order"},
-		{platform: "listing_only", message: "--- PASS: TestSuite/messages/order"},
+		{driver: "notes_outside_history", message: "--- PASS: TestSuite/messages/order"},
+		{driver: "listing_only", message: "--- PASS: TestSuite/messages/order"},
 		{
-			platform: "listing_drops_first",
-			failing:  []string{"messages/order"},
-			message:  "does not list the conversation's first message",
+			driver:  "listing_drops_first",
+			failing: []string{"messages/order"},
+			message: "does not list the conversation's first message",
 		},
 	} {
-		t.Run(tc.platform, func(t *testing.T) {
-			args := append([]string{"-test.run=^TestSuite$", "-test.v", "-test.count=1"}, tc.args...)
-			cmd := exec.Command(os.Args[0], args...)
-			cmd.Env = append(os.Environ(), brokenEnv+"="+tc.platform)
+		t.Run(tc.driver, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestSuite$", "-test.v", "-test.count=1")
+			cmd.Env = append(os.Environ(), brokenEnv+"="+tc.driver)
 			out, err := cmd.CombinedOutput()
 			var exit *exec.ExitError
-			switch {
-			case len(tc.failing) > 0 && !errors.As(err, &exit):
-				t.Fatalf("the suite passed against a broken platform (err %v):\n%s", err, out)
-			case len(tc.failing) == 0 && err != nil:
-				t.Fatalf("the suite failed against a correct platform: %v\n%s", err, out)
+			if len(tc.failing) > 0 {
+				require.ErrorAs(t, err, &exit, "the suite passed against a broken driver:\n%s", out)
+			} else {
+				require.NoError(t, err, "the suite failed against a correct driver:\n%s", out)
 			}
-			if got := scenarios(out, "FAIL"); !slices.Equal(got, tc.failing) {
-				t.Errorf("failed scenarios %q, want %q\n%s", got, tc.failing, out)
-			}
-			if got := scenarios(out, "SKIP"); !slices.Equal(got, tc.skipped) {
-				t.Errorf("skipped scenarios %q, want %q\n%s", got, tc.skipped, out)
-			}
-			if !strings.Contains(string(out), tc.message) {
-				t.Errorf("the output does not say %q:\n%s", tc.message, out)
-			}
+			assert.Equal(t, tc.failing, scenarios(out, "FAIL"), "failed scenarios\n%s", out)
+			assert.Equal(t, tc.skipped, scenarios(out, "SKIP"), "skipped scenarios\n%s", out)
+			assert.Contains(t, string(out), tc.message, "the output does not say it")
 		})
 	}
 }
@@ -303,18 +268,16 @@ func scenarios(out []byte, result string) []string {
 // the names Scenarios reports are the subtests Run makes.
 func TestScenarios(t *testing.T) {
 	names := conformance.Scenarios()
-	if len(names) < 20 || !slices.Contains(names, "contacts/paging") || !slices.Contains(names, "capabilities/unsupported") {
-		t.Fatalf("Scenarios() = %q", names)
-	}
+	require.GreaterOrEqual(t, len(names), 20, "Scenarios() = %q", names)
+	require.Contains(t, names, "contacts/paging")
+	require.Contains(t, names, "capabilities/unsupported")
 	var ran []string
 	t.Run("memory", func(t *testing.T) {
-		conformance.Run(t, conformance.Harness{PageSize: 2, New: func(st *testing.T) support.Platform {
+		conformance.Run(t, conformance.Harness{PageSize: 2, New: func(st *testing.T) *support.Client {
 			// st.Name() is TestScenarios/memory/<group>/<scenario>.
 			ran = append(ran, strings.SplitN(st.Name(), "/", 3)[2])
 			return memory.New(memory.Config{})
 		}})
 	})
-	if !slices.Equal(ran, names) {
-		t.Errorf("Run made platforms for %q, want one per scenario %q", ran, names)
-	}
+	assert.Equal(t, names, ran, "Run made a Client per scenario")
 }

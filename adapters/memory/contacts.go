@@ -11,44 +11,35 @@ import (
 	"github.com/deskbridge/deskbridge/support"
 )
 
-const contactList = "contacts"
-
-// matchKeys are the keys FindContacts serves.
-var matchKeys = [...]support.MatchKey{support.MatchEmail, support.MatchPhone, support.MatchExternalID}
-
-// indexEntry is a key of the lookup indexes: a match key and a value's
-// indexKey.
-type indexEntry struct {
-	key   support.MatchKey
-	value string
-}
-
 type contactRecord struct {
 	seq
 	c support.Contact // Raw is nil: it is rendered on the way out
 }
 
-// indexKey returns the index key of a value of match key k: an email's
-// support.EmailKey, a phone's E.164 form ("" when it does not normalize:
-// such a phone is kept but never found), an external ID as it is.
+// indexKey returns the key of the lookup indexes under which a value of
+// match key k is filed: the key's name and an email's support.EmailKey, a
+// phone's E.164 form or an external ID as it is; "" for an empty value and
+// for a phone that does not normalize (kept, but never found).
 func indexKey(k support.MatchKey, value string) string {
-	switch {
-	case value == "" || k == support.MatchExternalID:
-		return value
-	case k == support.MatchEmail:
-		return support.EmailKey(value)
+	switch k {
+	case support.MatchEmail:
+		value = support.EmailKey(value)
+	case support.MatchPhone:
+		value, _ = support.NormalizePhone(value)
 	}
-	e164, _ := support.NormalizePhone(value)
-	return e164
+	if value == "" {
+		return ""
+	}
+	return string(k) + ":" + value
 }
 
 // reindex removes r from the lookup indexes under its current fields and,
 // when add is set, files it there again, keeping each list oldest first.
 // The caller holds d.mu and calls it before and after changing r.c.
 func (d *Driver) reindex(r *contactRecord, add bool) {
-	for i, v := range [...]string{r.c.Email, r.c.Phone, r.c.ExternalID} {
-		k := indexEntry{matchKeys[i], indexKey(matchKeys[i], v)}
-		if k.value == "" {
+	for _, k := range [...]string{indexKey(support.MatchEmail, r.c.Email),
+		indexKey(support.MatchPhone, r.c.Phone), indexKey(support.MatchExternalID, r.c.ExternalID)} {
+		if k == "" {
 			continue
 		}
 		list := slices.DeleteFunc(d.byKey[k], func(o *contactRecord) bool { return o == r })
@@ -59,12 +50,6 @@ func (d *Driver) reindex(r *contactRecord, add bool) {
 			delete(d.byKey, k)
 		}
 	}
-}
-
-// lookup returns the records whose field key equals value, oldest first.
-// The caller holds d.mu.
-func (d *Driver) lookup(key support.MatchKey, value string) []*contactRecord {
-	return d.byKey[indexEntry{key, indexKey(key, value)}]
 }
 
 // out returns a copy of the stored contact that shares nothing with the store.
@@ -89,7 +74,7 @@ func (d *Driver) PrepareContact(_ context.Context, in support.ContactInput) (sup
 func (d *Driver) ListContacts(_ context.Context, opts support.ContactListOptions) (support.Page[support.Contact], error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return list(d, contactList, opts.ListOptions, d.contacts, (*contactRecord).out)
+	return list(d, "contacts", opts.ListOptions, d.contacts, (*contactRecord).out)
 }
 
 // GetContact returns the contact id.
@@ -109,7 +94,7 @@ func (d *Driver) FindContacts(_ context.Context, key support.MatchKey, value str
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	found := []support.Contact{}
-	for _, r := range d.lookup(key, value) {
+	for _, r := range d.byKey[indexKey(key, value)] {
 		found = append(found, r.out())
 	}
 	return found, nil
@@ -122,7 +107,7 @@ func (d *Driver) insert(in support.ContactInput) *contactRecord {
 		ID:        "ctc_" + strconv.Itoa(d.nextCtc),
 		FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
 		Language: in.Language, Country: in.Country, ExternalID: in.ExternalID,
-		Tags: append([]string(nil), in.Tags...), CreatedAt: d.clock(),
+		Tags: append([]string(nil), in.Tags...), CreatedAt: d.now(),
 	}}
 	if len(in.CustomFields) > 0 {
 		r.c.CustomFields = maps.Clone(in.CustomFields)
@@ -153,9 +138,10 @@ func (d *Driver) CreateContacts(_ context.Context, in []support.ContactInput) (*
 	return res, nil
 }
 
-// PatchContact changes the contact id with patch semantics: nil fields are
-// left alone, "" clears, Tags replace, a nil custom field value deletes the
-// field. The outcome is Updated, or Unchanged when nothing changed.
+// PatchContact changes the contact id with patch semantics
+// (support.ContactUpdate.Apply). The outcome is Updated, or Unchanged when
+// the stored contact is the same afterwards (an email in another case is a
+// change).
 func (d *Driver) PatchContact(_ context.Context, id string, u support.ContactUpdate) (*support.ContactResult, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -163,34 +149,8 @@ func (d *Driver) PatchContact(_ context.Context, id string, u support.ContactUpd
 	if err != nil {
 		return nil, err
 	}
-	c := r.out()
-	c.Raw = nil
-	for _, f := range []struct{ dst, v *string }{
-		{&c.FirstName, u.FirstName}, {&c.LastName, u.LastName}, {&c.Email, u.Email}, {&c.Phone, u.Phone},
-		{&c.Language, u.Language}, {&c.Country, u.Country}, {&c.ExternalID, u.ExternalID},
-	} {
-		if f.v != nil {
-			*f.dst = *f.v
-		}
-	}
-	if u.Tags != nil {
-		c.Tags = append([]string(nil), *u.Tags...) // nil for no tags, as stored
-	}
-	for k, v := range u.CustomFields {
-		if v == nil {
-			delete(c.CustomFields, k)
-			continue
-		}
-		if c.CustomFields == nil {
-			c.CustomFields = map[string]string{}
-		}
-		c.CustomFields[k] = *v
-	}
-	if len(c.CustomFields) == 0 {
-		c.CustomFields = nil
-	}
 	outcome := support.Unchanged
-	if !reflect.DeepEqual(c, r.c) {
+	if c := u.Apply(r.c); !reflect.DeepEqual(c, r.c) {
 		d.reindex(r, false)
 		r.c, outcome = c, support.Updated
 		d.reindex(r, true)
@@ -206,8 +166,7 @@ func (d *Driver) DeleteContact(_ context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	i := sort.Search(len(d.contacts), func(i int) bool { return d.contacts[i].seq >= r.seq })
-	d.contacts = slices.Delete(d.contacts, i, i+1)
+	d.contacts = slices.DeleteFunc(d.contacts, func(o *contactRecord) bool { return o == r })
 	delete(d.contactByID, r.c.ID)
 	d.reindex(r, false)
 	return nil

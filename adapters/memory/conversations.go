@@ -10,11 +10,6 @@ import (
 	"github.com/deskbridge/deskbridge/support"
 )
 
-const (
-	conversationList = "conversations"
-	agentList        = "agents"
-)
-
 type convRecord struct {
 	seq
 	c       support.Conversation // Raw is nil: it is rendered on the way out
@@ -28,9 +23,8 @@ func (r *convRecord) out() support.Conversation {
 		ID: c.ID, ContactID: c.ContactID, Status: string(c.Status), Subject: c.Subject, Channel: c.Channel,
 		ClosingNote: r.closing, CreatedAt: stamp(c.CreatedAt), UpdatedAt: stamp(c.UpdatedAt),
 	}
-	if r.c.Assignee != nil {
-		a := *r.c.Assignee
-		c.Assignee = &a
+	if a := r.c.Assignee; a != nil {
+		c.Assignee = support.Ptr(*a)
 		j.Assignee = &assigneeJSON{Kind: string(a.Kind), ID: a.ID, Email: a.Email}
 	}
 	c.Raw = render(j)
@@ -59,7 +53,7 @@ func (r *msgRecord) out() support.Message {
 
 type agentRecord struct {
 	seq
-	a support.Agent // Raw is nil: it is rendered on the way out
+	a support.Agent // Raw is ignored: it is rendered on the way out
 }
 
 func (r *agentRecord) out() support.Agent {
@@ -73,13 +67,10 @@ func (r *agentRecord) out() support.Agent {
 func (d *Driver) ListConversations(_ context.Context, opts support.ConversationListOptions) (support.Page[support.Conversation], error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	kept := make([]*convRecord, 0, len(d.convs))
-	for _, r := range d.convs {
-		if (opts.Status == "" || r.c.Status == opts.Status) && (opts.ContactID == "" || r.c.ContactID == opts.ContactID) {
-			kept = append(kept, r)
-		}
-	}
-	return list(d, conversationList, opts.ListOptions, kept, (*convRecord).out)
+	kept := slices.DeleteFunc(slices.Clone(d.convs), func(r *convRecord) bool {
+		return (opts.Status != "" && r.c.Status != opts.Status) || (opts.ContactID != "" && r.c.ContactID != opts.ContactID)
+	})
+	return list(d, "conversations", opts.ListOptions, kept, (*convRecord).out)
 }
 
 // GetConversation returns the conversation id.
@@ -107,11 +98,10 @@ func (d *Driver) CreateConversation(_ context.Context, nc support.NewConversatio
 	if err != nil {
 		return nil, err
 	}
-	now := d.clock()
 	d.nextConv++
 	r := &convRecord{seq: seq(d.nextConv), c: support.Conversation{
 		ID: "conv_" + strconv.Itoa(d.nextConv), ContactID: contact.c.ID, Status: support.StatusOpen,
-		Subject: nc.Subject, Channel: "chat", CreatedAt: now, UpdatedAt: now,
+		Subject: nc.Subject, Channel: "chat", CreatedAt: d.now(), // UpdatedAt: the first message's
 	}}
 	d.appendMessage(r, support.Message{
 		Direction: support.Inbound, AuthorKind: support.AuthorContact, AuthorID: contact.c.ID, Text: nc.Text,
@@ -133,7 +123,7 @@ func (d *Driver) contactFor(nc support.NewConversation) (*contactRecord, error) 
 	if ref.Kind() == support.RefPhone {
 		key, in = support.MatchPhone, support.ContactInput{Phone: ref.Value()}
 	}
-	if found := d.lookup(key, ref.Value()); len(found) > 0 {
+	if found := d.byKey[indexKey(key, ref.Value())]; len(found) > 0 {
 		return found[0], nil
 	}
 	in.FirstName, in.LastName = support.SplitName(nc.Name)
@@ -143,9 +133,7 @@ func (d *Driver) contactFor(nc support.NewConversation) (*contactRecord, error) 
 // appendMessage stores m as the newest message of r. The caller holds d.mu.
 func (d *Driver) appendMessage(r *convRecord, m support.Message) *msgRecord {
 	d.nextMsg++
-	m.ID = "msg_" + strconv.Itoa(d.nextMsg)
-	m.ConversationID = r.c.ID
-	m.CreatedAt = d.clock()
+	m.ID, m.ConversationID, m.CreatedAt = "msg_"+strconv.Itoa(d.nextMsg), r.c.ID, d.now()
 	m.Attachments = slices.Clone(m.Attachments)
 	mr := &msgRecord{seq: seq(d.nextMsg), m: m}
 	r.msgs = append(r.msgs, mr)
@@ -167,7 +155,7 @@ func (d *Driver) SetStatus(_ context.Context, id string, change support.StatusCh
 	if change.Status == support.StatusClosed && (change.Category != "" || change.Summary != "") {
 		r.closing = &closingNoteJSON{Category: change.Category, Summary: change.Summary}
 	}
-	r.c.UpdatedAt = d.clock()
+	r.c.UpdatedAt = d.now()
 	return nil
 }
 
@@ -182,15 +170,14 @@ func (d *Driver) Assign(_ context.Context, id string, to support.Assignee) error
 		return err
 	}
 	i := slices.IndexFunc(d.agents, func(ar *agentRecord) bool {
-		a := &ar.a
+		a := ar.a
 		return a.Kind == to.Kind && ((to.ID != "" && a.ID == to.ID) || (to.ID == "" && support.EqualEmail(a.Email, to.Email)))
 	})
 	if i < 0 {
 		return fail(support.ErrNotFound, "no %s %.40q", to.Kind, cmp.Or(to.ID, to.Email))
 	}
 	who := d.agents[i].a
-	r.c.Assignee = &support.Assignee{Kind: who.Kind, ID: who.ID, Email: who.Email}
-	r.c.UpdatedAt = d.clock()
+	r.c.Assignee, r.c.UpdatedAt = &support.Assignee{Kind: who.Kind, ID: who.ID, Email: who.Email}, d.now()
 	return nil
 }
 
@@ -204,8 +191,7 @@ func (d *Driver) Unassign(_ context.Context, id string) error {
 		return err
 	}
 	if r.c.Assignee != nil {
-		r.c.Assignee = nil
-		r.c.UpdatedAt = d.clock()
+		r.c.Assignee, r.c.UpdatedAt = nil, d.now()
 	}
 	return nil
 }
@@ -249,5 +235,5 @@ func (d *Driver) SendMessage(_ context.Context, conversationID string, m support
 func (d *Driver) ListAgents(_ context.Context, opts support.ListOptions) (support.Page[support.Agent], error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return list(d, agentList, opts, d.agents, (*agentRecord).out)
+	return list(d, "agents", opts, d.agents, (*agentRecord).out)
 }

@@ -1,44 +1,32 @@
 // Package memory is an in-process support platform with every capability
 // and no HTTP or vendor behind it: [Driver] is its [support.Driver], and
-// [New] returns the [*support.Client] over it that apps call.
+// [New] returns the [*support.Client] over it that apps call. It registers
+// itself as "memory": support.Open(ctx, "memory", map[string]any{"pagesize":
+// 20}) decodes the map into Config.
 //
 // It is meant for tests: an application's own unit tests can run against it
 // instead of a vendor, and deskbridge's conformance suite runs against it to
-// prove the suite itself. It keeps everything in memory, is safe for
-// concurrent use, and is deterministic: IDs are counters ("ctc_1", "conv_1",
-// "msg_1") and times come from Config.Now.
-//
-// It is also the smallest complete example of a driver: every optional
-// interface, no wire protocol, and none of the vendor-neutral rules.
-// docs/adapters.md says how to write one.
+// prove the suite itself. It is safe for concurrent use and deterministic:
+// IDs are counters ("ctc_1", "conv_1", "msg_1") and times come from
+// Config.Now. It is also the smallest complete driver (docs/adapters.md
+// says how to write one): every optional interface, no wire protocol, and
+// none of the vendor-neutral rules, which the Client applies here as on
+// every vendor (validation, Ref resolution, upserts and the identity rule,
+// capability and context checks, errors naming "memory" and the operation).
 //
 // # Semantics
 //
-// The Client does here what it does on every vendor (see [support.Client]):
-// it validates input, IDs, list options, statuses, assignees and messages
-// before anything is looked up; resolves email and phone Refs with
-// FindContacts (the earliest created match wins); runs UpsertContact (match
-// order, the identity rule, the diff that patches only what differs);
-// refuses an update that would leave a contact with no email, phone or
-// name; checks the context before each call; and names the vendor
-// ("memory") and the operation in every error. What memory does:
-//
 //   - CreateContact always stores a new contact, even for a known email
 //     (DedupNone), like Tidio; CreateContacts stores up to MaxPageSize per
-//     call, one result per record. PrepareContact keeps the input as it is:
-//     every field is stored, as given, without a warning.
+//     call. PrepareContact keeps every field as given, without a warning.
 //   - FindContacts serves all three match keys from indexes, earliest
 //     created first: an email case-insensitively (support.EmailKey), a
 //     phone by its E.164 form, an external ID exactly. A stored phone that
 //     does not normalize is kept but never found.
-//   - PatchContact: nil leaves a field, "" clears it, Tags replace, a nil
-//     custom field value deletes the field; Unchanged when the stored
-//     contact is the same afterwards (compared as stored: an email in
-//     another case is a change).
-//   - CreateConversation resolves its contact Ref; an email or phone Ref
-//     that matches no one creates the contact (as Tidio and TidySupport
-//     do), named after NewConversation.Name. Text may not be empty: it is
-//     the first message, inbound from the contact.
+//   - CreateConversation resolves its contact Ref itself; an email or phone
+//     Ref that matches no one creates the contact (as Tidio and TidySupport
+//     do), named NewConversation.Name. Text may not be empty: it is the
+//     first message, inbound from the contact.
 //   - Conversations are open, pending or closed (a closing note is kept in
 //     Raw) and assigned to a seeded agent or team, by ID (or email, for
 //     agents). A message's author must be a seeded agent; a missing
@@ -48,14 +36,10 @@
 //     another list is ErrInvalid.
 //   - Returned values are copies; Raw is a JSON rendering of the record.
 //     No call blocks, so none watches the context after the Client's check.
-//
-// # Registry
-//
-// The package registers itself as "memory": support.Open(ctx, "memory",
-// map[string]any{"pagesize": 20}) decodes the map into Config.
 package memory
 
 import (
+	"cmp"
 	"encoding/base64"
 	"sort"
 	"strconv"
@@ -69,12 +53,9 @@ import (
 // Vendor is the adapter name, in Capabilities and in every error.
 const Vendor = "memory"
 
-const (
-	defaultPageSize = 50
-	// MaxPageSize is the largest page a list returns, whatever the Limit,
-	// and the largest batch CreateContacts takes (Capabilities.MaxBatch).
-	MaxPageSize = 1000
-)
+// MaxPageSize is the largest page a list returns, whatever the Limit, and
+// the largest batch CreateContacts takes (Capabilities.MaxBatch).
+const MaxPageSize = 1000
 
 func init() {
 	support.RegisterConfig(Vendor, func(c Config) (*support.Client, error) { return New(c), nil })
@@ -108,23 +89,18 @@ func DefaultAgents() []support.Agent {
 // Build it with NewDriver, or build the Client over it with New.
 type Driver struct {
 	pageSize int
-	now      func() time.Time
+	now      func() time.Time // the clock, in UTC
 
 	mu          sync.Mutex
 	agents      []*agentRecord
 	contacts    []*contactRecord // in creation order
 	contactByID map[string]*contactRecord
-	byKey       map[indexEntry][]*contactRecord // FindContacts' indexes, each list oldest first
-	convs       []*convRecord                   // in creation order
+	byKey       map[string][]*contactRecord // FindContacts' indexes (see indexKey), each list oldest first
+	convs       []*convRecord               // in creation order
 	convByID    map[string]*convRecord
-	nextCtc     int
-	nextConv    int
-	nextMsg     int
-}
 
-// NewClient checks that Driver implements every optional interface that
-// Capabilities declares: all of them.
-var _ support.Driver = (*Driver)(nil)
+	nextCtc, nextConv, nextMsg int // the last ID of each kind
+}
 
 // New returns the Client of an empty memory platform with the agents of cfg.
 func New(cfg Config) *support.Client { return support.NewClient(NewDriver(cfg)) }
@@ -133,29 +109,20 @@ func New(cfg Config) *support.Client { return support.NewClient(NewDriver(cfg)) 
 // tests that wrap the driver before support.NewClient (to inject faults,
 // say).
 func NewDriver(cfg Config) *Driver {
-	d := &Driver{
-		pageSize:    cfg.PageSize,
-		now:         cfg.Now,
-		contactByID: map[string]*contactRecord{},
-		byKey:       map[indexEntry][]*contactRecord{},
-		convByID:    map[string]*convRecord{},
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
-	if d.pageSize <= 0 {
-		d.pageSize = defaultPageSize
-	}
-	d.pageSize = min(d.pageSize, MaxPageSize)
-	if d.now == nil {
-		d.now = time.Now
+	d := &Driver{pageSize: 50, now: func() time.Time { return cfg.Now().UTC() },
+		contactByID: map[string]*contactRecord{}, byKey: map[string][]*contactRecord{}, convByID: map[string]*convRecord{}}
+	if cfg.PageSize > 0 {
+		d.pageSize = min(cfg.PageSize, MaxPageSize)
 	}
 	agents := cfg.Agents
 	if len(agents) == 0 {
 		agents = DefaultAgents()
 	}
 	for i, a := range agents {
-		if a.Kind == "" {
-			a.Kind = support.KindAgent
-		}
-		a.Raw = nil // rendered from the record on every read
+		a.Kind = cmp.Or(a.Kind, support.KindAgent)
 		d.agents = append(d.agents, &agentRecord{seq: seq(i + 1), a: a})
 	}
 	return d
@@ -163,19 +130,10 @@ func NewDriver(cfg Config) *Driver {
 
 // Capabilities reports every operation: the memory platform can do them all.
 func (d *Driver) Capabilities() support.Capabilities {
-	return support.Capabilities{
-		Vendor:            Vendor,
-		Operations:        support.Operations(),
-		CreateDedup:       support.DedupNone,
-		MaxBatch:          MaxPageSize,
-		Statuses:          []support.ConversationStatus{support.StatusOpen, support.StatusPending, support.StatusClosed},
-		AssignTeams:       true,
-		LooksUpExternalID: true,
-	}
+	statuses := []support.ConversationStatus{support.StatusOpen, support.StatusPending, support.StatusClosed}
+	return support.Capabilities{Vendor: Vendor, Operations: support.Operations(), CreateDedup: support.DedupNone,
+		MaxBatch: MaxPageSize, Statuses: statuses, AssignTeams: true, LooksUpExternalID: true}
 }
-
-// clock returns the current time in UTC.
-func (d *Driver) clock() time.Time { return d.now().UTC() }
 
 // fail returns an error of kind; the Client names the operation.
 func fail(kind error, format string, args ...any) error {
@@ -194,15 +152,12 @@ func decodeCursor(list, cursor string) (int, error) {
 		return 0, nil
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err == nil {
-		// The last colon: a list name may hold an ID ("messages/conv_1").
-		i := strings.LastIndexByte(string(raw), ':')
-		n, err := strconv.Atoi(string(raw[i+1:]))
-		if i >= 0 && string(raw[:i]) == list && err == nil && n >= 0 {
-			return n, nil
-		}
+	rest, ok := strings.CutPrefix(string(raw), list+":")
+	n, nerr := strconv.Atoi(rest)
+	if err != nil || !ok || nerr != nil || n < 0 {
+		return 0, fail(support.ErrInvalid, "cursor %.40q is not a cursor of the %s list", cursor, list)
 	}
-	return 0, fail(support.ErrInvalid, "cursor %.40q is not a cursor of the %s list", cursor, list)
+	return n, nil
 }
 
 // seq is a stored record's sequence number: its place in its list, which

@@ -77,12 +77,11 @@ type agentJSON struct {
 // that rendering cannot fail, whatever Config.Now returns.
 func stamp(t time.Time) string { return t.Format(time.RFC3339Nano) }
 
-// render marshals a record for Raw.
+// render marshals a record for Raw. It cannot fail: the records hold only
+// strings, bools, string slices and string maps.
 func render(v any) json.RawMessage {
 	b, err := json.Marshal(v)
 	if err != nil {
-		// Unreachable: the records hold only strings, bools, string slices
-		// and string maps.
 		panic("memory: rendering a record: " + err.Error())
 	}
 	return b
