@@ -1,11 +1,21 @@
 // Package migrate copies contacts from one support platform to another
-// without losing or duplicating anyone, and can be stopped and resumed at any
-// point.
+// without losing, duplicating or merging anyone, and can be stopped and
+// resumed at any point.
 //
+//	src, err := tidio.New(tidio.Config{...})   // a *support.Client
+//	dst, err := respondio.New(respondio.Config{...})
 //	st, err := migrate.OpenState("tidio-to-respondio.db")
 //	...
 //	defer st.Close()
 //	rep, err := migrate.Run(ctx, src, dst, migrate.Options{State: st})
+//
+// The source and the target are *support.Client values, so everything the
+// Client does on every vendor holds here too: input validated before any
+// request, errors that name the vendor and the operation, capabilities
+// checked first, the identity rule on upsert, the lookup before an
+// ambiguous create is sent again. migrate adds what a whole migration
+// needs: the ID map, batching across source pages, crash safety, resume,
+// and the report.
 //
 // # Algorithm
 //
@@ -20,21 +30,51 @@
 //
 //   - StrategyBatch, for targets with a batch create (Tidio). The target is
 //     listed once into the State's index (key → target contact, on disk for a
-//     FileState). A source contact whose key is indexed is matched: the
-//     fields it sets that differ are sent with UpdateContact (Updated), or
-//     nothing is sent (Unchanged); a target that cannot update reports
-//     Matched, with a warning per differing field. The unmatched are created
-//     with CreateContacts in full batches of Options.BatchSize (the target's
-//     MaxBatch): batches span source pages, so 10,000 contacts take 100
-//     write calls. Within the source, the first contact with a key is
-//     created and the later ones with the same key (two spellings of one
-//     email, say) wait for it and then match it, as they would a contact
-//     that was in the target.
+//     FileState). A source contact whose key is indexed is matched (under
+//     the identity rule below): the fields it sets that differ are sent
+//     with UpdateContact (Updated), or nothing is sent (Unchanged); a target
+//     that cannot update reports Matched, with a warning per differing
+//     field. The unmatched are created with CreateContacts in full batches
+//     of Options.BatchSize (the target's MaxBatch): batches span source
+//     pages, so 10,000 contacts take 100 write calls. Within the source, the
+//     first contact with a key is created and the later ones with the same
+//     key (two spellings of one email, say) wait for it and then match it,
+//     as they would a contact that was in the target.
 //   - StrategyUpsert, otherwise (respond.io, TidySupport). Each contact is
 //     sent with UpsertContact, Options.Concurrency at a time; contacts of a
 //     page that share a key are sent one after the other, so that the
 //     target matches the second to the first instead of racing to create
 //     two.
+//
+// A dry run plans with the batch strategy's index whatever the target,
+// and writes nothing.
+//
+// # The identity rule
+//
+// Matching never merges two people. A target contact found by a match key
+// is the source contact's only if no earlier key (in Options.MatchKeys
+// order) contradicts it: both have a value for that key and the values
+// differ (emails compared without regard to case, phones in E.164,
+// external IDs exactly). A contradicted contact is a conflict: nothing is
+// written, later keys are not tried, and the source contact is counted in
+// Counts.Conflicts (not in Failed) and listed in Report.IdentityConflicts
+// with the target contact found, the key that found it and the key that
+// contradicts it. With the default keys, two people who share a phone but
+// have different emails are a conflict, never an update of one by the
+// other. StrategyUpsert gets the rule from support.Client.UpsertContact
+// (its *support.IdentityConflict); StrategyBatch and dry runs apply the
+// same rule to the State's index. The index keeps the earliest target
+// contact with each key, so where the target already holds several
+// contacts with one phone only the earliest is judged: the batch strategy
+// may then report a conflict where UpsertContact, seeing them all, would
+// have matched a later one. It errs towards a conflict, never a merge.
+//
+// A conflict is a contact not migrated, as a failure is: a complete run
+// (Report.Complete) with conflicts or failures is complete with contacts
+// left out (Report.NotMigrated). Its entry in the ID map has the outcome
+// Conflict, and the next run tries it again like a failed one: unless the
+// source or the target changed, it is a conflict again, for the cost of
+// its reads and no write.
 //
 // Per-record refusals (support.ErrInvalid and the like, with the vendor's
 // message) are reported in Report.Failures and the run goes on. A phone
@@ -43,13 +83,44 @@
 // warning. Fields the target could not hold are reported as warnings: those
 // of Map and those the adapter returns.
 //
-// Rate limits and outages (support.ErrRateLimited, support.ErrUnavailable)
-// are retried with exponential backoff and full jitter, honouring
-// Retry-After up to Options.MaxWait, at most Options.MaxAttempts times per
-// call and per contact. Beyond that, and on support.ErrUnauthorized,
-// support.ErrForbidden, a cancelled context, a source that cannot be listed
-// or a State that cannot be written, the run stops and returns the error
-// with the report so far; running it again resumes.
+// Rate limits and outages that outlast the adapter's own retries are
+// tried again a few times (see Retries). Beyond that, and on
+// support.ErrUnauthorized, support.ErrForbidden, a cancelled context, a
+// source that cannot be listed or a State that cannot be written, the run
+// stops and returns the error with the report so far; running it again
+// resumes.
+//
+// # Retries
+//
+// Each layer retries one thing, so that their retries do not multiply:
+//
+//   - internal/rest (under every HTTP adapter) sends again a request that
+//     certainly did not take effect: a 408 or 429, a 5xx the vendor
+//     documents as not processed, a connection refused before anything was
+//     written, and any failure of an idempotent request. It waits
+//     Retry-After (or a jittered backoff), makes at most 4 attempts per
+//     request by default, and a client-wide retry budget makes it fail fast
+//     during a long outage.
+//   - support.Client never retries a rate limit or an outage. It sends a
+//     create whose outcome is unknown (support.ErrOutcomeUnknown) again only
+//     after a lookup found that it did not take effect, at most
+//     support.MaxWriteRounds times.
+//   - migrate retries what outlasted both: a call that still failed with
+//     support.ErrRateLimited or support.ErrUnavailable is tried again after
+//     a longer pause (Retry-After, or exponential backoff with full jitter
+//     from 500 ms, never longer than Options.MaxWait), at most
+//     Options.MaxAttempts times in all (3 by default). For a record's write
+//     (an upsert, an update, a record of a batch refused for a rate limit,
+//     which is sent again in a later batch) the count is the record's, over
+//     every round of the run: one record costs at most MaxAttempts write
+//     calls per run, whatever made them fail. Reads (list pages, lookups)
+//     are counted per call.
+//
+// So under a storm of 429s one record costs at most MaxAttempts × 4
+// requests (12 by default; it was 8 × 4 = 32 when migrate retried every call
+// 8 times), then the run stops, and running it again resumes: a test counts
+// them on the wire. A migration that should ride out a long rate-limit
+// window rather than stop can raise MaxAttempts.
 //
 // # Crash safety
 //
@@ -70,10 +141,15 @@
 //     Unresolved. A run stopped while resolving keeps what it learnt, so
 //     that runs interrupted again and again still make progress.
 //
-// A write whose response is lost (support.ErrOutcomeUnknown, a context cut
-// short mid-call, or a response without the contact's ID) is never sent
-// again blindly: the contact is first looked up in the target by email and
-// by phone. Found, it is mapped to the contact found (counted in
+// A write whose response is lost is never sent again blindly. Within a
+// call the Client settles it itself where it can (it looks the contact up
+// by email, phone or external ID before sending a create again, and for a
+// lost batch reports each record it finds as Created, with a warning on
+// "id"). What reaches migrate is what the Client could not settle
+// (support.ErrOutcomeUnknown: no key to look the contact up by, or the
+// lookup failed; a context cut short mid-call; a response without the
+// contact's ID) and the intents left by a run that stopped: the contact is
+// first looked up in the target by email and by phone. Found, it is mapped to the contact found (counted in
 // Report.Resolved, Entry.Resolved set) and, within a run, brought up to
 // date if it still differs. Its outcome is what the evidence supports: a
 // lost create (StrategyBatch creates only contacts its index showed absent)
@@ -131,12 +207,16 @@
 // Created, Updated (matched and changed), Unchanged (matched, nothing to
 // change), Matched (matched, the target cannot update), Upserted (an
 // upsert's response was lost and the contact found: mapped, but created,
-// updated or unchanged cannot be told), Skipped (mapped by an earlier run) or
+// updated or unchanged cannot be told), Skipped (mapped by an earlier run),
 // Failed (refused, or unresolved; each listed in Failures with the vendor's
-// message, status and code). Created is never a guess: a contact is counted
+// message, status and code) or Conflicts (the identity rule; each listed in
+// IdentityConflicts). Failed and Conflicts together are the contacts not
+// migrated (Report.NotMigrated). Created is never a guess: a contact is counted
 // Created only when the target said it created it, or when a lost create of
-// a contact that the index showed absent is found. Warnings lists the fields
-// that did not make it as given. WriteCalls counts the write calls made to
+// a contact that the index showed absent is found. Resolved counts the lost
+// writes settled by a lookup, by the Client within its call
+// (support.ContactResult.Resolved) or by migrate.
+// Warnings lists the fields that did not make it as given. WriteCalls counts the write calls made to
 // the target (a batch is one call) and WriteRate their rate; a dry run
 // counts what it would do and PlannedWriteCalls what it would send, and
 // writes nothing, to the target or to the State. Report is JSON-serializable.

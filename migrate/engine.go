@@ -56,6 +56,9 @@ type task struct {
 	intent   bool // a Pending entry is committed
 	attempts int
 	noPhone  bool // sent again without its phone, which the target refused
+	// conflict is, for a Conflict, the target contact found and the keys
+	// (its TargetID, Key and Contradicted).
+	conflict *IdentityConflict
 	err      error
 	reason   string
 	commit   bool // the entry must be stored
@@ -71,6 +74,16 @@ func (t *task) done(o Outcome, targetID string) {
 
 func (t *task) fail(o Outcome, reason string, err error) {
 	t.st, t.outcome, t.reason, t.err, t.commit = tFailed, o, reason, err, true
+}
+
+// conflicts marks t a Conflict: the target contact targetID, found by key,
+// has another value for the earlier key contradicted, so it is another
+// person and nothing is written. err is the Client's error, if it told.
+func (t *task) conflicts(targetID string, key, contradicted support.MatchKey, err error) {
+	reason := fmt.Sprintf("the target contact %s found by %s has a different %s, so it is another person; nothing was written",
+		targetID, key, contradicted)
+	t.fail(Conflict, reason, err)
+	t.conflict = &IdentityConflict{TargetID: targetID, Key: key, Contradicted: contradicted}
 }
 
 func (t *task) entry() Entry {
@@ -92,7 +105,7 @@ type pageRef struct {
 }
 
 type runner struct {
-	src, dst     support.Platform
+	src, dst     *support.Client
 	scaps, dcaps support.Capabilities
 	o            Options
 	strategy     Strategy
@@ -192,10 +205,10 @@ func (r *runner) progress() {
 
 // list returns a FetchFunc over p's contacts that retries rate limits and
 // outages.
-func (r *runner) list(p support.Platform) support.FetchFunc[support.Contact] {
+func (r *runner) list(p *support.Client) support.FetchFunc[support.Contact] {
 	return func(ctx context.Context, cursor string) (support.Page[support.Contact], error) {
 		var page support.Page[support.Contact]
-		err := r.retry(ctx, true, func() error {
+		err := r.retry(ctx, true, nil, func() error {
 			r.reads.Add(1)
 			var err error
 			page, err = p.ListContacts(ctx, support.ContactListOptions{
@@ -491,6 +504,17 @@ func (r *runner) settle(t *task) {
 		r.rep.Upserted++
 	case Skipped:
 		r.rep.Skipped++
+	case Conflict:
+		r.rep.Conflicts++
+		if r.o.ReportLimit < 0 || len(r.rep.IdentityConflicts) < r.o.ReportLimit {
+			c := IdentityConflict{SourceID: t.sourceID, Index: t.index, Input: t.in, Reason: t.reason}
+			if t.conflict != nil {
+				c.TargetID, c.Key, c.Contradicted = t.conflict.TargetID, t.conflict.Key, t.conflict.Contradicted
+			}
+			r.rep.IdentityConflicts = append(r.rep.IdentityConflicts, c)
+		} else {
+			r.rep.IdentityConflictsOmitted++
+		}
 	default:
 		r.rep.Failed++
 		_, kind, status, code := errorDetails(t.err)

@@ -12,64 +12,35 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/deskbridge/deskbridge/adapters/memory"
 	"github.com/deskbridge/deskbridge/support"
 )
 
-// noConversations answers every non-contact operation with ErrUnsupported,
-// so that the fakes below only implement contacts.
-type noConversations struct{ vendor string }
+// The fakes of this package are drivers (support.Driver) that migrate runs
+// through support.NewClient, as it runs any vendor: *memory.Driver,
+// wrapped to count calls, to name IDs as a test wants and to inject faults
+// by overriding driver methods. The vendor-neutral rules (validation,
+// upsert matching and the identity rule, batch chunking, the lookup before
+// an ambiguous write is sent again) are the Client's, as in production.
 
-func (n noConversations) ListConversations(context.Context, support.ConversationListOptions) (support.Page[support.Conversation], error) {
-	return support.Page[support.Conversation]{}, support.Unsupported(n.vendor, support.OpListConversations, "fake")
-}
-func (n noConversations) GetConversation(context.Context, string) (*support.Conversation, error) {
-	return nil, support.Unsupported(n.vendor, support.OpGetConversation, "fake")
-}
-func (n noConversations) CreateConversation(context.Context, support.NewConversation) (*support.Conversation, error) {
-	return nil, support.Unsupported(n.vendor, support.OpCreateConversation, "fake")
-}
-func (n noConversations) SetStatus(context.Context, string, support.StatusChange) error {
-	return support.Unsupported(n.vendor, support.OpSetStatus, "fake")
-}
-func (n noConversations) Assign(context.Context, string, support.Assignee) error {
-	return support.Unsupported(n.vendor, support.OpAssignConversation, "fake")
-}
-func (n noConversations) Unassign(context.Context, string) error {
-	return support.Unsupported(n.vendor, support.OpUnassignConversation, "fake")
-}
-func (n noConversations) ListMessages(context.Context, string, support.ListOptions) (support.Page[support.Message], error) {
-	return support.Page[support.Message]{}, support.Unsupported(n.vendor, support.OpListMessages, "fake")
-}
-func (n noConversations) SendMessage(context.Context, string, support.NewMessage) (*support.Message, error) {
-	return nil, support.Unsupported(n.vendor, support.OpSendMessage, "fake")
-}
-func (n noConversations) ListAgents(context.Context, support.ListOptions) (support.Page[support.Agent], error) {
-	return support.Page[support.Agent]{}, support.Unsupported(n.vendor, support.OpListAgents, "fake")
+// contactDriver is what every fake implements: the driver contract and the
+// optional contact interfaces. A wrapper that embeds one keeps them all,
+// which support.NewClient requires for the operations its capabilities
+// declare; the fakes declare contact operations only (contactsOnly).
+type contactDriver interface {
+	support.Driver
+	support.BatchCreator
+	support.ContactPatcher
+	support.ContactDeleter
 }
 
-// store is a small contact store with the semantics the engine relies on:
-// earliest match wins on lookups, stable cursors, no dedup on create.
-type store struct {
-	noConversations
-	caps     support.Capabilities
-	pageSize int
-	// strictPhone refuses phones that do not normalize, like a vendor
-	// that wants E.164.
-	strictPhone bool
+// client returns the Client of d, as an adapter's New does.
+func client(d support.Driver) *support.Client { return support.NewClient(d) }
 
-	mu       sync.Mutex
-	contacts []support.Contact
-	next     int
-	// Indexes into contacts: by ID, and the first contact by lower-case
-	// email, E.164 phone and external ID.
-	byID, byEmail, byPhone, byExt map[string]int
-
-	batchCalls, batchRecords, creates, upserts, updates, gets, lists atomic.Int64
-}
-
-// newStore returns a store with every contact operation; maxBatch > 1 makes
-// it batch-capable like Tidio.
-func newStore(vendor string, maxBatch int) *store {
+// contactsOnly returns caps with only the contact operations (the fakes
+// have no conversations) and maxBatch: without the batch create when
+// maxBatch is 1 or less.
+func contactsOnly(caps support.Capabilities, maxBatch int) support.Capabilities {
 	ops := []support.Operation{
 		support.OpListContacts, support.OpGetContact, support.OpGetByEmail, support.OpGetByPhone,
 		support.OpCreateContact, support.OpUpsertContact, support.OpUpdateContact, support.OpDeleteContact,
@@ -77,292 +48,212 @@ func newStore(vendor string, maxBatch int) *store {
 	if maxBatch > 1 {
 		ops = append(ops, support.OpCreateContacts)
 	}
-	return &store{
-		byID: map[string]int{}, byEmail: map[string]int{}, byPhone: map[string]int{}, byExt: map[string]int{},
-		noConversations: noConversations{vendor},
-		caps:            support.Capabilities{Vendor: vendor, Operations: ops, CreateDedup: support.DedupNone, MaxBatch: max(1, maxBatch)},
-		pageSize:        50,
-	}
+	caps.Operations = slices.DeleteFunc(slices.Clone(caps.Operations), func(op support.Operation) bool { return !slices.Contains(ops, op) })
+	caps.MaxBatch = max(1, maxBatch)
+	caps.Statuses, caps.AssignTeams, caps.SplitsAttachments, caps.NotesOutsideHistory = nil, false, false, false
+	return caps
 }
 
+// store is a *memory.Driver as a test's source or target: its contacts
+// have the IDs "<vendor>_<n>" (or the ID a seeded contact had), a page is
+// pageSize long unless the caller asks otherwise, and every call is
+// counted. With strictPhone it refuses phones that do not normalize, like
+// a vendor that wants E.164. Like memory, it can look contacts up by
+// email, phone and external ID, and its create stores a new contact even
+// for a known email.
+type store struct {
+	d        *memory.Driver
+	caps     support.Capabilities
+	pageSize int
+	// strictPhone refuses phones that do not normalize, like a vendor
+	// that wants E.164.
+	strictPhone bool
+
+	mu    sync.Mutex
+	shown map[string]string // memory ID → the ID the store shows
+	inMem map[string]string // the ID the store shows → memory ID
+
+	batchCalls, batchRecords, creates, updates, finds, gets, lists atomic.Int64
+}
+
+var _ contactDriver = (*store)(nil)
+
+// newStore returns an empty store with every contact operation; maxBatch >
+// 1 gives it a batch create of that size, like Tidio's.
+func newStore(vendor string, maxBatch int) *store {
+	d := memory.NewDriver(memory.Config{})
+	caps := contactsOnly(d.Capabilities(), maxBatch)
+	caps.Vendor = vendor
+	return &store{d: d, caps: caps, pageSize: 50, shown: map[string]string{}, inMem: map[string]string{}}
+}
+
+// Capabilities returns the store's contact capabilities.
 func (s *store) Capabilities() support.Capabilities { return s.caps }
 
-func (s *store) writes() int64 {
-	return s.batchCalls.Load() + s.creates.Load() + s.upserts.Load() + s.updates.Load()
+// writes returns how many write calls reached the store.
+func (s *store) writes() int64 { return s.batchCalls.Load() + s.creates.Load() + s.updates.Load() }
+
+// sent returns how many records the store was sent to create, in batches
+// or one by one (the Client sends a batch of one as a single create).
+func (s *store) sent() int64 { return s.batchRecords.Load() + s.creates.Load() }
+
+// lookups returns how many lookups (by key or by ID) reached the store.
+func (s *store) lookups() int64 { return s.finds.Load() + s.gets.Load() }
+
+// show returns c under the ID the store shows for it.
+func (s *store) show(c support.Contact) support.Contact {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id, ok := s.shown[c.ID]; ok {
+		c.ID = id
+	} else {
+		c.ID = s.caps.Vendor + "_" + strings.TrimPrefix(c.ID, "ctc_")
+	}
+	return c
 }
 
-// seed stores n generated contacts directly.
+func (s *store) showPtr(c *support.Contact) *support.Contact {
+	if c == nil {
+		return nil
+	}
+	return support.Ptr(s.show(*c))
+}
+
+// memID returns the memory ID of a shown ID.
+func (s *store) memID(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m, ok := s.inMem[id]; ok {
+		return m
+	}
+	if n, ok := strings.CutPrefix(id, s.caps.Vendor+"_"); ok {
+		return "ctc_" + n
+	}
+	return id
+}
+
+// seed stores contacts directly, each under its ID when it has one.
 func (s *store) seed(cs ...support.Contact) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, c := range cs {
-		if c.ID == "" {
-			s.next++
-			c.ID = s.caps.Vendor + "_" + strconv.Itoa(s.next)
+		res, err := s.d.CreateContact(context.Background(), c.Input())
+		if err != nil {
+			panic(err)
 		}
-		s.add(c)
-	}
-}
-
-// add appends c and indexes it.
-func (s *store) add(c support.Contact) {
-	s.contacts = append(s.contacts, c)
-	s.index(len(s.contacts) - 1)
-}
-
-func (s *store) index(i int) {
-	c := &s.contacts[i]
-	s.byID[c.ID] = i
-	put := func(m map[string]int, k string) {
-		if _, ok := m[k]; !ok && k != "" {
-			m[k] = i
+		if c.ID != "" {
+			s.mu.Lock()
+			s.shown[res.Contact.ID], s.inMem[c.ID] = c.ID, res.Contact.ID
+			s.mu.Unlock()
 		}
 	}
-	put(s.byEmail, strings.ToLower(c.Email))
-	if e, ok := e164(c.Phone); ok {
-		put(s.byPhone, e)
-	}
-	put(s.byExt, c.ExternalID)
 }
 
-// e164 normalizes a phone for the store's index; numbers already in E.164
-// form (all the generated ones) skip libphonenumber, which is slow under the
-// race detector.
-func e164(phone string) (string, bool) {
-	if len(phone) > 8 && phone[0] == '+' && strings.Trim(phone[1:], "0123456789") == "" {
-		return phone, true
-	}
-	e, err := support.NormalizePhone(phone)
-	return e, err == nil
-}
-
-func (s *store) reindex() {
-	for _, m := range []map[string]int{s.byID, s.byEmail, s.byPhone, s.byExt} {
-		clear(m)
-	}
-	for i := range s.contacts {
-		s.index(i)
-	}
-}
-
+// all returns every stored contact, oldest first, without counting a call.
 func (s *store) all() []support.Contact {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.contacts)
+	var out []support.Contact
+	opts := support.ContactListOptions{ListOptions: support.ListOptions{Limit: memory.MaxPageSize}}
+	for {
+		p, err := s.d.ListContacts(context.Background(), opts)
+		if err != nil {
+			panic(err)
+		}
+		for _, c := range p.Items {
+			out = append(out, s.show(c))
+		}
+		if p.Next == "" {
+			return out
+		}
+		opts.Cursor = p.Next
+	}
+}
+
+// refuse is the store's own rule for a phone, with strictPhone.
+func (s *store) refuse(phone string) error {
+	if !s.strictPhone || phone == "" {
+		return nil
+	}
+	if _, err := support.NormalizePhone(phone); err != nil {
+		return &support.Error{Kind: support.ErrInvalid, Status: 422, Code: "bad_phone", Message: "phone must be E.164"}
+	}
+	return nil
+}
+
+// PrepareContact refuses a phone that does not normalize, with strictPhone.
+func (s *store) PrepareContact(ctx context.Context, in support.ContactInput) (support.ContactInput, []support.Warning, error) {
+	if err := s.refuse(in.Phone); err != nil {
+		return support.ContactInput{}, nil, err
+	}
+	return s.d.PrepareContact(ctx, in)
 }
 
 func (s *store) ListContacts(ctx context.Context, opts support.ContactListOptions) (support.Page[support.Contact], error) {
 	s.lists.Add(1)
-	if err := ctx.Err(); err != nil {
-		return support.Page[support.Contact]{}, err
+	if opts.Limit == 0 {
+		opts.Limit = s.pageSize
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	start := 0
-	if opts.Cursor != "" {
-		// The cursor names the last contact seen, so it stays right when
-		// contacts are added.
-		i, ok := s.byID[opts.Cursor]
-		if !ok {
-			return support.Page[support.Contact]{}, support.Errorf(s.caps.Vendor, support.OpListContacts, support.ErrInvalid, "bad cursor")
-		}
-		start = i + 1
+	p, err := s.d.ListContacts(ctx, opts)
+	for i := range p.Items {
+		p.Items[i] = s.show(p.Items[i])
 	}
-	size := s.pageSize
-	if opts.Limit > 0 {
-		size = opts.Limit
-	}
-	end := min(start+size, len(s.contacts))
-	p := support.Page[support.Contact]{Items: slices.Clone(s.contacts[start:end])}
-	if end < len(s.contacts) {
-		p.Next = s.contacts[end-1].ID
-	}
-	return p, nil
+	return p, err
 }
 
-// find returns the index of the earliest contact ref addresses, or -1.
-func (s *store) find(ref support.Ref) int {
-	m, k := s.byID, ref.Value()
-	switch ref.Kind() {
-	case support.RefEmail:
-		m, k = s.byEmail, strings.ToLower(k)
-	case support.RefPhone:
-		m = s.byPhone
-	}
-	if i, ok := m[k]; ok {
-		return i
-	}
-	return -1
-}
-
-func (s *store) GetContact(ctx context.Context, ref support.Ref) (*support.Contact, error) {
+func (s *store) GetContact(ctx context.Context, id string) (*support.Contact, error) {
 	s.gets.Add(1)
-	if err := ref.Validate(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i := s.find(ref)
-	if i < 0 {
-		return nil, support.Errorf(s.caps.Vendor, support.OpGetContact, support.ErrNotFound, "no contact %s", ref)
-	}
-	c := s.contacts[i]
-	return &c, nil
+	c, err := s.d.GetContact(ctx, s.memID(id))
+	return s.showPtr(c), err
 }
 
-func (s *store) validate(op support.Operation, in support.ContactInput) error {
-	if err := in.Validate(); err != nil {
-		return err
+func (s *store) FindContacts(ctx context.Context, key support.MatchKey, value string) ([]support.Contact, error) {
+	s.finds.Add(1)
+	found, err := s.d.FindContacts(ctx, key, value)
+	for i := range found {
+		found[i] = s.show(found[i])
 	}
-	if s.strictPhone && in.Phone != "" {
-		if _, err := support.NormalizePhone(in.Phone); err != nil {
-			return &support.Error{Vendor: s.caps.Vendor, Op: op, Kind: support.ErrInvalid, Status: 422, Code: "bad_phone", Message: "phone must be E.164"}
-		}
-	}
-	return nil
-}
-
-func (s *store) insert(in support.ContactInput) support.Contact {
-	s.next++
-	c := support.Contact{
-		ID: s.caps.Vendor + "_" + strconv.Itoa(s.next), FirstName: in.FirstName, LastName: in.LastName,
-		Email: in.Email, Phone: in.Phone, Language: in.Language, Country: in.Country, ExternalID: in.ExternalID,
-		Tags: slices.Clone(in.Tags),
-	}
-	if len(in.CustomFields) > 0 {
-		c.CustomFields = map[string]string{}
-		for k, v := range in.CustomFields {
-			c.CustomFields[k] = v
-		}
-	}
-	s.add(c)
-	return c
+	return found, err
 }
 
 func (s *store) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
 	s.creates.Add(1)
-	if err := s.validate(support.OpCreateContact, in); err != nil {
-		return nil, err
+	res, err := s.d.CreateContact(ctx, in)
+	if res != nil {
+		res.Contact = s.showPtr(res.Contact)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.insert(in)
-	return &support.ContactResult{Contact: &c, Outcome: support.Created}, nil
+	return res, err
 }
 
-// CreateContacts stores the valid records and reports the others, like an
-// adapter that validates on the client first (R5). A batch larger than
-// MaxBatch is refused: the engine must not send one.
+// CreateContacts stores a batch. One larger than MaxBatch is refused: the
+// Client must not send one.
 func (s *store) CreateContacts(ctx context.Context, ins []support.ContactInput) (*support.BatchResult, error) {
 	s.batchCalls.Add(1)
 	s.batchRecords.Add(int64(len(ins)))
-	if !s.caps.Supports(support.OpCreateContacts) {
-		return nil, support.Unsupported(s.caps.Vendor, support.OpCreateContacts, "no batch")
-	}
 	if len(ins) > s.caps.MaxBatch {
-		return nil, support.Errorf(s.caps.Vendor, support.OpCreateContacts, support.ErrInvalid, "batch of %d > %d", len(ins), s.caps.MaxBatch)
+		return nil, &support.Error{Kind: support.ErrInvalid, Message: fmt.Sprintf("batch of %d > %d", len(ins), s.caps.MaxBatch)}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	res := &support.BatchResult{Items: make([]support.BatchItem, len(ins))}
-	for i, in := range ins {
-		res.Items[i].Index = i
-		if err := s.validate(support.OpCreateContacts, in); err != nil {
-			res.Items[i].Outcome, res.Items[i].Err = support.Failed, err
-			continue
-		}
-		c := s.insert(in)
-		res.Items[i].Contact, res.Items[i].Outcome = &c, support.Created
-	}
-	return res, res.Err()
-}
-
-func (s *store) UpsertContact(ctx context.Context, in support.ContactInput, opts support.UpsertOptions) (*support.ContactResult, error) {
-	s.upserts.Add(1)
-	if err := s.validate(support.OpUpsertContact, in); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i := -1
-	for _, k := range opts.Keys() {
-		switch {
-		case k == support.MatchExternalID && in.ExternalID != "":
-			if j, ok := s.byExt[in.ExternalID]; ok {
-				i = j
-			}
-		case k == support.MatchEmail && in.Email != "":
-			i = s.find(support.Email(in.Email))
-		case k == support.MatchPhone && in.Phone != "":
-			if e, ok := e164(in.Phone); ok {
-				if j, ok := s.byPhone[e]; ok {
-					i = j
-				}
-			}
-		}
-		if i >= 0 {
-			break
+	res, err := s.d.CreateContacts(ctx, ins)
+	if res != nil {
+		for i := range res.Items {
+			res.Items[i].Contact = s.showPtr(res.Items[i].Contact)
 		}
 	}
-	if i < 0 {
-		c := s.insert(in)
-		return &support.ContactResult{Contact: &c, Outcome: support.Created}, nil
-	}
-	u, _ := diff(in, s.contacts[i].Input(), func(string) bool { return false })
-	if u.IsEmpty() {
-		c := s.contacts[i]
-		return &support.ContactResult{Contact: &c, Outcome: support.Unchanged}, nil
-	}
-	s.patch(i, u)
-	c := s.contacts[i]
-	return &support.ContactResult{Contact: &c, Outcome: support.Updated}, nil
+	return res, err
 }
 
-func (s *store) patch(i int, u support.ContactUpdate) {
-	in := apply(s.contacts[i].Input(), u)
-	id := s.contacts[i].ID
-	s.contacts[i] = support.Contact{
-		ID: id, FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
-		Language: in.Language, Country: in.Country, ExternalID: in.ExternalID, Tags: in.Tags, CustomFields: in.CustomFields,
-	}
-	s.reindexIf(u)
-}
-
-// reindexIf rebuilds the indexes when u changed an indexed field.
-func (s *store) reindexIf(u support.ContactUpdate) {
-	if u.Email != nil || u.Phone != nil || u.ExternalID != nil {
-		s.reindex()
-	}
-}
-
-func (s *store) UpdateContact(ctx context.Context, ref support.Ref, u support.ContactUpdate) (*support.ContactResult, error) {
+func (s *store) PatchContact(ctx context.Context, id string, u support.ContactUpdate) (*support.ContactResult, error) {
 	s.updates.Add(1)
-	if u.Phone != nil && s.strictPhone {
-		if _, err := support.NormalizePhone(*u.Phone); err != nil {
-			return nil, &support.Error{Vendor: s.caps.Vendor, Op: support.OpUpdateContact, Kind: support.ErrInvalid, Status: 422, Message: "phone must be E.164"}
+	if u.Phone != nil {
+		if err := s.refuse(*u.Phone); err != nil {
+			return nil, err
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i := s.find(ref)
-	if i < 0 {
-		return nil, support.Errorf(s.caps.Vendor, support.OpUpdateContact, support.ErrNotFound, "no contact %s", ref)
+	res, err := s.d.PatchContact(ctx, s.memID(id), u)
+	if res != nil {
+		res.Contact = s.showPtr(res.Contact)
 	}
-	s.patch(i, u)
-	c := s.contacts[i]
-	return &support.ContactResult{Contact: &c, Outcome: support.Updated}, nil
+	return res, err
 }
 
-func (s *store) DeleteContact(ctx context.Context, ref support.Ref) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i := s.find(ref)
-	if i < 0 {
-		return support.Errorf(s.caps.Vendor, support.OpDeleteContact, support.ErrNotFound, "no contact %s", ref)
-	}
-	s.contacts = slices.Delete(s.contacts, i, i+1)
-	s.reindex()
-	return nil
+func (s *store) DeleteContact(ctx context.Context, id string) error {
+	return s.d.DeleteContact(ctx, s.memID(id))
 }
 
 // person is the i-th generated source contact. Every one has an email (so
@@ -396,27 +287,28 @@ func people(n int) []support.Contact {
 	return out
 }
 
-// faulty wraps a Platform and fails a seeded share of its contact calls the
-// ways vendors do: 429 with and without Retry-After, 503 before processing,
-// and "committed then lost" (the call takes effect, the response never
-// arrives: ErrUnavailable and ErrOutcomeUnknown).
+// faulty wraps a driver and fails a seeded share of its calls the ways
+// vendors do once internal/rest's retries are spent: 429 with and without
+// Retry-After, 503 before processing, and "committed then lost" (the call
+// takes effect, the response never arrives: ErrUnavailable and
+// ErrOutcomeUnknown).
 type faulty struct {
-	support.Platform
+	contactDriver
 	rate float64 // share of calls that fail
 	lost float64 // share of failing calls that are committed then lost
 
 	seed uint64
 	mu   sync.Mutex
-	// One PRNG stream per operation: the k-th call of an operation meets
-	// the same fate whatever the interleaving of concurrent callers, so the
+	// One PRNG stream per method: the k-th call of a method meets the
+	// same fate whatever the interleaving of concurrent callers, so the
 	// share of faults is a function of the seed.
-	rngs map[support.Operation]*rand.Rand
+	rngs map[string]*rand.Rand
 
 	calls, faults, lostCalls, writeCalls, lostWrites atomic.Int64
 }
 
-func newFaulty(p support.Platform, seed uint64, rate, lost float64) *faulty {
-	return &faulty{Platform: p, rate: rate, lost: lost, seed: seed, rngs: map[support.Operation]*rand.Rand{}}
+func newFaulty(d contactDriver, seed uint64, rate, lost float64) *faulty {
+	return &faulty{contactDriver: d, rate: rate, lost: lost, seed: seed, rngs: map[string]*rand.Rand{}}
 }
 
 type fault int
@@ -429,17 +321,27 @@ const (
 	faultLost
 )
 
-func (f *faulty) pick(op support.Operation) fault {
+// Driver methods, as faulty names them.
+const (
+	mList   = "list"
+	mGet    = "get"
+	mFind   = "find"
+	mCreate = "create"
+	mBatch  = "batch"
+	mPatch  = "patch"
+)
+
+func (f *faulty) pick(method string) fault {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	rng := f.rngs[op]
+	rng := f.rngs[method]
 	if rng == nil {
 		h := fnv.New64a()
-		h.Write([]byte(op))
+		h.Write([]byte(method))
 		rng = rand.New(rand.NewPCG(f.seed, h.Sum64()))
-		f.rngs[op] = rng
+		f.rngs[method] = rng
 	}
-	write := op != support.OpListContacts && op != support.OpGetContact
+	write := method == mCreate || method == mBatch || method == mPatch
 	f.calls.Add(1)
 	if write {
 		f.writeCalls.Add(1)
@@ -458,22 +360,21 @@ func (f *faulty) pick(op support.Operation) fault {
 	return []fault{faultRateLimited, faultRateLimitedAfter, faultUnavailable}[rng.IntN(3)]
 }
 
-func (f *faulty) err(op support.Operation, k fault) error {
-	v := f.Capabilities().Vendor
+func faultErr(k fault) error {
 	switch k {
 	case faultRateLimited:
-		return &support.Error{Vendor: v, Op: op, Status: 429, Kind: support.ErrRateLimited, Message: "too many requests"}
+		return &support.Error{Status: 429, Kind: support.ErrRateLimited, Message: "too many requests"}
 	case faultRateLimitedAfter:
-		return &support.Error{Vendor: v, Op: op, Status: 429, Kind: support.ErrRateLimited, Message: "too many requests", RetryAfter: 3 * time.Second}
+		return &support.Error{Status: 429, Kind: support.ErrRateLimited, Message: "too many requests", RetryAfter: 3 * time.Second}
 	case faultUnavailable:
-		return &support.Error{Vendor: v, Op: op, Status: 503, Kind: support.ErrUnavailable, Message: "connection reset before the request was processed"}
+		return &support.Error{Status: 503, Kind: support.ErrUnavailable, Message: "connection reset before the request was processed"}
 	}
-	return &support.Error{Vendor: v, Op: op, Kind: support.ErrUnavailable, OutcomeUnknown: true, Message: "connection reset after the request was sent"}
+	return &support.Error{Kind: support.ErrUnavailable, OutcomeUnknown: true, Message: "connection reset after the request was sent"}
 }
 
 // do runs call through the fault plan.
-func do[T any](f *faulty, op support.Operation, call func() (T, error)) (T, error) {
-	k := f.pick(op)
+func do[T any](f *faulty, method string, call func() (T, error)) (T, error) {
+	k := f.pick(method)
 	var zero T
 	switch k {
 	case noFault:
@@ -483,32 +384,33 @@ func do[T any](f *faulty, op support.Operation, call func() (T, error)) (T, erro
 			return zero, err
 		}
 	}
-	return zero, f.err(op, k)
+	return zero, faultErr(k)
 }
 
 func (f *faulty) ListContacts(ctx context.Context, o support.ContactListOptions) (support.Page[support.Contact], error) {
-	return do(f, support.OpListContacts, func() (support.Page[support.Contact], error) { return f.Platform.ListContacts(ctx, o) })
+	return do(f, mList, func() (support.Page[support.Contact], error) { return f.contactDriver.ListContacts(ctx, o) })
 }
-func (f *faulty) GetContact(ctx context.Context, ref support.Ref) (*support.Contact, error) {
-	return do(f, support.OpGetContact, func() (*support.Contact, error) { return f.Platform.GetContact(ctx, ref) })
+func (f *faulty) GetContact(ctx context.Context, id string) (*support.Contact, error) {
+	return do(f, mGet, func() (*support.Contact, error) { return f.contactDriver.GetContact(ctx, id) })
+}
+func (f *faulty) FindContacts(ctx context.Context, k support.MatchKey, v string) ([]support.Contact, error) {
+	return do(f, mFind, func() ([]support.Contact, error) { return f.contactDriver.FindContacts(ctx, k, v) })
 }
 func (f *faulty) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
-	return do(f, support.OpCreateContact, func() (*support.ContactResult, error) { return f.Platform.CreateContact(ctx, in) })
+	return do(f, mCreate, func() (*support.ContactResult, error) { return f.contactDriver.CreateContact(ctx, in) })
 }
 func (f *faulty) CreateContacts(ctx context.Context, in []support.ContactInput) (*support.BatchResult, error) {
-	return do(f, support.OpCreateContacts, func() (*support.BatchResult, error) { return f.Platform.CreateContacts(ctx, in) })
+	return do(f, mBatch, func() (*support.BatchResult, error) { return f.contactDriver.CreateContacts(ctx, in) })
 }
-func (f *faulty) UpsertContact(ctx context.Context, in support.ContactInput, o support.UpsertOptions) (*support.ContactResult, error) {
-	return do(f, support.OpUpsertContact, func() (*support.ContactResult, error) { return f.Platform.UpsertContact(ctx, in, o) })
-}
-func (f *faulty) UpdateContact(ctx context.Context, ref support.Ref, u support.ContactUpdate) (*support.ContactResult, error) {
-	return do(f, support.OpUpdateContact, func() (*support.ContactResult, error) { return f.Platform.UpdateContact(ctx, ref, u) })
+func (f *faulty) PatchContact(ctx context.Context, id string, u support.ContactUpdate) (*support.ContactResult, error) {
+	return do(f, mPatch, func() (*support.ContactResult, error) { return f.contactDriver.PatchContact(ctx, id, u) })
 }
 
-// capsOverride changes what a Platform declares, to drive the engine's
-// choices (a target without batch, without update, without lookups).
+// capsOverride changes what a driver declares, to drive the engine's and
+// the Client's choices (a target without batch, without update, without
+// lookups).
 type capsOverride struct {
-	support.Platform
+	contactDriver
 	caps support.Capabilities
 }
 
@@ -518,6 +420,15 @@ func (c capsOverride) Capabilities() support.Capabilities { return c.caps }
 func without(caps support.Capabilities, maxBatch int, ops ...support.Operation) support.Capabilities {
 	caps.Operations = slices.DeleteFunc(slices.Clone(caps.Operations), func(op support.Operation) bool { return slices.Contains(ops, op) })
 	caps.MaxBatch = maxBatch
+	return caps
+}
+
+// extBlind is caps of a target that cannot look contacts up by external ID
+// (Capabilities.LooksUpExternalID false): neither the Client's upsert nor
+// its lookup after a lost create can use one, so only a listing finds such
+// contacts.
+func extBlind(caps support.Capabilities) support.Capabilities {
+	caps.LooksUpExternalID = false
 	return caps
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/deskbridge/deskbridge/support"
 )
@@ -144,7 +145,7 @@ func (s *FileState) Commit(c *Commit) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if c.ResetIndex {
 			for _, name := range [][]byte{bucketKeys, bucketTargets} {
-				if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+				if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 					return err
 				}
 				if _, err := tx.CreateBucket(name); err != nil {

@@ -242,6 +242,11 @@ func sameIdentity(c *support.Contact, in *support.ContactInput) bool {
 	return true
 }
 
+// contradicts returns the first of keys on which in and have (a target
+// contact's fields) both have a value and the values differ (emails
+// compared without regard to case, phones by support.SamePhone, external
+// IDs exactly), or "": the identity rule's test.
+//
 // unionKeys returns a's keys followed by those of b it lacks.
 func unionKeys(a, b []string) []string {
 	out := slices.Clone(a)

@@ -67,15 +67,17 @@ type Options struct {
 	// each vendor's default.
 	PageSize int
 	// MaxAttempts bounds how many times one call, or one contact's write,
-	// is tried when the vendor is rate limited or unavailable; 0 is 8.
-	// Beyond it the run stops, to be resumed later.
+	// is tried when the vendor is still rate limited or unavailable after
+	// the adapter's own retries (internal/rest's, 4 requests by default);
+	// 0 is 3. Beyond it the run stops, to be resumed later. See "Retries"
+	// in the package documentation for what each layer retries.
 	MaxAttempts int
 	// MaxWait caps each wait between attempts, whatever a vendor's
 	// Retry-After says; 0 is 60 seconds.
 	MaxWait time.Duration
-	// ReportLimit caps how many failures and warnings are listed in the
-	// Report (all are counted, and FileState.ExportCSV lists them all);
-	// 0 is 1000, negative is no limit.
+	// ReportLimit caps how many failures, identity conflicts and warnings
+	// are listed in the Report (all are counted, and FileState.ExportCSV
+	// lists them all); 0 is 1000, negative is no limit.
 	ReportLimit int
 }
 
@@ -90,6 +92,12 @@ type Counts struct {
 	Upserted int `json:"upserted"`
 	Skipped  int `json:"skipped"`
 	Failed   int `json:"failed"`
+	// Conflicts counts the source contacts not migrated because the target
+	// contact a match key found for them is another person (the identity
+	// rule: an earlier match key has a different, non-empty value on both
+	// sides). Each is listed in Report.IdentityConflicts; none is counted
+	// in Failed.
+	Conflicts int `json:"conflicts"`
 }
 
 // Phase is what a run is doing.
@@ -137,7 +145,9 @@ type Report struct {
 	// Resumed is true when the run continued an interrupted one.
 	Resumed bool `json:"resumed"`
 	// Complete is true when the source was listed to its end: every source
-	// contact is mapped, failed (Failures says why), or unresolved.
+	// contact is mapped, failed (Failures says why), a conflict
+	// (IdentityConflicts says with whom), or unresolved. A complete run may
+	// still have left contacts out: see NotMigrated.
 	Complete bool `json:"complete"`
 	Counts
 	// Processed is how many source contacts the run handled.
@@ -146,7 +156,9 @@ type Report struct {
 	Indexed int `json:"indexed"`
 	// Resolved is how many writes whose response was lost (in this run, or
 	// in flight when an earlier run stopped) were confirmed by looking the
-	// contact up. Those of this run are also counted in Counts: a lost
+	// contact up, by the Client within its call (support.ContactResult.
+	// Resolved) or by migrate.
+	// Those of this run are also counted in Counts: a lost
 	// create (StrategyBatch, of a contact the index showed absent) as
 	// Created; a lost upsert as Upserted (whether it created, updated or
 	// left the contact cannot be told), or as Updated when the contact
@@ -154,10 +166,17 @@ type Report struct {
 	// of an earlier run are mapped now, with the same outcomes in the ID
 	// map, and counted as Skipped when listed again.
 	Resolved int `json:"resolved"`
-	// Failures lists the contacts that were not migrated, at most
-	// Options.ReportLimit of them; FailuresOmitted counts the rest.
+	// Failures lists the contacts counted in Failed (refused or
+	// unresolved), at most Options.ReportLimit of them; FailuresOmitted
+	// counts the rest. Identity conflicts are listed apart, in
+	// IdentityConflicts.
 	Failures        []Failure `json:"failures,omitempty"`
 	FailuresOmitted int       `json:"failures_omitted,omitempty"`
+	// IdentityConflicts lists the contacts counted in Conflicts, at most
+	// Options.ReportLimit of them; IdentityConflictsOmitted counts the
+	// rest.
+	IdentityConflicts        []IdentityConflict `json:"identity_conflicts,omitempty"`
+	IdentityConflictsOmitted int                `json:"identity_conflicts_omitted,omitempty"`
 	// Warnings lists the fields the target could not hold as given, at most
 	// Options.ReportLimit of them; WarningsOmitted counts the rest and
 	// WarningCounts counts them all by field.
@@ -181,7 +200,8 @@ type Report struct {
 	WriteRate float64 `json:"write_calls_per_second"`
 }
 
-// Failure is a source contact that was not migrated.
+// Failure is a source contact that was not migrated because the target
+// refused it or its write could not be resolved.
 type Failure struct {
 	// SourceID is the contact's ID on the source platform.
 	SourceID string `json:"source_id"`
@@ -196,6 +216,39 @@ type Failure struct {
 	// Status and Code are the vendor's HTTP status and error code, when known.
 	Status int    `json:"status,omitempty"`
 	Code   string `json:"code,omitempty"`
+}
+
+// NotMigrated returns how many of the source contacts the run handled were
+// not migrated: those that failed (Failed, unresolved ones included) and
+// the identity conflicts (Conflicts). A complete run with NotMigrated() > 0
+// finished the source but left those contacts out. Running again tries the
+// refused ones and the conflicts again; an unresolved one is never sent
+// again automatically (see Unresolved).
+func (r *Report) NotMigrated() int { return r.Failed + r.Conflicts }
+
+// IdentityConflict is a source contact that was not migrated because the
+// target contact found for it by one match key (Key) has a different,
+// non-empty value for an earlier match key (Contradicted): the two are
+// different people, so nothing was written (see support.Client.UpsertContact's
+// identity rule, which migrate applies to its own index too). It names
+// both contacts and both keys, and quotes no value of the target contact.
+type IdentityConflict struct {
+	// SourceID is the contact's ID on the source platform.
+	SourceID string `json:"source_id"`
+	// Index is the contact's position in this run's listing of the source.
+	Index int `json:"index"`
+	// TargetID is the ID of the target contact the key found. In a dry
+	// run it may be a "dry-run-N" placeholder: a contact the plan creates
+	// from another source contact.
+	TargetID string `json:"target_id"`
+	// Key is the match key that found the target contact.
+	Key support.MatchKey `json:"key"`
+	// Contradicted is the earlier match key whose values differ.
+	Contradicted support.MatchKey `json:"contradicted"`
+	// Input is what would have been written, as in Failure.
+	Input support.ContactInput `json:"input"`
+	// Reason says the same in words.
+	Reason string `json:"reason"`
 }
 
 // RecordWarning is a field of one source contact that the target could not
@@ -214,7 +267,7 @@ type RecordWarning struct {
 // listed, the target stayed unavailable, the State failed), the error that
 // stopped it, with the report so far. Running again with the same State
 // resumes.
-func Run(ctx context.Context, src, dst support.Platform, opts Options) (*Report, error) {
+func Run(ctx context.Context, src, dst *support.Client, opts Options) (*Report, error) {
 	start := time.Now()
 	r, err := newRunner(src, dst, opts)
 	if err != nil {
@@ -227,11 +280,11 @@ func Run(ctx context.Context, src, dst support.Platform, opts Options) (*Report,
 		return r.rep, err
 	}
 	r.log.Info("migrate: finished", "processed", r.rep.Processed, "created", r.rep.Created,
-		"updated", r.rep.Updated, "failed", r.rep.Failed, "write_calls", r.rep.WriteCalls)
+		"updated", r.rep.Updated, "failed", r.rep.Failed, "conflicts", r.rep.Conflicts, "write_calls", r.rep.WriteCalls)
 	return r.rep, nil
 }
 
-func newRunner(src, dst support.Platform, opts Options) (*runner, error) {
+func newRunner(src, dst *support.Client, opts Options) (*runner, error) {
 	if src == nil || dst == nil {
 		return nil, support.Errorf("", "", support.ErrInvalid, "migrate: source and target platforms are required")
 	}
@@ -248,7 +301,7 @@ func newRunner(src, dst support.Platform, opts Options) (*runner, error) {
 		o.Concurrency = 4
 	}
 	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = 8
+		o.MaxAttempts = defaultMaxAttempts
 	}
 	if o.MaxWait <= 0 {
 		o.MaxWait = 60 * time.Second

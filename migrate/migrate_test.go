@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/deskbridge/deskbridge/support"
 )
@@ -28,12 +30,12 @@ func openState(t testing.TB) *FileState {
 	return st
 }
 
-func run(t testing.TB, src, dst support.Platform, opts Options) *Report {
+// run runs a migration between the Clients of two drivers, which must
+// succeed.
+func run(t testing.TB, src, dst support.Driver, opts Options) *Report {
 	t.Helper()
-	rep, err := Run(context.Background(), src, dst, opts)
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	rep, err := Run(context.Background(), client(src), client(dst), opts)
+	require.NoError(t, err, "Run")
 	return rep
 }
 
@@ -82,18 +84,18 @@ func TestRunBatchCreatesInFullBatches(t *testing.T) {
 	src.seed(people(250)...)
 	st := openState(t)
 	rep := run(t, src, dst, Options{State: st})
-	if rep.Strategy != StrategyBatch || rep.Created != 250 || rep.Processed != 250 || !rep.Complete {
-		t.Fatalf("report %+v", rep)
-	}
-	if got := dst.batchCalls.Load(); got != 3 || rep.WriteCalls != 3 {
-		t.Fatalf("batch calls %d, report %d, want 3", got, rep.WriteCalls)
-	}
+	assert.Equal(t, StrategyBatch, rep.Strategy)
+	assert.Equal(t, Counts{Created: 250}, rep.Counts)
+	assert.Equal(t, 250, rep.Processed)
+	assert.True(t, rep.Complete)
+	assert.EqualValues(t, 3, dst.batchCalls.Load(), "batch calls")
+	assert.Equal(t, 3, rep.WriteCalls)
 	checkMigrated(t, src.all(), dst.all(), st)
 
 	again := run(t, src, dst, Options{State: st})
-	if again.Skipped != 250 || again.WriteCalls != 0 || dst.writes() != 3 {
-		t.Fatalf("re-run: %+v, target writes %d", again, dst.writes())
-	}
+	assert.Equal(t, Counts{Skipped: 250}, again.Counts, "re-run")
+	assert.Zero(t, again.WriteCalls, "re-run")
+	assert.EqualValues(t, 3, dst.writes(), "target writes")
 }
 
 func TestRunUpsertStrategy(t *testing.T) {
@@ -101,14 +103,13 @@ func TestRunUpsertStrategy(t *testing.T) {
 	src.seed(people(120)...)
 	st := openState(t)
 	rep := run(t, src, dst, Options{State: st, Concurrency: 8})
-	if rep.Strategy != StrategyUpsert || rep.Created != 120 || rep.WriteCalls != 120 {
-		t.Fatalf("report %+v", rep)
-	}
+	assert.Equal(t, StrategyUpsert, rep.Strategy)
+	assert.Equal(t, Counts{Created: 120}, rep.Counts)
+	assert.Equal(t, 120, rep.WriteCalls)
 	checkMigrated(t, src.all(), dst.all(), st)
 	again := run(t, src, dst, Options{State: st})
-	if again.Skipped != 120 || again.WriteCalls != 0 {
-		t.Fatalf("re-run: %+v", again)
-	}
+	assert.Equal(t, Counts{Skipped: 120}, again.Counts, "re-run")
+	assert.Zero(t, again.WriteCalls, "re-run")
 }
 
 func TestRunMatchesExistingTargetContacts(t *testing.T) {
@@ -127,13 +128,11 @@ func TestRunMatchesExistingTargetContacts(t *testing.T) {
 			dst.seed(same, renamed, byPhone)
 			st := openState(t)
 			rep := run(t, src, dst, Options{State: st})
-			if rep.Created != 7 || rep.Updated != 2 || rep.Unchanged != 1 {
-				t.Fatalf("counts %+v", rep.Counts)
-			}
+			assert.Equal(t, Counts{Created: 7, Updated: 2, Unchanged: 1}, rep.Counts)
 			got := dst.all()
-			if len(got) != 10 || got[1].FirstName != ps[1].FirstName || got[2].Email != ps[3].Email {
-				t.Fatalf("target %+v", got[:3])
-			}
+			require.Len(t, got, 10)
+			assert.Equal(t, ps[1].FirstName, got[1].FirstName, "renamed contact updated")
+			assert.Equal(t, ps[3].Email, got[2].Email, "contact matched by phone gets the email")
 			checkMigrated(t, ps, got, st)
 		})
 	}
@@ -157,19 +156,12 @@ func TestSourceDuplicatesMakeOneTargetContact(t *testing.T) {
 			st := openState(t)
 			rep := run(t, src, dst, Options{State: st})
 			got := dst.all()
-			if len(got) != 1 {
-				t.Fatalf("target has %d contacts, want 1: %+v", len(got), got)
-			}
-			if got[0].LastName != "Lovelace" {
-				t.Fatalf("second source contact's last name not merged: %+v", got[0])
-			}
-			if rep.Created != 1 || rep.Updated != 1 || rep.Unchanged != 1 {
-				t.Fatalf("counts %+v", rep.Counts)
-			}
+			require.Len(t, got, 1)
+			assert.Equal(t, "Lovelace", got[0].LastName, "second source contact's last name merged")
+			assert.Equal(t, Counts{Created: 1, Updated: 1, Unchanged: 1}, rep.Counts)
 			for _, id := range []string{"a", "b", "c"} {
-				if e, _, _ := st.Entry(id); e.TargetID != got[0].ID {
-					t.Fatalf("%s maps to %q, want %q", id, e.TargetID, got[0].ID)
-				}
+				e, _, _ := st.Entry(id)
+				assert.Equal(t, got[0].ID, e.TargetID, id)
 			}
 		})
 	}
@@ -185,34 +177,32 @@ func TestDryRunPlansWithoutWriting(t *testing.T) {
 	dst.seed(existing)
 	st := openState(t)
 	plan := run(t, src, dst, Options{State: st, DryRun: true})
-	if dst.writes() != 0 || plan.WriteCalls != 0 {
-		t.Fatalf("dry run wrote: %d", dst.writes())
-	}
-	if !plan.DryRun || plan.Created != 149 || plan.Updated != 2 || plan.PlannedWriteCalls != 4 {
-		t.Fatalf("plan %+v", plan)
-	}
-	if _, ok, _ := st.Entry(ps[1].ID); ok {
-		t.Fatal("dry run changed the state")
-	}
-	if phase, _ := st.Checkpoint(cpPhase); phase != "" {
-		t.Fatalf("dry run saved phase %q", phase)
-	}
+	assert.Zero(t, dst.writes(), "dry run wrote")
+	assert.Zero(t, plan.WriteCalls, "dry run wrote")
+	assert.True(t, plan.DryRun)
+	assert.Equal(t, Counts{Created: 149, Updated: 2}, plan.Counts)
+	assert.Equal(t, 4, plan.PlannedWriteCalls)
+	_, ok, _ := st.Entry(ps[1].ID)
+	assert.False(t, ok, "dry run changed the state")
+	phase, _ := st.Checkpoint(cpPhase)
+	assert.Empty(t, phase, "dry run saved a phase")
 	rep := run(t, src, dst, Options{State: st})
-	if rep.Counts != plan.Counts || rep.WriteCalls != plan.PlannedWriteCalls {
-		t.Fatalf("run %+v differs from plan %+v", rep, plan)
-	}
+	assert.Equal(t, plan.Counts, rep.Counts, "run differs from plan")
+	assert.Equal(t, plan.PlannedWriteCalls, rep.WriteCalls, "run differs from plan")
 }
 
 func TestDryRunUpsertPlansOneWritePerContact(t *testing.T) {
 	src, dst := newStore("src", 1), newStore("dst", 1)
 	src.seed(people(20)...)
 	plan := run(t, src, dst, Options{DryRun: true})
-	if plan.Strategy != StrategyUpsert || plan.Created != 20 || plan.PlannedWriteCalls != 20 || dst.writes() != 0 {
-		t.Fatalf("plan %+v, writes %d", plan, dst.writes())
-	}
+	assert.Equal(t, StrategyUpsert, plan.Strategy)
+	assert.Equal(t, Counts{Created: 20}, plan.Counts)
+	assert.Equal(t, 20, plan.PlannedWriteCalls)
+	assert.Zero(t, dst.writes())
 }
 
-// refusing makes a target refuse some records with a vendor error.
+// refusing makes a target's batch create refuse some records with a vendor
+// error, storing the others.
 type refusing struct {
 	*store
 	refuse func(support.ContactInput) error
@@ -231,12 +221,15 @@ func (r refusing) CreateContacts(ctx context.Context, ins []support.ContactInput
 		ok = append(ok, in)
 		at = append(at, i)
 	}
-	inner, _ := r.store.CreateContacts(ctx, ok)
+	inner, err := r.store.CreateContacts(ctx, ok)
+	if err != nil {
+		return nil, err
+	}
 	for j, it := range inner.Items {
 		it.Index = at[j]
 		res.Items[at[j]] = it
 	}
-	return res, res.Err()
+	return res, nil // per-record failures are in the items
 }
 
 func TestVendorRefusalsAreReportedAndTheRunContinues(t *testing.T) {
@@ -244,38 +237,38 @@ func TestVendorRefusalsAreReportedAndTheRunContinues(t *testing.T) {
 	src.seed(people(30)...)
 	dst := refusing{inner, func(in support.ContactInput) error {
 		if strings.HasPrefix(in.Email, "person1") {
-			return &support.Error{Vendor: "dst", Op: support.OpCreateContacts, Kind: support.ErrInvalid, Status: 422, Code: "E_NAME", Message: "name is reserved"}
+			return &support.Error{Kind: support.ErrInvalid, Status: 422, Code: "E_NAME", Message: "name is reserved"}
 		}
 		return nil
 	}}
 	st := openState(t)
 	rep := run(t, src, dst, Options{State: st})
 	// person1, person10..person19
-	if rep.Failed != 11 || rep.Created != 19 || len(rep.Failures) != 11 {
-		t.Fatalf("report %+v", rep)
-	}
+	assert.Equal(t, Counts{Created: 19, Failed: 11}, rep.Counts)
+	require.Len(t, rep.Failures, 11)
 	f := rep.Failures[0]
-	if f.SourceID != "src_000001" || f.Reason != "name is reserved" || f.Status != 422 || f.Code != "E_NAME" ||
-		f.Kind != support.ErrInvalid.Error() || f.Input.Email != "person1@example.com" || f.Index != 1 {
-		t.Fatalf("failure %+v", f)
-	}
-	if e, _, _ := st.Entry("src_000001"); e.Outcome != Failed || e.Reason != "name is reserved" {
-		t.Fatalf("entry %+v", e)
-	}
+	assert.Equal(t, "src_000001", f.SourceID)
+	assert.Equal(t, "name is reserved", f.Reason)
+	assert.Equal(t, 422, f.Status)
+	assert.Equal(t, "E_NAME", f.Code)
+	assert.Equal(t, support.ErrInvalid.Error(), f.Kind)
+	assert.Equal(t, "person1@example.com", f.Input.Email)
+	assert.Equal(t, 1, f.Index)
+	e, _, _ := st.Entry("src_000001")
+	assert.Equal(t, Failed, e.Outcome)
+	assert.Equal(t, "name is reserved", e.Reason)
 	// Failures are tried again on the next run; the rest is skipped.
 	again := run(t, src, dst, Options{State: st})
-	if again.Failed != 11 || again.Skipped != 19 || again.WriteCalls != 1 {
-		t.Fatalf("re-run %+v", again)
-	}
+	assert.Equal(t, Counts{Failed: 11, Skipped: 19}, again.Counts, "re-run")
+	assert.Equal(t, 1, again.WriteCalls, "re-run")
 }
 
 func TestInvalidInputFailsBeforeAnyWrite(t *testing.T) {
 	src, dst := newStore("src", 1), newStore("dst", 100)
 	src.seed(support.Contact{ID: "bad", Email: "not an email"}, support.Contact{ID: "empty"}, person(1))
 	rep := run(t, src, dst, Options{})
-	if rep.Failed != 2 || rep.Created != 1 || dst.batchRecords.Load() != 1 {
-		t.Fatalf("report %+v, records sent %d", rep, dst.batchRecords.Load())
-	}
+	assert.Equal(t, Counts{Created: 1, Failed: 2}, rep.Counts)
+	assert.EqualValues(t, 1, dst.sent(), "records sent")
 }
 
 func TestUnnormalizablePhoneIsDroppedWhenRefused(t *testing.T) {
@@ -287,17 +280,17 @@ func TestUnnormalizablePhoneIsDroppedWhenRefused(t *testing.T) {
 				support.Contact{ID: "q", Phone: "0800 FLOWERS"})
 			rep := run(t, src, dst, Options{})
 			got := dst.all()
-			if len(got) != 1 || got[0].Phone != "" || rep.Created != 1 || rep.Failed != 1 {
-				t.Fatalf("target %+v, report %+v", got, rep)
-			}
-			if len(rep.Warnings) != 1 || rep.Warnings[0].Field != "phone" || !strings.Contains(rep.Warnings[0].Message, "020 7946 0958") {
-				t.Fatalf("warnings %+v", rep.Warnings)
-			}
+			require.Len(t, got, 1)
+			assert.Empty(t, got[0].Phone)
+			assert.Equal(t, Counts{Created: 1, Failed: 1}, rep.Counts)
+			require.Len(t, rep.Warnings, 1)
+			assert.Equal(t, "phone", rep.Warnings[0].Field)
+			assert.Contains(t, rep.Warnings[0].Message, "020 7946 0958")
 			// Quinn has nothing left without the phone: a failure, with the
 			// vendor's reason.
-			if rep.Failures[0].SourceID != "q" || rep.Failures[0].Reason != "phone must be E.164" {
-				t.Fatalf("failures %+v", rep.Failures)
-			}
+			require.Len(t, rep.Failures, 1)
+			assert.Equal(t, "q", rep.Failures[0].SourceID)
+			assert.Equal(t, "phone must be E.164", rep.Failures[0].Reason)
 		})
 	}
 }
@@ -311,12 +304,10 @@ func TestTargetWithoutUpdateMatches(t *testing.T) {
 	inner.seed(old)
 	dst := capsOverride{inner, without(inner.caps, 100, support.OpUpdateContact)}
 	rep := run(t, src, dst, Options{})
-	if rep.Matched != 1 || rep.Created != 2 || inner.updates.Load() != 0 {
-		t.Fatalf("report %+v", rep)
-	}
-	if len(rep.Warnings) != 1 || rep.Warnings[0].Field != "first_name" {
-		t.Fatalf("warnings %+v", rep.Warnings)
-	}
+	assert.Equal(t, Counts{Created: 2, Matched: 1}, rep.Counts)
+	assert.Zero(t, inner.updates.Load())
+	require.Len(t, rep.Warnings, 1)
+	assert.Equal(t, "first_name", rep.Warnings[0].Field)
 }
 
 // failAfter refuses the credentials once n writes went through.
@@ -327,7 +318,7 @@ type failAfter struct {
 
 func (f *failAfter) CreateContacts(ctx context.Context, in []support.ContactInput) (*support.BatchResult, error) {
 	if f.n.Add(-1) < 0 {
-		return nil, &support.Error{Vendor: "dst", Op: support.OpCreateContacts, Kind: support.ErrUnauthorized, Status: 401, Message: "token expired"}
+		return nil, &support.Error{Kind: support.ErrUnauthorized, Status: 401, Message: "token expired"}
 	}
 	return f.store.CreateContacts(ctx, in)
 }
@@ -338,21 +329,18 @@ func TestUnauthorizedStopsTheRunAndItResumes(t *testing.T) {
 	dst := &failAfter{store: inner}
 	dst.n.Store(2)
 	st := openState(t)
-	rep, err := Run(context.Background(), src, dst, Options{State: st})
-	if !errors.Is(err, support.ErrUnauthorized) {
-		t.Fatalf("err %v", err)
-	}
-	if rep == nil || rep.Created != 100 || rep.Complete {
-		t.Fatalf("partial report %+v", rep)
-	}
-	if p, _ := st.Pending(); len(p) != 0 {
-		t.Fatalf("intents of a refused batch left pending: %d", len(p))
-	}
+	rep, err := Run(context.Background(), client(src), client(dst), Options{State: st})
+	require.ErrorIs(t, err, support.ErrUnauthorized)
+	require.NotNil(t, rep)
+	assert.Equal(t, 100, rep.Created, "partial report")
+	assert.False(t, rep.Complete, "partial report")
+	p, _ := st.Pending()
+	assert.Empty(t, p, "intents of a refused batch left pending")
 	dst.n.Store(1 << 30)
 	rep = run(t, src, dst, Options{State: st})
-	if !rep.Resumed || rep.Created != 100 || !rep.Complete {
-		t.Fatalf("resumed report %+v", rep)
-	}
+	assert.True(t, rep.Resumed)
+	assert.Equal(t, 100, rep.Created)
+	assert.True(t, rep.Complete)
 	checkMigrated(t, src.all(), inner.all(), st)
 }
 
@@ -368,21 +356,14 @@ func TestProgressAndReportJSON(t *testing.T) {
 		last = p
 		calls++
 	}})
-	if calls < 75 || last.Processed != 75 || last.Created != 75 || last.Phase != PhaseDone || last.WriteCalls != 1 {
-		t.Fatalf("%d calls, last %+v", calls, last)
-	}
+	assert.GreaterOrEqual(t, calls, 75)
+	assert.Equal(t, Progress{Phase: PhaseDone, Processed: 75, Total: -1, Counts: Counts{Created: 75}, WriteCalls: 1}, last)
 	b, err := json.Marshal(rep)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	for k, want := range map[string]any{"created": 75.0, "processed": 75.0, "write_calls": 1.0, "strategy": "batch", "complete": true} {
-		if m[k] != want {
-			t.Errorf("JSON %s = %v, want %v (%s)", k, m[k], want, b)
-		}
+	require.NoError(t, json.Unmarshal(b, &m))
+	for k, want := range map[string]any{"created": 75.0, "processed": 75.0, "write_calls": 1.0, "strategy": "batch", "complete": true, "conflicts": 0.0} {
+		assert.Equal(t, want, m[k], "JSON %s (%s)", k, b)
 	}
 }
 
@@ -392,23 +373,20 @@ func TestStateGuards(t *testing.T) {
 	st := openState(t)
 	run(t, src, dst, Options{State: st})
 	other := newStore("other", 100)
-	if _, err := Run(context.Background(), src, other, Options{State: st}); !errors.Is(err, support.ErrInvalid) {
-		t.Fatalf("another target with the same state: %v", err)
-	}
+	ctx := context.Background()
+	_, err := Run(ctx, client(src), client(other), Options{State: st})
+	assert.ErrorIs(t, err, support.ErrInvalid, "another target with the same state")
 	// An interrupted batch pass cannot be finished with the upsert strategy.
-	if err := st.Commit(&Commit{Checkpoints: map[string]string{cpPhase: phaseCopy}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Run(context.Background(), src, dst, Options{State: st, Strategy: StrategyUpsert}); !errors.Is(err, support.ErrInvalid) {
-		t.Fatalf("strategy change mid-pass: %v", err)
-	}
-	if _, err := Run(context.Background(), src, dst, Options{MatchKeys: []support.MatchKey{"name"}}); !errors.Is(err, support.ErrInvalid) {
-		t.Fatalf("unknown match key: %v", err)
-	}
+	require.NoError(t, st.Commit(&Commit{Checkpoints: map[string]string{cpPhase: phaseCopy}}))
+	_, err = Run(ctx, client(src), client(dst), Options{State: st, Strategy: StrategyUpsert})
+	assert.ErrorIs(t, err, support.ErrInvalid, "strategy change mid-pass")
+	_, err = Run(ctx, client(src), client(dst), Options{MatchKeys: []support.MatchKey{"name"}})
+	assert.ErrorIs(t, err, support.ErrInvalid, "unknown match key")
 	noList := capsOverride{src, without(src.caps, 1, support.OpListContacts)}
-	if _, err := Run(context.Background(), noList, dst, Options{}); !errors.Is(err, support.ErrUnsupported) {
-		t.Fatalf("source without list: %v", err)
-	}
+	_, err = Run(ctx, client(noList), client(dst), Options{})
+	assert.ErrorIs(t, err, support.ErrUnsupported, "source without list")
+	_, err = Run(ctx, nil, client(dst), Options{})
+	assert.ErrorIs(t, err, support.ErrInvalid, "no source")
 }
 
 func TestExportCSV(t *testing.T) {
@@ -417,27 +395,16 @@ func TestExportCSV(t *testing.T) {
 	st := openState(t)
 	run(t, src, dst, Options{State: st})
 	var buf bytes.Buffer
-	if err := st.ExportCSV(&buf); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, st.ExportCSV(&buf))
 	rows, err := csv.NewReader(&buf).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want := [][]string{
 		{"source_id", "target_id", "outcome", "resolved", "keys", "warnings", "reason"},
 		{"bad", "", "failed", "false", "email:nope", "", `email: "nope" is not a valid address`},
 		{"src_000001", "dst_1", "created", "false", "email:person1@example.com", "", ""},
 		{"src_000003", "dst_2", "created", "false", "email:person3@example.com phone:+442079400003", "", ""},
 	}
-	if len(rows) != len(want) {
-		t.Fatalf("rows %q", rows)
-	}
-	for i := range want {
-		if strings.Join(rows[i], ",") != strings.Join(want[i], ",") {
-			t.Errorf("row %d = %q, want %q", i, rows[i], want[i])
-		}
-	}
+	assert.Equal(t, want, rows)
 }
 
 // countingState counts commits.
@@ -465,37 +432,31 @@ func TestRerunKeepsTheWindowBounded(t *testing.T) {
 			st.commits = 0
 			again := run(t, src, dst, Options{State: st})
 			// 50 pages, committed at least every maxWindowPages.
-			if again.Skipped != 500 || again.WriteCalls != 0 || st.commits < 50/maxWindowPages {
-				t.Fatalf("re-run %+v with %d commits", again.Counts, st.commits)
-			}
+			assert.Equal(t, Counts{Skipped: 500}, again.Counts)
+			assert.Zero(t, again.WriteCalls)
+			assert.GreaterOrEqual(t, st.commits, 50/maxWindowPages, "commits")
 		})
 	}
 }
 
 // lossy is a target that cannot hold a language: it drops it and says so,
-// on every write.
+// on every write, as a driver's PrepareContact and PatchContact do.
 type lossy struct{ *store }
 
 var noLanguage = support.Warning{Field: "language", Message: "not supported by this vendor"}
 
-func (l lossy) CreateContacts(ctx context.Context, ins []support.ContactInput) (*support.BatchResult, error) {
-	stripped := make([]support.ContactInput, len(ins))
-	for i, in := range ins {
-		stripped[i], stripped[i].Language = in, ""
+func (l lossy) PrepareContact(ctx context.Context, in support.ContactInput) (support.ContactInput, []support.Warning, error) {
+	p, ws, err := l.store.PrepareContact(ctx, in)
+	if err == nil && p.Language != "" {
+		p.Language, ws = "", append(ws, noLanguage)
 	}
-	res, err := l.store.CreateContacts(ctx, stripped)
-	for i := range res.Items {
-		if ins[i].Language != "" {
-			res.Items[i].Warnings = append(res.Items[i].Warnings, noLanguage)
-		}
-	}
-	return res, err
+	return p, ws, err
 }
 
-func (l lossy) UpdateContact(ctx context.Context, ref support.Ref, u support.ContactUpdate) (*support.ContactResult, error) {
+func (l lossy) PatchContact(ctx context.Context, id string, u support.ContactUpdate) (*support.ContactResult, error) {
 	warn := u.Language != nil
 	u.Language = nil
-	res, err := l.store.UpdateContact(ctx, ref, u)
+	res, err := l.store.PatchContact(ctx, id, u)
 	if err == nil && warn {
 		res.Warnings = append(res.Warnings, noLanguage)
 	}
@@ -515,41 +476,23 @@ func TestAdapterWarningsAreReportedAndLearned(t *testing.T) {
 	inner.seed(known)
 	st := openState(t)
 	rep := run(t, src, lossy{inner}, Options{State: st})
-	if rep.Created != 2 || rep.Unchanged != 1 || inner.updates.Load() != 0 {
-		t.Fatalf("report %+v, updates %d", rep.Counts, inner.updates.Load())
-	}
-	if rep.WarningCounts["language"] != 2 || len(rep.Warnings) != 2 || rep.Warnings[0].SourceID != ps[0].ID {
-		t.Fatalf("warnings %+v %v", rep.Warnings, rep.WarningCounts)
-	}
+	assert.Equal(t, Counts{Created: 2, Unchanged: 1}, rep.Counts)
+	assert.Zero(t, inner.updates.Load())
+	assert.Equal(t, map[string]int{"language": 2}, rep.WarningCounts)
+	require.Len(t, rep.Warnings, 2)
+	assert.Equal(t, ps[0].ID, rep.Warnings[0].SourceID)
 	var buf bytes.Buffer
-	if err := st.ExportCSV(&buf); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(buf.String(), "language: not supported by this vendor") {
-		t.Fatalf("CSV without the warning:\n%s", buf.String())
-	}
+	require.NoError(t, st.ExportCSV(&buf))
+	assert.Contains(t, buf.String(), "language: not supported by this vendor", "CSV")
 }
 
-// tidyLike is a target like TidySupport: no batch, no update, and an upsert
-// that returns a known contact as it is (Matched), with warnings for what
-// differs.
+// tidyLike is a target like TidySupport: no batch and no update, so that
+// the Client's upsert returns a known contact as it is (Matched), with
+// warnings for what differs.
 type tidyLike struct{ *store }
 
 func (t tidyLike) Capabilities() support.Capabilities {
 	return without(t.store.caps, 1, support.OpCreateContacts, support.OpUpdateContact)
-}
-
-func (t tidyLike) UpsertContact(ctx context.Context, in support.ContactInput, o support.UpsertOptions) (*support.ContactResult, error) {
-	t.upserts.Add(1)
-	if c, err := t.store.GetContact(ctx, support.Email(in.Email)); err == nil {
-		_, fields := diff(in, c.Input(), func(string) bool { return false })
-		res := &support.ContactResult{Contact: c, Outcome: support.Matched}
-		for _, f := range fields {
-			res.Warnings = append(res.Warnings, support.Warning{Field: f, Message: "not updated"})
-		}
-		return res, nil
-	}
-	return t.store.CreateContact(ctx, in)
 }
 
 func TestTargetThatMatchesOnCreate(t *testing.T) {
@@ -562,16 +505,16 @@ func TestTargetThatMatchesOnCreate(t *testing.T) {
 	dst := tidyLike{inner}
 
 	plan := run(t, src, dst, Options{DryRun: true})
-	if plan.Strategy != StrategyUpsert || plan.Matched != 1 || plan.Created != 3 || plan.PlannedWriteCalls != 4 {
-		t.Fatalf("plan %+v", plan)
-	}
+	assert.Equal(t, StrategyUpsert, plan.Strategy)
+	assert.Equal(t, Counts{Created: 3, Matched: 1}, plan.Counts)
+	assert.Equal(t, 4, plan.PlannedWriteCalls)
 	rep := run(t, src, dst, Options{})
-	if rep.Counts != plan.Counts || rep.WriteCalls != 4 {
-		t.Fatalf("report %+v, plan %+v", rep, plan)
-	}
-	if len(rep.Warnings) != 1 || rep.Warnings[0].Field != "first_name" || rep.Warnings[0].SourceID != ps[0].ID {
-		t.Fatalf("warnings %+v", rep.Warnings)
-	}
+	assert.Equal(t, plan.Counts, rep.Counts, "run differs from plan")
+	assert.Equal(t, 4, rep.WriteCalls)
+	assert.Zero(t, inner.updates.Load())
+	require.Len(t, rep.Warnings, 1)
+	assert.Equal(t, "first_name", rep.Warnings[0].Field)
+	assert.Equal(t, ps[0].ID, rep.Warnings[0].SourceID)
 }
 
 // A window of leaders short of a batch, each with a follower waiting for
@@ -588,9 +531,9 @@ func TestWindowOfLeadersAndFollowersIsFlushed(t *testing.T) {
 	}
 	st := openState(t)
 	rep := run(t, src, dst, Options{State: st})
-	if rep.Created != 60 || rep.Unchanged != 60 || dst.batchCalls.Load() != 1 || len(dst.all()) != 60 {
-		t.Fatalf("report %+v, batches %d, target %d", rep.Counts, dst.batchCalls.Load(), len(dst.all()))
-	}
+	assert.Equal(t, Counts{Created: 60, Unchanged: 60}, rep.Counts)
+	assert.EqualValues(t, 1, dst.batchCalls.Load(), "batches")
+	assert.Len(t, dst.all(), 60)
 	checkMigrated(t, src.all(), dst.all(), st)
 }
 
@@ -603,7 +546,8 @@ func TestCustomMap(t *testing.T) {
 		return in, []support.Warning{{Field: "tags", Message: "added from-src"}}
 	}})
 	got := dst.all()
-	if rep.Created != 2 || len(got) != 2 || got[0].Tags[len(got[0].Tags)-1] != "from-src" || rep.WarningCounts["tags"] != 2 {
-		t.Fatalf("report %+v, target %+v", rep, got)
-	}
+	assert.Equal(t, Counts{Created: 2}, rep.Counts)
+	require.Len(t, got, 2)
+	assert.Equal(t, []string{"migrated", "from-src"}, got[0].Tags)
+	assert.Equal(t, 2, rep.WarningCounts["tags"])
 }

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/deskbridge/deskbridge/support"
 )
 
@@ -20,19 +22,19 @@ func TestP3FewestWriteCalls(t *testing.T) {
 	src := &generated{n: n, pageSize: 37}
 	dst := newStore("dst", 100)
 	rep := run(t, src, dst, Options{})
-	if rep.Created != n || len(dst.all()) != n {
-		t.Fatalf("created %d, target has %d", rep.Created, len(dst.all()))
-	}
-	if calls := dst.batchCalls.Load(); calls > 110 || calls != int64(rep.WriteCalls) || dst.writes() != calls {
-		t.Fatalf("%d batch calls (report %d, all writes %d), want at most 110", calls, rep.WriteCalls, dst.writes())
-	}
+	assert.Equal(t, Counts{Created: n}, rep.Counts)
+	assert.Len(t, dst.all(), n)
+	calls := dst.batchCalls.Load()
+	assert.LessOrEqual(t, calls, int64(110), "batch calls")
+	assert.EqualValues(t, calls, rep.WriteCalls, "the report's write calls")
+	assert.Equal(t, calls, dst.writes(), "every write is a batch")
 	t.Logf("%d contacts in %d write calls", n, rep.WriteCalls)
 }
 
-// generated is a source of n contacts made on the fly, page by page, so
-// that a million of them cost no memory; its cursor is the next offset.
+// generated is a source driver of n contacts made on the fly, page by
+// page, so that a million of them cost no memory; its cursor is the next
+// offset. It can only list.
 type generated struct {
-	noConversations
 	n, pageSize int
 }
 
@@ -40,12 +42,16 @@ func (g *generated) Capabilities() support.Capabilities {
 	return support.Capabilities{Vendor: "gen", Operations: []support.Operation{support.OpListContacts}, MaxBatch: 1}
 }
 
+func (g *generated) PrepareContact(_ context.Context, in support.ContactInput) (support.ContactInput, []support.Warning, error) {
+	return in, nil, nil
+}
+
 func (g *generated) ListContacts(ctx context.Context, opts support.ContactListOptions) (support.Page[support.Contact], error) {
 	from := 0
 	if opts.Cursor != "" {
 		var err error
 		if from, err = strconv.Atoi(opts.Cursor); err != nil {
-			return support.Page[support.Contact]{}, support.Errorf("gen", support.OpListContacts, support.ErrInvalid, "bad cursor")
+			return support.Page[support.Contact]{}, &support.Error{Kind: support.ErrInvalid, Message: "bad cursor"}
 		}
 	}
 	to := min(from+g.pageSize, g.n)
@@ -63,27 +69,20 @@ func (g *generated) ListContacts(ctx context.Context, opts support.ContactListOp
 	return p, nil
 }
 
-func (g *generated) GetContact(context.Context, support.Ref) (*support.Contact, error) {
-	return nil, support.Unsupported("gen", support.OpGetContact, "generated")
+// GetContact, FindContacts and CreateContact are never called: the
+// capabilities do not declare them.
+func (g *generated) GetContact(context.Context, string) (*support.Contact, error) {
+	return nil, &support.Error{Kind: support.ErrUnsupported}
+}
+func (g *generated) FindContacts(context.Context, support.MatchKey, string) ([]support.Contact, error) {
+	return nil, &support.Error{Kind: support.ErrUnsupported}
 }
 func (g *generated) CreateContact(context.Context, support.ContactInput) (*support.ContactResult, error) {
-	return nil, support.Unsupported("gen", support.OpCreateContact, "generated")
-}
-func (g *generated) CreateContacts(context.Context, []support.ContactInput) (*support.BatchResult, error) {
-	return nil, support.Unsupported("gen", support.OpCreateContacts, "generated")
-}
-func (g *generated) UpsertContact(context.Context, support.ContactInput, support.UpsertOptions) (*support.ContactResult, error) {
-	return nil, support.Unsupported("gen", support.OpUpsertContact, "generated")
-}
-func (g *generated) UpdateContact(context.Context, support.Ref, support.ContactUpdate) (*support.ContactResult, error) {
-	return nil, support.Unsupported("gen", support.OpUpdateContact, "generated")
-}
-func (g *generated) DeleteContact(context.Context, support.Ref) error {
-	return support.Unsupported("gen", support.OpDeleteContact, "generated")
+	return nil, &support.Error{Kind: support.ErrUnsupported}
 }
 
-// sink is a batch-capable target that keeps nothing: it is always empty and
-// answers creates with fresh IDs.
+// sink is a batch-capable target driver that keeps nothing: it is always
+// empty and answers creates with fresh IDs.
 type sink struct {
 	*generated
 	next atomic.Int64
@@ -96,7 +95,11 @@ func (s *sink) Capabilities() support.Capabilities {
 }
 
 func (s *sink) ListContacts(context.Context, support.ContactListOptions) (support.Page[support.Contact], error) {
-	return support.Page[support.Contact]{}, nil
+	return support.Page[support.Contact]{Items: []support.Contact{}}, nil
+}
+
+func (s *sink) FindContacts(context.Context, support.MatchKey, string) ([]support.Contact, error) {
+	return []support.Contact{}, nil
 }
 
 func (s *sink) CreateContacts(ctx context.Context, ins []support.ContactInput) (*support.BatchResult, error) {
@@ -134,7 +137,7 @@ func BenchmarkP4Streaming(b *testing.B) {
 				src := &generated{n: n, pageSize: 100}
 				var peak, samples uint64
 				var ms runtime.MemStats
-				rep, err := Run(context.Background(), src, &sink{generated: src}, Options{State: st, Progress: func(p Progress) {
+				rep, err := Run(context.Background(), client(src), client(&sink{generated: src}), Options{State: st, Progress: func(p Progress) {
 					if p.Processed%10_000 == 0 && p.Processed > 0 {
 						runtime.GC()
 						runtime.ReadMemStats(&ms)

@@ -136,7 +136,7 @@ func (r *runner) lookup(ctx context.Context, t *task) (c *support.Contact, absen
 			continue
 		}
 		var got *support.Contact
-		err := r.retry(ctx, true, func() error {
+		err := r.retry(ctx, true, nil, func() error {
 			r.reads.Add(1)
 			var err error
 			got, err = r.dst.GetContact(ctx, ref)

@@ -63,6 +63,11 @@ func classify(ctx context.Context, err error, idempotent bool) class {
 	return cUnknown
 }
 
+// defaultMaxAttempts is Options.MaxAttempts' default: a call is tried at
+// most 3 times after internal/rest's own retries (see "Retries" in the
+// package documentation).
+const defaultMaxAttempts = 3
+
 // baseBackoff is the first wait between attempts; it doubles after each.
 const baseBackoff = 500 * time.Millisecond
 
@@ -70,19 +75,32 @@ const baseBackoff = 500 * time.Millisecond
 // transient (see classify), or has been tried MaxAttempts times. Waits
 // between attempts are exponential with full jitter, or what the vendor's
 // Retry-After asks, and never longer than MaxWait.
-func (r *runner) retry(ctx context.Context, idempotent bool, fn func() error) error {
-	for attempt := 1; ; attempt++ {
+//
+// When fn is a write of one record, t is that record's task, whose first
+// try the caller has counted (attempt): then each try counts against the
+// task's attempts, those of earlier rounds of the run included, so that
+// whatever made its writes fail, one record costs at most MaxAttempts write
+// calls per run. t is nil for reads and batch calls (whose records the
+// caller counts).
+func (r *runner) retry(ctx context.Context, idempotent bool, t *task, fn func() error) error {
+	for try := 1; ; try++ {
+		if t != nil {
+			try = t.attempts
+		}
 		err := fn()
 		if cerr := ctx.Err(); err != nil && cerr != nil && !errors.Is(err, cerr) {
 			// The run is stopping: whatever the vendor said, the caller
 			// must see the context's error (and may see the vendor's).
 			return fmt.Errorf("%w: %w", cerr, err)
 		}
-		if err == nil || attempt >= r.o.MaxAttempts || classify(ctx, err, idempotent) != cTransient {
+		if err == nil || try >= r.o.MaxAttempts || classify(ctx, err, idempotent) != cTransient {
 			return err
 		}
-		if err := r.pause(ctx, attempt, err); err != nil {
+		if err := r.pause(ctx, try, err); err != nil {
 			return err
+		}
+		if t != nil {
+			t.attempts++
 		}
 	}
 }

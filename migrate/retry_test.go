@@ -9,6 +9,9 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/deskbridge/deskbridge/support"
 )
 
@@ -59,38 +62,77 @@ func TestRetryBoundsAndWaits(t *testing.T) {
 		calls := 0
 		var gaps []time.Duration
 		last := time.Now()
-		err := r.retry(context.Background(), false, func() error {
+		err := r.retry(context.Background(), false, nil, func() error {
 			calls++
 			gaps = append(gaps, time.Since(last))
 			last = time.Now()
 			return &support.Error{Kind: support.ErrRateLimited, RetryAfter: time.Hour}
 		})
-		if !errors.Is(err, support.ErrRateLimited) || calls != 5 || r.retries.Load() != 4 {
-			t.Fatalf("err %v after %d calls", err, calls)
-		}
+		require.ErrorIs(t, err, support.ErrRateLimited)
+		assert.Equal(t, 5, calls)
+		assert.EqualValues(t, 4, r.retries.Load())
 		for _, g := range gaps[1:] {
-			if g != 10*time.Second {
-				t.Fatalf("waits %v, want Retry-After capped at 10s", gaps)
-			}
+			assert.Equal(t, 10*time.Second, g, "waits %v: want Retry-After capped at 10s", gaps)
 		}
 
 		calls = 0
-		err = r.retry(context.Background(), false, func() error {
+		err = r.retry(context.Background(), false, nil, func() error {
 			calls++
 			return &support.Error{Kind: support.ErrUnavailable, OutcomeUnknown: true}
 		})
-		if calls != 1 || !errors.Is(err, support.ErrOutcomeUnknown) {
-			t.Fatalf("a lost create was retried: %d calls", calls)
-		}
+		assert.Equal(t, 1, calls, "a lost create was retried")
+		assert.ErrorIs(t, err, support.ErrOutcomeUnknown)
 		calls = 0
-		_ = r.retry(context.Background(), true, func() error {
+		_ = r.retry(context.Background(), true, nil, func() error {
 			calls++
 			return &support.Error{Kind: support.ErrUnavailable, OutcomeUnknown: true}
 		})
-		if calls != 5 {
-			t.Fatalf("an idempotent call with a lost outcome was tried %d times", calls)
-		}
+		assert.Equal(t, 5, calls, "an idempotent call with a lost outcome")
 	})
+}
+
+// A record's write counts its tries against the record, across calls: one
+// record costs at most MaxAttempts write calls in a run, however its
+// failures are spread over rounds.
+func TestRetryOfARecordCountsItsAttempts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newTestRunner(3, time.Second)
+		calls := 0
+		limited := func() error {
+			calls++
+			return &support.Error{Kind: support.ErrRateLimited}
+		}
+		// As the callers do: the first try is counted by attempt.
+		write := func(tk *task) error {
+			if err := r.attempt(tk); err != nil {
+				return err
+			}
+			return r.retry(context.Background(), false, tk, limited)
+		}
+		tk := &task{sourceID: "a"}
+		err := write(tk)
+		require.ErrorIs(t, err, support.ErrRateLimited)
+		assert.Equal(t, 3, calls)
+		assert.Equal(t, 3, tk.attempts)
+
+		// A later round of the same record has no tries left.
+		tk.err = err
+		err = write(tk)
+		assert.ErrorIs(t, err, support.ErrRateLimited, "the last failure is kept")
+		assert.ErrorContains(t, err, "failed it 3 times")
+		assert.Equal(t, 3, calls, "no call beyond MaxAttempts")
+
+		// Tries left from an earlier round are all it gets.
+		calls = 0
+		_ = write(&task{sourceID: "b", attempts: 2})
+		assert.Equal(t, 1, calls)
+	})
+}
+
+func TestDefaultMaxAttempts(t *testing.T) {
+	r, err := newRunner(client(newStore("src", 1)), client(newStore("dst", 1)), Options{})
+	require.NoError(t, err)
+	assert.Equal(t, 3, r.o.MaxAttempts)
 }
 
 func TestBackoffIsJitteredAndCapped(t *testing.T) {
@@ -99,14 +141,11 @@ func TestBackoffIsJitteredAndCapped(t *testing.T) {
 		for range 20 {
 			d := r.backoff(attempt, errors.New("x"))
 			ceiling := min(baseBackoff<<min(attempt-1, 20), 3*time.Second)
-			if d <= 0 || d > ceiling {
-				t.Fatalf("attempt %d: wait %v outside (0, %v]", attempt, d, ceiling)
-			}
+			require.True(t, d > 0 && d <= ceiling, "attempt %d: wait %v outside (0, %v]", attempt, d, ceiling)
 		}
 	}
-	if d := r.backoff(1, &support.Error{RetryAfter: -time.Second}); d <= 0 || d > baseBackoff {
-		t.Fatalf("negative Retry-After: %v", d)
-	}
+	d := r.backoff(1, &support.Error{RetryAfter: -time.Second})
+	assert.True(t, d > 0 && d <= baseBackoff, "negative Retry-After: %v", d)
 }
 
 // A call failing for its own reason while the run's context ends reports
@@ -115,17 +154,15 @@ func TestRetryReportsTheContextFirst(t *testing.T) {
 	r := newTestRunner(5, time.Minute)
 	ctx, cancel := context.WithCancel(context.Background())
 	calls := 0
-	err := r.retry(ctx, true, func() error {
+	err := r.retry(ctx, true, nil, func() error {
 		calls++
 		cancel()
 		return &support.Error{Kind: support.ErrRateLimited}
 	})
-	if calls != 1 || !errors.Is(err, context.Canceled) || !errors.Is(err, support.ErrRateLimited) {
-		t.Fatalf("err %v after %d calls", err, calls)
-	}
-	if classify(ctx, err, false) != cStop {
-		t.Fatal("not classified as a stop")
-	}
+	assert.Equal(t, 1, calls)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorIs(t, err, support.ErrRateLimited)
+	assert.Equal(t, cStop, classify(ctx, err, false), "not classified as a stop")
 }
 
 func TestRetryReturnsPromptlyWhenCancelled(t *testing.T) {
@@ -137,15 +174,13 @@ func TestRetryReturnsPromptlyWhenCancelled(t *testing.T) {
 			cancel()
 		}()
 		start := time.Now()
-		err := r.retry(ctx, false, func() error {
+		err := r.retry(ctx, false, nil, func() error {
 			return &support.Error{Kind: support.ErrRateLimited, RetryAfter: time.Minute}
 		})
 		var ns *notSent
-		if !errors.As(err, &ns) || !errors.Is(err, context.Canceled) || time.Since(start) != time.Second {
-			t.Fatalf("err %v after %v", err, time.Since(start))
-		}
-		if !errors.Is(ns.last, support.ErrRateLimited) {
-			t.Fatalf("last error %v", ns.last)
-		}
+		require.ErrorAs(t, err, &ns)
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.Equal(t, time.Second, time.Since(start))
+		assert.ErrorIs(t, ns.last, support.ErrRateLimited, "last error")
 	})
 }

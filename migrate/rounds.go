@@ -64,11 +64,17 @@ func (r *runner) plan() (matched, leaders []*task, err error) {
 		default:
 			continue
 		}
-		tgt, ok, err := r.match(t)
+		tgt, conflict, err := r.match(t)
 		if err != nil {
 			return nil, nil, err
 		}
-		if ok {
+		if conflict != nil {
+			// Another person: nothing is written, and its keys claim
+			// nothing, as it creates nothing.
+			t.conflicts(conflict.TargetID, conflict.Key, conflict.Contradicted, nil)
+			continue
+		}
+		if tgt != nil {
 			t.st, t.target = tMatched, tgt
 			matched = append(matched, t)
 			claim(t)
@@ -84,29 +90,59 @@ func (r *runner) plan() (matched, leaders []*task, err error) {
 }
 
 // match finds the target contact of t by its keys in MatchKeys order: first
-// among those established in the window, then in the State.
-func (r *runner) match(t *task) (*Target, bool, error) {
-	for _, kind := range r.o.MatchKeys {
+// among those established in the window, then in the State. It applies the
+// identity rule as support.Client.UpsertContact does: a contact found by a
+// key is t's only if no earlier key contradicts it (both have a value for
+// that key and the values differ). A contradicted one is a conflict
+// (returned with its TargetID, Key and Contradicted set) and later keys are
+// not tried. It returns nil, nil when no key finds a contact.
+//
+// The index keeps the earliest target contact with each key (as the
+// target's own lookups return it), so where the target already holds
+// several contacts with one phone, only the earliest is judged: a conflict
+// then may be one that UpsertContact, seeing them all, would have matched
+// to a later one. It errs towards a conflict, never towards a merge.
+func (r *runner) match(t *task) (*Target, *IdentityConflict, error) {
+	for i, kind := range r.o.MatchKeys {
 		for _, k := range t.keys {
 			if keyKind(k) != kind {
 				continue
 			}
-			if tgt, ok := r.overlay[k]; ok {
-				return r.byID[tgt.ID], true, nil
-			}
-			tgt, ok, err := r.st.Lookup(k)
+			tgt, err := r.known(k)
 			if err != nil {
-				return nil, false, fmt.Errorf("migrate: read state: %w", err)
+				return nil, nil, err
 			}
-			if ok {
-				if fresh, ok := r.byID[tgt.ID]; ok {
-					return fresh, true, nil
-				}
-				return &tgt, true, nil
+			if tgt == nil {
+				continue
 			}
+			have := support.Contact{Email: tgt.Fields.Email, Phone: tgt.Fields.Phone, ExternalID: tgt.Fields.ExternalID}
+			if c := support.Contradicts(r.o.MatchKeys[:i], t.in, have); c != "" {
+				return nil, &IdentityConflict{TargetID: tgt.ID, Key: kind, Contradicted: c}, nil
+			}
+			return tgt, nil, nil
 		}
 	}
-	return nil, false, nil
+	return nil, nil, nil
+}
+
+// known returns the target contact with key k: the one established in
+// the window, else the State's, as fresh as the window knows it; nil when
+// there is none.
+func (r *runner) known(k string) (*Target, error) {
+	if tgt, ok := r.overlay[k]; ok {
+		return r.byID[tgt.ID], nil
+	}
+	tgt, ok, err := r.st.Lookup(k)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: read state: %w", err)
+	}
+	if !ok {
+		return nil, nil
+	}
+	if fresh, ok := r.byID[tgt.ID]; ok {
+		return fresh, nil
+	}
+	return &tgt, nil
 }
 
 // createBatch creates the leaders of chunk in one CreateContacts call.
@@ -141,7 +177,7 @@ func (r *runner) createBatch(ctx context.Context, chunk []*task) error {
 		ins[i] = t.in
 	}
 	var res *support.BatchResult
-	err := r.retry(ctx, false, func() error {
+	err := r.retry(ctx, false, nil, func() error {
 		r.writes.Add(1)
 		var err error
 		res, err = r.dst.CreateContacts(ctx, ins)
@@ -163,7 +199,7 @@ func (r *runner) createBatch(ctx context.Context, chunk []*task) error {
 	for i, t := range chunk {
 		it := items[i]
 		if it == nil {
-			if e := r.applyWrite(ctx, t, nil, "", nil, callErr(err), false); e != nil && fatal == nil {
+			if e := r.applyWrite(ctx, t, &support.ContactResult{}, callErr(err), false); e != nil && fatal == nil {
 				fatal = e
 			}
 			continue
@@ -172,7 +208,7 @@ func (r *runner) createBatch(ctx context.Context, chunk []*task) error {
 		if itemErr == nil && it.Outcome == support.Failed {
 			itemErr = errors.New("the target reported the record failed, without a reason")
 		}
-		if e := r.applyWrite(ctx, t, it.Contact, it.Outcome, it.Warnings, itemErr, true); e != nil && fatal == nil {
+		if e := r.applyWrite(ctx, t, &support.ContactResult{Contact: it.Contact, Outcome: it.Outcome, Warnings: it.Warnings, Resolved: it.Resolved}, itemErr, true); e != nil && fatal == nil {
 			fatal = e
 		}
 		if t.st == tTodo && classify(ctx, itemErr, false) == cTransient {
@@ -199,14 +235,17 @@ func callErr(err error) error {
 	return err
 }
 
-// applyWrite records the result of a create or upsert of t. It returns an
-// error when the run must stop. perItem says the error is one record's in a
-// batch, so that a rate limit on it is retried in a later round rather than
-// stopping the run.
-func (r *runner) applyWrite(ctx context.Context, t *task, c *support.Contact, o support.Outcome, warns []support.Warning, err error, perItem bool) error {
+// applyWrite records the result (never nil) of a create or upsert of t.
+// It returns an error when the run must stop. perItem says the error is
+// one record's in a batch, so that a rate limit on it is retried in a
+// later round rather than stopping the run. A result the Client settled
+// by a lookup after its answer was lost counts as resolved.
+func (r *runner) applyWrite(ctx context.Context, t *task, res *support.ContactResult, err error, perItem bool) error {
 	t.err = err
+	c, o, warns := res.Contact, res.Outcome, res.Warnings
 	switch classify(ctx, err, false) {
 	case cOK:
+		t.resolved = t.resolved || res.Resolved
 		if c == nil || c.ID == "" {
 			// Stored, presumably, but under an ID the target did not say.
 			t.st = tLookup
@@ -242,6 +281,13 @@ func (r *runner) applyWrite(ctx context.Context, t *task, c *support.Contact, o 
 		t.st = tTodo
 		return fmt.Errorf("migrate: write to the target: %w", err)
 	default:
+		var ic *support.IdentityConflict
+		if errors.As(err, &ic) {
+			// The upsert found another person (the identity rule): nothing
+			// was written.
+			t.conflicts(ic.Existing.ID, ic.Key, ic.Contradicted, err)
+			return nil
+		}
 		if r.retryWithoutPhone(t, err) {
 			return nil
 		}
@@ -388,7 +434,7 @@ func (r *runner) updateOne(ctx context.Context, t *task) error {
 			return err
 		}
 		var res *support.ContactResult
-		err := r.retry(ctx, true, func() error {
+		err := r.retry(ctx, true, t, func() error {
 			r.writes.Add(1)
 			var err error
 			res, err = r.dst.UpdateContact(ctx, support.ID(tgt.ID), u)
@@ -505,7 +551,7 @@ func (r *runner) upsertOne(ctx context.Context, t *task) error {
 		return err
 	}
 	var res *support.ContactResult
-	err := r.retry(ctx, false, func() error {
+	err := r.retry(ctx, false, t, func() error {
 		r.writes.Add(1)
 		var err error
 		res, err = r.dst.UpsertContact(ctx, t.in, support.UpsertOptions{MatchKeys: r.o.MatchKeys})
@@ -514,7 +560,7 @@ func (r *runner) upsertOne(ctx context.Context, t *task) error {
 	if res == nil {
 		res = &support.ContactResult{}
 	}
-	return r.applyWrite(ctx, t, res.Contact, res.Outcome, res.Warnings, err, false)
+	return r.applyWrite(ctx, t, res, err, false)
 }
 
 // connected groups tasks that share a key, in order, so that two source
@@ -525,8 +571,7 @@ func connected(tasks []*task) [][]*task {
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]

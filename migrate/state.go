@@ -40,6 +40,13 @@ const (
 	// Failed: the target refused the contact; the reason says why. Nothing
 	// was stored, so the next run tries it again.
 	Failed Outcome = "failed"
+	// Conflict: the target contact that a match key found for the contact
+	// is another person, because an earlier match key has a different,
+	// non-empty value on both (the identity rule; Report.IdentityConflicts
+	// lists them). Nothing was written. Like Failed, the next run tries it
+	// again: unless the source or the target changed, it is a conflict
+	// again, and costs no write.
+	Conflict Outcome = "conflict"
 	// Pending: an intent. A create or an upsert (Entry.Write) was (or was
 	// about to be) sent and its result is not recorded yet. The next run
 	// looks the contact up in the target instead of sending it again.

@@ -587,3 +587,26 @@ func TestStopsBatch(t *testing.T) {
 		assert.Equal(t, tc.stop, StopsBatch(tc.err), "%v", tc.err)
 	}
 }
+
+// Contradicts is the identity rule's test: the first key on which both
+// sides have a value and the values differ.
+func TestContradicts(t *testing.T) {
+	all := DefaultMatchKeys
+	have := Contact{Email: "Ann@Example.com", Phone: "+442079460958", ExternalID: "crm-1"}
+	for _, tc := range []struct {
+		name string
+		keys []MatchKey
+		in   ContactInput
+		want MatchKey
+	}{
+		{"same values, other spellings", all, ContactInput{Email: "ann@example.COM", Phone: "+44 20 7946 0958", ExternalID: "crm-1"}, ""},
+		{"empty on one side", all, ContactInput{FirstName: "Ann"}, ""},
+		{"external IDs compare exactly", all, ContactInput{ExternalID: "CRM-1"}, MatchExternalID},
+		{"first key that differs", all, ContactInput{Email: "bea@example.com", Phone: "+15550100"}, MatchEmail},
+		{"only the keys given", []MatchKey{MatchPhone}, ContactInput{Email: "bea@example.com"}, ""},
+		{"no earlier keys", nil, ContactInput{Email: "bea@example.com"}, ""},
+	} {
+		assert.Equal(t, tc.want, Contradicts(tc.keys, tc.in, have), tc.name)
+	}
+	assert.Empty(t, Contradicts(all, have.Input(), Contact{}), "a stored contact without keys")
+}

@@ -48,9 +48,10 @@
 // It never resends a non-idempotent write after an ambiguous failure: that
 // is ErrOutcomeUnknown, which the Client settles by looking the write up (a
 // contact) or by reading the conversation (a message, which is never sent
-// twice); a contact create is sent at most [MaxWriteRounds] times. Callers
-// such as migrate do not retry what these two layers gave up on: they stop
-// and resume later.
+// twice); a contact create is sent at most [MaxWriteRounds] times. The
+// Client itself never retries a rate limit or an outage: a caller that
+// wants to ride one out retries the call (migrate does, a bounded number of
+// times per record, then stops to be resumed).
 //
 // # Errors
 //
