@@ -1,9 +1,10 @@
 // Command quickstart shows the deskbridge API end to end against the
-// in-process memory platform: create and upsert contacts without duplicates,
-// open a conversation, assign it, add a note, and read everything back.
+// in-process memory platform: create and upsert contacts without duplicates
+// and without merging two people, open a conversation, assign it, add a
+// note, and read everything back.
 //
 // It needs no account and no network. To run the same code against a real
-// help desk, build the platform with an adapter instead of memory.New, for
+// help desk, build the client with an adapter instead of memory.New, for
 // example:
 //
 //	p, err := tidio.New(tidio.Config{
@@ -39,7 +40,7 @@ func run(ctx context.Context, w io.Writer) error {
 	// phone; create or update; say which.
 	people := []support.ContactInput{
 		{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com", ExternalID: "crm-1"},
-		{FirstName: "Grace", LastName: "Hopper", Phone: "+1 415 555 0100"},
+		{FirstName: "Grace", LastName: "Hopper", Email: "grace@example.com", Phone: "+1 415 555 0100"},
 		{FirstName: "Ada", LastName: "King", Email: "ADA@example.com"}, // same person, other case
 	}
 	for _, in := range people {
@@ -47,11 +48,22 @@ func run(ctx context.Context, w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "upsert %-22s → %-9s %s\n", in.Email+in.Phone, res.Outcome, res.Contact.ID)
+		fmt.Fprintf(w, "upsert %-22s → %-9s %s\n", in.Email, res.Outcome, res.Contact.ID)
+	}
+
+	// Matching never merges two people: this phone is Grace's, but the
+	// email says it is someone else. Nothing is written; the error names
+	// both keys.
+	_, err := p.UpsertContact(ctx, support.ContactInput{FirstName: "Alan", Email: "alan@example.com", Phone: "+14155550100"}, support.UpsertOptions{})
+	var conflict *support.IdentityConflict
+	if errors.As(err, &conflict) {
+		fmt.Fprintf(w, "upsert alan@example.com       → conflict: found by %s, different %s\n", conflict.Key, conflict.Contradicted)
+	} else {
+		return fmt.Errorf("want an identity conflict, got %v", err)
 	}
 
 	// Invalid input fails before any request, with a kind to match on.
-	_, err := p.GetContact(ctx, support.Phone("415 555 0100"))
+	_, err = p.GetContact(ctx, support.Phone("415 555 0100"))
 	fmt.Fprintln(w, "phone without country code:", errors.Is(err, support.ErrInvalid))
 
 	ada, err := p.GetContact(ctx, support.Email("ada@EXAMPLE.com"))

@@ -12,8 +12,9 @@ func TestQuickstart(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `upsert ada@example.com        → created   ctc_1
-upsert +1 415 555 0100        → created   ctc_2
+upsert grace@example.com      → created   ctc_2
 upsert ADA@example.com        → updated   ctc_1
+upsert alan@example.com       → conflict: found by phone, different email
 phone without country code: true
 conversation conv_1 (open) with Ada King, assigned to agt_1
   message contact Hi, about my invoice…
