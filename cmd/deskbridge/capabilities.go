@@ -47,7 +47,7 @@ credentials and sends no request.`)
 // knows, in display order. Capabilities are static, so each adapter is
 // built with placeholder credentials and an address nothing listens on: no
 // credential of the user's is needed and no request is sent.
-func vendorCapabilities(ctx context.Context, open func(context.Context, string, map[string]any) (support.Platform, error)) ([]support.Capabilities, error) {
+func vendorCapabilities(ctx context.Context, open func(context.Context, string, map[string]any) (*support.Client, error)) ([]support.Capabilities, error) {
 	var caps []support.Capabilities
 	for _, v := range vendors {
 		p, err := open(ctx, v.name, v.placeholder)

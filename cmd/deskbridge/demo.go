@@ -67,7 +67,7 @@ func (a *app) demo(ctx context.Context, src, dst vendor, n int, statePath string
 	}
 	defer dsim.Close()
 
-	data := newDemoData(n, 42)
+	data := newDemoData(n, 42, false)
 	held := 0
 	for _, in := range data.Source {
 		if ssim.seed(in) {
@@ -160,7 +160,7 @@ func (a *app) demo(ctx context.Context, src, dst vendor, n int, statePath string
 	writes = dsim.stats.Writes() - before
 	fmt.Fprintf(w, "Second run: %d skipped (mapped by the first run), %d failed again; the %s simulator received %d write requests.\n",
 		again.Skipped, again.Failed, dst.title, writes)
-	if again.Skipped+again.Failed != again.Processed || again.Failed > rep.Failed {
+	if again.Skipped+again.NotMigrated() != again.Processed || again.NotMigrated() > rep.NotMigrated() {
 		return fmt.Errorf("the second run changed something: %+v", again.Counts)
 	}
 	switch {
@@ -179,7 +179,7 @@ func (a *app) demo(ctx context.Context, src, dst vendor, n int, statePath string
 
 // openSimulated opens the adapter of a simulator through the registry,
 // from the same environment variables a user would set.
-func (a *app) openSimulated(ctx context.Context, s *simulator) (support.Platform, error) {
+func (a *app) openSimulated(ctx context.Context, s *simulator) (*support.Client, error) {
 	cfg, err := s.config()
 	if err != nil {
 		return nil, err

@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/deskbridge/deskbridge/support"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // realApp is an app with the real registry and captured output.
@@ -102,28 +106,43 @@ func (w *signalWriter) String() string {
 	return w.buf.String()
 }
 
-// The sandbox serves the three simulators until interrupted, and the
-// variables it prints make the other commands use them.
-func TestSandbox(t *testing.T) {
+// startSandbox runs "deskbridge sandbox" with args until the test ends,
+// and returns the variables it exports and what it printed.
+func startSandbox(t *testing.T, args ...string) (map[string]string, string) {
+	t.Helper()
 	a := realApp(nil)
 	out := &signalWriter{want: "Serving until interrupted", seen: make(chan struct{})}
 	a.stdout = out
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
-	go func() { done <- a.run(ctx, []string{"sandbox", "--contacts", "120"}) }()
+	go func() { done <- a.run(ctx, append([]string{"sandbox"}, args...)) }()
 	select {
 	case <-out.seen:
 	case code := <-done:
+		cancel()
 		t.Fatalf("sandbox ended with %d: %s\n%s", code, out.String(), a.errOut.String())
 	}
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != exitOK {
+			t.Errorf("sandbox exit %d", code)
+		}
+	})
 	env := map[string]string{}
 	for _, m := range regexp.MustCompile(`export\s+(\w+)=(\S+)`).FindAllStringSubmatch(out.String(), -1) {
 		env[m[1]] = m[2]
 	}
+	return env, out.String()
+}
+
+// The sandbox serves the three simulators until interrupted, and the
+// variables it prints make the other commands use them.
+func TestSandbox(t *testing.T) {
+	env, printed := startSandbox(t, "--contacts", "120")
 	for _, v := range vendors {
 		for _, e := range v.env {
 			if _, ok := env[e.name]; !ok && !e.optional {
-				t.Errorf("sandbox does not export %s:\n%s", e.name, out.String())
+				t.Errorf("sandbox does not export %s:\n%s", e.name, printed)
 			}
 		}
 		if !strings.HasPrefix(env[baseURLVar(v)], "http://127.0.0.1:") {
@@ -147,10 +166,67 @@ func TestSandbox(t *testing.T) {
 	if !strings.Contains(c.out.String(), `"complete": true`) {
 		t.Errorf("report: %s", c.out.String())
 	}
-	cancel()
-	if code := <-done; code != exitOK {
-		t.Fatalf("sandbox exit %d", code)
+}
+
+// With --shared-phones, some different people share a phone. respond.io
+// holds one contact per phone, so the second of each pair is not in it;
+// migrating Tidio (which holds both) into it finds that person by phone
+// only, with another email: an identity conflict each, counted and listed,
+// never an update of the first person.
+func TestSandboxSharedPhonesAreConflicts(t *testing.T) {
+	const n = 1200 // people 1002 and 1102 have the phones of 2 and 102
+	data := newDemoData(n, 7, true)
+	require.Equal(t, 2, data.SharedPhones)
+	env, _ := startSandbox(t, "--contacts", fmt.Sprint(n), "--shared-phones")
+
+	a := realApp(env)
+	code := a.exec(context.Background(), "migrate", "--from", "tidio", "--to", "respondio", "--state", t.TempDir()+"/s.db", "--json")
+	require.Equal(t, exitFailed, code, "conflicts are records not migrated: %s", a.errOut.String())
+	var rep struct {
+		Complete          bool `json:"complete"`
+		Conflicts         int  `json:"conflicts"`
+		IdentityConflicts []struct {
+			SourceID     string           `json:"source_id"`
+			TargetID     string           `json:"target_id"`
+			Key          support.MatchKey `json:"key"`
+			Contradicted support.MatchKey `json:"contradicted"`
+		} `json:"identity_conflicts"`
 	}
+	require.NoError(t, json.Unmarshal(a.out.Bytes(), &rep), a.out.String())
+	assert.True(t, rep.Complete)
+	assert.Equal(t, data.SharedPhones, rep.Conflicts)
+	require.Len(t, rep.IdentityConflicts, data.SharedPhones)
+	for _, c := range rep.IdentityConflicts {
+		assert.Equal(t, support.MatchPhone, c.Key, "found by the shared phone")
+		assert.Contains(t, []support.MatchKey{support.MatchEmail, support.MatchExternalID}, c.Contradicted)
+		assert.NotEmpty(t, c.TargetID)
+	}
+
+	// The people found by the shared phone kept their own emails.
+	list := realApp(env)
+	require.Equal(t, exitOK, list.exec(context.Background(), "contacts", "list", "--vendor", "respondio", "--limit", "0", "--json"))
+	listed := strings.ToLower(list.out.String())
+	for _, i := range []int{2, 102} {
+		assert.Contains(t, listed, personEmail(t, data, i), "person %d keeps the email", i)
+	}
+	for _, i := range []int{1002, 1102} {
+		assert.NotContains(t, listed, personEmail(t, data, i), "person %d was not merged into another", i)
+	}
+}
+
+// personEmail returns the email of generated person i, whose address
+// ends in i just before the "@" (first.last<i>@domain).
+func personEmail(t *testing.T, data *demoData, i int) string {
+	t.Helper()
+	for _, in := range data.Source {
+		local, _, _ := strings.Cut(in.Email, "@")
+		digits := strings.TrimLeftFunc(local, func(r rune) bool { return r < '0' || r > '9' })
+		if digits == fmt.Sprint(i) {
+			return strings.ToLower(in.Email)
+		}
+	}
+	t.Fatalf("no generated person %d", i)
+	return ""
 }
 
 func TestSandboxRefusesOtherHosts(t *testing.T) {

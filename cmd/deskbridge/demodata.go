@@ -18,7 +18,21 @@ type demoData struct {
 	Target []support.ContactInput
 	// What the mess is made of, for the demo's narration.
 	CaseTwins, LocalPhones, LongNames, NoFirstName, NameOnly, WithCustomFields int
+	// SharedPhones counts the people whose phone an earlier, different
+	// person already has (only with sharedPhoneEvery).
+	SharedPhones int
 }
+
+// sharedPhoneEvery is how far apart two people who share a phone are, when
+// demo data is asked for shared phones (sandbox --shared-phones): person i
+// gets the phone of person i-sharedPhoneEvery, with another name and
+// email. Migrating them exercises the identity rule: the second is a
+// conflict, never merged into the first.
+const sharedPhoneEvery = 1000
+
+// demoAreaCodes give the US phones of up to 100,000 people distinct
+// numbers: 10,000 lines per area code.
+var demoAreaCodes = []string{"415", "212", "312", "617", "206", "303", "512", "404", "702", "503"}
 
 var (
 	demoFirst = []string{"Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret", "Tim", "Radia", "Donald", "Barbara",
@@ -40,10 +54,12 @@ const longName = "Wolfeschlegelsteinhausenbergerdorffwelchevoralternwarengewisse
 
 // newDemoData makes n people (plus the twins) deterministically from seed.
 // The proportions are fixed per hundred so that every run of the demo
-// shows the same kinds of mess.
-func newDemoData(n int, seed uint64) *demoData {
+// shows the same kinds of mess. No two different people share a phone
+// (up to 100,000 people) unless sharedPhones is set.
+func newDemoData(n int, seed uint64, sharedPhones bool) *demoData {
 	rng := rand.New(rand.NewPCG(seed, 0x6465736b))
 	d := &demoData{}
+	phones := make([]string, n) // person i's phone
 	for i := range n {
 		first, last := demoFirst[rng.IntN(len(demoFirst))], demoLast[rng.IntN(len(demoLast))]
 		local := strings.ToLower(fmt.Sprintf("%s.%s%d", asciiName(first), asciiName(last), i))
@@ -54,7 +70,7 @@ func newDemoData(n int, seed uint64) *demoData {
 			Phone:     fmt.Sprintf("+44 7700 9%05d", i%100000),
 		}
 		if i%2 == 0 {
-			in.Phone = fmt.Sprintf("+1 (415) 555-%04d", i%10000)
+			in.Phone = fmt.Sprintf("+1 (%s) 555-%04d", demoAreaCodes[i/10000%len(demoAreaCodes)], i%10000)
 		}
 		if rng.IntN(10) < 7 {
 			l := demoLangs[rng.IntN(len(demoLangs))]
@@ -88,6 +104,13 @@ func newDemoData(n int, seed uint64) *demoData {
 			in.Email, in.Phone, in.ExternalID = "", "", ""
 			d.NameOnly++
 		}
+		if sharedPhones && i >= sharedPhoneEvery && i%100 == 2 {
+			// Another person with the phone of someone earlier: a family
+			// line, an office switchboard. The email differs.
+			in.Phone = phones[i-sharedPhoneEvery]
+			d.SharedPhones++
+		}
+		phones[i] = in.Phone
 		d.Source = append(d.Source, in)
 		if i%100 == 5 || i%100 == 55 || i%100 == 85 {
 			// The same person again, entered by someone else: the email

@@ -78,7 +78,7 @@ type app struct {
 	getenv         func(string) string
 	// open builds a platform from a registry config; support.Open in the
 	// binary.
-	open func(ctx context.Context, name string, config map[string]any) (support.Platform, error)
+	open func(ctx context.Context, name string, config map[string]any) (*support.Client, error)
 	// isTerminal says whether stderr is a terminal: a progress bar then,
 	// plain periodic lines otherwise.
 	isTerminal bool

@@ -16,6 +16,7 @@ import (
 	"github.com/deskbridge/deskbridge/adapters/memory"
 	"github.com/deskbridge/deskbridge/migrate"
 	"github.com/deskbridge/deskbridge/support"
+	"github.com/stretchr/testify/require"
 )
 
 // fullEnv has every required variable of every vendor.
@@ -36,13 +37,13 @@ type testApp struct {
 	configs     map[string]map[string]any
 }
 
-func newTestApp(env map[string]string, platforms map[string]support.Platform) *testApp {
+func newTestApp(env map[string]string, platforms map[string]*support.Client) *testApp {
 	t := &testApp{configs: map[string]map[string]any{}}
 	t.app = &app{
 		stdout: &t.out,
 		stderr: &t.errOut,
 		getenv: func(k string) string { return env[k] },
-		open: func(ctx context.Context, name string, cfg map[string]any) (support.Platform, error) {
+		open: func(ctx context.Context, name string, cfg map[string]any) (*support.Client, error) {
 			t.mu.Lock()
 			defer t.mu.Unlock()
 			t.configs[name] = cfg
@@ -132,7 +133,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 
 func TestMissingVariablesAreNamed(t *testing.T) {
 	env := map[string]string{"TIDIO_CLIENT_ID": "ci_x"}
-	a := newTestApp(env, map[string]support.Platform{"tidio": memory.New(memory.Config{})})
+	a := newTestApp(env, map[string]*support.Client{"tidio": memory.New(memory.Config{})})
 	code := a.exec(context.Background(), "migrate", "--from", "tidio", "--to", "tidysupport", "--state", filepath.Join(t.TempDir(), "s.db"))
 	if code != exitUsage {
 		t.Fatalf("exit %d, want 2; stderr %s", code, a.errOut.String())
@@ -153,7 +154,7 @@ func TestEnvironmentBecomesRegistryConfig(t *testing.T) {
 		"RESPONDIO_TOKEN": "tok",
 	}
 	mem := memory.New(memory.Config{})
-	a := newTestApp(env, map[string]support.Platform{"tidio": mem, "respondio": memory.New(memory.Config{})})
+	a := newTestApp(env, map[string]*support.Client{"tidio": mem, "respondio": memory.New(memory.Config{})})
 	if code := a.exec(context.Background(), "migrate", "--from", "tidio", "--to", "respondio", "--dry-run"); code != exitOK {
 		t.Fatalf("exit %d: %s", code, a.errOut.String())
 	}
@@ -170,7 +171,7 @@ func TestEnvironmentBecomesRegistryConfig(t *testing.T) {
 // errors: exit 2.
 func TestOpenErrorIsAConfigurationError(t *testing.T) {
 	a := newTestApp(fullEnv, nil)
-	a.open = func(ctx context.Context, name string, cfg map[string]any) (support.Platform, error) {
+	a.open = func(ctx context.Context, name string, cfg map[string]any) (*support.Client, error) {
 		return nil, support.Errorf(name, "", support.ErrInvalid, "Config.ClientID must start with \"ci_\"")
 	}
 	code := a.exec(context.Background(), "contacts", "list", "--vendor", "tidio")
@@ -187,16 +188,21 @@ func people(n int) []support.ContactInput {
 	return in
 }
 
-func seeded(t *testing.T, in []support.ContactInput) *memory.Platform {
+func seeded(t *testing.T, in []support.ContactInput) *support.Client {
 	t.Helper()
-	p := memory.New(memory.Config{})
-	if _, err := p.CreateContacts(context.Background(), in); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return support.NewClient(seededDriver(t, in))
 }
 
-func listAll(t *testing.T, p support.Platform) []support.Contact {
+// seededDriver is a memory driver holding in, for fakes that wrap it.
+func seededDriver(t *testing.T, in []support.ContactInput) *memory.Driver {
+	t.Helper()
+	d := memory.NewDriver(memory.Config{})
+	_, err := support.NewClient(d).CreateContacts(context.Background(), in)
+	require.NoError(t, err)
+	return d
+}
+
+func listAll(t *testing.T, p *support.Client) []support.Contact {
 	t.Helper()
 	var out []support.Contact
 	for c, err := range support.AllContacts(context.Background(), p, support.ContactListOptions{}) {
@@ -211,7 +217,7 @@ func listAll(t *testing.T, p support.Platform) []support.Contact {
 // refusing is a target that refuses, in batches, the records whose email
 // is refuse, with a vendor message; and counts its write calls.
 type refusing struct {
-	*memory.Platform
+	*memory.Driver
 	refuse string
 	mu     sync.Mutex
 	writes int
@@ -234,7 +240,7 @@ func (r *refusing) CreateContacts(ctx context.Context, in []support.ContactInput
 		idx = append(idx, i)
 	}
 	if len(keep) > 0 {
-		inner, err := r.Platform.CreateContacts(ctx, keep)
+		inner, err := r.Driver.CreateContacts(ctx, keep)
 		if err != nil {
 			return nil, err
 		}
@@ -243,22 +249,33 @@ func (r *refusing) CreateContacts(ctx context.Context, in []support.ContactInput
 			res.Items[idx[j]] = it
 		}
 	}
-	return res, res.Err()
+	return res, nil // per-record results: the batch itself succeeded
 }
 
-func (r *refusing) UpdateContact(ctx context.Context, ref support.Ref, u support.ContactUpdate) (*support.ContactResult, error) {
+func (r *refusing) PatchContact(ctx context.Context, id string, u support.ContactUpdate) (*support.ContactResult, error) {
 	r.mu.Lock()
 	r.writes++
 	r.mu.Unlock()
-	return r.Platform.UpdateContact(ctx, ref, u)
+	return r.Driver.PatchContact(ctx, id, u)
+}
+
+func (r *refusing) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
+	r.mu.Lock()
+	r.writes++
+	r.mu.Unlock()
+	if in.Email == r.refuse {
+		return nil, &support.Error{Kind: support.ErrInvalid, Status: 422, Message: "email domain is blocked"}
+	}
+	return r.Driver.CreateContact(ctx, in)
 }
 
 func TestMigrateReportsFailuresAndReRunsWithoutWrites(t *testing.T) {
 	in := people(250)
 	in[7].Email = "blocked@example.com"
 	src := seeded(t, in)
-	dst := &refusing{Platform: seeded(t, []support.ContactInput{{FirstName: "Person", LastName: "Old", Email: "P3@example.com"}}), refuse: "blocked@example.com"}
-	a := newTestApp(fullEnv, map[string]support.Platform{"tidio": src, "respondio": dst})
+	dst := &refusing{Driver: seededDriver(t, []support.ContactInput{{FirstName: "Person", LastName: "Old", Email: "P3@example.com"}}), refuse: "blocked@example.com"}
+	target := support.NewClient(dst)
+	a := newTestApp(fullEnv, map[string]*support.Client{"tidio": src, "respondio": target})
 	dir := t.TempDir()
 	state, csvPath := filepath.Join(dir, "state.db"), filepath.Join(dir, "map.csv")
 	args := []string{"migrate", "--from", "tidio", "--to", "respondio", "--state", state}
@@ -283,7 +300,7 @@ func TestMigrateReportsFailuresAndReRunsWithoutWrites(t *testing.T) {
 	if !strings.Contains(a.errOut.String(), "1 contact could not be migrated") {
 		t.Errorf("stderr %q", a.errOut.String())
 	}
-	if got := len(listAll(t, dst)); got != 249 {
+	if got := len(listAll(t, target)); got != 249 {
 		t.Fatalf("target has %d contacts, want 249 (one there before, 248 created, one refused)", got)
 	}
 	f, err := os.Open(csvPath)
@@ -317,15 +334,16 @@ func TestMigrateReportsFailuresAndReRunsWithoutWrites(t *testing.T) {
 	if code := a.exec(context.Background(), args...); code != exitOK {
 		t.Fatalf("third run: exit %d: %s", code, a.errOut.String())
 	}
-	if dst.writes != 1 || len(listAll(t, dst)) != 250 {
-		t.Fatalf("third run: %d writes, %d contacts", dst.writes, len(listAll(t, dst)))
+	if dst.writes != 1 || len(listAll(t, target)) != 250 {
+		t.Fatalf("third run: %d writes, %d contacts", dst.writes, len(listAll(t, target)))
 	}
 }
 
 func TestDryRunWritesNothing(t *testing.T) {
 	src := seeded(t, people(30))
-	dst := &refusing{Platform: memory.New(memory.Config{})}
-	a := newTestApp(fullEnv, map[string]support.Platform{"tidio": src, "tidysupport": dst})
+	dst := &refusing{Driver: memory.NewDriver(memory.Config{})}
+	target := support.NewClient(dst)
+	a := newTestApp(fullEnv, map[string]*support.Client{"tidio": src, "tidysupport": target})
 	code := a.exec(context.Background(), "migrate", "--from", "tidio", "--to", "tidysupport", "--dry-run")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, a.errOut.String())
@@ -333,7 +351,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if !strings.Contains(a.out.String(), "Plan (dry run, nothing written)") || !strings.Contains(a.out.String(), "would make 1 write call") {
 		t.Fatalf("summary:\n%s", a.out.String())
 	}
-	if dst.writes != 0 || len(listAll(t, dst)) != 0 {
+	if dst.writes != 0 || len(listAll(t, target)) != 0 {
 		t.Fatalf("dry run wrote: %d writes", dst.writes)
 	}
 }
@@ -341,7 +359,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 // cancelling is a target whose first batch is cut short by a Ctrl-C: the
 // context is cancelled while the call is in flight.
 type cancelling struct {
-	*memory.Platform
+	*memory.Driver
 	cancel context.CancelFunc
 	once   sync.Once
 }
@@ -350,21 +368,20 @@ func (c *cancelling) CreateContacts(ctx context.Context, in []support.ContactInp
 	hit := false
 	c.once.Do(func() { hit = true })
 	if hit {
-		res, _ := c.Platform.CreateContacts(ctx, in) // it took effect
-		_ = res
+		_, _ = c.Driver.CreateContacts(ctx, in) // it took effect
 		c.cancel()
-		return nil, &support.Error{Vendor: "memory", Op: support.OpCreateContacts, Message: "response abandoned", Err: ctx.Err()}
+		return nil, &support.Error{Message: "response abandoned", OutcomeUnknown: true, Err: ctx.Err()}
 	}
-	return c.Platform.CreateContacts(ctx, in)
+	return c.Driver.CreateContacts(ctx, in)
 }
 
 func TestInterruptedMigrationSaysHowToResume(t *testing.T) {
 	src := seeded(t, people(300))
-	inner := memory.New(memory.Config{})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	dst := &cancelling{Platform: inner, cancel: cancel}
-	a := newTestApp(fullEnv, map[string]support.Platform{"tidio": src, "respondio": dst})
+	inner := memory.NewDriver(memory.Config{})
+	dst := support.NewClient(&cancelling{Driver: inner, cancel: cancel})
+	a := newTestApp(fullEnv, map[string]*support.Client{"tidio": src, "respondio": dst})
 	state := filepath.Join(t.TempDir(), "state.db")
 	args := []string{"migrate", "--from", "tidio", "--to", "respondio", "--state", state}
 	if code := a.exec(ctx, args...); code != exitFailed {
@@ -382,7 +399,7 @@ func TestInterruptedMigrationSaysHowToResume(t *testing.T) {
 	if !strings.Contains(a.out.String(), "resumed") {
 		t.Errorf("resume summary:\n%s", a.out.String())
 	}
-	got := listAll(t, inner)
+	got := listAll(t, dst)
 	seen := map[string]bool{}
 	for _, c := range got {
 		if seen[c.Email] {
@@ -396,14 +413,25 @@ func TestInterruptedMigrationSaysHowToResume(t *testing.T) {
 }
 
 // unauthorized refuses every write as respond.io refuses a bad token.
-type unauthorized struct{ *memory.Platform }
+type unauthorized struct{ *memory.Driver }
 
 func (u unauthorized) CreateContacts(ctx context.Context, in []support.ContactInput) (*support.BatchResult, error) {
-	return nil, &support.Error{Vendor: "respondio", Op: support.OpCreateContacts, Kind: support.ErrUnauthorized, Status: 401, Message: "Unauthorized"}
+	return nil, &support.Error{Kind: support.ErrUnauthorized, Status: 401, Message: "Unauthorized"}
+}
+
+func (u unauthorized) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
+	return nil, &support.Error{Kind: support.ErrUnauthorized, Status: 401, Message: "Unauthorized"}
+}
+
+// Capabilities names the vendor as respond.io, whose refusal this is.
+func (u unauthorized) Capabilities() support.Capabilities {
+	c := u.Driver.Capabilities()
+	c.Vendor = "respondio"
+	return c
 }
 
 func TestRefusedCredentialsExit2(t *testing.T) {
-	a := newTestApp(fullEnv, map[string]support.Platform{"tidio": seeded(t, people(3)), "respondio": unauthorized{memory.New(memory.Config{})}})
+	a := newTestApp(fullEnv, map[string]*support.Client{"tidio": seeded(t, people(3)), "respondio": support.NewClient(unauthorized{memory.NewDriver(memory.Config{})})})
 	code := a.exec(context.Background(), "migrate", "--from", "tidio", "--to", "respondio", "--state", filepath.Join(t.TempDir(), "s.db"))
 	if code != exitUsage || !strings.Contains(a.errOut.String(), "respond.io refused the credentials (check RESPONDIO_TOKEN)") {
 		t.Fatalf("exit %d, stderr %q", code, a.errOut.String())
@@ -417,11 +445,11 @@ func TestStateOfAnotherMigrationExit2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := migrate.Run(context.Background(), seeded(t, people(2)), &renamed{memory.New(memory.Config{}), "tidysupport"}, migrate.Options{State: st}); err != nil {
+	if _, err := migrate.Run(context.Background(), seeded(t, people(2)), support.NewClient(&renamed{memory.NewDriver(memory.Config{}), "tidysupport"}), migrate.Options{State: st}); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
-	a := newTestApp(fullEnv, map[string]support.Platform{"tidio": seeded(t, people(2)), "respondio": memory.New(memory.Config{})})
+	a := newTestApp(fullEnv, map[string]*support.Client{"tidio": seeded(t, people(2)), "respondio": memory.New(memory.Config{})})
 	code := a.exec(context.Background(), "migrate", "--from", "tidio", "--to", "respondio", "--state", state)
 	if code != exitUsage || !strings.Contains(a.errOut.String(), "the state belongs to a migration") {
 		t.Fatalf("exit %d, stderr %q", code, a.errOut.String())
@@ -430,12 +458,12 @@ func TestStateOfAnotherMigrationExit2(t *testing.T) {
 
 // renamed is a memory platform with another vendor name.
 type renamed struct {
-	*memory.Platform
+	*memory.Driver
 	name string
 }
 
 func (r *renamed) Capabilities() support.Capabilities {
-	c := r.Platform.Capabilities()
+	c := r.Driver.Capabilities()
 	c.Vendor = r.name
 	return c
 }
@@ -446,7 +474,7 @@ func TestContactsList(t *testing.T) {
 		{FirstName: "Grace", LastName: "Hopper", Phone: "+14155550100"},
 		{FirstName: "Alan", LastName: "Turing", Email: "alan@example.com", Tags: []string{"vip"}},
 	})
-	a := newTestApp(fullEnv, map[string]support.Platform{"respondio": p})
+	a := newTestApp(fullEnv, map[string]*support.Client{"respondio": p})
 	if code := a.exec(context.Background(), "contacts", "list", "--vendor", "respondio"); code != exitOK {
 		t.Fatalf("exit %d: %s", code, a.errOut.String())
 	}
@@ -473,7 +501,7 @@ ctc_3  Alan Turing   alan@example.com
 		t.Fatalf("JSON %+v", got)
 	}
 
-	empty := newTestApp(fullEnv, map[string]support.Platform{"tidio": memory.New(memory.Config{})})
+	empty := newTestApp(fullEnv, map[string]*support.Client{"tidio": memory.New(memory.Config{})})
 	if code := empty.exec(context.Background(), "contacts", "list", "--vendor", "tidio", "--json"); code != exitOK || empty.out.String() != "[]\n" {
 		t.Fatalf("empty: exit %d, %q", code, empty.out.String())
 	}
@@ -482,7 +510,7 @@ ctc_3  Alan Turing   alan@example.com
 // The table is flushed in blocks, so a long listing streams.
 func TestContactsListStreamsInBlocks(t *testing.T) {
 	p := seeded(t, people(flushEvery*2+5))
-	a := newTestApp(fullEnv, map[string]support.Platform{"tidio": p})
+	a := newTestApp(fullEnv, map[string]*support.Client{"tidio": p})
 	if code := a.exec(context.Background(), "contacts", "list", "--vendor", "tidio", "--limit", "0"); code != exitOK {
 		t.Fatalf("exit %d", code)
 	}
@@ -520,7 +548,7 @@ func TestCapabilityMatrix(t *testing.T) {
 		}
 	}
 
-	a := newTestApp(nil, map[string]support.Platform{"tidio": memory.New(memory.Config{}), "respondio": memory.New(memory.Config{}), "tidysupport": memory.New(memory.Config{})})
+	a := newTestApp(nil, map[string]*support.Client{"tidio": memory.New(memory.Config{}), "respondio": memory.New(memory.Config{}), "tidysupport": memory.New(memory.Config{})})
 	if code := a.exec(context.Background(), "capabilities", "--markdown"); code != exitOK {
 		t.Fatalf("exit %d: %s", code, a.errOut.String())
 	}
@@ -560,9 +588,9 @@ func TestProgressLines(t *testing.T) {
 	v.finish()
 	v.finish() // nothing new
 	want := `indexing the target: 100 contacts listed
-migrate: 1 contacts (created 1, updated 0, unchanged 0, matched 0, upserted 0, skipped 0, failed 0), 0 write calls
-migrate: 3 contacts (created 3, updated 0, unchanged 0, matched 0, upserted 0, skipped 0, failed 0), 1 write calls
-migrate: 4 contacts (created 3, updated 0, unchanged 0, matched 0, upserted 0, skipped 0, failed 1), 1 write calls
+migrate: 1 contacts (created 1, updated 0, unchanged 0, matched 0, upserted 0, skipped 0, failed 0, conflicts 0), 0 write calls
+migrate: 3 contacts (created 3, updated 0, unchanged 0, matched 0, upserted 0, skipped 0, failed 0, conflicts 0), 1 write calls
+migrate: 4 contacts (created 3, updated 0, unchanged 0, matched 0, upserted 0, skipped 0, failed 1, conflicts 0), 1 write calls
 `
 	if b.String() != want {
 		t.Fatalf("lines:\n%s\nwant:\n%s", b.String(), want)

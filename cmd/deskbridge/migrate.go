@@ -102,7 +102,7 @@ point these at local simulators.`)
 
 // migrate runs one migration with a progress display on stderr. total is
 // the number of source contacts when known, -1 otherwise.
-func (a *app) migrate(ctx context.Context, src, dst support.Platform, opts migrate.Options, total int) (*migrate.Report, error) {
+func (a *app) migrate(ctx context.Context, src, dst *support.Client, opts migrate.Options, total int) (*migrate.Report, error) {
 	view := a.newProgress(total)
 	opts.Progress = view.update
 	rep, err := migrate.Run(ctx, src, dst, opts)
@@ -133,9 +133,10 @@ func (a *app) runOutcome(ctx context.Context, rep *migrate.Report, err error, st
 		fmt.Fprintf(a.stderr, "deskbridge: the migration stopped: %v\n%s\n", err, resumeHint(statePath))
 		return errReported
 	}
-	if rep != nil && rep.Failed > 0 {
+	if rep != nil && rep.NotMigrated() > 0 {
+		n := rep.NotMigrated()
 		fmt.Fprintf(a.stderr, "deskbridge: %d contact%s could not be migrated (listed above); running again retries them.\n",
-			rep.Failed, plural(rep.Failed))
+			n, plural(n))
 		return errRecordsFailed
 	}
 	return nil
@@ -211,6 +212,7 @@ func writeSummary(w io.Writer, rep *migrate.Report) {
 		{"upserted", rep.Upserted, "upserted, response lost: created or updated, cannot be told"},
 		{"skipped", rep.Skipped, "mapped by an earlier run"},
 		{"failed", rep.Failed, "not migrated, see below"},
+		{"conflicts", rep.Conflicts, "not migrated: the contact found is another person, see below"},
 	} {
 		fmt.Fprintf(w, "  %-10s %7d  %s\n", c.name, c.n, c.what)
 	}
@@ -261,6 +263,21 @@ func writeSummary(w io.Writer, rep *migrate.Report) {
 				status = fmt.Sprintf(" [%d]", f.Status)
 			}
 			fmt.Fprintf(w, "  %s (%s)%s: %s\n", f.SourceID, clip(who, 40), status, f.Reason)
+		}
+	}
+	if rep.Conflicts > 0 {
+		const show = 5
+		fmt.Fprintf(w, "Identity conflicts (%d", rep.Conflicts)
+		if len(rep.IdentityConflicts) > show {
+			fmt.Fprintf(w, ", the first %d", show)
+		}
+		fmt.Fprintln(w, "): nothing was written, so that two people are not merged into one:")
+		for i, c := range rep.IdentityConflicts {
+			if i == show {
+				break
+			}
+			fmt.Fprintf(w, "  %s: the %s contact %s found by %s has a different %s\n",
+				c.SourceID, rep.Target, c.TargetID, c.Key, c.Contradicted)
 		}
 	}
 }

@@ -114,8 +114,8 @@ func describe(p migrate.Progress) string {
 	case migrate.PhaseIndex:
 		return fmt.Sprintf("indexing the target: %d contacts listed", p.Indexed)
 	default:
-		return fmt.Sprintf("%s: %d contacts (created %d, updated %d, unchanged %d, matched %d, upserted %d, skipped %d, failed %d), %d write calls",
-			p.Phase, p.Processed, p.Created, p.Updated, p.Unchanged, p.Matched, p.Upserted, p.Skipped, p.Failed, p.WriteCalls)
+		return fmt.Sprintf("%s: %d contacts (created %d, updated %d, unchanged %d, matched %d, upserted %d, skipped %d, failed %d, conflicts %d), %d write calls",
+			p.Phase, p.Processed, p.Created, p.Updated, p.Unchanged, p.Matched, p.Upserted, p.Skipped, p.Failed, p.Conflicts, p.WriteCalls)
 	}
 }
 
@@ -134,6 +134,9 @@ func brief(p migrate.Progress) string {
 	}
 	if p.Failed > 0 {
 		s += fmt.Sprintf(", %d failed", p.Failed)
+	}
+	if p.Conflicts > 0 {
+		s += fmt.Sprintf(", %d conflicts", p.Conflicts)
 	}
 	return s
 }

@@ -10,7 +10,7 @@ import (
 
 func runSandbox(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("sandbox", `
-Usage: deskbridge sandbox [--port N] [--contacts N]
+Usage: deskbridge sandbox [--port N] [--contacts N] [--shared-phones]
 
 Serves the Tidio, respond.io and TidySupport simulators on loopback ports,
 seeded with demo data, and prints their base URLs, test credentials and the
@@ -19,9 +19,16 @@ program in any language) at them. Runs until interrupted (Ctrl-C).
 
 The simulators behave like the vendors' documented APIs: auth, paths, paging,
 dedup rules, validation, error bodies, and rate limits (scaled up, as printed).
-Everything is kept in memory and forgotten on exit.`)
+Everything is kept in memory and forgotten on exit.
+
+The seeded people have distinct emails and distinct phones. With
+--shared-phones, one in every hundred (from the 1,000th on) gets the phone of
+someone else with another email, as a family line or a switchboard would:
+migrating them shows the identity rule, each reported as a conflict and
+never merged into the other person.`)
 	port := fs.Int("port", 0, "serve Tidio on `N`, respond.io on N+1, TidySupport on N+2 (default: free ports)")
 	n := fs.Int("contacts", 200, "people to seed into each simulator (respond.io and TidySupport hold fewer: see the demo)")
+	shared := fs.Bool("shared-phones", false, "give some different people the same phone (see above)")
 	if err := parse(fs, args, false); err != nil {
 		return err
 	}
@@ -31,7 +38,7 @@ Everything is kept in memory and forgotten on exit.`)
 	if *n < 0 || *n > 100_000 {
 		return usagef("--contacts must be between 0 and 100000")
 	}
-	data := newDemoData(*n, 7)
+	data := newDemoData(*n, 7, *shared)
 	var sims []*simulator
 	defer func() {
 		for _, s := range sims {

@@ -105,7 +105,7 @@ func (v vendor) config(getenv func(string) string) (map[string]any, error) {
 // openVendor builds the platform of vendor v from the environment, through
 // the registry. Every failure is a configuration error: nothing has been
 // sent yet, so it is the environment that is wrong.
-func (a *app) openVendor(ctx context.Context, v vendor) (support.Platform, error) {
+func (a *app) openVendor(ctx context.Context, v vendor) (*support.Client, error) {
 	cfg, err := v.config(a.getenv)
 	if err != nil {
 		return nil, err

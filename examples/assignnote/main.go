@@ -67,7 +67,7 @@ func run(ctx context.Context, w io.Writer) error {
 
 // assignAndNote opens a conversation for a customer, assigns it to the first
 // agent, adds a note, and reads the conversation back.
-func assignAndNote(ctx context.Context, w io.Writer, p support.Platform) error {
+func assignAndNote(ctx context.Context, w io.Writer, p *support.Client) error {
 	vendor := p.Capabilities().Vendor
 	conv, err := p.CreateConversation(ctx, support.NewConversation{
 		Contact: support.Email("ada@example.com"),
@@ -132,7 +132,7 @@ func assignAndNote(ctx context.Context, w io.Writer, p support.Platform) error {
 
 // startPlatforms starts a simulator of each vendor on a loopback port and
 // returns an adapter for each.
-func startPlatforms() ([]support.Platform, func(), error) {
+func startPlatforms() ([]*support.Client, func(), error) {
 	ts := tidiotest.NewServer(tidiotest.Options{})
 	ts.SeedOperator(tidiotest.Operator{Name: "Grace Hopper", Email: "grace@example.com", Role: "admin", Active: true})
 	rs := respondiotest.NewServer(respondiotest.Options{})
@@ -160,5 +160,5 @@ func startPlatforms() ([]support.Platform, func(), error) {
 		stop()
 		return nil, nil, err
 	}
-	return []support.Platform{t, r, y}, stop, nil
+	return []*support.Client{t, r, y}, stop, nil
 }

@@ -150,7 +150,7 @@ func newKit(name string, o kitOptions) *kit {
 // openAdapter builds vendor name's adapter on its simulator at baseURL,
 // through client (nil: a plain one), pacing itself at its default (the
 // vendor's documented limit) unless pace says otherwise.
-func openAdapter(name, baseURL string, client *http.Client, pace pacing) (support.Platform, error) {
+func openAdapter(name, baseURL string, client *http.Client, pace pacing) (*support.Client, error) {
 	switch name {
 	case "tidio":
 		cfg := tidio.Config{ClientID: tidiotest.ClientID, ClientSecret: tidiotest.ClientSecret, BaseURL: baseURL, HTTPClient: client}
@@ -185,7 +185,7 @@ func openAdapter(name, baseURL string, client *http.Client, pace pacing) (suppor
 
 // inProcess returns k's adapter serving requests through h (k.sim when
 // nil) in the calling goroutine: for synctest bubbles.
-func (k *kit) inProcess(t testing.TB, h http.Handler, pace pacing) support.Platform {
+func (k *kit) inProcess(t testing.TB, h http.Handler, pace pacing) *support.Client {
 	t.Helper()
 	if h == nil {
 		h = k.sim
@@ -456,7 +456,7 @@ func faultShare(k *kit) (all, lost float64) {
 
 // runToEnd runs a migration; a run that stops on a vendor error is an
 // error of the test.
-func runToEnd(t testing.TB, ctx context.Context, src, dst support.Platform, opts migrate.Options) *migrate.Report {
+func runToEnd(t testing.TB, ctx context.Context, src, dst *support.Client, opts migrate.Options) *migrate.Report {
 	t.Helper()
 	rep, err := migrate.Run(ctx, src, dst, opts)
 	if err != nil {
