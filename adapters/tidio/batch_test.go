@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-multierror"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/deskbridge/deskbridge/adapters/tidio"
 	"github.com/deskbridge/deskbridge/adapters/tidio/tidiotest"
@@ -69,13 +71,7 @@ func TestCreateContactsBadRecords(t *testing.T) {
 	srv.SeedProperty(tidiotest.PropertyDef{Name: "site", Type: "url"})
 	srv.SeedProperty(tidiotest.PropertyDef{Name: "backup_email", Type: "email"})
 	rec := &bodyRecorder{next: srv.Client().Transport}
-	c, err := tidio.New(tidio.Config{
-		ClientID: tidiotest.ClientID, ClientSecret: tidiotest.ClientSecret, BaseURL: srv.URL,
-		HTTPClient: &http.Client{Transport: rec}, RequestsPerMinute: -1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newClient(t, srv, tidio.Config{HTTPClient: &http.Client{Transport: rec}})
 
 	const n = 150
 	in := people(n)
@@ -237,13 +233,7 @@ func TestCreateContactsFallback(t *testing.T) {
 				sim.ServeHTTP(w, r)
 			}))
 			defer front.Close()
-			c, err := tidio.New(tidio.Config{
-				ClientID: tidiotest.ClientID, ClientSecret: tidiotest.ClientSecret,
-				BaseURL: front.URL, HTTPClient: front.Client(), RequestsPerMinute: -1,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := mustNew(t, tidio.Config{BaseURL: front.URL, HTTPClient: front.Client()})
 			in := people(5)
 			in[2].Email = "broken@" // invalid: never sent
 			for round := range 2 {
@@ -267,9 +257,11 @@ func TestCreateContactsFallback(t *testing.T) {
 	}
 }
 
-// TestCreateContactsWithoutIDs: when the batch's 201 carries no IDs, each
-// record is looked up; one that cannot be looked up is reported stored,
-// without an ID, with a warning.
+// TestCreateContactsWithoutIDs: a batch's 201 without IDs leaves what it
+// made unknown, so each record is looked up by email (and is given a
+// contact of its own, the same person twice included); a record without
+// an email cannot be, and fails with the outcome unknown, never sent
+// again.
 func TestCreateContactsWithoutIDs(t *testing.T) {
 	srv := tidiotest.NewServer(tidiotest.Options{BatchWithoutIDs: true, PageSize: 2})
 	defer srv.Close()
@@ -280,29 +272,26 @@ func TestCreateContactsWithoutIDs(t *testing.T) {
 		person(0), // the same person twice: two contacts, two IDs
 	)
 	r, err := c.CreateContacts(t.Context(), in)
-	if err != nil {
-		t.Fatalf("CreateContacts: %v", err)
-	}
+	var merr *multierror.Error
+	require.ErrorAs(t, err, &merr)
+	assert.Len(t, merr.Errors, 2, "the two records without an email")
 	seen := map[string]bool{}
 	for i, it := range r.Items {
-		if it.Outcome != support.Created || it.Contact == nil {
-			t.Fatalf("item %d: %q, %v", i, it.Outcome, it.Err)
-		}
-		if i == 5 {
-			if it.Contact.ID != "" || len(it.Warnings) != 1 || it.Warnings[0].Field != "id" {
-				t.Errorf("item 5 (no email, no external ID): ID %q, warnings %v; want no ID and a warning on id", it.Contact.ID, it.Warnings)
-			}
+		if i == 4 || i == 5 {
+			assert.Equal(t, support.Failed, it.Outcome, "item %d", i)
+			assert.ErrorIs(t, it.Err, support.ErrOutcomeUnknown, "item %d", i)
 			continue
 		}
+		require.Equal(t, support.Created, it.Outcome, "item %d: %v", i, it.Err)
+		assert.Equal(t, []string{"id"}, fields(it.Warnings), "item %d: resolved by lookup", i)
 		stored, ok := srv.Contact(it.Contact.ID)
-		if !ok || stored.FirstName != in[i].FirstName || seen[it.Contact.ID] {
-			t.Errorf("item %d has ID %q: stored %v (%+v), already given %v", i, it.Contact.ID, ok, stored, seen[it.Contact.ID])
-		}
+		assert.True(t, ok, "item %d", i)
+		assert.Equal(t, in[i].FirstName, stored.FirstName, "item %d", i)
+		assert.False(t, seen[it.Contact.ID], "item %d was given an ID already given", i)
 		seen[it.Contact.ID] = true
 	}
-	if got := len(srv.Contacts()); got != len(in) {
-		t.Errorf("%d contacts stored, want %d", got, len(in))
-	}
+	assert.Len(t, srv.Contacts(), len(in))
+	assert.Equal(t, 1, srv.Requests("POST /contacts/batch"), "stored: not sent again")
 }
 
 // TestCreateContactsRateLimitStorm: under a storm of 429s (injected ones
@@ -361,7 +350,7 @@ func spendQuota(ctx context.Context, srv *tidiotest.Server, limit int) {
 
 // createUntilDone creates in, retrying the records that failed for the
 // rate limit until every one is stored.
-func createUntilDone(t *testing.T, c *tidio.Client, in []support.ContactInput) {
+func createUntilDone(t *testing.T, c *support.Client, in []support.ContactInput) {
 	pending := make([]int, len(in))
 	for i := range pending {
 		pending[i] = i
@@ -437,13 +426,7 @@ func TestCreateContactsStops(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	c, err := tidio.New(tidio.Config{
-		ClientID: tidiotest.ClientID, ClientSecret: tidiotest.ClientSecret, BaseURL: srv.URL,
-		HTTPClient: &http.Client{Transport: &cancelAfter{next: srv.Client().Transport, n: 1, cancel: cancel}}, RequestsPerMinute: -1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newClient(t, srv, tidio.Config{HTTPClient: &http.Client{Transport: &cancelAfter{next: srv.Client().Transport, n: 1, cancel: cancel}}})
 	in := people(250)
 	r, err := c.CreateContacts(ctx, in)
 	if !errors.Is(err, context.Canceled) {

@@ -13,7 +13,7 @@ import (
 )
 
 // The live vendor is used for recording only when both variables are set
-// (go test ./adapters/tidio -run 'TestConformance$' -record). The project
+// (DESKBRIDGE_RECORD=1 go test ./adapters/tidio -run 'TestConformance$'). The project
 // must be empty and have at least two active operators and one department
 // besides "General". TIDIO_PAGE_SIZE is Tidio's page size (default 100).
 const (
@@ -44,9 +44,9 @@ func seedDirectory(srv *tidiotest.Server) {
 }
 
 // TestConformance runs the suite from the recordings in
-// testdata/conformance (replay), or records them (-record) against the
-// simulator, or the live vendor when its credentials are in the
-// environment.
+// testdata/conformance (replay), or records them (DESKBRIDGE_RECORD=1)
+// against the simulator, or the live vendor when its credentials are in
+// the environment.
 func TestConformance(t *testing.T) {
 	id, secret := os.Getenv(envClientID), os.Getenv(envClientSecret)
 	live := conformance.Recording() && id != "" && secret != ""
@@ -59,7 +59,7 @@ func TestConformance(t *testing.T) {
 	} else {
 		id, secret = tidiotest.ClientID, tidiotest.ClientSecret
 	}
-	conformance.Run(t, conformance.Harness{PageSize: pageSize, New: func(t *testing.T) support.Platform {
+	conformance.Run(t, conformance.Harness{PageSize: pageSize, New: func(t *testing.T) *support.Client {
 		srv := newSimulator(t, tidiotest.Options{PageSize: conformancePageSize})
 		base := srv.URL
 		var upstream http.RoundTripper = srv.Client().Transport
@@ -85,7 +85,7 @@ func TestConformance(t *testing.T) {
 // TestConformanceLive runs the suite straight against the simulator, so
 // that adapter and simulator cannot drift apart unnoticed.
 func TestConformanceLive(t *testing.T) {
-	conformance.Run(t, conformance.Harness{PageSize: conformancePageSize, New: func(t *testing.T) support.Platform {
+	conformance.Run(t, conformance.Harness{PageSize: conformancePageSize, New: func(t *testing.T) *support.Client {
 		srv := newSimulator(t, tidiotest.Options{PageSize: conformancePageSize})
 		p, err := tidio.New(tidio.Config{
 			ClientID: tidiotest.ClientID, ClientSecret: tidiotest.ClientSecret,

@@ -1,15 +1,16 @@
 package tidio_test
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/deskbridge/deskbridge/adapters/tidio"
 	"github.com/deskbridge/deskbridge/adapters/tidio/tidiotest"
@@ -30,34 +31,41 @@ func TestCreateContactNoDedup(t *testing.T) {
 	var ids []string
 	for range 2 {
 		r, err := c.CreateContact(t.Context(), in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.Outcome != support.Created {
-			t.Errorf("outcome %q, want created", r.Outcome)
-		}
-		var fields []string
-		for _, w := range r.Warnings {
-			fields = append(fields, w.Field)
-		}
-		if !reflect.DeepEqual(fields, []string{"language", "country", "tags"}) {
-			t.Errorf("warnings on %v, want language, country, tags", fields)
-		}
+		require.NoError(t, err)
+		assert.Equal(t, support.Created, r.Outcome)
+		assert.Equal(t, []string{"language", "country", "tags"}, fields(r.Warnings))
+		assert.Equal(t, map[string]string{"plan": "pro"}, r.Contact.CustomFields)
 		ids = append(ids, r.Contact.ID)
 	}
-	if ids[0] == ids[1] {
-		t.Fatal("the second create returned the first contact")
-	}
+	assert.NotEqual(t, ids[0], ids[1], "the second create returned the first contact")
 	got := srv.ContactsByEmail("ada@example.com")
-	if len(got) != 2 {
-		t.Fatalf("%d contacts with the email, want 2", len(got))
-	}
+	require.Len(t, got, 2)
 	for _, ct := range got {
-		if ct.DistinctID != "crm-1" || ct.Language != "" || ct.Country != "" ||
-			!reflect.DeepEqual(ct.Properties, []tidiotest.Property{{Name: "plan", Value: "pro"}}) {
-			t.Errorf("stored %+v", ct)
-		}
+		assert.Equal(t, "crm-1", ct.DistinctID)
+		assert.Empty(t, ct.Language)
+		assert.Empty(t, ct.Country)
+		assert.Equal(t, []tidiotest.Property{{Name: "plan", Value: "pro"}}, ct.Properties)
 	}
+}
+
+// TestCreateContactLimits: Tidio's field lengths are refused before any
+// request.
+func TestCreateContactLimits(t *testing.T) {
+	srv := tidiotest.NewServer(tidiotest.Options{})
+	defer srv.Close()
+	c := newClient(t, srv, tidio.Config{})
+	for name, in := range map[string]support.ContactInput{
+		"first name":     {FirstName: strings.Repeat("é", tidio.MaxNameLength+1)},
+		"phone":          {Phone: strings.Repeat("1", tidio.MaxPhoneLength+1)},
+		"external ID":    {FirstName: "x", ExternalID: strings.Repeat("e", tidio.MaxExternalIDLength+1)},
+		"property name":  {FirstName: "x", CustomFields: map[string]string{strings.Repeat("n", tidio.MaxPropertyNameLength+1): "v"}},
+		"property value": {FirstName: "x", CustomFields: map[string]string{"plan": strings.Repeat("v", tidio.MaxPropertyValueLength+1)}},
+	} {
+		_, err := c.CreateContact(t.Context(), in)
+		wantKind(t, err, support.ErrInvalid)
+		assert.Contains(t, err.Error(), "Tidio", name)
+	}
+	assert.Zero(t, srv.Stats.Total(), "requests for inputs Tidio would refuse")
 }
 
 // TestGetContact: by ID with every field mapped, by email (any case, the
@@ -77,36 +85,39 @@ func TestGetContact(t *testing.T) {
 	srv.SeedContact(tidiotest.Contact{FirstName: "Third", Email: "dup@example.com", CreatedAt: t0.Add(2 * time.Hour)})
 
 	got, err := c.GetContact(t.Context(), support.Email("DUP@example.COM"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.ID != first.ID {
-		t.Errorf("GetContact(email) returned %s (%s), want the earliest created %s", got.ID, got.FirstName, first.ID)
-	}
-	want := support.Contact{
+	require.NoError(t, err)
+	got.Raw = nil
+	assert.Equal(t, support.Contact{
 		ID: first.ID, FirstName: "Earlier", LastName: "Dup", Email: "Dup@Example.com", Phone: "123 456 789",
 		Language: "en", Country: "PL", ExternalID: "ext-9", CustomFields: map[string]string{"score": "42"}, CreatedAt: t0,
-	}
-	got.Raw = nil
-	if !reflect.DeepEqual(*got, want) {
-		t.Errorf("GetContact(email) = %+v\nwant %+v", *got, want)
-	}
+	}, *got, "the earliest created of the three")
+
 	byID, err := c.GetContact(t.Context(), support.ID(first.ID))
-	if err != nil || byID.ID != first.ID || byID.CreatedAt.Location() != time.UTC || !strings.Contains(string(byID.Raw), `"messenger_id":null`) {
-		t.Errorf("GetContact(id) = %+v, %v", byID, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, first.ID, byID.ID)
+	assert.Equal(t, time.UTC, byID.CreatedAt.Location())
+	assert.Contains(t, string(byID.Raw), `"messenger_id":null`)
 
 	srv.Stats.Reset()
 	_, err = c.GetContact(t.Context(), support.Phone("+1 415 555 0100"))
 	wantKind(t, err, support.ErrUnsupported)
-	if !strings.Contains(err.Error(), "phone") {
-		t.Errorf("error %q does not say why", err)
-	}
 	_, err = c.GetContact(t.Context(), support.Email("nobody@example.com"))
 	wantKind(t, err, support.ErrNotFound)
-	if n := srv.Stats.Total(); n != 1 {
-		t.Errorf("%d requests, want 1 (the email lookup; none for the phone)", n)
-	}
+	assert.Equal(t, 1, srv.Stats.Total(), "the email lookup; none for the phone")
+}
+
+// TestListContactsWithoutList: a page whose contacts list is missing is an
+// error, never the last page.
+func TestListContactsWithoutList(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"data":[],"meta":{"cursor":null}}`)
+	}))
+	defer srv.Close()
+	c := mustNew(t, tidio.Config{BaseURL: srv.URL, HTTPClient: srv.Client()})
+	_, err := c.ListContacts(t.Context(), support.ContactListOptions{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no contacts list")
 }
 
 // TestUpdateContact: PATCH semantics (absent untouched, "" clears, nil
@@ -127,30 +138,24 @@ func TestUpdateContact(t *testing.T) {
 		LastName: support.Ptr(""), FirstName: support.Ptr("Augusta"), Language: support.Ptr("fr"),
 		CustomFields: map[string]*string{"plan": nil, "seats": support.Ptr("5")},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Outcome != support.Updated || r.Contact.ID != ct.ID || r.Contact.FirstName != "Augusta" {
-		t.Errorf("result %+v", r)
-	}
-	if len(r.Warnings) != 1 || r.Warnings[0].Field != "language" {
-		t.Errorf("warnings %v, want one on language", r.Warnings)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Updated, r.Outcome)
+	assert.Equal(t, ct.ID, r.Contact.ID)
+	assert.Equal(t, "Augusta", r.Contact.FirstName)
+	assert.Equal(t, map[string]string{"seats": "5"}, r.Contact.CustomFields)
+	assert.Equal(t, []string{"language"}, fields(r.Warnings))
 	stored, _ := srv.Contact(ct.ID)
 	want := ct
 	want.FirstName, want.LastName = "Augusta", ""
 	want.Properties = []tidiotest.Property{{Name: "seats", Value: "5"}}
-	if !reflect.DeepEqual(stored, want) {
-		t.Errorf("stored %+v\nwant   %+v", stored, want)
-	}
+	assert.Equal(t, want, stored)
 
 	r, err = c.UpdateContact(t.Context(), support.Email("ADA@example.com"), support.ContactUpdate{Phone: support.Ptr("")})
-	if err != nil || r.Contact.Email != "ada@example.com" || r.Contact.Phone != "" {
-		t.Errorf("UpdateContact by email: %+v, %v", r, err)
-	}
-	if stored, _ := srv.Contact(ct.ID); stored.Phone != "" {
-		t.Errorf("phone is %q after clearing it", stored.Phone)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, ct.ID, r.Contact.ID)
+	assert.Empty(t, r.Contact.Phone)
+	stored, _ = srv.Contact(ct.ID)
+	assert.Empty(t, stored.Phone, "after clearing it")
 
 	srv.Stats.Reset()
 	for name, u := range map[string]support.ContactUpdate{
@@ -160,48 +165,51 @@ func TestUpdateContact(t *testing.T) {
 		"long property":     {CustomFields: map[string]*string{"plan": support.Ptr(strings.Repeat("v", tidio.MaxPropertyValueLength+1))}},
 	} {
 		_, err := c.UpdateContact(t.Context(), support.ID(ct.ID), u)
-		if !errors.Is(err, support.ErrInvalid) {
-			t.Errorf("%s: %v, want ErrInvalid", name, err)
-		}
+		assert.ErrorIs(t, err, support.ErrInvalid, name)
 	}
 	_, err = c.UpdateContact(t.Context(), support.Phone("+44 20 7946 0958"), support.ContactUpdate{FirstName: support.Ptr("X")})
 	wantKind(t, err, support.ErrUnsupported)
-	if n := srv.Stats.Total(); n != 0 {
-		t.Errorf("%d requests sent for invalid updates", n)
-	}
+	assert.Zero(t, srv.Stats.Total(), "requests sent for invalid updates")
 
 	// A property the project does not define is not sent, but warned
 	// about; with nothing else to write, the contact is read, not patched.
 	srv.Stats.Reset()
 	r, err = c.UpdateContact(t.Context(), support.ID(ct.ID), support.ContactUpdate{CustomFields: map[string]*string{"undefined": support.Ptr("x")}})
-	if err != nil || r.Outcome != support.Unchanged || srv.Writes() != 0 ||
-		!reflect.DeepEqual(r.Warnings, []support.Warning{{Field: "custom_fields.undefined", Message: "not a property defined in this Tidio project; not stored"}}) {
-		t.Errorf("update of an undefined property: %+v, %v, %d writes", r, err, srv.Writes())
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Unchanged, r.Outcome)
+	assert.Equal(t, []support.Warning{undefinedWarning("undefined")}, r.Warnings)
+	assert.Zero(t, srv.Writes())
+
 	r, err = c.UpdateContact(t.Context(), support.ID(ct.ID), support.ContactUpdate{
 		FirstName: support.Ptr("Ada"), CustomFields: map[string]*string{"undefined": nil, "seats": support.Ptr("six")},
 	})
-	if err != nil || r.Outcome != support.Updated || r.Contact.FirstName != "Ada" || r.Contact.CustomFields != nil || len(r.Warnings) != 2 {
-		t.Errorf("update with an undefined and a mistyped property: %+v, %v", r, err)
-	}
-	if stored, _ := srv.Contact(ct.ID); stored.FirstName != "Ada" || !reflect.DeepEqual(stored.Properties, []tidiotest.Property{{Name: "seats", Value: "5"}}) {
-		t.Errorf("stored %+v", stored)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Updated, r.Outcome)
+	assert.Equal(t, "Ada", r.Contact.FirstName)
+	assert.Nil(t, r.Contact.CustomFields)
+	assert.Equal(t, []string{"custom_fields.seats", "custom_fields.undefined"}, fields(r.Warnings))
+	stored, _ = srv.Contact(ct.ID)
+	assert.Equal(t, "Ada", stored.FirstName)
+	assert.Equal(t, []tidiotest.Property{{Name: "seats", Value: "5"}}, stored.Properties)
+
 	_, err = c.UpdateContact(t.Context(), support.ID("0f0f0f0f-0000-4000-8000-000000000000"), support.ContactUpdate{FirstName: support.Ptr("X")})
 	wantKind(t, err, support.ErrNotFound)
 
 	// Nothing Tidio can write: the contact is read, not patched.
 	srv.Stats.Reset()
 	r, err = c.UpdateContact(t.Context(), support.ID(ct.ID), support.ContactUpdate{Country: support.Ptr("FR")})
-	if err != nil || r.Outcome != support.Unchanged || r.Contact.FirstName != "Ada" || len(r.Warnings) != 1 || srv.Writes() != 0 {
-		t.Errorf("update of the country only: %+v, %v, %d writes", r, err, srv.Writes())
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Unchanged, r.Outcome)
+	assert.Equal(t, "Ada", r.Contact.FirstName)
+	assert.Equal(t, []string{"country"}, fields(r.Warnings))
+	assert.Zero(t, srv.Writes())
 	_, err = c.UpdateContact(t.Context(), support.ID("0f0f0f0f-0000-4000-8000-000000000000"), support.ContactUpdate{Tags: &[]string{"x"}})
 	wantKind(t, err, support.ErrNotFound)
 }
 
-// TestUpsertContact: matching by email, preferring the external ID; only
-// what differs is sent; no request when nothing does.
+// TestUpsertContact: matching by email, where the external ID tells two
+// contacts with the email apart; only what differs is sent; no request
+// when nothing does.
 func TestUpsertContact(t *testing.T) {
 	srv := tidiotest.NewServer(tidiotest.Options{})
 	defer srv.Close()
@@ -209,111 +217,158 @@ func TestUpsertContact(t *testing.T) {
 	older := srv.SeedContact(tidiotest.Contact{FirstName: "Ada", Email: "ada@example.com", DistinctID: "crm-1"})
 	newer := srv.SeedContact(tidiotest.Contact{FirstName: "Ada", Email: "ada@example.com", DistinctID: "crm-2", Phone: "+44 20 7946 0958"})
 
-	// The external ID picks the second of two contacts with the email.
+	// The external ID rules out the first of two contacts with the email.
 	in := support.ContactInput{FirstName: "Ada", LastName: "King", Email: "ADA@example.com", ExternalID: "crm-2", Phone: "+442079460958"}
 	r, err := c.UpsertContact(t.Context(), in, support.UpsertOptions{})
-	if err != nil || r.Outcome != support.Updated || r.Contact.ID != newer.ID {
-		t.Fatalf("upsert by external ID: %+v, %v; want %s updated", r, err, newer.ID)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Updated, r.Outcome)
+	assert.Equal(t, newer.ID, r.Contact.ID)
 	stored, _ := srv.Contact(newer.ID)
-	if stored.LastName != "King" || stored.Email != "ada@example.com" || stored.Phone != "+44 20 7946 0958" {
-		t.Errorf("stored %+v: only the last name differed", stored)
-	}
+	assert.Equal(t, "King", stored.LastName)
+	assert.Equal(t, "ada@example.com", stored.Email, "only the last name differed")
+	assert.Equal(t, "+44 20 7946 0958", stored.Phone, "only the last name differed")
 
 	srv.Stats.Reset()
 	r, err = c.UpsertContact(t.Context(), in, support.UpsertOptions{})
-	if err != nil || r.Outcome != support.Unchanged || r.Contact.ID != newer.ID {
-		t.Errorf("same upsert again: %+v, %v; want unchanged", r, err)
-	}
-	if w := srv.Writes(); w != 0 {
-		t.Errorf("%d writes for an unchanged upsert", w)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Unchanged, r.Outcome)
+	assert.Equal(t, newer.ID, r.Contact.ID)
+	assert.Zero(t, srv.Writes(), "writes for an unchanged upsert")
 
 	// Email only: the earliest created.
 	r, err = c.UpsertContact(t.Context(), support.ContactInput{Email: "ada@example.com", LastName: "Byron"}, support.UpsertOptions{MatchKeys: []support.MatchKey{support.MatchEmail}})
-	if err != nil || r.Contact.ID != older.ID || r.Outcome != support.Updated {
-		t.Errorf("upsert by email: %+v, %v; want %s updated", r, err, older.ID)
-	}
-	// An unknown external ID with MatchExternalID alone: a new contact.
+	require.NoError(t, err)
+	assert.Equal(t, support.Updated, r.Outcome)
+	assert.Equal(t, older.ID, r.Contact.ID)
+	// MatchExternalID alone: Tidio cannot look it up, so a new contact.
 	r, err = c.UpsertContact(t.Context(), support.ContactInput{Email: "ada@example.com", ExternalID: "crm-3"}, support.UpsertOptions{MatchKeys: []support.MatchKey{support.MatchExternalID}})
-	if err != nil || r.Outcome != support.Created {
-		t.Errorf("upsert of an unknown external ID: %+v, %v; want created", r, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Created, r.Outcome)
 	// No email: nothing Tidio can look up, so a new contact each time.
 	for range 2 {
-		if r, err := c.UpsertContact(t.Context(), support.ContactInput{Phone: "+1 415 555 0100"}, support.UpsertOptions{}); err != nil || r.Outcome != support.Created {
-			t.Errorf("upsert by phone: %+v, %v; want created", r, err)
-		}
+		r, err := c.UpsertContact(t.Context(), support.ContactInput{Phone: "+1 415 555 0100"}, support.UpsertOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, support.Created, r.Outcome)
 	}
-	if n := len(srv.Contacts()); n != 5 {
-		t.Errorf("%d contacts, want 5", n)
-	}
-	if _, err := c.UpsertContact(t.Context(), in, support.UpsertOptions{MatchKeys: []support.MatchKey{"name"}}); !errors.Is(err, support.ErrInvalid) {
-		t.Errorf("unknown match key: %v, want ErrInvalid", err)
-	}
+	assert.Len(t, srv.Contacts(), 5)
+	_, err = c.UpsertContact(t.Context(), in, support.UpsertOptions{MatchKeys: []support.MatchKey{"name"}})
+	assert.ErrorIs(t, err, support.ErrInvalid, "unknown match key")
 }
 
-// TestUpsertKeepsOtherExternalID: with keys [external_id, email], no
-// contact has the input's external ID but one with its email has another:
-// that contact is updated by email, its distinct_id is kept, and the
-// result warns naming both IDs. An empty distinct_id is still filled in.
-func TestUpsertKeepsOtherExternalID(t *testing.T) {
+// TestUpsertExternalID: a contact found by email whose distinct_id is
+// another keeps it (the keys tried do not include the external ID before
+// the email, so it does not tell them apart), with a warning naming both;
+// an empty distinct_id is filled in.
+func TestUpsertExternalID(t *testing.T) {
 	srv := tidiotest.NewServer(tidiotest.Options{})
 	defer srv.Close()
 	c := newClient(t, srv, tidio.Config{})
 	other := srv.SeedContact(tidiotest.Contact{FirstName: "Ada", Email: "ada@example.com", DistinctID: "crm-other"})
-	keys := support.UpsertOptions{MatchKeys: []support.MatchKey{support.MatchExternalID, support.MatchEmail}}
+	byEmail := support.UpsertOptions{MatchKeys: []support.MatchKey{support.MatchEmail}}
 
 	in := support.ContactInput{FirstName: "Ada", LastName: "King", Email: "ada@example.com", ExternalID: "crm-mine"}
-	r, err := c.UpsertContact(t.Context(), in, keys)
-	if err != nil || r.Outcome != support.Updated || r.Contact.ID != other.ID {
-		t.Fatalf("upsert: %+v, %v; want %s updated", r, err, other.ID)
-	}
+	r, err := c.UpsertContact(t.Context(), in, byEmail)
+	require.NoError(t, err)
+	assert.Equal(t, support.Updated, r.Outcome)
+	assert.Equal(t, other.ID, r.Contact.ID)
+	assert.Equal(t, "crm-other", r.Contact.ExternalID, "the kept one")
 	stored, _ := srv.Contact(other.ID)
-	if stored.DistinctID != "crm-other" || stored.LastName != "King" {
-		t.Errorf("stored %+v: want the last name updated and distinct_id crm-other kept", stored)
-	}
-	if r.Contact.ExternalID != "crm-other" {
-		t.Errorf("result's external ID %q, want the kept crm-other", r.Contact.ExternalID)
-	}
-	if len(r.Warnings) != 1 || r.Warnings[0].Field != "external_id" ||
-		!strings.Contains(r.Warnings[0].Message, "crm-other") || !strings.Contains(r.Warnings[0].Message, "crm-mine") {
-		t.Errorf("warnings %+v: want one on external_id naming crm-other and crm-mine", r.Warnings)
-	}
+	assert.Equal(t, "crm-other", stored.DistinctID)
+	assert.Equal(t, "King", stored.LastName)
+	require.Equal(t, []string{"external_id"}, fields(r.Warnings))
+	assert.Contains(t, r.Warnings[0].Message, "crm-other")
+	assert.Contains(t, r.Warnings[0].Message, "crm-mine")
 
 	// Nothing else differs: Unchanged, no write, and the warning again.
 	srv.Stats.Reset()
-	r, err = c.UpsertContact(t.Context(), in, keys)
-	if err != nil || r.Outcome != support.Unchanged || len(r.Warnings) != 1 || srv.Writes() != 0 {
-		t.Errorf("same upsert again: %+v, %v, %d writes; want unchanged with the warning and no write", r, err, srv.Writes())
-	}
+	r, err = c.UpsertContact(t.Context(), in, byEmail)
+	require.NoError(t, err)
+	assert.Equal(t, support.Unchanged, r.Outcome)
+	assert.Equal(t, []string{"external_id"}, fields(r.Warnings))
+	assert.Zero(t, srv.Writes())
 
-	// A contact without a distinct_id gets the input's.
+	// A contact without a distinct_id gets the input's, whatever the keys.
 	bare := srv.SeedContact(tidiotest.Contact{FirstName: "Bob", Email: "bob@example.com"})
-	r, err = c.UpsertContact(t.Context(), support.ContactInput{Email: "bob@example.com", ExternalID: "crm-bob"}, keys)
-	if stored, _ := srv.Contact(bare.ID); err != nil || r.Outcome != support.Updated || stored.DistinctID != "crm-bob" || len(r.Warnings) != 0 {
-		t.Errorf("upsert onto an empty distinct_id: %+v, %v, stored %+v; want crm-bob set, no warning", r, err, stored)
+	r, err = c.UpsertContact(t.Context(), support.ContactInput{Email: "bob@example.com", ExternalID: "crm-bob"}, support.UpsertOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, support.Updated, r.Outcome)
+	assert.Empty(t, r.Warnings)
+	stored, _ = srv.Contact(bare.ID)
+	assert.Equal(t, "crm-bob", stored.DistinctID)
+}
+
+// TestIdentityRule: two people are never merged on Tidio.
+//
+// The issue's case, Grace upserted with Ada's phone, cannot match here:
+// Tidio looks contacts up by email only (the driver does not scan every
+// contact by phone), so Grace is created apart and Ada is left as she is.
+// The rule itself is tested with the key Tidio can look up: a contact found
+// by email that an earlier key contradicts (its phone, or its distinct_id,
+// differs) is a conflict, and nothing is written.
+func TestIdentityRule(t *testing.T) {
+	const phone = "+44 20 7946 0958"
+	seed := func(t *testing.T) (*tidiotest.Server, *support.Client, tidiotest.Contact) {
+		srv := tidiotest.NewServer(tidiotest.Options{})
+		t.Cleanup(srv.Close)
+		ada := srv.SeedContact(tidiotest.Contact{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com", Phone: phone, DistinctID: "crm-ada"})
+		return srv, newClient(t, srv, tidio.Config{}), ada
+	}
+	t.Run("shared phone, different emails: another person", func(t *testing.T) {
+		srv, c, ada := seed(t)
+		r, err := c.UpsertContact(t.Context(), support.ContactInput{FirstName: "Grace", Email: "grace@example.com", Phone: phone}, support.UpsertOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, support.Created, r.Outcome)
+		assert.NotEqual(t, ada.ID, r.Contact.ID)
+		stored, _ := srv.Contact(ada.ID)
+		assert.Equal(t, ada, stored, "Ada is unchanged")
+		assert.Len(t, srv.Contacts(), 2)
+	})
+	for _, tc := range []struct {
+		name         string
+		in           support.ContactInput
+		keys         []support.MatchKey
+		contradicted support.MatchKey
+	}{
+		{"found by email, contradicted by phone",
+			support.ContactInput{FirstName: "Grace", Email: "ADA@example.com", Phone: "+1 415 555 0100"},
+			[]support.MatchKey{support.MatchPhone, support.MatchEmail}, support.MatchPhone},
+		{"found by email, contradicted by distinct_id (default keys)",
+			support.ContactInput{FirstName: "Grace", Email: "ada@example.com", ExternalID: "crm-grace"},
+			nil, support.MatchExternalID},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, c, ada := seed(t)
+			r, err := c.UpsertContact(t.Context(), tc.in, support.UpsertOptions{MatchKeys: tc.keys})
+			require.ErrorIs(t, err, support.ErrConflict)
+			var ic *support.IdentityConflict
+			require.ErrorAs(t, err, &ic)
+			assert.Equal(t, support.MatchEmail, ic.Key)
+			assert.Equal(t, tc.contradicted, ic.Contradicted)
+			assert.Equal(t, ada.ID, ic.Existing.ID)
+			assert.Equal(t, tc.in.Email, ic.Input.Email)
+			require.NotNil(t, r)
+			assert.Equal(t, support.Conflict, r.Outcome)
+			stored, _ := srv.Contact(ada.ID)
+			assert.Equal(t, ada, stored, "Ada is unchanged")
+			assert.Len(t, srv.Contacts(), 1, "no second contact")
+			assert.Zero(t, srv.Writes(), "a conflict writes nothing")
+		})
 	}
 }
 
 // TestUpsertExternalIDWithoutEmail: Tidio cannot filter by distinct_id, so
 // an input with an external ID and no email never matches, even when a
-// contact has that distinct_id: a new contact is created.
+// contact has that distinct_id: a new contact is created, with no lookup.
 func TestUpsertExternalIDWithoutEmail(t *testing.T) {
 	srv := tidiotest.NewServer(tidiotest.Options{})
 	defer srv.Close()
 	c := newClient(t, srv, tidio.Config{})
 	srv.SeedContact(tidiotest.Contact{FirstName: "Ext", DistinctID: "crm-1"})
 	r, err := c.UpsertContact(t.Context(), support.ContactInput{FirstName: "Ext", ExternalID: "crm-1"}, support.UpsertOptions{MatchKeys: []support.MatchKey{support.MatchExternalID}})
-	if err != nil || r.Outcome != support.Created {
-		t.Fatalf("upsert: %+v, %v; want created", r, err)
-	}
-	if n := len(srv.Contacts()); n != 2 {
-		t.Errorf("%d contacts, want 2", n)
-	}
-	if n := srv.Requests("GET /contacts"); n != 0 {
-		t.Errorf("%d lookups for an input Tidio cannot look up", n)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Created, r.Outcome)
+	assert.Len(t, srv.Contacts(), 2)
+	assert.Zero(t, srv.Requests("GET /contacts"), "lookups for an input Tidio cannot look up")
 }
 
 // TestDeleteContact: deleted once, then ErrNotFound; by email too.
@@ -323,16 +378,10 @@ func TestDeleteContact(t *testing.T) {
 	c := newClient(t, srv, tidio.Config{})
 	a := srv.SeedContact(tidiotest.Contact{Email: "a@example.com"})
 	srv.SeedContact(tidiotest.Contact{Email: "b@example.com"})
-	if err := c.DeleteContact(t.Context(), support.ID(a.ID)); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, c.DeleteContact(t.Context(), support.ID(a.ID)))
 	wantKind(t, c.DeleteContact(t.Context(), support.ID(a.ID)), support.ErrNotFound)
-	if err := c.DeleteContact(t.Context(), support.Email("B@example.com")); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(srv.Contacts()); n != 0 {
-		t.Errorf("%d contacts left", n)
-	}
+	require.NoError(t, c.DeleteContact(t.Context(), support.Email("B@example.com")))
+	assert.Empty(t, srv.Contacts())
 }
 
 // TestPathSegments proves S3: whatever an ID holds, Tidio receives it as
@@ -346,25 +395,18 @@ func TestPathSegments(t *testing.T) {
 		fmt.Fprint(w, `{"errors":[{"code":"not_found","message":"Contact not found"}]}`)
 	}))
 	defer srv.Close()
-	c, err := tidio.New(tidio.Config{ClientID: canaryID, ClientSecret: canarySecret, BaseURL: srv.URL, HTTPClient: srv.Client(), RequestsPerMinute: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := []string{"a/b", "..", ".", "x?y=1", "x#y", "100%", "with space", "ünï/cødé", "../../tickets"}
-	for _, id := range ids {
+	c := mustNew(t, tidio.Config{ClientID: canaryID, ClientSecret: canarySecret, BaseURL: srv.URL, HTTPClient: srv.Client()})
+	for _, id := range []string{"a/b", "..", ".", "x?y=1", "x#y", "100%", "with space", "ünï/cødé", "../../tickets"} {
 		paths = nil
 		_, err := c.GetContact(t.Context(), support.ID(id))
 		wantKind(t, err, support.ErrNotFound)
-		if len(paths) != 1 {
-			t.Fatalf("%q: %d requests", id, len(paths))
-		}
+		require.Len(t, paths, 1, "%q", id)
 		segs := strings.Split(strings.TrimPrefix(paths[0], "/"), "/")
-		if len(segs) != 2 || segs[0] != "contacts" {
-			t.Errorf("%q went to %s", id, paths[0])
+		if !assert.Len(t, segs, 2, "%q went to %s", id, paths[0]) || !assert.Equal(t, "contacts", segs[0]) {
 			continue
 		}
-		if got, err := url.PathUnescape(segs[1]); err != nil || got != id {
-			t.Errorf("%q arrived as %q (%v)", id, got, err)
-		}
+		got, err := url.PathUnescape(segs[1])
+		require.NoError(t, err)
+		assert.Equal(t, id, got)
 	}
 }

@@ -73,21 +73,18 @@ func clipText(s string, max int) string {
 	return s[:cut] + "…"
 }
 
-// fail returns a client-side error of kind for op.
-func fail(op support.Operation, kind error, format string, args ...any) error {
-	return support.Errorf(Vendor, op, kind, format, args...)
+// fail returns an error of kind found before any request. The Client
+// names the operation.
+func fail(kind error, format string, args ...any) error {
+	return support.Errorf(Vendor, "", kind, format, args...)
 }
 
-// withOp turns an error from support's validators (which name neither the
-// vendor nor the operation) into this adapter's error for op.
-func withOp(err error, op support.Operation) error {
-	return support.Attribute(err, Vendor, op)
-}
-
-// malformed is the error for a 2xx response whose JSON the adapter cannot
-// use. It matches no kind, as support.Error documents.
-func malformed(op support.Operation, status int, what string, err error) error {
-	return &support.Error{Vendor: Vendor, Op: op, Status: status, Message: "malformed " + what + " in Tidio's response", Err: err}
+// malformed is the error for a 2xx response whose JSON the driver cannot
+// use. It matches no kind, as support.Error documents; for a create
+// (unknown true) it matches support.ErrOutcomeUnknown, since the write took
+// effect but what it made is lost.
+func malformed(status int, what string, err error, unknown bool) error {
+	return &support.Error{Vendor: Vendor, Status: status, Message: "malformed " + what + " in Tidio's response", Err: err, OutcomeUnknown: unknown}
 }
 
 // statusOf returns the HTTP status of err, or 0.

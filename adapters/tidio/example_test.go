@@ -12,7 +12,7 @@ import (
 
 // exampleClient connects to a fresh simulator; against Tidio, leave BaseURL
 // and HTTPClient out and give the project's real credentials.
-func exampleClient() (*tidio.Client, *tidiotest.Server) {
+func exampleClient() (*support.Client, *tidiotest.Server) {
 	srv := tidiotest.NewServer(tidiotest.Options{})
 	c, err := tidio.New(tidio.Config{
 		ClientID:     tidiotest.ClientID,
@@ -30,7 +30,7 @@ func exampleClient() (*tidio.Client, *tidiotest.Server) {
 }
 
 // Tidio never deduplicates on create, cannot store a language, and cannot
-// look contacts up by phone: the adapter says so instead of guessing.
+// look contacts up by phone: the Client says so instead of guessing.
 func Example() {
 	c, srv := exampleClient()
 	defer srv.Close()
@@ -48,16 +48,22 @@ func Example() {
 
 	up, _ := c.UpsertContact(ctx, support.ContactInput{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com"}, support.UpsertOptions{})
 	fmt.Println(up.Outcome, up.Contact.ID == first.Contact.ID)
+
+	// The Driver under the Client, for what is Tidio's alone.
+	var d *tidio.Driver
+	fmt.Println("driver:", c.As(&d), d.Capabilities().MaxBatch)
 	// Output:
 	// created [language: not stored: Tidio's API can read a contact's language but has no field to write it]
 	// created true
 	// by email, the earliest: true
 	// by phone: true
 	// updated true
+	// driver: true 100
 }
 
-// A batch with a bad record stores the others and reports the bad one.
-func ExampleClient_CreateContacts() {
+// A batch with a bad record stores the others and reports the bad one; the
+// bad record is refused before any request.
+func Example_createContacts() {
 	c, srv := exampleClient()
 	defer srv.Close()
 	res, err := c.CreateContacts(context.Background(), []support.ContactInput{
@@ -78,7 +84,7 @@ func ExampleClient_CreateContacts() {
 }
 
 // Tickets are Tidio's conversations; closed is Tidio's "solved".
-func ExampleClient_CreateConversation() {
+func Example_createConversation() {
 	c, srv := exampleClient()
 	defer srv.Close()
 	alex := srv.SeedOperator(tidiotest.Operator{Name: "Alex Morgan", Email: "alex@example.com", Active: true})

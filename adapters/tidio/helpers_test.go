@@ -1,28 +1,39 @@
 package tidio_test
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/deskbridge/deskbridge/adapters/tidio"
 	"github.com/deskbridge/deskbridge/adapters/tidio/tidiotest"
 	"github.com/deskbridge/deskbridge/support"
 )
 
-// newClient returns a client for srv, unpaced, with cfg's other fields.
-func newClient(t testing.TB, srv *tidiotest.Server, cfg tidio.Config) *tidio.Client {
+// newClient returns the Client of srv, unpaced, with cfg's other fields.
+func newClient(t testing.TB, srv *tidiotest.Server, cfg tidio.Config) *support.Client {
 	t.Helper()
-	cfg.ClientID, cfg.ClientSecret = tidiotest.ClientID, tidiotest.ClientSecret
-	cfg.BaseURL, cfg.HTTPClient = srv.URL, srv.Client()
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = srv.Client()
+	}
+	cfg.BaseURL = srv.URL
+	return mustNew(t, cfg)
+}
+
+// mustNew returns tidio.New(cfg) with the simulator's credentials when cfg
+// has none, unpaced unless cfg says otherwise.
+func mustNew(t testing.TB, cfg tidio.Config) *support.Client {
+	t.Helper()
+	if cfg.ClientID == "" {
+		cfg.ClientID, cfg.ClientSecret = tidiotest.ClientID, tidiotest.ClientSecret
+	}
 	if cfg.RequestsPerMinute == 0 {
 		cfg.RequestsPerMinute = -1
 	}
 	c, err := tidio.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return c
 }
 
@@ -69,29 +80,32 @@ func checkStoredOnce(t *testing.T, srv *tidiotest.Server, in []support.ContactIn
 	}
 }
 
-// wantKind checks that err is a *support.Error of the tidio vendor matching
-// kind.
+// wantKind checks that err is a *support.Error of the tidio vendor, naming
+// its operation, matching kind.
 func wantKind(t *testing.T, err, kind error) *support.Error {
 	t.Helper()
 	var se *support.Error
-	if !errors.As(err, &se) {
-		t.Fatalf("error %v (%T) is not a *support.Error", err, err)
-	}
-	if !errors.Is(err, kind) {
-		t.Fatalf("error %v does not match %v", err, kind)
-	}
+	require.ErrorAs(t, err, &se)
+	require.ErrorIs(t, err, kind)
 	if se.Vendor != tidio.Vendor || se.Op == "" {
 		t.Errorf("error %v has vendor %q, op %q", err, se.Vendor, se.Op)
 	}
 	return se
 }
 
+// fields returns the fields the warnings are about.
+func fields(ws []support.Warning) []string {
+	var out []string
+	for _, w := range ws {
+		out = append(out, w.Field)
+	}
+	return out
+}
+
 // mustInt parses a ticket ID.
 func mustInt(t *testing.T, s string) int64 {
 	t.Helper()
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		t.Fatalf("ticket ID %q: %v", s, err)
-	}
+	require.NoError(t, err, "ticket ID %q", s)
 	return n
 }

@@ -26,15 +26,15 @@ const (
 // [S MCP-T, AE]. The default department is left out: it is where new and
 // unassigned tickets sit, so a ticket in it reads as unassigned.
 // opts.Limit is ignored.
-func (c *Client) ListAgents(ctx context.Context, opts support.ListOptions) (support.Page[support.Agent], error) {
+func (d *Driver) ListAgents(ctx context.Context, opts support.ListOptions) (support.Page[support.Agent], error) {
 	const op = support.OpListAgents
 	switch kind, cursor, ok := parseAgentCursor(opts.Cursor); {
 	case !ok:
-		return support.Page[support.Agent]{}, fail(op, support.ErrInvalid, "cursor %q is not a cursor of ListAgents", clipText(opts.Cursor, 40))
+		return support.Page[support.Agent]{}, fail(support.ErrInvalid, "cursor %q is not a cursor of ListAgents", clipText(opts.Cursor, 40))
 	case kind == departmentsCursor:
-		return c.departmentsPage(ctx, op)
+		return d.departmentsPage(ctx, op)
 	default:
-		return c.operatorsPage(ctx, op, cursor)
+		return d.operatorsPage(ctx, op, cursor)
 	}
 }
 
@@ -54,8 +54,8 @@ func parseAgentCursor(cur string) (kind, cursor string, ok bool) {
 
 // operatorsPage is one page of operators; after the last comes the
 // departments page.
-func (c *Client) operatorsPage(ctx context.Context, op support.Operation, cursor string) (support.Page[support.Agent], error) {
-	page, err := c.operators(ctx, op, cursor)
+func (d *Driver) operatorsPage(ctx context.Context, op support.Operation, cursor string) (support.Page[support.Agent], error) {
+	page, err := d.operators(ctx, op, cursor)
 	if err != nil {
 		return page, err
 	}
@@ -68,21 +68,21 @@ func (c *Client) operatorsPage(ctx context.Context, op support.Operation, cursor
 }
 
 // operators reads one page of GET /operators, with Tidio's own cursor.
-func (c *Client) operators(ctx context.Context, op support.Operation, cursor string) (support.Page[support.Agent], error) {
+func (d *Driver) operators(ctx context.Context, op support.Operation, cursor string) (support.Page[support.Agent], error) {
 	q := url.Values{}
 	if cursor != "" {
 		q.Set("cursor", cursor)
 	}
-	res, err := c.get(ctx, op, operatorsPath, q)
+	res, err := d.get(ctx, op, operatorsPath, q)
 	if err != nil {
 		return support.Page[support.Agent]{}, err
 	}
 	page, err := decodeOperatorPage(res.Body)
 	if err != nil {
-		return support.Page[support.Agent]{}, malformed(op, res.Status, "operator list", err)
+		return support.Page[support.Agent]{}, malformed(res.Status, "operator list", err, false)
 	}
 	if page.Next != "" && page.Next == cursor {
-		return support.Page[support.Agent]{}, malformed(op, res.Status, "operator list", errors.New("meta.cursor did not advance"))
+		return support.Page[support.Agent]{}, malformed(res.Status, "operator list", errors.New("meta.cursor did not advance"), false)
 	}
 	return page, nil
 }
@@ -105,22 +105,10 @@ func decodeOperatorPage(body []byte) (support.Page[support.Agent], error) {
 }
 
 // departmentsPage is the departments as teams, but the default one.
-func (c *Client) departmentsPage(ctx context.Context, op support.Operation) (support.Page[support.Agent], error) {
-	teams, err := c.departments(ctx, op)
+func (d *Driver) departmentsPage(ctx context.Context, op support.Operation) (support.Page[support.Agent], error) {
+	teams, def, err := d.departments(ctx, op)
 	if err != nil {
 		return support.Page[support.Agent]{}, err
-	}
-	def := c.cfg.DefaultDepartmentID
-	if def == "" {
-		for _, t := range teams {
-			if strings.EqualFold(t.Name, defaultDepartment) {
-				def = t.ID
-				break
-			}
-		}
-		c.mu.Lock()
-		c.deptKnown, c.defaultDept = true, def
-		c.mu.Unlock()
 	}
 	page := support.Page[support.Agent]{Items: make([]support.Agent, 0, len(teams))}
 	for _, t := range teams {

@@ -75,7 +75,7 @@ func (d *propertyDefs) check(name string, value *string) string {
 	return fmt.Sprintf(msgWrongType, what, typ)
 }
 
-// propertyCache holds a Client's property definitions: read once, when a
+// propertyCache holds a Driver's property definitions: read once, when a
 // custom field is first written, and read again at most once, when Tidio
 // refuses a property the definitions allowed (they changed meanwhile).
 type propertyCache struct {
@@ -89,13 +89,13 @@ type propertyCache struct {
 // them (GET /contact-properties, every page) unless they are cached and
 // not stale. Concurrent callers share one read. A failed read is not
 // cached; 404, 403 and 405 are, as definitions that cannot be known.
-func (c *Client) propertyDefinitions(ctx context.Context, op support.Operation, stale *propertyDefs) (*propertyDefs, error) {
-	pc := &c.props
+func (d *Driver) propertyDefinitions(ctx context.Context, op support.Operation, stale *propertyDefs) (*propertyDefs, error) {
+	pc := &d.props
 	for {
 		pc.mu.Lock()
-		if d := pc.defs; d != nil && d != stale {
+		if defs := pc.defs; defs != nil && defs != stale {
 			pc.mu.Unlock()
-			return d, nil
+			return defs, nil
 		}
 		if wait := pc.loading; wait != nil {
 			pc.mu.Unlock()
@@ -103,39 +103,32 @@ func (c *Client) propertyDefinitions(ctx context.Context, op support.Operation, 
 			case <-wait:
 				continue
 			case <-ctx.Done():
-				return nil, &support.Error{Vendor: Vendor, Op: op, Err: ctx.Err()}
+				return nil, &support.Error{Vendor: Vendor, Err: ctx.Err()}
 			}
 		}
 		done := make(chan struct{})
 		pc.loading = done
 		pc.mu.Unlock()
 
-		d, err := c.readProperties(ctx, op)
+		defs, err := d.readProperties(ctx, op)
 		pc.mu.Lock()
 		if err == nil {
-			pc.defs = d
+			pc.defs = defs
 		}
 		pc.loading = nil
 		close(done)
 		pc.mu.Unlock()
-		return d, err
+		return defs, err
 	}
-}
-
-// cachedProperties returns the definitions read so far, or nil.
-func (c *Client) cachedProperties() *propertyDefs {
-	c.props.mu.Lock()
-	defer c.props.mu.Unlock()
-	return c.props.defs
 }
 
 // rereadProperties returns definitions fresher than used, after Tidio
 // refused a property that used allowed: those another call read already,
-// or else a new read, once per Client. It returns nil when there are none
+// or else a new read, once per Driver. It returns nil when there are none
 // to be had: Tidio does not serve them, the one re-read is spent, or it
 // failed.
-func (c *Client) rereadProperties(ctx context.Context, op support.Operation, used *propertyDefs) *propertyDefs {
-	pc := &c.props
+func (d *Driver) rereadProperties(ctx context.Context, op support.Operation, used *propertyDefs) *propertyDefs {
+	pc := &d.props
 	pc.mu.Lock()
 	if cur := pc.defs; cur != nil && cur != used {
 		pc.mu.Unlock()
@@ -147,7 +140,7 @@ func (c *Client) rereadProperties(ctx context.Context, op support.Operation, use
 	}
 	pc.reread = true
 	pc.mu.Unlock()
-	fresh, err := c.propertyDefinitions(ctx, op, used)
+	fresh, err := d.propertyDefinitions(ctx, op, used)
 	if err != nil {
 		return nil
 	}
@@ -155,19 +148,19 @@ func (c *Client) rereadProperties(ctx context.Context, op support.Operation, use
 }
 
 // readProperties reads every page of GET /contact-properties.
-func (c *Client) readProperties(ctx context.Context, op support.Operation) (*propertyDefs, error) {
-	d := &propertyDefs{types: map[string]string{}}
+func (d *Driver) readProperties(ctx context.Context, op support.Operation) (*propertyDefs, error) {
+	all := &propertyDefs{types: map[string]string{}}
 	cursor := ""
 	for range maxListPages {
 		var q url.Values
 		if cursor != "" {
 			q = url.Values{"cursor": {cursor}}
 		}
-		res, err := c.get(ctx, op, propertiesPath, q)
+		res, err := d.get(ctx, op, propertiesPath, q)
 		switch statusOf(err) {
 		case http.StatusNotFound, http.StatusForbidden, http.StatusMethodNotAllowed:
-			if c.cfg.Logger != nil {
-				c.cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "tidio: contact property definitions not available; custom fields are sent unchecked",
+			if d.cfg.Logger != nil {
+				d.cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "tidio: contact property definitions not available; custom fields are sent unchecked",
 					slog.String("op", string(op)), slog.Int("status", statusOf(err)))
 			}
 			return &propertyDefs{}, nil
@@ -177,63 +170,58 @@ func (c *Client) readProperties(ctx context.Context, op support.Operation) (*pro
 		}
 		defs, next, err := decodePropertyPage(res.Body)
 		if err != nil {
-			return nil, malformed(op, res.Status, "contact property list", err)
+			return nil, malformed(res.Status, "contact property list", err, false)
 		}
-		maps.Copy(d.types, defs)
+		maps.Copy(all.types, defs)
 		if next == "" {
-			return d, nil
+			return all, nil
 		}
 		if next == cursor {
-			return nil, malformed(op, res.Status, "contact property list", errors.New("meta.cursor did not advance"))
+			return nil, malformed(res.Status, "contact property list", errors.New("meta.cursor did not advance"), false)
 		}
 		cursor = next
 	}
-	return nil, fail(op, nil, "gave up after %d pages of contact properties", maxListPages)
+	return nil, fail(nil, "gave up after %d pages of contact properties", maxListPages)
 }
 
-// needsProperties reports whether any of ps sets a custom field, so that
-// the definitions are worth reading.
-func needsProperties(ps []pending) bool {
-	return slices.ContainsFunc(ps, func(p pending) bool { return len(p.given) > 0 })
-}
-
-// filterPending fills in what ps send, by the definitions: lazily read,
-// only when a record sets a custom field.
-func (c *Client) filterPending(ctx context.Context, op support.Operation, ps []pending) error {
-	if !needsProperties(ps) {
-		return nil
-	}
-	defs, err := c.propertyDefinitions(ctx, op, nil)
-	if err != nil {
-		return err
-	}
-	for i := range ps {
-		ps[i].filter(defs)
-	}
-	return nil
-}
-
-// refilter brings ps up to the cached definitions, when they changed since
-// ps were filtered (another call read them again).
-func (c *Client) refilter(ps ...*pending) {
-	cur := c.cachedProperties()
-	if cur == nil {
-		return
-	}
-	for _, p := range ps {
-		if len(p.given) > 0 && p.defs != cur {
-			p.filter(cur)
+// writeProperties sends a write (send) of records whose custom fields are
+// fields, each filtered by the definitions (read first when no record was
+// prepared with them, as for PatchContact), and returns the warnings on the
+// fields each record leaves out. When Tidio refuses a property all the same
+// (propertyRefused: the write did not take effect), the definitions are
+// read again (rereadProperties) and the write is sent once more if they
+// leave out more fields.
+func writeProperties[V any](ctx context.Context, d *Driver, op support.Operation, fields []map[string]V, value func(V) *string,
+	send func(keep []map[string]V) error) ([][]support.Warning, error) {
+	var defs *propertyDefs
+	if slices.ContainsFunc(fields, func(f map[string]V) bool { return len(f) > 0 }) {
+		var err error
+		if defs, err = d.propertyDefinitions(ctx, op, nil); err != nil {
+			return nil, err
 		}
 	}
-}
-
-// pointers returns pointers to the elements of ps.
-func pointers(ps []pending) []*pending {
-	out := make([]*pending, len(ps))
-	for i := range ps {
-		out[i] = &ps[i]
+	keep := make([]map[string]V, len(fields))
+	ws := make([][]support.Warning, len(fields))
+	for again := false; ; again = true {
+		sentAny := false
+		for i, f := range fields {
+			keep[i], ws[i] = splitFields(defs, f, value)
+			sentAny = sentAny || len(keep[i]) > 0
+		}
+		err := send(keep)
+		if err == nil || again || !sentAny || !propertyRefused(err) {
+			return ws, err
+		}
+		fresh := d.rereadProperties(ctx, op, defs)
+		if fresh == nil || !slices.ContainsFunc(fields, func(f map[string]V) bool {
+			k, _ := splitFields(fresh, f, value)
+			k0, _ := splitFields(defs, f, value)
+			return len(k) != len(k0)
+		}) {
+			return ws, err
+		}
+		defs = fresh
 	}
-	return out
 }
 
 // propertyRefused reports whether err is Tidio refusing a property: a 400 or 422 whose message speaks of a property (the
@@ -247,28 +235,6 @@ func propertyRefused(err error) bool {
 		return false
 	}
 	return strings.Contains(strings.ToLower(se.Message), "propert")
-}
-
-// retryWithFresh decides, after a write of ps failed with err, whether to
-// send it again: when Tidio refused a property, the definitions are read
-// again (see rereadProperties), ps are filtered by them, and the write is
-// worth sending again if that changed what ps send.
-func (c *Client) retryWithFresh(ctx context.Context, op support.Operation, err error, ps ...*pending) bool {
-	i := slices.IndexFunc(ps, func(p *pending) bool { return len(p.body.Properties) > 0 })
-	if i < 0 || !propertyRefused(err) {
-		return false
-	}
-	fresh := c.rereadProperties(ctx, op, ps[i].defs)
-	if fresh == nil {
-		return false
-	}
-	changed := false
-	for _, p := range ps {
-		if len(p.given) > 0 && p.filter(fresh) {
-			changed = true
-		}
-	}
-	return changed
 }
 
 // splitFields divides custom fields into those to send and warnings on the

@@ -12,6 +12,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/deskbridge/deskbridge/adapters/tidio"
 	"github.com/deskbridge/deskbridge/adapters/tidio/tidiotest"
 	"github.com/deskbridge/deskbridge/internal/sim"
@@ -106,52 +109,47 @@ func TestCreateContactNoCustomFields(t *testing.T) {
 }
 
 // TestPropertiesReread: when Tidio refuses a property the definitions
-// allowed (deleted since they were read), the definitions are read again,
-// which also picks up a property created meanwhile, and the contact is
-// sent again without the deleted one. This happens once per Client: a
-// later refusal is returned as it is.
+// allowed (deleted since they were read), the definitions are read again
+// and the contact, which was not stored, is sent again without the deleted
+// one. A property defined meanwhile is left out of that write (it was
+// prepared with the old definitions) and sent by the next. The re-read
+// happens once per Client: a later refusal is returned as it is.
 func TestPropertiesReread(t *testing.T) {
 	srv := tidiotest.NewInProcess(tidiotest.Options{})
 	srv.SeedProperty(tidiotest.PropertyDef{Name: "plan"})
 	srv.SeedProperty(tidiotest.PropertyDef{Name: "tier"})
 	c := newClient(t, srv, tidio.Config{})
-	if _, err := c.CreateContact(t.Context(), support.ContactInput{Email: "first@example.com", CustomFields: map[string]string{"plan": "pro"}}); err != nil {
-		t.Fatal(err)
-	}
+	_, err := c.CreateContact(t.Context(), support.ContactInput{Email: "first@example.com", CustomFields: map[string]string{"plan": "pro"}})
+	require.NoError(t, err)
 
 	srv.DeleteProperty("tier")
 	srv.SeedProperty(tidiotest.PropertyDef{Name: "region"})
 	srv.Stats.Reset()
-	r, err := c.CreateContact(t.Context(), support.ContactInput{
-		Email: "ada@example.com", CustomFields: map[string]string{"plan": "pro", "tier": "gold", "region": "EU"},
-	})
-	if err != nil {
-		t.Fatalf("CreateContact: %v", err)
-	}
-	if !reflect.DeepEqual(r.Warnings, []support.Warning{undefinedWarning("tier")}) {
-		t.Errorf("warnings %v, want one on tier", r.Warnings)
-	}
-	if want := map[string]string{"plan": "pro", "region": "EU"}; !reflect.DeepEqual(r.Contact.CustomFields, want) {
-		t.Errorf("returned custom fields %v, want %v", r.Contact.CustomFields, want)
-	}
+	in := support.ContactInput{Email: "ada@example.com", CustomFields: map[string]string{"plan": "pro", "tier": "gold", "region": "EU"}}
+	r, err := c.CreateContact(t.Context(), in)
+	require.NoError(t, err)
+	assert.Equal(t, []support.Warning{undefinedWarning("region"), undefinedWarning("tier")}, r.Warnings)
+	assert.Equal(t, map[string]string{"plan": "pro"}, r.Contact.CustomFields)
 	stored, _ := srv.Contact(r.Contact.ID)
-	if want := []tidiotest.Property{{Name: "plan", Value: "pro"}, {Name: "region", Value: "EU"}}; !reflect.DeepEqual(stored.Properties, want) {
-		t.Errorf("stored properties %v, want %v", stored.Properties, want)
-	}
-	// The refused create, the definitions, the create without tier.
-	if p, g := srv.Requests("POST /contacts"), srv.Requests("GET /contact-properties"); p != 2 || g != 1 {
-		t.Errorf("%d creates and %d reads of the definitions, want 2 and 1", p, g)
-	}
+	assert.Equal(t, []tidiotest.Property{{Name: "plan", Value: "pro"}}, stored.Properties)
+	assert.Equal(t, 2, srv.Requests("POST /contacts"), "the refused create and the one without tier")
+	assert.Equal(t, 1, srv.Requests("GET /contact-properties"))
+
+	// The next write sees the definitions as read again.
+	in.Email = "grace@example.com"
+	r, err = c.CreateContact(t.Context(), in)
+	require.NoError(t, err)
+	assert.Equal(t, []support.Warning{undefinedWarning("tier")}, r.Warnings)
+	assert.Equal(t, map[string]string{"plan": "pro", "region": "EU"}, r.Contact.CustomFields)
 
 	srv.DeleteProperty("plan")
 	srv.Stats.Reset()
 	_, err = c.CreateContact(t.Context(), support.ContactInput{Email: "bob@example.com", CustomFields: map[string]string{"plan": "pro"}})
-	if se := wantKind(t, err, support.ErrInvalid); se.Status != http.StatusUnprocessableEntity || !strings.Contains(se.Message, `"plan" does not exist`) {
-		t.Errorf("second stale property: %v, want Tidio's 422", err)
-	}
-	if p, g := srv.Requests("POST /contacts"), srv.Requests("GET /contact-properties"); p != 1 || g != 0 {
-		t.Errorf("%d creates and %d reads of the definitions, want 1 and 0 (the re-read is spent)", p, g)
-	}
+	se := wantKind(t, err, support.ErrInvalid)
+	assert.Equal(t, http.StatusUnprocessableEntity, se.Status)
+	assert.Contains(t, se.Message, `"plan" does not exist`)
+	assert.Equal(t, 1, srv.Requests("POST /contacts"))
+	assert.Zero(t, srv.Requests("GET /contact-properties"), "the re-read is spent")
 }
 
 // TestCreateContactsPropertiesReread: a batch refused for a property
@@ -204,15 +202,14 @@ func TestUpdateContactPropertiesReread(t *testing.T) {
 	r, err := c.UpdateContact(t.Context(), support.ID(ct.ID), support.ContactUpdate{
 		LastName: support.Ptr("King"), CustomFields: map[string]*string{"tier": support.Ptr("gold")},
 	})
-	if err != nil || r.Outcome != support.Updated || !reflect.DeepEqual(r.Warnings, []support.Warning{undefinedWarning("tier")}) {
-		t.Fatalf("UpdateContact: %+v, %v", r, err)
-	}
-	if stored, _ := srv.Contact(ct.ID); stored.LastName != "King" || len(stored.Properties) != 1 {
-		t.Errorf("stored %+v", stored)
-	}
-	if p, g := srv.Requests("PATCH /contacts/{id}"), srv.Requests("GET /contact-properties"); p != 2 || g != 1 {
-		t.Errorf("%d PATCHes and %d reads of the definitions, want 2 and 1", p, g)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Updated, r.Outcome)
+	assert.Equal(t, []support.Warning{undefinedWarning("tier")}, r.Warnings)
+	stored, _ := srv.Contact(ct.ID)
+	assert.Equal(t, "King", stored.LastName)
+	assert.Equal(t, []tidiotest.Property{{Name: "plan", Value: "pro"}}, stored.Properties)
+	assert.Equal(t, 2, srv.Requests("PATCH /contacts/{id}"), "the refused one and the one without tier")
+	assert.Equal(t, 1, srv.Requests("GET /contact-properties"))
 }
 
 // TestUpsertContactProperties: an upsert sends only defined properties,
@@ -224,26 +221,26 @@ func TestUpsertContactProperties(t *testing.T) {
 	c := newClient(t, srv, tidio.Config{})
 	in := support.ContactInput{Email: "ada@example.com", FirstName: "Ada", CustomFields: map[string]string{"plan": "pro", "legacy": "x"}}
 	r, err := c.UpsertContact(t.Context(), in, support.UpsertOptions{})
-	if err != nil || r.Outcome != support.Created || !reflect.DeepEqual(r.Warnings, []support.Warning{undefinedWarning("legacy")}) {
-		t.Fatalf("first upsert: %+v, %v", r, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Created, r.Outcome)
+	assert.Equal(t, []support.Warning{undefinedWarning("legacy")}, r.Warnings)
+
 	srv.Stats.Reset()
 	r, err = c.UpsertContact(t.Context(), in, support.UpsertOptions{})
-	if err != nil || r.Outcome != support.Unchanged || len(r.Warnings) != 1 || srv.Writes() != 0 {
-		t.Fatalf("second upsert: %+v, %v, %d writes", r, err, srv.Writes())
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Unchanged, r.Outcome)
+	assert.Equal(t, []support.Warning{undefinedWarning("legacy")}, r.Warnings)
+	assert.Zero(t, srv.Writes())
+
 	in.CustomFields["plan"] = "team"
 	r, err = c.UpsertContact(t.Context(), in, support.UpsertOptions{})
-	if err != nil || r.Outcome != support.Updated || r.Contact.CustomFields["plan"] != "team" || r.Contact.CustomFields["legacy"] != "" {
-		t.Fatalf("third upsert: %+v, %v", r, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Updated, r.Outcome)
+	assert.Equal(t, map[string]string{"plan": "team"}, r.Contact.CustomFields)
 	stored := srv.ContactsByEmail("ada@example.com")
-	if len(stored) != 1 || !reflect.DeepEqual(stored[0].Properties, []tidiotest.Property{{Name: "plan", Value: "team"}}) {
-		t.Errorf("stored %+v", stored)
-	}
-	if got := srv.Requests("GET /contact-properties"); got != 0 {
-		t.Errorf("the definitions were read again: %d", got)
-	}
+	require.Len(t, stored, 1)
+	assert.Equal(t, []tidiotest.Property{{Name: "plan", Value: "team"}}, stored[0].Properties)
+	assert.Zero(t, srv.Requests("GET /contact-properties"), "the definitions were read again")
 }
 
 // TestPropertiesUnavailable: when Tidio does not serve the definitions
@@ -300,9 +297,9 @@ func TestPropertiesReadFails(t *testing.T) {
 	c := newClient(t, srv, tidio.Config{})
 	srv.Faults.Next(1, getProperties, sim.Malformed())
 	in := support.ContactInput{Email: "ada@example.com", CustomFields: map[string]string{"plan": "pro"}}
-	if _, err := c.CreateContact(t.Context(), in); err == nil || !strings.Contains(err.Error(), "contact property list") {
-		t.Fatalf("CreateContact with a malformed definitions list: %v", err)
-	}
+	_, err := c.CreateContact(t.Context(), in)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "contact property list")
 	if w := srv.Writes(); w != 0 {
 		t.Errorf("%d writes after the definitions could not be read", w)
 	}

@@ -10,6 +10,9 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/deskbridge/deskbridge/adapters/tidio"
 	"github.com/deskbridge/deskbridge/adapters/tidio/tidiotest"
 	"github.com/deskbridge/deskbridge/internal/sim"
@@ -37,7 +40,6 @@ func TestCreateContactAmbiguous(t *testing.T) {
 		{"reset before processing", sim.ResetBeforeProcessing(), person(1), 2},
 		{"503 before processing", sim.Unavailable(http.StatusServiceUnavailable), person(1), 2},
 		{"committed, body cut short", sim.Malformed(), person(1), 1},
-		{"no email, not stored: sent again", sim.ResetBeforeProcessing(), support.ContactInput{FirstName: "Ext", ExternalID: "ext-1"}, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := tidiotest.NewServer(tidiotest.Options{PageSize: 2})
@@ -119,57 +121,41 @@ func TestCreateContactAmbiguousExisting(t *testing.T) {
 	}
 }
 
-// TestCreateContactAmbiguousExternalIDOnly: without an email the contacts
-// before cannot be read, so a contact found by distinct_id after an
-// ambiguous failure may be an older one: the outcome is unknown, whether
-// the lookup found the contact just made or one that existed, and nothing
-// is sent again.
+// TestCreateContactAmbiguousExternalIDOnly: Tidio cannot look contacts
+// up by distinct_id (or phone), so a create without an email whose outcome
+// is unknown is neither looked up nor sent again, whether it was stored or
+// not: the error says the outcome is unknown and why.
 func TestCreateContactAmbiguousExternalIDOnly(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		fault sim.Fault
-		seed  bool // an identical contact exists before the create
+		name   string
+		fault  sim.Fault
+		stored int
 	}{
-		{"committed, response lost", sim.CommittedThenLost(), false},
-		{"identical contact before, 502 before processing", sim.Unavailable(http.StatusBadGateway), true},
+		{"committed, response lost", sim.CommittedThenLost(), 2},
+		{"502 before processing", sim.Unavailable(http.StatusBadGateway), 1},
+		{"reset before processing", sim.ResetBeforeProcessing(), 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := tidiotest.NewServer(tidiotest.Options{PageSize: 2})
 			defer srv.Close()
 			srv.SeedContact(tidiotest.Contact{FirstName: "Other", Email: "other@example.com", DistinctID: "ext-0"})
-			in := support.ContactInput{FirstName: "Ext", ExternalID: "ext-1"}
-			if tc.seed {
-				srv.SeedContact(tidiotest.Contact{FirstName: "Ext", DistinctID: "ext-1"})
-			}
 			c := newClient(t, srv, tidio.Config{})
 			srv.Faults.Next(1, postContact, tc.fault)
 
-			r, err := c.CreateContact(t.Context(), in)
-			if !errors.Is(err, support.ErrOutcomeUnknown) {
-				t.Fatalf("CreateContact: %+v, %v; want the outcome unknown", r, err)
-			}
-			var found string
-			for _, ct := range srv.Contacts() {
-				if ct.DistinctID == "ext-1" {
-					found = ct.ID
-				}
-			}
-			if !strings.Contains(err.Error(), found) || !strings.Contains(err.Error(), "may have existed before") {
-				t.Errorf("error %q does not name the contact found (%s) and why it is not claimed", err, found)
-			}
-			if got := srv.Requests("POST /contacts"); got != 1 {
-				t.Errorf("POST /contacts sent %d times, want 1", got)
-			}
-			if got := len(srv.Contacts()); got != 2 {
-				t.Errorf("the simulator holds %d contacts, want 2", got)
-			}
+			_, err := c.CreateContact(t.Context(), support.ContactInput{FirstName: "Ext", ExternalID: "ext-1"})
+			require.ErrorIs(t, err, support.ErrOutcomeUnknown)
+			assert.Contains(t, err.Error(), "look it up")
+			assert.Equal(t, 1, srv.Requests("POST /contacts"), "sent once")
+			assert.Zero(t, srv.Requests("GET /contacts"), "no listing of every contact")
+			assert.Len(t, srv.Contacts(), tc.stored)
 		})
 	}
 }
 
 // TestCreateContactsResolvedWarning: records of a batch whose response was
 // lost are found by lookup, and each says that an identical older contact
-// could not be told apart; a batch answered normally has no such warning.
+// could not be told apart; a batch answered normally has no such warning
+// (a batch of one goes to POST /contacts).
 func TestCreateContactsResolvedWarning(t *testing.T) {
 	srv := tidiotest.NewServer(tidiotest.Options{PageSize: 100})
 	defer srv.Close()
@@ -194,8 +180,8 @@ func TestCreateContactsResolvedWarning(t *testing.T) {
 			t.Errorf("item %d: outcome %q, warnings %+v; want created with the lookup warning", it.Index, it.Outcome, it.Warnings)
 		}
 	}
-	if got := srv.Requests("POST /contacts/batch"); got != 2 {
-		t.Errorf("POST /contacts/batch sent %d times, want 2", got)
+	if got := srv.Requests("POST /contacts/batch"); got != 1 {
+		t.Errorf("POST /contacts/batch sent %d times, want 1", got)
 	}
 }
 
@@ -285,51 +271,47 @@ func TestUpsertContactAmbiguous(t *testing.T) {
 	c := newClient(t, srv, tidio.Config{})
 	srv.Faults.Next(1, postContact, sim.CommittedThenLost())
 	r, err := c.UpsertContact(t.Context(), person(7), support.UpsertOptions{})
-	if err != nil || r.Outcome != support.Created {
-		t.Fatalf("UpsertContact: %+v, %v", r, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, support.Created, r.Outcome)
 	checkStoredOnce(t, srv, []support.ContactInput{person(7)})
 }
 
-// TestDeleteContactAmbiguous: a DELETE whose response is lost is checked
-// with a GET, not sent again into a 404.
+// TestDeleteContactAmbiguous: a DELETE whose outcome is unknown (its
+// response lost, or the connection reset, which may have been before or
+// after Tidio processed it) is not sent again: it would answer 404.
 func TestDeleteContactAmbiguous(t *testing.T) {
 	srv := tidiotest.NewServer(tidiotest.Options{})
 	defer srv.Close()
 	c := newClient(t, srv, tidio.Config{})
 	ct := srv.SeedContact(tidiotest.Contact{FirstName: "Gone", Email: "gone@example.com"})
 	srv.Faults.Next(1, sim.Match{Method: http.MethodDelete}, sim.CommittedThenLost())
-	if err := c.DeleteContact(t.Context(), support.ID(ct.ID)); err != nil {
-		t.Fatalf("DeleteContact: %v", err)
-	}
-	if got := srv.Requests("DELETE /contacts/{id}"); got != 1 {
-		t.Errorf("DELETE sent %d times, want 1", got)
-	}
-	if _, ok := srv.Contact(ct.ID); ok {
-		t.Error("the contact is still stored")
-	}
+	err := c.DeleteContact(t.Context(), support.ID(ct.ID))
+	require.ErrorIs(t, err, support.ErrOutcomeUnknown)
+	assert.Equal(t, 1, srv.Requests("DELETE /contacts/{id}"), "sent once")
+	_, ok := srv.Contact(ct.ID)
+	assert.False(t, ok, "the contact is still stored")
 
-	// Not processed: the GET finds it, and the DELETE is sent again.
-	ct = srv.SeedContact(tidiotest.Contact{FirstName: "Gone", Email: "gone@example.com"})
+	srv.Stats.Reset()
+	ct = srv.SeedContact(tidiotest.Contact{FirstName: "Kept", Email: "kept@example.com"})
 	srv.Faults.Next(1, sim.Match{Method: http.MethodDelete}, sim.ResetBeforeProcessing())
-	if err := c.DeleteContact(t.Context(), support.ID(ct.ID)); err != nil {
-		t.Fatalf("DeleteContact: %v", err)
-	}
-	if _, ok := srv.Contact(ct.ID); ok {
-		t.Error("the contact is still stored")
-	}
+	err = c.DeleteContact(t.Context(), support.ID(ct.ID))
+	require.ErrorIs(t, err, support.ErrOutcomeUnknown)
+	assert.Equal(t, 1, srv.Requests("DELETE /contacts/{id}"), "sent once")
+	_, ok = srv.Contact(ct.ID)
+	assert.True(t, ok, "not processed, so still stored")
 }
 
-// TestSendMessageAmbiguous: a reply whose response is lost is found on the
-// ticket, not sent twice.
+// TestSendMessageAmbiguous: a reply whose outcome is unknown is looked for
+// on the ticket, and never sent twice: found, it is returned; not found,
+// the outcome stays unknown.
 func TestSendMessageAmbiguous(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		fault   sim.Fault
-		replies int
+		name  string
+		fault sim.Fault
+		found bool
 	}{
-		{"committed, response lost", sim.CommittedThenLost(), 1},
-		{"reset before processing", sim.ResetBeforeProcessing(), 2},
+		{"committed, response lost", sim.CommittedThenLost(), true},
+		{"reset before processing", sim.ResetBeforeProcessing(), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := tidiotest.NewServer(tidiotest.Options{})
@@ -339,24 +321,20 @@ func TestSendMessageAmbiguous(t *testing.T) {
 			conv, err := c.CreateConversation(t.Context(), support.NewConversation{
 				Contact: support.Email("ada@example.com"), Subject: "Order", Text: "Where is it?",
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			srv.Faults.Next(1, sim.Match{Method: http.MethodPost, Path: "/tickets/" + conv.ID + "/reply"}, tc.fault)
 			m, err := c.SendMessage(t.Context(), conv.ID, support.NewMessage{Text: "On its way."})
-			if err != nil {
-				t.Fatalf("SendMessage: %v", err)
-			}
-			if got := srv.Requests("POST /tickets/{id}/reply"); got != tc.replies {
-				t.Errorf("reply sent %d times, want %d", got, tc.replies)
-			}
+			assert.Equal(t, 1, srv.Requests("POST /tickets/{id}/reply"), "sent once")
 			tk, _ := srv.Ticket(mustInt(t, conv.ID))
-			if n := len(tk.Messages); n != 2 {
-				t.Fatalf("the ticket has %d messages, want the first and one reply", n)
+			if !tc.found {
+				require.ErrorIs(t, err, support.ErrOutcomeUnknown)
+				assert.Len(t, tk.Messages, 1, "no reply stored")
+				return
 			}
-			if m.ID != tk.Messages[1].ID || m.Text != "On its way." {
-				t.Errorf("SendMessage returned %+v, the stored reply is %+v", m, tk.Messages[1])
-			}
+			require.NoError(t, err)
+			require.Len(t, tk.Messages, 2, "the first message and one reply")
+			assert.Equal(t, tk.Messages[1].ID, m.ID)
+			assert.Equal(t, "On its way.", m.Text)
 		})
 	}
 }
@@ -387,9 +365,9 @@ func (s *stopLookup) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // TestLookupStoppedByContext: when the context stops the lookup that
-// follows an ambiguous write, the error still says the outcome is unknown
-// and matches the context's error, for errors.Is, and the write is not
-// sent again.
+// follows an ambiguous write (a contact create, a batch, a reply), the
+// error still says the outcome is unknown and matches the context's error,
+// for errors.Is, and the write is not sent again.
 func TestLookupStoppedByContext(t *testing.T) {
 	for _, stop := range []struct {
 		name     string
@@ -399,54 +377,54 @@ func TestLookupStoppedByContext(t *testing.T) {
 		for _, op := range []struct {
 			name  string
 			match sim.Match
-			call  func(t *testing.T, ctx context.Context, c *tidio.Client, srv *tidiotest.Server) error
+			call  func(t *testing.T, ctx context.Context, c *support.Client, srv *tidiotest.Server) error
 		}{
-			{"create", postContact, func(t *testing.T, ctx context.Context, c *tidio.Client, _ *tidiotest.Server) error {
+			{"create", postContact, func(t *testing.T, ctx context.Context, c *support.Client, _ *tidiotest.Server) error {
 				_, err := c.CreateContact(ctx, person(1))
 				return err
 			}},
-			{"batch", postBatch, func(t *testing.T, ctx context.Context, c *tidio.Client, _ *tidiotest.Server) error {
+			{"batch", postBatch, func(t *testing.T, ctx context.Context, c *support.Client, _ *tidiotest.Server) error {
 				r, err := c.CreateContacts(ctx, people(3))
 				for _, it := range r.Items {
-					if !errors.Is(it.Err, stop.want) || !errors.Is(it.Err, support.ErrOutcomeUnknown) {
-						t.Errorf("item %d: %v, want %v and the outcome unknown", it.Index, it.Err, stop.want)
-					}
+					assert.ErrorIs(t, it.Err, stop.want, "item %d", it.Index)
+					assert.ErrorIs(t, it.Err, support.ErrOutcomeUnknown, "item %d", it.Index)
 				}
 				return err
 			}},
-			{"delete", sim.Match{Method: http.MethodDelete}, func(t *testing.T, ctx context.Context, c *tidio.Client, srv *tidiotest.Server) error {
-				ct := srv.SeedContact(tidiotest.Contact{FirstName: "Gone", Email: "gone@example.com"})
-				return c.DeleteContact(ctx, support.ID(ct.ID))
+			{"reply", sim.Match{}, func(t *testing.T, ctx context.Context, c *support.Client, srv *tidiotest.Server) error {
+				// The ticket is opened by another client, before the write
+				// whose lookup is stopped.
+				setup := newClient(t, srv, tidio.Config{})
+				conv, err := setup.CreateConversation(t.Context(), support.NewConversation{Contact: support.Email("ada@example.com"), Subject: "s", Text: "t"})
+				require.NoError(t, err)
+				srv.Faults.Next(1, sim.Match{Method: http.MethodPost, Path: "/tickets/" + conv.ID + "/reply"}, sim.CommittedThenLost())
+				_, err = c.SendMessage(ctx, conv.ID, support.NewMessage{Text: "On its way.", AuthorID: srv.Operators()[0].ID})
+				return err
 			}},
 		} {
 			t.Run(stop.name+"/"+op.name, func(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {
-					srv := tidiotest.NewInProcess(tidiotest.Options{})
+					srv := newInProcess(tidiotest.Options{})
 					ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 					defer cancel()
-					c, err := tidio.New(tidio.Config{
-						ClientID: tidiotest.ClientID, ClientSecret: tidiotest.ClientSecret, BaseURL: srv.URL, RequestsPerMinute: -1,
-						HTTPClient: &http.Client{Transport: &stopLookup{next: srv.Client().Transport, deadline: stop.deadline, cancel: cancel}},
-					})
-					if err != nil {
-						t.Fatal(err)
+					c := newClient(t, srv, tidio.Config{HTTPClient: &http.Client{Transport: &stopLookup{next: srv.Client().Transport, deadline: stop.deadline, cancel: cancel}}})
+					if op.match != (sim.Match{}) {
+						srv.Faults.Next(1, op.match, sim.CommittedThenLost())
 					}
-					srv.Faults.Next(1, op.match, sim.CommittedThenLost())
+					before := srv.Writes()
 
-					err = op.call(t, ctx, c, srv)
-					if !errors.Is(err, stop.want) {
-						t.Errorf("error %v does not match %v", err, stop.want)
+					err := op.call(t, ctx, c, srv)
+					require.ErrorIs(t, err, stop.want)
+					require.ErrorIs(t, err, support.ErrOutcomeUnknown)
+					if op.name == "reply" {
+						before++ // the conversation opened first
 					}
+					assert.Equal(t, before+1, srv.Writes(), "nothing sent again")
 					if op.name == "batch" {
 						return // the call's error is the lookup's; the items carry the write's
 					}
 					wantKind(t, err, support.ErrUnavailable)
-					if !errors.Is(err, support.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "looking the contact up failed") {
-						t.Errorf("error %v does not say the outcome is unknown and why", err)
-					}
-					if w := srv.Writes(); w != 1 {
-						t.Errorf("%d writes, want 1: nothing sent again", w)
-					}
+					assert.Contains(t, err.Error(), "looking the ", "the lookup, not the write, was stopped")
 				})
 			})
 		}

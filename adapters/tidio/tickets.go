@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -26,14 +27,11 @@ const defaultDepartment = "General"
 
 func ticketPath(id string) rest.Path { return rest.Segments("tickets", id) }
 
-// checkTicketID validates a conversation ID before any request: Tidio's
+// checkTicketID checks a conversation ID before any request: Tidio's
 // ticket IDs are positive integers [S MCP-T, AE].
-func checkTicketID(op support.Operation, id string) error {
-	if id == "" {
-		return fail(op, support.ErrInvalid, "empty conversation ID")
-	}
+func checkTicketID(id string) error {
 	if n, err := strconv.ParseUint(id, 10, 63); err != nil || n == 0 || strconv.FormatUint(n, 10) != id {
-		return fail(op, support.ErrInvalid, "conversation ID %q is not a Tidio ticket ID (a positive integer)", clipText(id, 40))
+		return fail(support.ErrInvalid, "conversation ID %q is not a Tidio ticket ID (a positive integer)", clipText(id, 40))
 	}
 	return nil
 }
@@ -42,36 +40,33 @@ func checkTicketID(op support.Operation, id string) error {
 // AE]. Tidio documents no filter, so opts.Status and opts.ContactID are
 // applied to each page here: a page may hold fewer tickets than Tidio's
 // page size, even none, with Next still set. opts.Limit is ignored.
-func (c *Client) ListConversations(ctx context.Context, opts support.ConversationListOptions) (support.Page[support.Conversation], error) {
+func (d *Driver) ListConversations(ctx context.Context, opts support.ConversationListOptions) (support.Page[support.Conversation], error) {
 	const op = support.OpListConversations
-	if opts.Status != "" {
-		if _, ok := vendorStatus(opts.Status); !ok {
-			return support.Page[support.Conversation]{}, fail(op, support.ErrInvalid, "unknown conversation status %q", clipText(string(opts.Status), 40))
-		}
-	}
 	q := url.Values{}
 	if opts.Cursor != "" {
 		q.Set("cursor", opts.Cursor)
 	}
-	res, err := c.get(ctx, op, ticketsPath, q)
+	res, err := d.get(ctx, op, ticketsPath, q)
 	if err != nil {
 		return support.Page[support.Conversation]{}, err
 	}
 	var w wireTicketPage
-	if err := json.Unmarshal(res.Body, &w); err != nil {
-		return support.Page[support.Conversation]{}, malformed(op, res.Status, "ticket list", err)
+	err = json.Unmarshal(res.Body, &w)
+	switch {
+	case err != nil:
+	case w.Tickets == nil:
+		err = errors.New("no tickets list")
+	case nextCursor(w.Meta.Cursor) != "" && nextCursor(w.Meta.Cursor) == opts.Cursor:
+		err = errors.New("meta.cursor did not advance")
+	}
+	if err != nil {
+		return support.Page[support.Conversation]{}, malformed(res.Status, "ticket list", err, false)
 	}
 	page := support.Page[support.Conversation]{Items: []support.Conversation{}, Next: nextCursor(w.Meta.Cursor)}
-	if page.Next != "" && page.Next == opts.Cursor {
-		return support.Page[support.Conversation]{}, malformed(op, res.Status, "ticket list", errors.New("meta.cursor did not advance"))
-	}
-	for i, raw := range w.Tickets {
-		conv, err := c.decodeTicket(ctx, op, raw)
+	for i, raw := range *w.Tickets {
+		conv, _, err := d.decodeTicket(ctx, op, res.Status, raw)
 		if err != nil {
-			if errors.As(err, new(*support.Error)) {
-				return support.Page[support.Conversation]{}, err
-			}
-			return support.Page[support.Conversation]{}, malformed(op, res.Status, "ticket list", errors.New("tickets["+strconv.Itoa(i)+"]: "+err.Error()))
+			return support.Page[support.Conversation]{}, fmt.Errorf("tickets[%d]: %w", i, err)
 		}
 		if (opts.Status == "" || conv.Status == opts.Status) && (opts.ContactID == "" || conv.ContactID == opts.ContactID) {
 			page.Items = append(page.Items, conv)
@@ -80,62 +75,65 @@ func (c *Client) ListConversations(ctx context.Context, opts support.Conversatio
 	return page, nil
 }
 
-// decodeTicket maps a ticket payload, reading which department is the
-// default one when the assignee depends on it. Its errors are either a
-// *support.Error (the departments could not be read) or a decoding error.
-func (c *Client) decodeTicket(ctx context.Context, op support.Operation, raw []byte) (support.Conversation, error) {
+// decodeTicket maps a ticket payload of a response with status, reading
+// which department is the default one when the assignee depends on it.
+func (d *Driver) decodeTicket(ctx context.Context, op support.Operation, status int, raw []byte) (support.Conversation, []support.Message, error) {
 	dept := ""
 	if needsDefaultDept(raw) {
 		var err error
-		if dept, err = c.defaultDepartment(ctx, op); err != nil {
-			return support.Conversation{}, err
+		if dept, err = d.defaultDepartment(ctx, op); err != nil {
+			return support.Conversation{}, nil, err
 		}
 	}
-	conv, _, err := decodeTicket(raw, dept)
-	return conv, err
+	conv, msgs, err := decodeTicket(raw, dept)
+	if err != nil {
+		return support.Conversation{}, nil, malformed(status, "ticket", err, false)
+	}
+	return conv, msgs, nil
 }
 
 // defaultDepartment returns the ID of the department whose tickets count as
 // unassigned: Config.DefaultDepartmentID, else the department named
 // "General" (Tidio's default [S MCP-T, AE]), read once from GET /departments;
 // "" when there is none.
-func (c *Client) defaultDepartment(ctx context.Context, op support.Operation) (string, error) {
-	if c.cfg.DefaultDepartmentID != "" {
-		return c.cfg.DefaultDepartmentID, nil
+func (d *Driver) defaultDepartment(ctx context.Context, op support.Operation) (string, error) {
+	if d.cfg.DefaultDepartmentID != "" {
+		return d.cfg.DefaultDepartmentID, nil
 	}
-	c.mu.Lock()
-	known, id := c.deptKnown, c.defaultDept
-	c.mu.Unlock()
+	d.mu.Lock()
+	known, id := d.deptKnown, d.defaultDept
+	d.mu.Unlock()
 	if known {
 		return id, nil
 	}
-	teams, err := c.departments(ctx, op)
-	if err != nil {
-		return "", err
-	}
-	for _, t := range teams {
-		if strings.EqualFold(t.Name, defaultDepartment) {
-			id = t.ID
-			break
-		}
-	}
-	c.mu.Lock()
-	c.deptKnown, c.defaultDept = true, id
-	c.mu.Unlock()
-	return id, nil
+	_, id, err := d.departments(ctx, op)
+	return id, err
 }
 
-// departments reads GET /departments [S MCP-T, AE], every department.
-func (c *Client) departments(ctx context.Context, op support.Operation) ([]support.Agent, error) {
-	res, err := c.get(ctx, op, departmentsPath, nil)
+// departments reads GET /departments [S MCP-T, AE], every department, and
+// returns them with the ID of the default one, which it remembers.
+func (d *Driver) departments(ctx context.Context, op support.Operation) ([]support.Agent, string, error) {
+	res, err := d.get(ctx, op, departmentsPath, nil)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	teams, err := decodeDepartments(res.Body)
 	if err != nil {
-		return nil, malformed(op, res.Status, "department list", err)
+		return nil, "", malformed(res.Status, "department list", err, false)
 	}
-	return teams, nil
+	def := d.cfg.DefaultDepartmentID
+	if def == "" {
+		for _, t := range teams {
+			if strings.EqualFold(t.Name, defaultDepartment) {
+				def = t.ID
+				break
+			}
+		}
+		d.mu.Lock()
+		d.deptKnown, d.defaultDept = true, def
+		d.mu.Unlock()
+	}
+	return teams, def, nil
 }
 
 // decodeDepartments decodes GET /departments.
@@ -155,33 +153,27 @@ func decodeDepartments(body []byte) ([]support.Agent, error) {
 	return teams, nil
 }
 
-// ticket reads GET /tickets/{id}, with the messages.
-func (c *Client) ticket(ctx context.Context, op support.Operation, id string) (*support.Conversation, []support.Message, error) {
-	res, err := c.get(ctx, op, ticketPath(id), nil)
+// ticket reads GET /tickets/{id}, with the messages. The callers check id
+// but CreateConversation, which reads whatever id Tidio returned.
+func (d *Driver) ticket(ctx context.Context, op support.Operation, id string) (*support.Conversation, []support.Message, error) {
+	res, err := d.get(ctx, op, ticketPath(id), nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	dept := ""
-	if needsDefaultDept(res.Body) {
-		if dept, err = c.defaultDepartment(ctx, op); err != nil {
-			return nil, nil, err
-		}
-	}
-	conv, msgs, err := decodeTicket(res.Body, dept)
+	conv, msgs, err := d.decodeTicket(ctx, op, res.Status, res.Body)
 	if err != nil {
-		return nil, nil, malformed(op, res.Status, "ticket", err)
+		return nil, nil, err
 	}
 	return &conv, msgs, nil
 }
 
 // GetConversation returns a ticket: GET /tickets/{id} [S MCP-T, AE]. Raw
 // holds the whole ticket, messages included.
-func (c *Client) GetConversation(ctx context.Context, id string) (*support.Conversation, error) {
-	const op = support.OpGetConversation
-	if err := checkTicketID(op, id); err != nil {
+func (d *Driver) GetConversation(ctx context.Context, id string) (*support.Conversation, error) {
+	if err := checkTicketID(id); err != nil {
 		return nil, err
 	}
-	conv, _, err := c.ticket(ctx, op, id)
+	conv, _, err := d.ticket(ctx, support.OpGetConversation, id)
 	return conv, err
 }
 
@@ -191,103 +183,83 @@ func (c *Client) GetConversation(ctx context.Context, id string) (*support.Conve
 // (an id: Ref is read first for its email; a phone: Ref is ErrInvalid);
 // Tidio finds the contact by that email or creates it. Name is not sent:
 // the body has no name field. Subject and Text are required. A create
-// whose outcome is unknown is returned as such (Tidio has no ticket search
-// to look it up).
-func (c *Client) CreateConversation(ctx context.Context, nc support.NewConversation) (*support.Conversation, error) {
+// whose outcome is unknown is ErrOutcomeUnknown (Tidio has no ticket
+// search to look it up).
+func (d *Driver) CreateConversation(ctx context.Context, nc support.NewConversation) (*support.Conversation, error) {
 	const op = support.OpCreateConversation
-	if nc.Contact.IsZero() {
-		return nil, fail(op, support.ErrInvalid, "NewConversation.Contact is required (an email: or id: Ref)")
-	}
-	if err := nc.Contact.Validate(); err != nil {
-		return nil, withOp(err, op)
-	}
 	if nc.Contact.Kind() == support.RefPhone {
-		return nil, fail(op, support.ErrInvalid, "Tidio opens tickets for a contact email: use an email: or id: Ref")
+		return nil, fail(support.ErrInvalid, "Tidio opens tickets for a contact email: use an email: or id: Ref")
 	}
 	if strings.TrimSpace(nc.Subject) == "" || strings.TrimSpace(nc.Text) == "" {
-		return nil, fail(op, support.ErrInvalid, "Tidio needs a subject and a first message to open a ticket")
+		return nil, fail(support.ErrInvalid, "Tidio needs a subject and a first message to open a ticket")
 	}
 	email := nc.Contact.Value()
 	if nc.Contact.Kind() == support.RefID {
-		ct, err := c.getByID(ctx, op, email)
+		ct, err := d.GetContact(ctx, email)
 		if err != nil {
 			return nil, err
 		}
 		if ct.Email == "" {
-			return nil, fail(op, support.ErrInvalid, "contact %s has no email, and Tidio opens tickets for a contact email", clipText(ct.ID, 40))
+			return nil, fail(support.ErrInvalid, "contact %s has no email, and Tidio opens tickets for a contact email", clipText(ct.ID, 40))
 		}
 		email = ct.Email
 	}
 	body := map[string]string{"contact_email": email, "subject": nc.Subject, "message_content": nc.Text}
-	res, err := c.send(ctx, op, http.MethodPost, ticketAsContact, body)
+	res, err := d.send(ctx, op, http.MethodPost, ticketAsContact, body)
 	if err != nil {
 		return nil, err
 	}
 	var out wireCreated
 	if err := json.Unmarshal(res.Body, &out); err != nil || out.ID == "" {
-		if err == nil {
-			err = errors.New("no id")
-		}
-		e := malformed(op, res.Status, "ticket creation", err).(*support.Error)
-		e.OutcomeUnknown = true // the ticket exists, its ID is lost
-		return nil, e
+		// The ticket exists, its ID is lost.
+		return nil, malformed(res.Status, "ticket creation (no id)", err, true)
 	}
-	conv, _, err := c.ticket(ctx, op, string(out.ID))
+	conv, _, err := d.ticket(ctx, op, string(out.ID))
 	return conv, err
 }
 
 // SetStatus changes a ticket's status: PATCH /tickets/{id} {status}, with
 // closed sent as solved [S MCP-T, AE]. The closing note fields are not
 // used: Tidio has none.
-func (c *Client) SetStatus(ctx context.Context, id string, change support.StatusChange) error {
-	const op = support.OpSetStatus
-	if err := checkTicketID(op, id); err != nil {
+func (d *Driver) SetStatus(ctx context.Context, id string, change support.StatusChange) error {
+	if err := checkTicketID(id); err != nil {
 		return err
 	}
 	s, ok := vendorStatus(change.Status)
 	if !ok {
-		return fail(op, support.ErrInvalid, "unknown conversation status %q; Tidio has open, pending and closed (solved)", clipText(string(change.Status), 40))
+		return fail(support.ErrInvalid, "unknown conversation status %q; Tidio has open, pending and closed (solved)", clipText(string(change.Status), 40))
 	}
-	_, err := c.send(ctx, op, http.MethodPatch, ticketPath(id), map[string]string{"status": s})
+	_, err := d.send(ctx, support.OpSetStatus, http.MethodPatch, ticketPath(id), map[string]string{"status": s})
 	return err
 }
 
 // Assign assigns a ticket to an operator (KindAgent) or a department
 // (KindTeam): PATCH /tickets/{id} {"assigned": {"type", "id"}} [S MCP-T].
-// Tidio assigns by ID only. Assigning to the default department puts the
-// ticket back where unassigned tickets sit, so it reads as unassigned.
-func (c *Client) Assign(ctx context.Context, id string, to support.Assignee) error {
-	const op = support.OpAssignConversation
-	if err := checkTicketID(op, id); err != nil {
+// Tidio assigns by ID only: an assignee given by email is ErrInvalid.
+// Assigning to the default department puts the ticket back where
+// unassigned tickets sit, so it reads as unassigned.
+func (d *Driver) Assign(ctx context.Context, id string, to support.Assignee) error {
+	if err := checkTicketID(id); err != nil {
 		return err
 	}
-	var typ string
-	switch to.Kind {
-	case support.KindAgent:
-		typ = "operator"
-	case support.KindTeam:
-		typ = "department"
-	default:
-		return fail(op, support.ErrInvalid, "assignee kind %q is neither agent nor team", clipText(string(to.Kind), 40))
-	}
 	if to.ID == "" {
-		return fail(op, support.ErrInvalid, "Tidio assigns by operator or department ID; Assignee.ID is empty")
+		return fail(support.ErrInvalid, "Tidio assigns by operator or department ID; Assignee.ID is empty")
 	}
-	if err := support.ID(to.ID).Validate(); err != nil {
-		return withOp(err, op)
+	typ := "operator"
+	if to.Kind == support.KindTeam {
+		typ = "department"
 	}
 	body := map[string]any{"assigned": map[string]string{"type": typ, "id": to.ID}}
-	_, err := c.send(ctx, op, http.MethodPatch, ticketPath(id), body)
+	_, err := d.send(ctx, support.OpAssignConversation, http.MethodPatch, ticketPath(id), body)
 	return err
 }
 
 // Unassign removes a ticket's assignee: PATCH /tickets/{id}
 // {"assigned": null} [S MCP-T].
-func (c *Client) Unassign(ctx context.Context, id string) error {
-	const op = support.OpUnassignConversation
-	if err := checkTicketID(op, id); err != nil {
+func (d *Driver) Unassign(ctx context.Context, id string) error {
+	if err := checkTicketID(id); err != nil {
 		return err
 	}
-	_, err := c.send(ctx, op, http.MethodPatch, ticketPath(id), map[string]any{"assigned": nil})
+	_, err := d.send(ctx, support.OpUnassignConversation, http.MethodPatch, ticketPath(id), map[string]any{"assigned": nil})
 	return err
 }

@@ -8,13 +8,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/deskbridge/deskbridge/adapters/tidio"
 	"github.com/deskbridge/deskbridge/adapters/tidio/tidiotest"
 	"github.com/deskbridge/deskbridge/internal/sim"
 	"github.com/deskbridge/deskbridge/support"
 )
 
-func openTicket(t *testing.T, c *tidio.Client, ref support.Ref) *support.Conversation {
+func openTicket(t *testing.T, c *support.Client, ref support.Ref) *support.Conversation {
 	t.Helper()
 	conv, err := c.CreateConversation(t.Context(), support.NewConversation{Contact: ref, Subject: "Order #1", Text: "Where is my order?"})
 	if err != nil {
@@ -34,9 +37,11 @@ func TestCreateConversation(t *testing.T) {
 
 	for _, ref := range []support.Ref{support.Email("ADA@example.com"), support.ID(ada.ID)} {
 		conv := openTicket(t, c, ref)
-		if conv.ContactID != ada.ID || conv.Status != support.StatusOpen || conv.Assignee != nil || conv.Subject != "Order #1" || conv.Channel != "email" {
-			t.Errorf("CreateConversation(%s) = %+v", ref, conv)
-		}
+		assert.Equal(t, ada.ID, conv.ContactID, "%s", ref)
+		assert.Equal(t, support.StatusOpen, conv.Status, "%s", ref)
+		assert.Nil(t, conv.Assignee, "%s", ref)
+		assert.Equal(t, "Order #1", conv.Subject, "%s", ref)
+		assert.Equal(t, "email", conv.Channel, "%s", ref)
 	}
 	conv := openTicket(t, c, support.Email("new@example.com"))
 	if created := srv.ContactsByEmail("new@example.com"); len(created) != 1 || conv.ContactID != created[0].ID {
@@ -172,9 +177,8 @@ func TestDefaultDepartment(t *testing.T) {
 	srv.Stats.Reset()
 	c = newClient(t, srv, tidio.Config{DefaultDepartmentID: srv.DefaultDepartment().ID})
 	got, err := c.GetConversation(t.Context(), conv.ID)
-	if err != nil || got.Assignee != nil {
-		t.Fatalf("GetConversation: %+v, %v", got, err)
-	}
+	require.NoError(t, err)
+	assert.Nil(t, got.Assignee)
 	if n := srv.Requests("GET /departments"); n != 0 {
 		t.Errorf("GET /departments sent %d times with DefaultDepartmentID set", n)
 	}
@@ -261,9 +265,9 @@ func TestMessages(t *testing.T) {
 	}
 	srv.Clock.Advance(time.Minute)
 	note, err := c.SendMessage(t.Context(), conv.ID, support.NewMessage{Text: "internal", Internal: true, AuthorID: inactive.ID})
-	if err != nil || !note.Internal || note.AuthorID != inactive.ID {
-		t.Fatalf("note: %+v, %v", note, err)
-	}
+	require.NoError(t, err)
+	assert.True(t, note.Internal)
+	assert.Equal(t, inactive.ID, note.AuthorID)
 	if n := srv.Requests("GET /operators"); n != 0 {
 		t.Errorf("GET /operators sent %d times: a reply must never list operators to pick its signer", n)
 	}
@@ -314,9 +318,9 @@ func TestMessages(t *testing.T) {
 	}
 
 	c = newClient(t, srv, tidio.Config{DefaultOperatorID: inactive.ID})
-	if m, err := c.SendMessage(t.Context(), conv.ID, support.NewMessage{Text: "x"}); err != nil || m.AuthorID != inactive.ID {
-		t.Errorf("with DefaultOperatorID: %+v, %v", m, err)
-	}
+	m, err := c.SendMessage(t.Context(), conv.ID, support.NewMessage{Text: "x"})
+	require.NoError(t, err)
+	assert.Equal(t, inactive.ID, m.AuthorID, "with DefaultOperatorID")
 	if n := srv.Requests("GET /operators"); n != 0 {
 		t.Errorf("GET /operators sent %d times with DefaultOperatorID set", n)
 	}

@@ -1,8 +1,9 @@
-// Package tidio is the deskbridge adapter for Tidio's OpenAPI (REST): it
-// implements [support.Platform] over Tidio's contacts, tickets, operators and
-// departments.
+// Package tidio is the deskbridge adapter for Tidio's OpenAPI (REST):
+// [Driver] is its [support.Driver], over Tidio's contacts, contact
+// properties, tickets, operators and departments, and [New] returns the
+// [*support.Client] over it that apps call.
 //
-//	p, err := tidio.New(tidio.Config{
+//	client, err := tidio.New(tidio.Config{
 //		ClientID:     support.Secret(os.Getenv("TIDIO_CLIENT_ID")),     // ci_…
 //		ClientSecret: support.Secret(os.Getenv("TIDIO_CLIENT_SECRET")), // cs_…
 //	})
@@ -48,97 +49,106 @@
 //	Agent (KindTeam)             department (GET /departments), but the
 //	                             default one
 //
+// # Driver primitives
+//
+//	PrepareContact      Tidio's field limits, read-only fields, property definitions (GET /contact-properties)
+//	ListContacts        GET    /contacts?cursor=
+//	GetContact          GET    /contacts/{id}
+//	FindContacts        GET    /contacts?email=&cursor=, every page (email only)
+//	CreateContact       POST   /contacts
+//	CreateContacts      POST   /contacts/batch (at most 100)
+//	PatchContact        PATCH  /contacts/{id} (204)
+//	DeleteContact       DELETE /contacts/{id}
+//	ListConversations   GET    /tickets?cursor=
+//	GetConversation     GET    /tickets/{id}
+//	CreateConversation  POST   /tickets/as-contact, then GET /tickets/{id}
+//	SetStatus, Assign,  PATCH  /tickets/{id}
+//	  Unassign
+//	ListMessages        GET    /tickets/{id} (its messages)
+//	SendMessage         POST   /tickets/{id}/reply
+//	ListAgents          GET    /operators?cursor=, then GET /departments
+//
+// The Client builds the rest from these, as for every vendor: validation,
+// GetContact and UpdateContact by email, UpsertContact (matching by email,
+// the only key Tidio can look up, under the identity rule), the read
+// before a create and the lookup after one whose outcome is unknown,
+// CreateContacts' chunks of 100, bisection of a refused batch and the
+// one-by-one fallback, and the search of a ticket for a reply whose
+// outcome is unknown.
+//
 // # Capabilities
 //
 // Every operation but contacts.get_by_phone: Tidio has no phone lookup (the
-// contact list filters by email only [D T-ref]) and the adapter does not
-// scan every contact instead. CreateDedup is none: "using this method will
-// always add new contacts ... even if it includes the email or a
-// distinct_id" [D T-post], so CreateContact's outcome is always Created, a
-// new contact, whatever exists already. MaxBatch is 100 (POST
+// contact list filters by email only [D T-ref]) and the driver does not
+// scan every contact instead, nor by distinct_id (LooksUpExternalID is
+// false): a scan would cost a page per 100 contacts for every upsert.
+// CreateDedup is none: "using this method will always add new contacts ...
+// even if it includes the email or a distinct_id" [D T-post], so a create is
+// always a new contact, whatever exists already. MaxBatch is 100 (POST
 // /contacts/batch [AE]). Statuses are open, pending and closed; tickets can
-// be assigned to operators and to departments (AssignTeams).
+// be assigned to operators and to departments (AssignTeams). Notes are
+// listed with the ticket's messages.
 //
 // # Behaviour
 //
-//   - Refs: id: is native; email: uses GET /contacts?email= and, when
-//     several contacts share the address, returns the earliest created;
-//     phone: fails with ErrUnsupported.
-//   - UpsertContact looks the input's email up, prefers among the matches the
-//     contact whose distinct_id is the input's ExternalID, then the earliest
-//     created, and PATCHes only the fields that differ (Unchanged, and no
-//     request, when none does), or creates. Tidio cannot look contacts up by
-//     external ID or phone (its contact list filters by email only
-//     [D T-ref]), so MatchExternalID only chooses among the contacts with
-//     the input's email and MatchPhone is skipped: an input with an
-//     ExternalID but no email never matches by external ID, and is always
-//     created, beside any contact with the same distinct_id. A matched
-//     contact's different non-empty distinct_id is never replaced (that
-//     would merge two identities): the other fields are updated and the
-//     result warns on "external_id", naming both IDs. This is two requests,
-//     not atomic.
-//   - UpdateContact sends a PATCH with only the fields set; "" is sent as
-//     null, which clears the field [D T-patch]. distinct_id cannot be
-//     cleared [S MCP-T]: asking to is ErrInvalid.
-//   - Safe creates (R3): a POST /contacts (or batch) that fails ambiguously
-//     (the connection broke after sending, 502/504, a lost response) is not
-//     sent again blindly. The adapter first looks the contact up by email,
-//     or, without an email, by its distinct_id (set from ExternalID) in a
-//     listing of every contact, and takes a contact with the same fields as
-//     the one it sent; only when there is none does it create again. A
-//     contact with neither email nor external ID cannot be looked up: the
-//     error (support.ErrOutcomeUnknown) is returned. A lookup that fails
-//     leaves the outcome unknown too; when the context stopped it, the error
-//     also matches context.Canceled or context.DeadlineExceeded.
-//   - An identical contact that existed before a create must not be taken
-//     for the one created. CreateContact and UpsertContact with an email
-//     therefore read GET /contacts?email= before the first POST (one extra
-//     request per create; UpsertContact reads it anyway) and a lookup
-//     never takes those contacts. Without an email the contacts before
-//     cannot be read short of listing every contact, so when the lookup
-//     finds a matching contact by distinct_id the create fails with
-//     support.ErrOutcomeUnknown (the message names the contact found)
-//     instead of claiming it. CreateContacts does not read before (up to
-//     100 reads per batch): a record of a batch whose response was lost
-//     and that is resolved by lookup may be given an identical contact
-//     that existed before, and carries a warning on "id" saying so.
-//   - CreateContacts validates every record first (email syntax, at least
-//     one of email, names, phone, field lengths) and leaves out the custom
-//     fields Tidio would refuse (below), so most bad records never reach
-//     Tidio. Valid records go in batches of 100; the batch is
-//     all-or-nothing, so a 422 is split in halves until each bad record is
-//     alone and reported with Tidio's message (R5). A batch whose outcome is
-//     unknown is looked up record by record; it took effect if every record
-//     is found, and is sent again otherwise. If Tidio answers 404 or 405 to
-//     POST /contacts/batch, the adapter falls back to POST /contacts, one
-//     record at a time, for the rest of the Client's life. The batch
-//     response's body is not documented: IDs are read from
-//     {"contacts":[{"id"}]}, {"data":[{"id"}]} or {"ids":[…]}, and when
-//     there are none they are looked up by email.
+//   - Lookups: FindContacts by email reads GET /contacts?email= to its last
+//     page and keeps the contacts with that address (ignoring case),
+//     earliest created first (Tidio's order among equal times, those
+//     without a time last). Because Tidio can look up emails only, upsert
+//     matches by email alone: an input without an email is always created,
+//     beside any contact with the same phone or distinct_id, and a lost
+//     create of such an input is not sent again (support.ErrOutcomeUnknown).
+//     The phone and the external ID still tell two people apart (the
+//     identity rule): with the default keys, a contact found by email whose
+//     distinct_id differs from the input's is a support.IdentityConflict,
+//     never updated.
+//   - Writes: POST /contacts, POST /contacts/batch, POST /tickets/as-contact,
+//     POST …/reply and DELETE are sent once; an ambiguous failure (the
+//     connection broke after sending, 502/504, a lost response, or a 201
+//     whose body has no id) is support.ErrOutcomeUnknown: the Client looks
+//     a contact create up by email and reads the ticket for a reply; a
+//     ticket create (Tidio has no ticket search) and a DELETE (sent again
+//     it answers 404) reach the caller as such. PATCHes set fields to
+//     values, so internal/rest retries them.
+//   - PatchContact sends only the fields set; "" is sent as null, which
+//     clears the field, and so is a nil custom field value [D T-patch].
+//     distinct_id cannot be cleared [S MCP-T]: asking to is ErrInvalid.
+//     Tidio answers 204, so the result is the ID and what was sent (no
+//     Raw). An update with nothing Tidio can write reads the contact (GET
+//     /contacts/{id}) and is Unchanged.
+//   - CreateContacts: the batch is all-or-nothing, so a 400 or 422 for it is
+//     ErrInvalid, which the Client bisects until each bad record is alone
+//     and reported with Tidio's message. A 404 or 405 to POST
+//     /contacts/batch (the endpoint is known only from a third-party
+//     profile) is ErrUnsupported: the Client then creates one by one for
+//     the rest of its life. The batch response's body is not documented:
+//     IDs are read from {"contacts":[{"id"}]}, {"data":[{"id"}]} or
+//     {"ids":[…]}; a 201 without them is ErrOutcomeUnknown, and the Client
+//     looks the records up by email.
 //   - Custom fields: Tidio refuses a contact whose properties name one the
 //     project does not define, or hold a value of the wrong type
-//     [D T-patch], and one such record makes it refuse a whole batch. So the
-//     first write with custom fields reads the definitions (GET
-//     /contact-properties, every page [S MCP-T, AE]; once per Client,
-//     concurrent calls sharing the read) and leaves out each field that is
-//     not a defined property (names compared exactly), with the warning
-//     "custom_fields.<name>: not a property defined in this Tidio project;
-//     not stored". Values that no validator could take for their
-//     property's type are left out and warned about too: a number
-//     strconv.ParseFloat cannot read, an email address without text on both
-//     sides of an @ or with white space, a URL that is empty or has white
-//     space.
-//     Other values (text, phone, which Tidio stores as written, and
-//     doubtful addresses and URLs) are Tidio's to judge, by its 422.
-//     Custom field names and values are validated (lengths) whether or not
-//     they are sent. When Tidio refuses a property all the same (a 400 or
-//     422 whose message speaks of a property: the definitions changed since
-//     they were read), they are read again, once per Client, and the write
-//     is sent again if that changes what it sends; a property defined
-//     meanwhile is then sent. Beyond that one re-read a Client does not see
-//     later definitions: a long-lived process that needs them makes a new
-//     Client. When
-//     GET /contact-properties answers 404, 403 or 405 (not on the plan),
+//     [D T-patch], and one such record makes it refuse a whole batch. So
+//     the first write with custom fields reads the definitions (GET
+//     /contact-properties, every page [S MCP-T, AE]; once per Driver,
+//     concurrent calls sharing the read), and PrepareContact (and
+//     PatchContact) leave out each field that is not a defined property
+//     (names compared exactly), with the warning "custom_fields.<name>: not
+//     a property defined in this Tidio project; not stored". Values that no
+//     validator could take for their property's type are left out and
+//     warned about too: a number strconv.ParseFloat cannot read, an email
+//     address without text on both sides of an @ or with white space, a
+//     URL that is empty or has white space. Other values (text, phone,
+//     which Tidio stores as written, and doubtful addresses and URLs) are
+//     Tidio's to judge, by its 422. Names and values are checked against
+//     Tidio's lengths whether or not they are sent. When Tidio refuses a
+//     property all the same (a 400 or 422 whose message speaks of a
+//     property: the definitions changed since they were read), they are
+//     read again, once per Driver, and the write, which certainly did not
+//     take effect, is sent again if that leaves out more fields. Fields
+//     PrepareContact left out stay out of that write; later writes see
+//     the definitions as read again, and nothing later. A long-lived
+//     process that needs later definitions makes a new Client. When GET
+//     /contact-properties answers 404, 403 or 405 (not on the plan),
 //     custom fields are sent as given, for Tidio to judge, the endpoint is
 //     not asked again, and the Logger gets a Debug record; another failure
 //     to read them fails the write, and the next write reads them again.
@@ -147,58 +157,57 @@
 //     fewer tickets than Tidio's page size, or none, with more to come.
 //   - CreateConversation posts /tickets/as-contact with the Tidio-side MCP's
 //     body {contact_email, subject, message_content} [S MCP-T] (an id: Ref is
-//     first read for its email) and reads the ticket back. Tidio finds or
-//     creates the contact from the email; NewConversation.Name is not sent
-//     (the body has no name). Its outcome cannot be looked up after an
-//     ambiguous failure, so that error is returned as it is.
+//     first read for its email; a phone: Ref is ErrInvalid) and reads the
+//     ticket back. Tidio finds or creates the contact from the email;
+//     NewConversation.Name is not sent (the body has no name). Subject and
+//     Text are required.
 //   - ListMessages reads GET /tickets/{id}, which returns every message:
-//     one page, Limit ignored, oldest first.
+//     one page, Limit ignored, oldest first; a cursor is ErrInvalid.
 //   - SendMessage posts /tickets/{id}/reply as an operator: NewMessage.AuthorID,
 //     else Config.DefaultOperatorID. With neither it fails with ErrInvalid
 //     before any request: a customer-visible reply is never signed by an
-//     operator picked by Tidio's listing order.
-//     HTML goes out as the content of public replies; internal notes must be
-//     plain text [S MCP-T]. Tidio's reply takes no attachments (ErrInvalid).
-//     After an ambiguous failure the ticket is read to find the reply before
-//     sending it again.
+//     operator picked by Tidio's listing order. HTML goes out as the
+//     content of public replies; internal notes must be plain text
+//     [S MCP-T]. Tidio's reply takes no attachments (ErrInvalid).
+//   - Ticket IDs are positive integers [S MCP-T, AE]: any other is
+//     ErrInvalid before any request. Assignees are addressed by ID only.
 //   - Which department is the default one is Config.DefaultDepartmentID or
 //     else the department named "General", read once from GET /departments
 //     when first needed.
 //
 // # Rate limits
 //
-// One bucket per Client: create one Client per Tidio project. Tidio allows
+// One bucket per Driver: create one Client per Tidio project. Tidio allows
 // 60 requests a minute on Plus and 120 on Premium [D T-rl]
-// (Config.RequestsPerMinute). The client paces itself at
+// (Config.RequestsPerMinute). The driver paces itself at
 // (RequestsPerMinute−1) requests per 61 seconds, a margin of one request
 // and one second, so that its own traffic never empties a window however
 // Tidio's window is aligned: 58 a minute on Plus, 117 on Premium, about 97%
 // of the limit. When x-ratelimit-remaining says 0 (another client is
 // spending the quota) or a 429 arrives, the bucket pauses for a whole
 // minute: Tidio sends no Retry-After and no reset time [D T-rl], so the
-// window is taken as 60 s.
-// A 429 is retried after the pause, within Config.MaxAttempts and the
-// client's retry budget (see internal/rest), then fails with
-// ErrRateLimited.
+// window is taken as 60 s. A 429 is retried after the pause, within
+// Config.MaxAttempts and the retry budget (see internal/rest), then fails
+// with ErrRateLimited.
 //
 // # Errors
 //
 // Tidio's {"errors":[{"code","message"}]} body [D T-ref] becomes a
 // *support.Error with the first code and every message; the kind follows
 // the status (Tidio's codes too_many_requests and not_found override it):
-// 400 and 422 ErrInvalid, 401 ErrUnauthorized, 403
-// ErrForbidden, 404 ErrNotFound, 409 ErrConflict, 429 ErrRateLimited, 5xx
-// ErrUnavailable. 401 and 403 bodies are not documented; a top-level
-// "message" is read too [3P].
+// 400 and 422 ErrInvalid, 401 ErrUnauthorized, 403 ErrForbidden, 404
+// ErrNotFound, 409 ErrConflict, 429 ErrRateLimited, 5xx ErrUnavailable.
+// 401 and 403 bodies are not documented; a top-level "message" is read
+// too [3P]. A 2xx body the driver cannot use is an error of no kind.
 //
 // # Testing
 //
 // Package tidiotest is a simulator of this API (an httptest server, or an
 // in-process one for testing/synctest) that deskbridge's own tests, the
 // conformance recordings and the offline demo run against. The conformance
-// suite replays testdata/conformance by default; go test ./adapters/tidio
-// -run 'TestConformance$' -record records it again against the simulator,
-// or against a live Tidio project when TIDIO_CLIENT_ID and
+// suite replays testdata/conformance by default; `DESKBRIDGE_RECORD=1 go
+// test ./adapters/tidio -run 'TestConformance$'` records it again against
+// the simulator, or against a live Tidio project when TIDIO_CLIENT_ID and
 // TIDIO_CLIENT_SECRET are set (an empty project with two active operators
 // and a department besides "General"; TIDIO_PAGE_SIZE is its page size,
 // default 100). Recordings never hold credentials.
@@ -206,7 +215,7 @@
 // # Divergences from the seed documents
 //
 // The seeds are a third-party OpenAPI profile [AE] and an article. Where they
-// disagree with Tidio's own material, the adapter follows Tidio:
+// disagree with Tidio's own material, the driver follows Tidio:
 //
 //   - Host: the profile and the article say https://api.tidio.co (the
 //     article adds /v1); Tidio's docs and every other client use
@@ -223,27 +232,28 @@
 //   - Rate limits: the article calls them generous; they are 60 or 120 a
 //     minute by plan, and other plans have no OpenAPI at all [D T-rl].
 //   - POST /contacts/batch and GET /contacts/{id}/messages are known only from
-//     the profile. The adapter uses the batch endpoint with a fallback (above)
-//     and never the contact messages (live chat is not a REST resource;
-//     conversations are tickets).
+//     the profile. The driver uses the batch endpoint, answering
+//     ErrUnsupported when it is missing (above), and never the contact
+//     messages (live chat is not a REST resource; conversations are
+//     tickets).
 //   - Creating a ticket: the profile's body {subject, contact_id, content}
 //     and UUID response differ from the Tidio-side MCP's {contact_email,
-//     subject, message_content} and integer id [S MCP-T]; the adapter sends
+//     subject, message_content} and integer id [S MCP-T]; the driver sends
 //     the MCP's and reads either id.
 //   - Ticket messages: the profile has no body field; the MCP's fixtures use
 //     message_content [S MCP-T tests], and content is read too.
 //   - PATCH /contacts/{id} answers 204 [D T-patch], not the profile's 200;
 //     first_name, last_name and phone lengths (127, 155) come from the
-//     profile only and are enforced on the client all the same.
+//     profile only and are enforced before sending all the same.
 //   - GET /contact-properties: the profile shows an unpaged list of
 //     {name, type} [AE]; Tidio's reference counts it among the cursor-paged
-//     lists [D T-ref] and the MCP reads labels too [S MCP-T]. The adapter
+//     lists [D T-ref] and the MCP reads labels too [S MCP-T]. The driver
 //     follows meta.cursor while there is one. Tidio's wording of a refused
-//     property is not documented; the adapter recognizes one by the word
+//     property is not documented; the driver recognizes one by the word
 //     "property" in a 400 or 422 message.
 //   - Whether Tidio refuses a create without distinct_id is unknown (the
 //     reference marks it required, the profile optional [D T-post, AE]); the
-//     adapter sends it only when ExternalID is set.
+//     driver sends it only when ExternalID is set.
 package tidio
 
 import (
@@ -255,7 +265,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -273,7 +282,7 @@ const DefaultBaseURL = "https://api.tidio.com"
 // DefaultRequestsPerMinute is Tidio's limit on the Plus plan [D T-rl].
 const DefaultRequestsPerMinute = 60
 
-// Tidio's limits, enforced on the client before any request.
+// Tidio's limits, enforced before any request.
 const (
 	// MaxBatch is the most contacts POST /contacts/batch takes [AE].
 	MaxBatch = 100
@@ -301,7 +310,7 @@ func init() {
 	support.RegisterConfig(Vendor, New)
 }
 
-// Config configures a Client. Only the credentials are required; every
+// Config configures a Driver. Only the credentials are required; every
 // other zero value works.
 type Config struct {
 	// ClientID is the OpenAPI client ID ("ci_…") [D T-auth].
@@ -312,7 +321,7 @@ type Config struct {
 	// http to a loopback host (a simulator).
 	BaseURL string
 	// RequestsPerMinute is the project's rate limit: 60 on Plus (the
-	// default), 120 on Premium [D T-rl]. The client paces itself just under
+	// default), 120 on Premium [D T-rl]. The driver paces itself just under
 	// it (see the package documentation). Negative turns client-side pacing
 	// off, for tests and for callers that pace requests themselves.
 	RequestsPerMinute int
@@ -336,18 +345,26 @@ type Config struct {
 	DefaultOperatorID string
 }
 
-// Client is a Tidio platform. It is safe for concurrent use; build it with
-// New. It prints as its base URL only, whatever the verb.
-type Client struct {
+// Driver is Tidio as a support.Driver. It is safe for concurrent use. Build
+// the Client over it with New, or the Driver alone with NewDriver (to wrap
+// it before support.NewClient, say). It prints as its base URL only,
+// whatever the verb.
+type Driver struct {
 	rest *rest.Client
-	cfg  Config
+	cfg  settings
 	*learned
 }
 
-// learned is what a Client learns from Tidio as it goes, shared by copies.
+// settings are the fields of Config a Driver keeps: never the credentials,
+// which only its rest.Client holds, so that no rendering of a Driver (even
+// fmt's, walking the fields of a support.Client) can show them.
+type settings struct {
+	BaseURL, DefaultDepartmentID, DefaultOperatorID string
+	Logger                                          *slog.Logger
+}
+
+// learned is what a Driver learns from Tidio as it goes, shared by copies.
 type learned struct {
-	// noBatch is set once Tidio answers 404/405 to POST /contacts/batch.
-	noBatch atomic.Bool
 	// props are the contact property definitions.
 	props propertyCache
 
@@ -356,22 +373,44 @@ type learned struct {
 	defaultDept string
 }
 
-var _ support.Platform = (*Client)(nil)
+var (
+	_ support.Driver              = (*Driver)(nil)
+	_ support.BatchCreator        = (*Driver)(nil)
+	_ support.ContactPatcher      = (*Driver)(nil)
+	_ support.ContactDeleter      = (*Driver)(nil)
+	_ support.ConversationReader  = (*Driver)(nil)
+	_ support.ConversationCreator = (*Driver)(nil)
+	_ support.StatusSetter        = (*Driver)(nil)
+	_ support.Assigner            = (*Driver)(nil)
+	_ support.MessageReader       = (*Driver)(nil)
+	_ support.MessageSender       = (*Driver)(nil)
+	_ support.AgentLister         = (*Driver)(nil)
+)
 
-// New returns a Client for cfg. A missing or malformed credential or base
-// URL fails with ErrInvalid naming the field, never quoting it.
-func New(cfg Config) (*Client, error) {
+// New returns the Client of a Tidio project: NewDriver(cfg) under
+// support.NewClient.
+func New(cfg Config) (*support.Client, error) {
+	d, err := NewDriver(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return support.NewClient(d), nil
+}
+
+// NewDriver returns the Driver for cfg. A missing or malformed credential
+// or base URL fails with ErrInvalid naming the field, never quoting it.
+func NewDriver(cfg Config) (*Driver, error) {
 	for _, f := range []struct {
 		name, prefix string
 		v            support.Secret
 	}{{"ClientID", "ci_", cfg.ClientID}, {"ClientSecret", "cs_", cfg.ClientSecret}} {
 		switch s := f.v.Reveal(); {
 		case s == "":
-			return nil, fail("", support.ErrInvalid, "Config.%s is required (Panel > Developer > OpenAPI)", f.name)
+			return nil, fail(support.ErrInvalid, "Config.%s is required (Panel > Developer > OpenAPI)", f.name)
 		case !strings.HasPrefix(s, f.prefix):
-			return nil, fail("", support.ErrInvalid, "Config.%s must start with %q, as Tidio's always do", f.name, f.prefix)
+			return nil, fail(support.ErrInvalid, "Config.%s must start with %q, as Tidio's always do", f.name, f.prefix)
 		case strings.ContainsAny(s, "\r\n"):
-			return nil, fail("", support.ErrInvalid, "Config.%s contains a line break", f.name)
+			return nil, fail(support.ErrInvalid, "Config.%s contains a line break", f.name)
 		}
 	}
 	if cfg.BaseURL == "" {
@@ -402,7 +441,8 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{rest: rc, cfg: cfg, learned: &learned{}}, nil
+	kept := settings{BaseURL: cfg.BaseURL, DefaultDepartmentID: cfg.DefaultDepartmentID, DefaultOperatorID: cfg.DefaultOperatorID, Logger: cfg.Logger}
+	return &Driver{rest: rc, cfg: kept, learned: &learned{}}, nil
 }
 
 // pace is the client-side rate for a limit of perMinute requests a minute:
@@ -416,29 +456,29 @@ func pace(perMinute int) rate.Limit {
 }
 
 // String shows the base URL only, never the credentials. The formatting
-// methods have value receivers so that a dereferenced Client prints safely
+// methods have value receivers so that a dereferenced Driver prints safely
 // too: fmt would otherwise walk the fields, credentials included.
-func (c Client) String() string { return "tidio.Client{BaseURL: " + c.cfg.BaseURL + "}" }
+func (d Driver) String() string { return "tidio.Driver{BaseURL: " + d.cfg.BaseURL + "}" }
 
 // GoString is String, for %#v.
-func (c Client) GoString() string { return c.String() }
+func (d Driver) GoString() string { return d.String() }
 
 // Format writes String for every verb.
-func (c Client) Format(f fmt.State, verb rune) {
+func (d Driver) Format(f fmt.State, verb rune) {
 	if verb == 'q' {
-		fmt.Fprintf(f, "%q", c.String())
+		fmt.Fprintf(f, "%q", d.String())
 		return
 	}
-	_, _ = io.WriteString(f, c.String())
+	_, _ = io.WriteString(f, d.String())
 }
 
 // LogValue logs the vendor and base URL only.
-func (c Client) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("vendor", Vendor), slog.String("base_url", c.cfg.BaseURL))
+func (d Driver) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("vendor", Vendor), slog.String("base_url", d.cfg.BaseURL))
 }
 
 // Capabilities reports what Tidio can do; see the package documentation.
-func (c *Client) Capabilities() support.Capabilities {
+func (d *Driver) Capabilities() support.Capabilities {
 	return support.Capabilities{
 		Vendor: Vendor,
 		Operations: []support.Operation{
@@ -459,17 +499,18 @@ func (c *Client) Capabilities() support.Capabilities {
 
 // get sends a GET and returns the response, whose body the caller decodes
 // (keeping each item's payload for Raw).
-func (c *Client) get(ctx context.Context, op support.Operation, path rest.Path, query url.Values) (*rest.Response, error) {
-	return c.rest.Do(ctx, rest.Request{Op: op, Path: path, Query: query}, nil)
+func (d *Driver) get(ctx context.Context, op support.Operation, path rest.Path, query url.Values) (*rest.Response, error) {
+	return d.rest.Do(ctx, rest.Request{Op: op, Path: path, Query: query}, nil)
 }
 
 // send sends a write. Tidio's PATCHes set fields to values, so sending one
 // twice has the effect of once: they are retried like GETs. POSTs create
-// and DELETEs answer 404 the second time, so neither is resent blindly.
-func (c *Client) send(ctx context.Context, op support.Operation, method string, path rest.Path, body any) (*rest.Response, error) {
+// and DELETEs answer 404 the second time, so neither is resent after an
+// ambiguous failure: that is support.ErrOutcomeUnknown, for the Client.
+func (d *Driver) send(ctx context.Context, op support.Operation, method string, path rest.Path, body any) (*rest.Response, error) {
 	idem := rest.NotIdempotent
 	if method == http.MethodPatch {
 		idem = rest.Idempotent
 	}
-	return c.rest.Do(ctx, rest.Request{Op: op, Method: method, Path: path, Body: body, Idempotency: idem}, nil)
+	return d.rest.Do(ctx, rest.Request{Op: op, Method: method, Path: path, Body: body, Idempotency: idem}, nil)
 }

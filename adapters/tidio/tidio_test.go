@@ -92,8 +92,12 @@ func TestSecretsStaySecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	d, err := tidio.NewDriver(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out []string
-	for _, v := range []any{cfg, &cfg, c, *c, []any{c}, map[string]any{"c": c}} {
+	for _, v := range []any{cfg, &cfg, c, d, *d, []any{c, d}, map[string]any{"c": c, "d": d}} {
 		out = append(out, fmt.Sprintf("%v %+v %#v %s", v, v, v, v))
 	}
 	// A failing call (wrong secret: 401) and a working one, both logged.
@@ -104,7 +108,7 @@ func TestSecretsStaySecret(t *testing.T) {
 	if _, err := c.ListContacts(t.Context(), support.ContactListOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	log.Info("client", "client", c, "config", cfg)
+	log.Info("client", "client", c, "driver", d, "config", cfg)
 	out = append(out, logs.String())
 	if logs.Len() == 0 {
 		t.Fatal("nothing was logged at Debug")
@@ -165,9 +169,14 @@ func TestCapabilities(t *testing.T) {
 	if !reflect.DeepEqual(caps.Operations, want) {
 		t.Errorf("operations %v, want every one but %s: %v", caps.Operations, support.OpGetByPhone, want)
 	}
-	if caps.CreateDedup != support.DedupNone || caps.MaxBatch != 100 || !caps.AssignTeams ||
+	if caps.CreateDedup != support.DedupNone || caps.MaxBatch != 100 || !caps.AssignTeams || caps.LooksUpExternalID ||
+		caps.SplitsAttachments || caps.NotesOutsideHistory ||
 		!reflect.DeepEqual(caps.Statuses, []support.ConversationStatus{support.StatusOpen, support.StatusPending, support.StatusClosed}) {
 		t.Errorf("capabilities %+v", caps)
+	}
+	var d *tidio.Driver
+	if !c.As(&d) || d == nil {
+		t.Error("Client.As does not reach the *tidio.Driver")
 	}
 }
 

@@ -76,10 +76,11 @@ type wireMeta struct {
 	Limit  int  `json:"limit"`
 }
 
-// wireContactPage is GET /contacts.
+// wireContactPage is GET /contacts. Contacts is a pointer so that a body
+// without the list is told from an empty page.
 type wireContactPage struct {
-	Contacts []json.RawMessage `json:"contacts"`
-	Meta     wireMeta          `json:"meta"`
+	Contacts *[]json.RawMessage `json:"contacts"`
+	Meta     wireMeta           `json:"meta"`
 }
 
 // wireCreated is the body of a 201 from POST /contacts, POST
@@ -89,7 +90,7 @@ type wireCreated struct {
 	ID text `json:"id"`
 }
 
-// wireBatchCreated is what the adapter reads from a 201 of POST
+// wireBatchCreated is what the driver reads from a 201 of POST
 // /contacts/batch, whose body no source documents [AE]: IDs in request
 // order as {"contacts":[{"id"}]}, {"data":[{"id"}]} or {"ids":[…]},
 // whichever is there.
@@ -190,10 +191,10 @@ type wireTicket struct {
 	Messages             []json.RawMessage `json:"messages"`
 }
 
-// wireTicketPage is GET /tickets.
+// wireTicketPage is GET /tickets; Tickets is nil when the body has no list.
 type wireTicketPage struct {
-	Tickets []json.RawMessage `json:"tickets"`
-	Meta    wireMeta          `json:"meta"`
+	Tickets *[]json.RawMessage `json:"tickets"`
+	Meta    wireMeta           `json:"meta"`
 }
 
 // wireMessage is a ticket message. Its body is "message_content" in the
@@ -278,8 +279,11 @@ func decodeContactPage(body []byte) (support.Page[support.Contact], error) {
 	if err := json.Unmarshal(body, &w); err != nil {
 		return support.Page[support.Contact]{}, err
 	}
-	page := support.Page[support.Contact]{Items: make([]support.Contact, 0, len(w.Contacts)), Next: nextCursor(w.Meta.Cursor)}
-	for i, raw := range w.Contacts {
+	if w.Contacts == nil {
+		return support.Page[support.Contact]{}, errors.New("no contacts list")
+	}
+	page := support.Page[support.Contact]{Items: make([]support.Contact, 0, len(*w.Contacts)), Next: nextCursor(w.Meta.Cursor)}
+	for i, raw := range *w.Contacts {
 		c, err := decodeContact(raw)
 		if err != nil {
 			return support.Page[support.Contact]{}, errors.New("contacts[" + strconv.Itoa(i) + "]: " + err.Error())
