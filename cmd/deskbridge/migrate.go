@@ -241,16 +241,8 @@ func writeSummary(w io.Writer, rep *migrate.Report) {
 		}
 	}
 	if rep.Failed > 0 {
-		const show = 5
-		fmt.Fprintf(w, "Failures (%d", rep.Failed)
-		if len(rep.Failures) > show {
-			fmt.Fprintf(w, ", the first %d", show)
-		}
-		fmt.Fprintln(w, "):")
-		for i, f := range rep.Failures {
-			if i == show {
-				break
-			}
+		var lines []string
+		for _, f := range rep.Failures {
 			who := f.Input.Email
 			if who == "" {
 				who = f.Input.Phone
@@ -262,23 +254,31 @@ func writeSummary(w io.Writer, rep *migrate.Report) {
 			if f.Status != 0 {
 				status = fmt.Sprintf(" [%d]", f.Status)
 			}
-			fmt.Fprintf(w, "  %s (%s)%s: %s\n", f.SourceID, clip(who, 40), status, f.Reason)
+			lines = append(lines, fmt.Sprintf("%s (%s)%s: %s", f.SourceID, clip(who, 40), status, f.Reason))
 		}
+		writeFirst(w, "Failures", rep.Failed, "", lines)
 	}
 	if rep.Conflicts > 0 {
-		const show = 5
-		fmt.Fprintf(w, "Identity conflicts (%d", rep.Conflicts)
-		if len(rep.IdentityConflicts) > show {
-			fmt.Fprintf(w, ", the first %d", show)
+		var lines []string
+		for _, c := range rep.IdentityConflicts {
+			lines = append(lines, fmt.Sprintf("%s: the %s contact %s found by %s has a different %s",
+				c.SourceID, rep.Target, c.TargetID, c.Key, c.Contradicted))
 		}
-		fmt.Fprintln(w, "): nothing was written, so that two people are not merged into one:")
-		for i, c := range rep.IdentityConflicts {
-			if i == show {
-				break
-			}
-			fmt.Fprintf(w, "  %s: the %s contact %s found by %s has a different %s\n",
-				c.SourceID, rep.Target, c.TargetID, c.Key, c.Contradicted)
-		}
+		writeFirst(w, "Identity conflicts", rep.Conflicts, " nothing was written, so that two people are not merged into one:", lines)
+	}
+}
+
+// writeFirst prints a heading with the total and the first few lines of
+// a list, saying when it shows only some.
+func writeFirst(w io.Writer, heading string, total int, note string, lines []string) {
+	const show = 5
+	fmt.Fprintf(w, "%s (%d", heading, total)
+	if len(lines) > show {
+		fmt.Fprintf(w, ", the first %d", show)
+	}
+	fmt.Fprintf(w, "):%s\n", note)
+	for _, l := range lines[:min(show, len(lines))] {
+		fmt.Fprintf(w, "  %s\n", l)
 	}
 }
 
