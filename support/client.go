@@ -317,7 +317,8 @@ func (c *Client) UpdateContact(ctx context.Context, ref Ref, u ContactUpdate) (*
 		if u.IsEmpty() {
 			return &ContactResult{Contact: ct, Outcome: Unchanged}, nil
 		}
-		if after := applyUpdate(*ct, u); after.IsEmpty() {
+		after := u.Apply(*ct)
+		if in := after.Input(); in.IsEmpty() {
 			return nil, c.fail(op, ErrInvalid, "the update would leave contact %s with no email, phone or name", clip(id))
 		}
 	}
@@ -337,21 +338,6 @@ func (u *ContactUpdate) clearsIdentity() bool {
 		}
 	}
 	return false
-}
-
-// applyUpdate returns the input fields of ct with u applied.
-func applyUpdate(ct Contact, u ContactUpdate) ContactInput {
-	in := ct.Input()
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	set(&in.FirstName, u.FirstName)
-	set(&in.LastName, u.LastName)
-	set(&in.Email, u.Email)
-	set(&in.Phone, u.Phone)
-	return in
 }
 
 // DeleteContact deletes the contact ref addresses.
