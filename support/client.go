@@ -291,9 +291,11 @@ func (c *Client) createSingle(ctx context.Context, op Operation, p ContactInput)
 
 // UpdateContact changes the contact ref addresses with patch semantics: a
 // nil field is left as it is, "" clears it. An update that would leave the
-// contact with no email, phone or name fails with ErrInvalid (the contact
-// is read first to tell, when the update clears one of them). An empty
-// update reads the contact and is Unchanged.
+// contact with no email, phone or name fails with ErrInvalid: when the
+// update clears one of them and sets none, the contact is read first to
+// tell. Vendors whose Capabilities have AnonymousContacts keep contacts
+// without any of them, so there the update is sent as it is, unread. An
+// empty update reads the contact and is Unchanged.
 func (c *Client) UpdateContact(ctx context.Context, ref Ref, u ContactUpdate) (*ContactResult, error) {
 	const op = OpUpdateContact
 	if err := ref.Validate(); err != nil {
@@ -309,7 +311,7 @@ func (c *Client) UpdateContact(ctx context.Context, ref Ref, u ContactUpdate) (*
 	if err != nil {
 		return nil, c.attr(op, err)
 	}
-	if u.IsEmpty() || u.clearsIdentity() {
+	if u.IsEmpty() || (u.clearsIdentity() && !u.setsIdentity() && !c.caps.AnonymousContacts) {
 		ct, err := c.d.GetContact(ctx, id)
 		if err != nil {
 			return nil, c.attr(op, err)
@@ -334,6 +336,17 @@ func (c *Client) UpdateContact(ctx context.Context, ref Ref, u ContactUpdate) (*
 func (u *ContactUpdate) clearsIdentity() bool {
 	for _, f := range []*string{u.Email, u.Phone, u.FirstName, u.LastName} {
 		if f != nil && *f == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// setsIdentity reports whether u gives one of the fields that name a
+// contact a value, so that the contact cannot be left without a name.
+func (u *ContactUpdate) setsIdentity() bool {
+	for _, f := range []*string{u.Email, u.Phone, u.FirstName, u.LastName} {
+		if f != nil && *f != "" {
 			return true
 		}
 	}

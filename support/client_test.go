@@ -494,6 +494,22 @@ func TestUpdateRefusesToNameNoOne(t *testing.T) {
 	assert.Equal(t, Updated, res.Outcome)
 }
 
+func TestUpdateReadsOnlyWhenItCouldNameNoOne(t *testing.T) {
+	f := newFake()
+	f.seed(Contact{Email: "ada@example.com", LastName: "Lovelace"})
+	c := NewClient(f)
+	_, err := c.UpdateContact(context.Background(), ID("c1"), ContactUpdate{LastName: Ptr(""), Phone: Ptr("+441234567890")})
+	require.NoError(t, err)
+	assert.Zero(t, f.calls["get"], "an update that sets a phone cannot leave the contact nameless")
+
+	f.caps.AnonymousContacts = true
+	c = NewClient(f)
+	_, err = c.UpdateContact(context.Background(), ID("c1"), ContactUpdate{Email: Ptr(""), Phone: Ptr(""), LastName: Ptr("")})
+	require.NoError(t, err)
+	assert.Zero(t, f.calls["get"], "a vendor that keeps anonymous contacts is not asked first")
+	assert.Equal(t, 2, f.calls["patch"])
+}
+
 func TestErrorsAreAttributed(t *testing.T) {
 	f := newFake()
 	f.onFind = func(MatchKey) error { return &Error{Kind: ErrRateLimited, Status: 429} }

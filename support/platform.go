@@ -92,6 +92,12 @@ type Capabilities struct {
 	// them (respond.io comments). The zero value is the common case: notes
 	// are listed with the messages, marked Internal.
 	NotesOutsideHistory bool
+	// AnonymousContacts reports that the vendor keeps contacts with no
+	// email, phone or name (Tidio's website visitors are such contacts), so
+	// that an update clearing the last of them is the vendor's to accept or
+	// refuse. The zero value is the safe case: Client.UpdateContact reads
+	// the contact first and refuses an update that would leave it nameless.
+	AnonymousContacts bool
 }
 
 // Supports reports whether op is among the supported operations.

@@ -87,7 +87,10 @@
 // always a new contact, whatever exists already. MaxBatch is 100 (POST
 // /contacts/batch [AE]). Statuses are open, pending and closed; tickets can
 // be assigned to operators and to departments (AssignTeams). Notes are
-// listed with the ticket's messages.
+// listed with the ticket's messages. AnonymousContacts: a contact needs
+// only its id and created_at, every field that names it may be null [AE],
+// and a PATCH clears what it sends as null [D T-patch], so an update may
+// clear the last of a contact's names and is sent unread.
 //
 // # Behaviour
 //
@@ -490,10 +493,11 @@ func (d *Driver) Capabilities() support.Capabilities {
 			support.OpListMessages, support.OpSendMessage, support.OpSendNote,
 			support.OpListAgents,
 		},
-		CreateDedup: support.DedupNone,
-		MaxBatch:    MaxBatch,
-		Statuses:    []support.ConversationStatus{support.StatusOpen, support.StatusPending, support.StatusClosed},
-		AssignTeams: true,
+		CreateDedup:       support.DedupNone,
+		MaxBatch:          MaxBatch,
+		Statuses:          []support.ConversationStatus{support.StatusOpen, support.StatusPending, support.StatusClosed},
+		AssignTeams:       true,
+		AnonymousContacts: true,
 	}
 }
 
