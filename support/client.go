@@ -41,6 +41,7 @@ func NewClient(d Driver) *Client {
 	caps := d.Capabilities()
 	caps.Operations = slices.Clone(caps.Operations)
 	caps.Statuses = slices.Clone(caps.Statuses)
+	caps.ListOmits = slices.Clone(caps.ListOmits)
 	for _, op := range caps.Operations {
 		if !implements(d, op) {
 			panic(fmt.Sprintf("support: driver %q declares %s but does not implement its interface", caps.Vendor, op))
@@ -58,6 +59,7 @@ func (c *Client) Capabilities() Capabilities {
 	caps := c.caps
 	caps.Operations = slices.Clone(caps.Operations)
 	caps.Statuses = slices.Clone(caps.Statuses)
+	caps.ListOmits = slices.Clone(caps.ListOmits)
 	return caps
 }
 

@@ -98,6 +98,12 @@ type Capabilities struct {
 	// refuse. The zero value is the safe case: Client.UpdateContact reads
 	// the contact first and refuses an update that would leave it nameless.
 	AnonymousContacts bool
+	// ListOmits names the contact fields that ListContacts leaves out but
+	// GetContact returns (TidySupport's lists carry no phone), by the names
+	// warnings use: "phone", "created_at", "custom_fields". A reader that
+	// needs them complete lists with ContactListOptions.Complete, or reads
+	// each contact with GetContact, one request per contact.
+	ListOmits []string
 }
 
 // Supports reports whether op is among the supported operations.
@@ -139,6 +145,12 @@ type ListOptions struct {
 // ContactListOptions selects a page of contacts.
 type ContactListOptions struct {
 	ListOptions
+	// Complete makes ListContacts read each listed contact again with
+	// GetContact when the vendor's list leaves fields out
+	// (Capabilities.ListOmits), so that every contact comes with every
+	// field: one more request per contact, paced by the adapter's rate
+	// limiter. Without ListOmits it costs nothing.
+	Complete bool
 }
 
 // ConversationListOptions selects a page of conversations.

@@ -258,9 +258,15 @@ type Config struct {
 // with NewDriver (to wrap it before support.NewClient, say); apps reach it
 // from the Client with Client.As for Merge and Comment.
 type Driver struct {
-	rc  *rest.Client
-	log *slog.Logger
+	rc      *rest.Client
+	log     *slog.Logger
+	account string // Account's answer
 }
+
+// Account names the respond.io workspace: the base URL and a fingerprint
+// of the token (the API names no workspace ID), never the token itself. A
+// new token for the same workspace changes it.
+func (d *Driver) Account() string { return d.account }
 
 var _ support.Driver = (*Driver)(nil)
 
@@ -325,7 +331,7 @@ func NewDriver(cfg Config) (*Driver, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Driver{rc: rc, log: log}, nil
+	return &Driver{rc: rc, log: log, account: support.AccountFingerprint(cfg.BaseURL, token)}, nil
 }
 
 // String shows the base URL only.

@@ -364,6 +364,8 @@ type Driver struct {
 type settings struct {
 	BaseURL, DefaultDepartmentID, DefaultOperatorID string
 	Logger                                          *slog.Logger
+	// account is Account's answer, a fingerprint of the client ID.
+	account string
 }
 
 // learned is what a Driver learns from Tidio as it goes, shared by copies.
@@ -444,7 +446,8 @@ func NewDriver(cfg Config) (*Driver, error) {
 	if err != nil {
 		return nil, err
 	}
-	kept := settings{BaseURL: cfg.BaseURL, DefaultDepartmentID: cfg.DefaultDepartmentID, DefaultOperatorID: cfg.DefaultOperatorID, Logger: cfg.Logger}
+	kept := settings{BaseURL: cfg.BaseURL, DefaultDepartmentID: cfg.DefaultDepartmentID, DefaultOperatorID: cfg.DefaultOperatorID, Logger: cfg.Logger,
+		account: support.AccountFingerprint(cfg.BaseURL, cfg.ClientID.Reveal())}
 	return &Driver{rest: rc, cfg: kept, learned: &learned{}}, nil
 }
 
@@ -479,6 +482,10 @@ func (d Driver) Format(f fmt.State, verb rune) {
 func (d Driver) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("vendor", Vendor), slog.String("base_url", d.cfg.BaseURL))
 }
+
+// Account names the Tidio project: the base URL and a fingerprint of the
+// client ID (Tidio's OpenAPI names no project ID), never the ID itself.
+func (d *Driver) Account() string { return d.cfg.account }
 
 // Capabilities reports what Tidio can do; see the package documentation.
 func (d *Driver) Capabilities() support.Capabilities {

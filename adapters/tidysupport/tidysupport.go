@@ -285,12 +285,17 @@ type Config struct {
 // Client.As to list archived conversations.
 type Driver struct {
 	rest        *rest.Client
+	baseURL     string
 	workspace   string
 	contactList string
 	searchLimit int
 }
 
 var _ support.Driver = (*Driver)(nil)
+
+// Account names the TidySupport workspace: the base URL and the workspace
+// ID.
+func (d *Driver) Account() string { return d.baseURL + " workspace:" + d.workspace }
 
 // New returns the Client of a TidySupport workspace: NewDriver(cfg) under
 // support.NewClient.
@@ -354,7 +359,7 @@ func NewDriver(cfg Config) (*Driver, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Driver{rest: rc, workspace: cfg.WorkspaceID, contactList: list, searchLimit: cmp.Or(cfg.SearchLimit, DefaultSearchLimit)}, nil
+	return &Driver{rest: rc, baseURL: cmp.Or(cfg.BaseURL, DefaultBaseURL), workspace: cfg.WorkspaceID, contactList: list, searchLimit: cmp.Or(cfg.SearchLimit, DefaultSearchLimit)}, nil
 }
 
 // checkWorkspace validates a workspace ID: it goes into every inbox path.
