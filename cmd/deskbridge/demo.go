@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/deskbridge/deskbridge/internal/demodata"
 	"github.com/deskbridge/deskbridge/migrate"
 	"github.com/deskbridge/deskbridge/support"
 )
@@ -67,7 +68,7 @@ func (a *app) demo(ctx context.Context, src, dst vendor, n int, statePath string
 	}
 	defer dsim.Close()
 
-	data := newDemoData(n, 42, false)
+	data := demodata.New(n, 42, false)
 	held := 0
 	for _, in := range data.Source {
 		if ssim.seed(in) {

@@ -6,6 +6,8 @@ import (
 	"net"
 	"strconv"
 	"text/tabwriter"
+
+	"github.com/deskbridge/deskbridge/internal/demodata"
 )
 
 func runSandbox(ctx context.Context, a *app, args []string) error {
@@ -38,7 +40,7 @@ never merged into the other person.`)
 	if *n < 0 || *n > 100_000 {
 		return usagef("--contacts must be between 0 and 100000")
 	}
-	data := newDemoData(*n, 7, *shared)
+	data := demodata.New(*n, 7, *shared)
 	var sims []*simulator
 	defer func() {
 		for _, s := range sims {

@@ -1,4 +1,8 @@
-package main
+// Package demodata generates the contacts of the CLI's demo and sandbox,
+// messy the way real help-desk data is: case twins, local phones, names
+// longer than any vendor holds, people known by name only. The tests that
+// prove the migration bars (internal/e2e) run on the same data.
+package demodata
 
 import (
 	"fmt"
@@ -8,9 +12,9 @@ import (
 	"github.com/deskbridge/deskbridge/support"
 )
 
-// demoData is the demo's source and target, messy the way real help-desk
+// Data is the demo's source and target, messy the way real help-desk
 // data is.
-type demoData struct {
+type Data struct {
 	// Source are the contacts of the source platform, in order.
 	Source []support.ContactInput
 	// Target are the contacts already in the target platform: some of the
@@ -19,16 +23,16 @@ type demoData struct {
 	// What the mess is made of, for the demo's narration.
 	CaseTwins, LocalPhones, LongNames, NoFirstName, NameOnly, WithCustomFields int
 	// SharedPhones counts the people whose phone an earlier, different
-	// person already has (only with sharedPhoneEvery).
+	// person already has (only with SharedPhoneEvery).
 	SharedPhones int
 }
 
-// sharedPhoneEvery is how far apart two people who share a phone are, when
+// SharedPhoneEvery is how far apart two people who share a phone are, when
 // demo data is asked for shared phones (sandbox --shared-phones): person i
-// gets the phone of person i-sharedPhoneEvery, with another name and
+// gets the phone of person i-SharedPhoneEvery, with another name and
 // email. Migrating them exercises the identity rule: the second is a
 // conflict, never merged into the first.
-const sharedPhoneEvery = 1000
+const SharedPhoneEvery = 1000
 
 // demoAreaCodes give the US phones of up to 100,000 people distinct
 // numbers: 10,000 lines per area code.
@@ -52,13 +56,13 @@ var (
 const longName = "Wolfeschlegelsteinhausenbergerdorffwelchevoralternwarengewissenhaftschaferswessenschafewaren" +
 	"wohlgepflegeundsorgfaltigkeitbeschutzenvonangreifendurchihrraubgierigfeindewelchevoralternzwolftausend"
 
-// newDemoData makes n people (plus the twins) deterministically from seed.
+// New makes n people (plus the twins) deterministically from seed.
 // The proportions are fixed per hundred so that every run of the demo
 // shows the same kinds of mess. No two different people share a phone
 // (up to 100,000 people) unless sharedPhones is set.
-func newDemoData(n int, seed uint64, sharedPhones bool) *demoData {
+func New(n int, seed uint64, sharedPhones bool) *Data {
 	rng := rand.New(rand.NewPCG(seed, 0x6465736b))
-	d := &demoData{}
+	d := &Data{}
 	phones := make([]string, n) // person i's phone
 	for i := range n {
 		first, last := demoFirst[rng.IntN(len(demoFirst))], demoLast[rng.IntN(len(demoLast))]
@@ -104,10 +108,10 @@ func newDemoData(n int, seed uint64, sharedPhones bool) *demoData {
 			in.Email, in.Phone, in.ExternalID = "", "", ""
 			d.NameOnly++
 		}
-		if sharedPhones && i >= sharedPhoneEvery && i%100 == 2 {
+		if sharedPhones && i >= SharedPhoneEvery && i%100 == 2 {
 			// Another person with the phone of someone earlier: a family
 			// line, an office switchboard. The email differs.
-			in.Phone = phones[i-sharedPhoneEvery]
+			in.Phone = phones[i-SharedPhoneEvery]
 			d.SharedPhones++
 		}
 		phones[i] = in.Phone

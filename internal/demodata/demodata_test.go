@@ -1,4 +1,4 @@
-package main
+package demodata
 
 import (
 	"strings"
@@ -11,7 +11,7 @@ import (
 // phoneOwners maps each E.164 phone of data's source to the people
 // (lower-cased emails; a case twin is the same person) who have it. A
 // phone without its country code is no match key, so it is left out.
-func phoneOwners(t *testing.T, data *demoData) map[string]map[string]bool {
+func phoneOwners(t *testing.T, data *Data) map[string]map[string]bool {
 	t.Helper()
 	owners := map[string]map[string]bool{}
 	for _, in := range data.Source {
@@ -34,7 +34,7 @@ func phoneOwners(t *testing.T, data *demoData) map[string]map[string]bool {
 // size the sandbox seeds (generated phones used to repeat after 10,000,
 // and a migration merged the people who shared them).
 func TestDemoDataPhonesDistinct(t *testing.T) {
-	data := newDemoData(100_000, 7, false)
+	data := New(100_000, 7, false)
 	assert.Zero(t, data.SharedPhones)
 	for phone, people := range phoneOwners(t, data) {
 		if len(people) > 1 {
@@ -46,7 +46,7 @@ func TestDemoDataPhonesDistinct(t *testing.T) {
 // With sharedPhones, one person in a hundred from the 1,000th on has the
 // phone of another person, with another email.
 func TestDemoDataSharedPhones(t *testing.T) {
-	data := newDemoData(3000, 7, true)
+	data := New(3000, 7, true)
 	assert.Equal(t, 20, data.SharedPhones)
 	shared := 0
 	for _, people := range phoneOwners(t, data) {
