@@ -3,6 +3,7 @@ package support
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -94,7 +95,11 @@ func Open(ctx context.Context, name string, config map[string]any) (*Client, err
 // durations ("30s") as needed, so values can come straight from environment
 // variables. A key that matches no field is an error naming the key, so a
 // typo never goes unnoticed. Errors are ErrInvalid and never quote values.
+// A value that is already of a pointer, interface or func field's type (a
+// *slog.Logger, an *http.Client) is assigned as it is, not copied field by
+// field.
 func DecodeConfig(config map[string]any, out any) error {
+	config, assign := direct(config, out)
 	var md mapstructure.Metadata
 	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
 		Result:           out,
@@ -115,7 +120,46 @@ func DecodeConfig(config map[string]any, out any) error {
 		return Errorf("", "", ErrInvalid, "config: unknown key(s) %s; known keys: %s",
 			strings.Join(md.Unused, ", "), strings.Join(configKeys(out), ", "))
 	}
+	assign()
 	return nil
+}
+
+// direct takes out of config the values that are of their field's pointer,
+// interface or func type, and returns the rest with a function that
+// assigns those to out.
+func direct(config map[string]any, out any) (map[string]any, func()) {
+	v := reflect.ValueOf(out)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return config, func() {}
+	}
+	v = v.Elem()
+	var sets []func()
+	rest := config
+	for k, val := range config {
+		f, ok := fieldFor(v.Type(), k)
+		if !ok || val == nil || !f.IsExported() {
+			continue
+		}
+		switch f.Type.Kind() {
+		case reflect.Pointer, reflect.Interface, reflect.Func:
+		default:
+			continue
+		}
+		rv := reflect.ValueOf(val)
+		if !rv.Type().AssignableTo(f.Type) {
+			continue
+		}
+		if len(sets) == 0 {
+			rest = maps.Clone(config)
+		}
+		delete(rest, k)
+		sets = append(sets, func() { v.FieldByIndex(f.Index).Set(rv) })
+	}
+	return rest, func() {
+		for _, set := range sets {
+			set()
+		}
+	}
 }
 
 // describeDecodeError names the keys whose values could not be converted,

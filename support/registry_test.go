@@ -3,10 +3,15 @@ package support
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 type fakeConfig struct {
@@ -108,4 +113,20 @@ func TestRegisterConfig(t *testing.T) {
 	if !errors.As(err, &e) || e.Vendor != "zz-test-config" || !strings.Contains(err.Error(), "tokn") {
 		t.Fatalf("unknown key: %v", err)
 	}
+}
+
+func TestDecodeConfigAssignsPointersAsTheyAre(t *testing.T) {
+	var cfg struct {
+		Logger     *slog.Logger
+		HTTPClient *http.Client
+		Timeout    time.Duration
+	}
+	l := slog.New(slog.DiscardHandler)
+	hc := &http.Client{}
+	in := map[string]any{"logger": l, "httpclient": hc, "timeout": "2s"}
+	require.NoError(t, DecodeConfig(in, &cfg))
+	assert.Same(t, l, cfg.Logger, "the logger itself, not a copy without its handler")
+	assert.Same(t, hc, cfg.HTTPClient)
+	assert.Equal(t, 2*time.Second, cfg.Timeout)
+	assert.Len(t, in, 3, "the caller's map is left as it was")
 }
