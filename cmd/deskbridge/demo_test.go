@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/deskbridge/deskbridge/internal/demodata"
 	"github.com/deskbridge/deskbridge/support"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -160,7 +161,7 @@ func TestSandbox(t *testing.T) {
 	}
 	c := realApp(env)
 	state := t.TempDir() + "/s.db"
-	if code := c.exec(context.Background(), "migrate", "--from", "tidysupport", "--to", "tidio", "--state", state, "--json"); code != exitOK && code != exitFailed {
+	if code := c.exec(context.Background(), "migrate", "--from", "tidysupport", "--to", "tidio", "--state", state, "--json"); code != exitOK && code != exitNotMigrated {
 		t.Fatalf("migrate against the sandbox: exit %d: %s", code, c.errOut.String())
 	}
 	if !strings.Contains(c.out.String(), `"complete": true`) {
@@ -175,13 +176,13 @@ func TestSandbox(t *testing.T) {
 // never an update of the first person.
 func TestSandboxSharedPhonesAreConflicts(t *testing.T) {
 	const n = 1200 // people 1002 and 1102 have the phones of 2 and 102
-	data := newDemoData(n, 7, true)
+	data := demodata.New(n, 7, true)
 	require.Equal(t, 2, data.SharedPhones)
 	env, _ := startSandbox(t, "--contacts", fmt.Sprint(n), "--shared-phones")
 
 	a := realApp(env)
 	code := a.exec(context.Background(), "migrate", "--from", "tidio", "--to", "respondio", "--state", t.TempDir()+"/s.db", "--json")
-	require.Equal(t, exitFailed, code, "conflicts are records not migrated: %s", a.errOut.String())
+	require.Equal(t, exitNotMigrated, code, "conflicts are records not migrated: %s", a.errOut.String())
 	var rep struct {
 		Complete          bool `json:"complete"`
 		Conflicts         int  `json:"conflicts"`
@@ -216,7 +217,7 @@ func TestSandboxSharedPhonesAreConflicts(t *testing.T) {
 
 // personEmail returns the email of generated person i, whose address
 // ends in i just before the "@" (first.last<i>@domain).
-func personEmail(t *testing.T, data *demoData, i int) string {
+func personEmail(t *testing.T, data *demodata.Data, i int) string {
 	t.Helper()
 	for _, in := range data.Source {
 		local, _, _ := strings.Cut(in.Email, "@")

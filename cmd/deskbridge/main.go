@@ -46,6 +46,10 @@ const (
 	exitOK     = 0
 	exitFailed = 1
 	exitUsage  = 2
+	// exitNotMigrated: the migration is complete, but some contacts could
+	// not be migrated (refused by the target, or identity conflicts); they
+	// are listed, and running again sends them only if they changed.
+	exitNotMigrated = 3
 )
 
 func main() {
@@ -119,9 +123,9 @@ type configError struct{ err error }
 func (e *configError) Error() string { return e.err.Error() }
 func (e *configError) Unwrap() error { return e.err }
 
-// errRecordsFailed reports that a command finished but some records failed;
-// the command has already said which. Exit code 1.
-var errRecordsFailed = errors.New("some records failed")
+// errNotMigrated reports that a migration is complete but some contacts
+// could not be migrated; the command has already said which. Exit code 3.
+var errNotMigrated = errors.New("some contacts were not migrated")
 
 // errReported is an error the command has already explained on stderr;
 // exit code 1 without another message.
@@ -169,7 +173,9 @@ func (a *app) exit(name string, err error) int {
 	case errors.As(err, &ce):
 		fmt.Fprintf(a.stderr, "deskbridge %s: %v\n", name, ce.err)
 		return exitUsage
-	case errors.Is(err, errRecordsFailed), errors.Is(err, errReported):
+	case errors.Is(err, errNotMigrated):
+		return exitNotMigrated
+	case errors.Is(err, errReported):
 		return exitFailed
 	default:
 		fmt.Fprintf(a.stderr, "deskbridge %s: %v\n", name, err)
@@ -193,8 +199,10 @@ Commands:
 Run 'deskbridge <command> --help' for a command's flags.
 Start with 'deskbridge demo': it needs no account and no network.
 
-Exit codes: 0 ok, 1 some records failed or the work stopped early (run the
-same command again to resume), 2 usage or configuration error.
+Exit codes: 0 ok; 1 the work stopped early (run the same command again to
+resume); 2 usage or configuration error; 3 the migration is complete but
+some contacts could not be migrated (they are listed; running again sends
+them only if they changed in the source).
 `)
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/deskbridge/deskbridge/migrate"
 	"github.com/deskbridge/deskbridge/support"
@@ -36,6 +37,7 @@ point these at local simulators.`)
 	js := fs.Bool("json", false, "print the report as JSON on stdout")
 	csvPath := fs.String("export-csv", "", "after the run, write the ID map (source ID → target ID, outcome) as CSV to `file`")
 	concurrency := fs.Int("concurrency", 0, "per-record writes in flight at once (default 4; the target's rate limiter paces them)")
+	every := fs.Duration("every", 0, "run again every `interval` (such as 5m) until interrupted, carrying over what changed in the source since the last pass")
 	if err := parse(fs, args, false); err != nil {
 		return err
 	}
@@ -63,6 +65,12 @@ point these at local simulators.`)
 	if *concurrency < 0 {
 		return usagef("--concurrency must be positive")
 	}
+	if *every < 0 || (*every > 0 && *every < time.Second) {
+		return usagef("--every must be at least 1s")
+	}
+	if *every > 0 && (*statePath == "" || *dry) {
+		return usagef("--every needs --state and cannot be a dry run: each pass carries over what changed since the last")
+	}
 	sp, err := a.openVendor(ctx, src)
 	if err != nil {
 		return err
@@ -81,23 +89,37 @@ point these at local simulators.`)
 		defer st.Close()
 		opts.State = st
 	}
-	rep, runErr := a.migrate(ctx, sp, dp, opts, -1)
-	if rep != nil {
-		if *js {
-			if err := writeJSON(a.stdout, rep); err != nil {
+	for {
+		rep, runErr := a.migrate(ctx, sp, dp, opts, -1)
+		if rep != nil {
+			if *js {
+				if err := writeJSON(a.stdout, rep); err != nil {
+					return err
+				}
+			} else {
+				writeSummary(a.stdout, rep)
+			}
+		}
+		if *csvPath != "" {
+			if err := exportCSV(st, *csvPath); err != nil {
 				return err
 			}
-		} else {
-			writeSummary(a.stdout, rep)
+			fmt.Fprintf(a.stderr, "ID map written to %s\n", *csvPath)
+		}
+		outcome := a.runOutcome(ctx, rep, runErr, *statePath, map[string]vendor{src.name: src, dst.name: dst})
+		if *every == 0 || runErr != nil {
+			return outcome
+		}
+		fmt.Fprintf(a.stderr, "deskbridge: next pass in %s (Ctrl-C to stop).\n", *every)
+		t := time.NewTimer(*every)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			fmt.Fprintln(a.stderr, "deskbridge: stopped between passes; the state file is up to date.")
+			return outcome
+		case <-t.C:
 		}
 	}
-	if *csvPath != "" {
-		if err := exportCSV(st, *csvPath); err != nil {
-			return err
-		}
-		fmt.Fprintf(a.stderr, "ID map written to %s\n", *csvPath)
-	}
-	return a.runOutcome(ctx, rep, runErr, *statePath, map[string]vendor{src.name: src, dst.name: dst})
 }
 
 // migrate runs one migration with a progress display on stderr. total is
@@ -137,7 +159,7 @@ func (a *app) runOutcome(ctx context.Context, rep *migrate.Report, err error, st
 		n := rep.NotMigrated()
 		fmt.Fprintf(a.stderr, "deskbridge: %d contact%s could not be migrated (listed above); running again retries them.\n",
 			n, plural(n))
-		return errRecordsFailed
+		return errNotMigrated
 	}
 	return nil
 }

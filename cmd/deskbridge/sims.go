@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -38,6 +39,9 @@ type simulator struct {
 	count func() int
 	// emails returns the stored contacts' emails, for duplicate checks.
 	emails func() []string
+	// edit changes a stored contact's last name without a request, for
+	// vendors whose adapter cannot update contacts; nil elsewhere.
+	edit func(id, lastName string) bool
 }
 
 // Close stops the simulator's server.
@@ -56,6 +60,9 @@ type simOptions struct {
 	Listen string
 	// Seed seeds the simulator's IDs.
 	Seed uint64
+	// Unlimited enforces no rate limit and turns the adapter's pacing off,
+	// for tests that count requests rather than watch the pace.
+	Unlimited bool
 	// Wrap, when set, wraps the simulator's handler (tests use it to act
 	// at a given request).
 	Wrap func(http.Handler) http.Handler
@@ -77,13 +84,13 @@ func startSimulator(name string, o simOptions) (*simulator, error) {
 	case "tidio":
 		// Tidio: 60 requests a minute per project on Plus; here 6,000.
 		const perMinute = 100 * tidiotest.PlusRateLimit
-		t := tidiotest.NewInProcess(tidiotest.Options{RateLimit: perMinute, RealTime: true, Seed: o.Seed})
+		t := tidiotest.NewInProcess(tidiotest.Options{RateLimit: unless(o.Unlimited, perMinute), RealTime: true, Seed: o.Seed})
 		h, s.stats = t, t.Stats
 		s.limit = fmt.Sprintf("%d requests/minute per project (Tidio Plus: %d, scaled ×100)", perMinute, tidiotest.PlusRateLimit)
 		s.env = map[string]string{
 			"TIDIO_CLIENT_ID":           tidiotest.ClientID,
 			"TIDIO_CLIENT_SECRET":       tidiotest.ClientSecret,
-			"TIDIO_REQUESTS_PER_MINUTE": fmt.Sprint(perMinute),
+			"TIDIO_REQUESTS_PER_MINUTE": fmt.Sprint(cmp.Or(unless(o.Unlimited, perMinute), -1)),
 		}
 		s.seed = func(in support.ContactInput) bool {
 			c := tidiotest.Contact{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
@@ -107,12 +114,12 @@ func startSimulator(name string, o simOptions) (*simulator, error) {
 		// respond.io: 5 requests a second per endpoint (the seed profile's
 		// figure); here 2,000.
 		const perSecond = 400 * respondiotest.DocumentedRateLimit
-		r := respondiotest.New(respondiotest.Options{RateLimit: perSecond, RealTime: true, Seed: o.Seed})
+		r := respondiotest.New(respondiotest.Options{RateLimit: unless(o.Unlimited, perSecond), RealTime: true, Seed: o.Seed})
 		h, s.stats, path = r, r.Stats, respondiotest.BasePath
 		s.limit = fmt.Sprintf("%d requests/second per endpoint (documented: %d, scaled ×400)", perSecond, respondiotest.DocumentedRateLimit)
 		s.env = map[string]string{
 			"RESPONDIO_TOKEN":      respondiotest.Token,
-			"RESPONDIO_RATE_LIMIT": fmt.Sprint(perSecond),
+			"RESPONDIO_RATE_LIMIT": fmt.Sprint(cmp.Or(unless(o.Unlimited, perSecond), -1)),
 		}
 		s.seed = func(in support.ContactInput) bool {
 			c := respondiotest.Contact{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
@@ -136,13 +143,13 @@ func startSimulator(name string, o simOptions) (*simulator, error) {
 		// TidySupport publishes no limit; the adapter keeps to 2 requests
 		// a second by default. Here 1,000.
 		const perSecond = 500 * 2
-		ts := tidysupporttest.New(tidysupporttest.Options{RateLimit: perSecond, RateWindow: 1e9, RealTime: true, Seed: o.Seed})
+		ts := tidysupporttest.New(tidysupporttest.Options{RateLimit: unless(o.Unlimited, perSecond), RateWindow: 1e9, RealTime: true, Seed: o.Seed})
 		h, s.stats = ts, ts.Stats
 		s.limit = fmt.Sprintf("%d requests/second per API key (unpublished; the adapter's default is 2, scaled ×500)", perSecond)
 		s.env = map[string]string{
 			"TIDYSUPPORT_API_KEY":      tidysupporttest.APIKey,
 			"TIDYSUPPORT_WORKSPACE_ID": tidysupporttest.WorkspaceID,
-			"TIDYSUPPORT_RATE_LIMIT":   fmt.Sprint(perSecond),
+			"TIDYSUPPORT_RATE_LIMIT":   fmt.Sprint(cmp.Or(unless(o.Unlimited, perSecond), 1_000_000)),
 		}
 		s.seed = func(in support.ContactInput) bool {
 			if in.Email == "" {
@@ -178,6 +185,14 @@ func startSimulator(name string, o simOptions) (*simulator, error) {
 	s.URL = s.srv.URL + path
 	s.env[baseURLVar(v)] = s.URL
 	return s, nil
+}
+
+// unless is 0 when off is set, else n: a rate limit the option turns off.
+func unless(off bool, n int) int {
+	if off {
+		return 0
+	}
+	return n
 }
 
 // baseURLVar is the name of v's base URL variable.
