@@ -88,6 +88,9 @@ type app struct {
 	isTerminal bool
 	// now drives the progress lines' pacing and the demo's timings.
 	now func() time.Time
+	// waits carries the adapters' retries and waits to the progress
+	// display.
+	waits waits
 }
 
 // command is one subcommand of the CLI.

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/deskbridge/deskbridge/adapters/memory"
 	"github.com/deskbridge/deskbridge/migrate"
 	"github.com/deskbridge/deskbridge/support"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -161,6 +163,11 @@ func TestEnvironmentBecomesRegistryConfig(t *testing.T) {
 	want := map[string]map[string]any{
 		"tidio":     {"clientID": "ci_x", "clientSecret": "cs_y", "baseURL": "http://127.0.0.1:9"},
 		"respondio": {"token": "tok"},
+	}
+	for name, cfg := range a.configs {
+		_, ok := cfg["logger"].(*slog.Logger)
+		assert.True(t, ok, "%s gets the logger that shows waits", name)
+		delete(cfg, "logger")
 	}
 	if fmt.Sprint(a.configs) != fmt.Sprint(want) {
 		t.Fatalf("configs %v, want %v", a.configs, want)

@@ -127,6 +127,7 @@ point these at local simulators.`)
 func (a *app) migrate(ctx context.Context, src, dst *support.Client, opts migrate.Options, total int) (*migrate.Report, error) {
 	view := a.newProgress(total)
 	opts.Progress = view.update
+	defer a.waits.to(view.note)()
 	rep, err := migrate.Run(ctx, src, dst, opts)
 	view.finish()
 	return rep, err

@@ -14,8 +14,13 @@ import (
 // progressView shows a running migration on stderr.
 type progressView interface {
 	update(migrate.Progress)
+	// note shows what the adapters are waiting for (see waits).
+	note(string)
 	finish()
 }
+
+// noteFor is how long a note stays on the bar without a newer one.
+const noteFor = 5 * time.Second
 
 // lineInterval is how often plain progress lines are printed.
 const lineInterval = 2 * time.Second
@@ -33,7 +38,12 @@ func (a *app) newProgress(total int) progressView {
 // barView is a progressbar/v3 bar (or spinner, without a total).
 type barView struct {
 	bar *progressbar.ProgressBar
+	now func() time.Time
 	mu  sync.Mutex
+	p   migrate.Progress
+	// noted is the last note and when it came.
+	noted   string
+	notedAt time.Time
 }
 
 func newBarView(w io.Writer, total int) *barView {
@@ -48,18 +58,35 @@ func newBarView(w io.Writer, total int) *barView {
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionSpinnerType(14),
 	)
-	return &barView{bar: bar}
+	return &barView{bar: bar, now: time.Now}
 }
 
 func (v *barView) update(p migrate.Progress) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.bar.Describe(brief(p))
+	v.p = p
+	v.describe()
 	if p.Phase == migrate.PhaseIndex {
 		_ = v.bar.Set(p.Indexed)
 		return
 	}
 	_ = v.bar.Set(p.Processed)
+}
+
+func (v *barView) note(s string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.noted, v.notedAt = s, v.now()
+	v.describe()
+}
+
+// describe sets the bar's text: the counts, and a recent note.
+func (v *barView) describe() {
+	d := brief(v.p)
+	if v.noted != "" && v.now().Sub(v.notedAt) < noteFor {
+		d += " · " + v.noted
+	}
+	v.bar.Describe(d)
 }
 
 func (v *barView) finish() {
@@ -82,6 +109,9 @@ type lineView struct {
 	p     migrate.Progress
 	// behind is set when p is newer than the last line printed.
 	behind bool
+	// noted is the last note printed, at notedAt.
+	noted   string
+	notedAt time.Time
 }
 
 func (v *lineView) update(p migrate.Progress) {
@@ -94,6 +124,19 @@ func (v *lineView) update(p migrate.Progress) {
 	}
 	v.phase, v.last, v.behind = p.Phase, now, false
 	fmt.Fprintln(v.w, describe(p))
+}
+
+// note prints a note on a line of its own, unless it repeats the last one
+// within the interval.
+func (v *lineView) note(s string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	now := v.now()
+	if s == v.noted && now.Sub(v.notedAt) < v.every {
+		return
+	}
+	v.noted, v.notedAt = s, now
+	fmt.Fprintln(v.w, "  "+s)
 }
 
 // finish prints the last state, if it was not the last line printed.

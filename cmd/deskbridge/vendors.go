@@ -110,6 +110,7 @@ func (a *app) openVendor(ctx context.Context, v vendor) (*support.Client, error)
 	if err != nil {
 		return nil, err
 	}
+	cfg["logger"] = a.waits.logger()
 	p, err := a.open(ctx, v.name, cfg)
 	if err != nil {
 		return nil, &configError{fmt.Errorf("%s: %w", v.title, err)}
