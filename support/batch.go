@@ -126,6 +126,9 @@ func (c *Client) CreateContacts(ctx context.Context, in []ContactInput) (*BatchR
 	var todo []pending
 	for i, ci := range in {
 		p, ws, err := c.prepare(ctx, op, ci)
+		if err == nil {
+			err = c.checkCreate(op, p)
+		}
 		if err != nil {
 			if StopsBatch(err) {
 				return c.stopBatch(res, err)

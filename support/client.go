@@ -223,6 +223,32 @@ func (c *Client) resolveID(ctx context.Context, op Operation, ref Ref) (string, 
 }
 
 // prepare validates in and applies the vendor's rules to it.
+// PrepareContact returns in as the vendor would store it, with warnings for
+// what it cannot hold as given: the checks every vendor shares
+// (ContactInput.Validate) and then the vendor's own (Driver.PrepareContact:
+// field limits, fields it has no place for). It is what every write does
+// first; a plan that must predict the writes (migrate's dry run) calls it
+// too. It fails with ErrInvalid for an input no write would send.
+func (c *Client) PrepareContact(ctx context.Context, in ContactInput) (ContactInput, []Warning, error) {
+	return c.prepare(ctx, "", in)
+}
+
+// CheckCreate reports whether the vendor would create a contact from the
+// prepared input p (see PrepareContact): nil, or ErrInvalid saying why not
+// (CreateChecker). It sends no request.
+func (c *Client) CheckCreate(p ContactInput) error {
+	return c.checkCreate(OpCreateContact, p)
+}
+
+func (c *Client) checkCreate(op Operation, p ContactInput) error {
+	if cc, ok := c.d.(CreateChecker); ok {
+		if err := cc.CheckCreate(p); err != nil {
+			return c.attr(op, err)
+		}
+	}
+	return nil
+}
+
 func (c *Client) prepare(ctx context.Context, op Operation, in ContactInput) (ContactInput, []Warning, error) {
 	if err := in.Validate(); err != nil {
 		return ContactInput{}, nil, Attribute(err, c.vendor, op)

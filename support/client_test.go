@@ -626,3 +626,42 @@ func TestContradicts(t *testing.T) {
 	}
 	assert.Empty(t, Contradicts(all, have.Input(), Contact{}), "a stored contact without keys")
 }
+
+// checkingFake refuses to create contacts without a first name, as
+// respond.io does.
+type checkingFake struct{ *fake }
+
+func (c checkingFake) CheckCreate(in ContactInput) error {
+	if in.FirstName == "" {
+		return &Error{Kind: ErrInvalid, Message: "a first name is needed to create a contact"}
+	}
+	return nil
+}
+
+func TestCreateCheckerRefusesBeforeSending(t *testing.T) {
+	f := newFake()
+	f.caps.MaxBatch = 10
+	c := NewClient(checkingFake{f})
+	nameless := ContactInput{LastName: "Lovelace", Email: "ada@example.com"}
+	require.ErrorIs(t, c.CheckCreate(nameless), ErrInvalid)
+	require.NoError(t, c.CheckCreate(ContactInput{FirstName: "Ada"}))
+
+	_, err := c.CreateContact(context.Background(), nameless)
+	require.ErrorIs(t, err, ErrInvalid)
+	_, err = c.UpsertContact(context.Background(), nameless, UpsertOptions{})
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Zero(t, f.calls["create"], "nothing refused is sent")
+
+	r, err := c.CreateContacts(context.Background(), []ContactInput{nameless, {FirstName: "Grace", Email: "grace@example.com"}})
+	require.Error(t, err)
+	assert.Equal(t, Failed, r.Items[0].Outcome)
+	assert.ErrorIs(t, r.Items[0].Err, ErrInvalid)
+	assert.Equal(t, Created, r.Items[1].Outcome)
+
+	p, ws, err := c.PrepareContact(context.Background(), ContactInput{FirstName: "Ada", Email: "ADA@example.com"})
+	require.NoError(t, err)
+	assert.Empty(t, ws)
+	assert.Equal(t, "Ada", p.FirstName)
+	_, _, err = c.PrepareContact(context.Background(), ContactInput{})
+	assert.ErrorIs(t, err, ErrInvalid)
+}

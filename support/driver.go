@@ -84,6 +84,17 @@ type BatchCreator interface {
 	CreateContacts(ctx context.Context, in []ContactInput) (*BatchResult, error)
 }
 
+// CreateChecker is implemented by drivers whose vendor refuses to create
+// some contacts that pass PrepareContact, because a rule applies to new
+// contacts only (respond.io needs a first name to create one, not to keep
+// one). The Client calls CheckCreate with the prepared input before every
+// create it sends, single or in a batch, so that nothing refused is sent and
+// a plan (Client.CheckCreate) can apply the same rule. It sends no request
+// and fails with ErrInvalid.
+type CreateChecker interface {
+	CheckCreate(in ContactInput) error
+}
+
 // ContactPatcher is implemented by drivers that can change a stored contact
 // (OpUpdateContact).
 type ContactPatcher interface {

@@ -60,6 +60,9 @@ func keyValue(in ContactInput, k MatchKey) string {
 // every field sent. Without the read (a record of a batch, which does not
 // read before it writes) a contact found is taken with resolvedWarning.
 func (c *Client) createOne(ctx context.Context, op Operation, p ContactInput, key MatchKey, before []Contact, read bool) (*ContactResult, error) {
+	if err := c.checkCreate(op, p); err != nil {
+		return nil, err
+	}
 	existed := make(map[string]bool, len(before))
 	for _, ct := range before {
 		existed[ct.ID] = true
@@ -181,7 +184,7 @@ func (l *lookupFailure) Unwrap() []error {
 // Differences lists, as warnings, the fields of in that differ from the
 // stored contact ct: what a Matched result did not write.
 func Differences(ct Contact, in ContactInput) []Warning {
-	u, _ := diff(ct, in)
+	u, _ := Diff(ct, in)
 	return u.warnings("differs from the stored contact, which was not changed")
 }
 
@@ -207,13 +210,15 @@ func (u *ContactUpdate) warnings(msg string) []Warning {
 	return ws
 }
 
-// diff returns the update that makes stored contact ct hold in's fields:
+// Diff returns the update that makes stored contact ct hold in's fields,
+// the one UpsertContact sends to a matched contact (nothing to send is an
+// empty update: Unchanged):
 // each non-empty field of in that differs (emails ignoring case, phones by
 // SamePhone, language and country ignoring case), in's tags when it has
 // some and they are not ct's set, and each custom field whose value
 // differs. A different non-empty external ID is never replaced (that would
 // merge two identities): it is left out, with a warning.
-func diff(ct Contact, in ContactInput) (ContactUpdate, []Warning) {
+func Diff(ct Contact, in ContactInput) (ContactUpdate, []Warning) {
 	var u ContactUpdate
 	var ws []Warning
 	set := func(dst **string, stored, want string, same func(a, b string) bool) {

@@ -199,7 +199,7 @@ func (c *Client) UpsertContact(ctx context.Context, in ContactInput, opts Upsert
 // updateMatched writes to the matched contact ct the fields of p that
 // differ.
 func (c *Client) updateMatched(ctx context.Context, op Operation, ct Contact, p ContactInput) (*ContactResult, error) {
-	u, ws := diff(ct, p)
+	u, ws := Diff(ct, p)
 	if u.IsEmpty() {
 		return &ContactResult{Contact: &ct, Outcome: Unchanged, Warnings: ws}, nil
 	}
