@@ -20,11 +20,19 @@
 // # Algorithm
 //
 // The source is streamed page by page (support.Pages), so memory stays flat
-// whatever its size. Each source contact is mapped (Options.Map, DefaultMap
-// by default), validated (support.ContactInput.Validate: a contact the
-// target would refuse anyway costs no request), and given its normalized
-// keys: external ID, email lower-cased, phone in E.164. Contacts already in
-// the ID map are skipped. The others are deduplicated at the target with
+// whatever its size. A source whose list leaves fields out
+// (Capabilities.ListOmits: TidySupport's has no phone) is read contact by
+// contact with GetContact, Concurrency at a time, so that every field it
+// holds is carried (Report.SourceReads counts those reads). Each source
+// contact is mapped (Options.Map, DefaultMap by default), given its
+// fingerprint (a hash of the mapped input) and its normalized keys
+// (external ID, email lower-cased, phone in E.164), and validated for the
+// target as the Client will validate it (support.ContactInput.Validate,
+// then the target driver's PrepareContact: what it can hold, with
+// warnings), so that a contact the target would refuse costs no request and
+// matching compares what the target would store. Contacts already in the
+// ID map are skipped, unless they changed (see "Resume and re-runs"). The
+// others are deduplicated at the target with
 // upsert semantics, keys tried in Options.MatchKeys order, by one of two
 // strategies chosen from the target's capabilities:
 //
@@ -47,7 +55,12 @@
 //     two.
 //
 // A dry run plans with the batch strategy's index whatever the target,
-// and writes nothing.
+// and writes nothing. For StrategyUpsert it matches as the Client's upsert
+// will (only by the keys the target can look up) and compares with its
+// rules, and a matched contact of a target whose list omits fields is read
+// before it is compared, so that its counts and PlannedWriteCalls are the
+// run's. One gap is known: a rule that a driver applies only when it
+// creates (respond.io's first name) is not visible before the write.
 //
 // # The identity rule
 //
@@ -71,13 +84,17 @@
 //
 // A conflict is a contact not migrated, as a failure is: a complete run
 // (Report.Complete) with conflicts or failures is complete with contacts
-// left out (Report.NotMigrated). Its entry in the ID map has the outcome
-// Conflict, and the next run tries it again like a failed one: unless the
-// source or the target changed, it is a conflict again, for the cost of
-// its reads and no write.
+// left out (Report.NotMigrated); a run that stopped returns an error and is
+// not Complete. A conflict's entry in the ID map has the outcome Conflict,
+// and the next run judges it again: unless the source or the target
+// changed, it is a conflict again, for the cost of its reads and no write.
 //
 // Per-record refusals (support.ErrInvalid and the like, with the vendor's
-// message) are reported in Report.Failures and the run goes on. A phone
+// message) are reported in Report.Failures and the run goes on. A refused
+// contact is remembered with the fingerprint of its mapped input: the next
+// run reports it again (Failure.Remembered, with the reason) without
+// sending it, unless its source record changed or Options.RetryFailed is
+// set, so that a finished migration run again sends no write. A phone
 // number that cannot be normalized is sent as written; if the target
 // refuses the contact, it is sent once more without the phone, with a
 // warning. Fields the target could not hold are reported as warnings: those
@@ -187,19 +204,39 @@
 //
 // Running again with the same State continues the interrupted pass: pending
 // intents are resolved, then indexing or listing continues from the saved
-// cursor. A State remembers the source and target vendors and the strategy
-// of its pass, and refuses to continue it with others.
+// cursor. A State remembers the source and target vendors and accounts
+// (support.Client.Account: vendor, base URL, workspace or a credential
+// fingerprint, never a credential) and the strategy of its pass, and
+// refuses others with ErrStateMismatch: a state file reused against another
+// workspace would skip everyone. A State written before accounts were
+// recorded adopts the accounts of its next run.
 //
-// Running a finished migration again starts a new pass: the target is
-// indexed afresh (StrategyBatch), the whole source is listed, and every
-// contact in the ID map is skipped, so it sends no write at all; contacts
-// added to the source since are migrated, and contacts that failed are tried
-// again.
+// Running a finished migration again starts a new pass (delta sync): the
+// target is indexed afresh (StrategyBatch), the whole source is listed, and
+// a contact in the ID map whose fingerprint is unchanged is skipped, so a
+// pass over an unchanged source sends no write at all. One whose source
+// record changed is brought up to date: its target contact (from the index,
+// or one GetContact by ID) is compared with the new input and one
+// UpdateContact sends the fields that differ (Counts.Changed); none if the
+// target has them already. Contacts added to the source since are migrated.
+// Mapped contacts that a complete pass did not list were deleted in the
+// source: they are reported (Report.Deleted, DeletedInSource), never
+// deleted in the target. Entries written by an earlier version carry no
+// fingerprint: their first re-run adopts the current one without a write,
+// as it cannot tell whether they changed (a change made before that run is
+// not sent; later ones are).
 //
 // The ID map is trusted: a contact mapped by an earlier run is skipped even
 // if its target contact has since been deleted, because checking would cost
-// one read per contact on every run. To migrate such contacts again, use a
-// new State (they are then matched or created like any other).
+// one read per contact on every run. Verify checks (all or a sample of)
+// them and, with VerifyOptions.Forget, drops the missing ones so that the
+// next run migrates them again.
+//
+// A FileState never panics and never writes to a damaged file: damage that
+// bbolt reports (as an error or a panic) fails OpenState or the call with
+// ErrCorruptState, naming the file; restore it from a backup or start a new
+// state file (the target keeps what was written, and a new state matches
+// those contacts instead of creating them again).
 //
 // # The report
 //
@@ -216,10 +253,15 @@
 // a contact that the index showed absent is found. Resolved counts the lost
 // writes settled by a lookup, by the Client within its call
 // (support.ContactResult.Resolved) or by migrate.
-// Warnings lists the fields that did not make it as given. WriteCalls counts the write calls made to
-// the target (a batch is one call) and WriteRate their rate; a dry run
-// counts what it would do and PlannedWriteCalls what it would send, and
-// writes nothing, to the target or to the State. Report is JSON-serializable.
+// Changed counts the mapped contacts updated because their source record
+// changed. Warnings lists the fields that did not make it as given.
+// WriteCalls counts the write requests the target saw (support.RequestCounts:
+// a batch is one, each request once however often it was retried) and
+// WriteRate their rate; Retries counts the requests the adapters sent again
+// and RetriedCalls the calls migrate tried again; ReadCalls the read
+// requests, SourceReads among them. A dry run counts what it would do and
+// PlannedWriteCalls what it would send, and writes nothing, to the target
+// or to the State. Report is JSON-serializable.
 //
 // A FileState's ID map can be exported with FileState.ExportCSV, for the
 // user's own systems; its outcome and resolved columns carry the same

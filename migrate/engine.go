@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +29,9 @@ const (
 	tLookup
 	// tMatched: the target contact is known (target); update it if needed.
 	tMatched
+	// tChanged: mapped by an earlier run and changed in the source since;
+	// its target contact (targetID) is read next, to become tMatched.
+	tChanged
 	// Terminal states.
 	tDone
 	tFailed
@@ -42,6 +46,19 @@ type task struct {
 	in       support.ContactInput
 	keys     []string
 	warns    []support.Warning
+	fp       string // fingerprint of in, as mapped
+
+	// prev is, for a contact mapped by an earlier run, its entry: kept
+	// (with the new fingerprint once it is up to date) instead of one built
+	// from the task.
+	prev *Entry
+	// delta: prev's contact changed in the source and is being brought up
+	// to date (Counts.Changed).
+	delta bool
+	// remembered: refused by an earlier run with the same input, not sent.
+	remembered bool
+	// prepared: in has had the target's rules applied (prepareWindow).
+	prepared bool
 
 	st       taskState
 	outcome  Outcome
@@ -87,9 +104,22 @@ func (t *task) conflicts(targetID string, key, contradicted support.MatchKey, er
 }
 
 func (t *task) entry() Entry {
+	if t.prev != nil {
+		e := *t.prev
+		if t.st == tDone || t.st == tSkipped {
+			e.Fingerprint = t.fp
+		}
+		if t.st == tDone {
+			e.TargetID, e.Warnings = t.targetID, t.warns
+			if t.outcome == Created {
+				e.Outcome = Created // its target contact was gone: created again
+			}
+		}
+		return e
+	}
 	e := Entry{
 		SourceID: t.sourceID, Outcome: t.outcome, Keys: t.keys, Warnings: t.warns,
-		Resolved: t.resolved, Reason: t.reason,
+		Resolved: t.resolved, Reason: t.reason, Fingerprint: t.fp,
 	}
 	if t.st == tDone {
 		e.TargetID = t.targetID
@@ -107,16 +137,22 @@ type pageRef struct {
 type runner struct {
 	src, dst     *support.Client
 	scaps, dcaps support.Capabilities
-	o            Options
-	strategy     Strategy
-	batch        int
-	dry          bool
-	st           State
-	log          *slog.Logger
-	rep          *Report
-	phase        Phase
+	// drv is the target's driver, whose PrepareContact says what the
+	// target can hold; nil when the Client does not expose it.
+	drv      support.Driver
+	o        Options
+	strategy Strategy
+	batch    int
+	dry      bool
+	st       State
+	log      *slog.Logger
+	rep      *Report
+	phase    Phase
 
-	writes, reads, retries, planned atomic.Int64
+	// writes, reads and retries count the calls migrate makes (and tries
+	// again); srcN and dstN, the requests the vendors see (see finish).
+	writes, reads, retries, planned, srcReads, sourceReads atomic.Int64
+	srcN, dstN                                             support.RequestCounts
 
 	mu      sync.Mutex
 	dropped map[string]bool // fields the target said it cannot hold
@@ -137,8 +173,8 @@ type runner struct {
 func (r *runner) indexes() bool { return r.strategy == StrategyBatch || r.dry }
 
 func (r *runner) run(ctx context.Context) error {
-	var cp [4]string
-	for i, name := range []string{cpPhase, cpSourceVendor, cpTargetVendor, cpStrategy} {
+	var cp [6]string
+	for i, name := range []string{cpPhase, cpSourceVendor, cpTargetVendor, cpStrategy, cpSourceAcct, cpTargetAcct} {
 		v, err := r.st.Checkpoint(name)
 		if err != nil {
 			return fmt.Errorf("migrate: read state: %w", err)
@@ -146,12 +182,15 @@ func (r *runner) run(ctx context.Context) error {
 		cp[i] = v
 	}
 	phase, srcVendor, dstVendor, saved := cp[0], cp[1], cp[2], Strategy(cp[3])
+	srcAcct, dstAcct := r.src.Account(), r.dst.Account()
 	// The intents left pending were written by the saved pass's strategy.
 	pass := saved
 	if (srcVendor != "" && srcVendor != r.scaps.Vendor) || (dstVendor != "" && dstVendor != r.dcaps.Vendor) {
-		return support.Errorf("", "", support.ErrInvalid,
-			"migrate: the state belongs to a migration from %q to %q, not from %q to %q",
-			srcVendor, dstVendor, r.scaps.Vendor, r.dcaps.Vendor)
+		return mismatch(srcVendor, dstVendor, r.scaps.Vendor, r.dcaps.Vendor)
+	}
+	// A state made before accounts were recorded adopts the current ones.
+	if (cp[4] != "" && cp[4] != srcAcct) || (cp[5] != "" && cp[5] != dstAcct) {
+		return mismatch(cmp.Or(cp[4], srcAcct), cmp.Or(cp[5], dstAcct), srcAcct, dstAcct)
 	}
 	resume := !r.dry && (phase == phaseIndex || phase == phaseCopy)
 	if !resume {
@@ -164,6 +203,11 @@ func (r *runner) run(ctx context.Context) error {
 		"strategy", r.strategy, "dry_run", r.dry, "resume", resume, "batch", r.batch)
 	if resume {
 		r.rep.Resumed = true
+		if cp[4] == "" || cp[5] == "" {
+			if err := r.st.Commit(&Commit{Checkpoints: map[string]string{cpSourceAcct: srcAcct, cpTargetAcct: dstAcct}}); err != nil {
+				return err
+			}
+		}
 	} else {
 		// A new pass: a finished migration run again lists everything
 		// (skipping what is mapped) against a fresh index of the target.
@@ -171,9 +215,10 @@ func (r *runner) run(ctx context.Context) error {
 		if r.indexes() {
 			phase = phaseIndex
 		}
-		c := &Commit{ResetIndex: r.indexes(), Checkpoints: map[string]string{
+		c := &Commit{ResetIndex: r.indexes(), ResetSeen: true, Checkpoints: map[string]string{
 			cpPhase: phase, cpSourceCursor: "", cpIndexCursor: "",
 			cpSourceVendor: r.scaps.Vendor, cpTargetVendor: r.dcaps.Vendor, cpStrategy: string(r.strategy),
+			cpSourceAcct: srcAcct, cpTargetAcct: dstAcct,
 		}}
 		if err := r.st.Commit(c); err != nil {
 			return err
@@ -192,6 +237,20 @@ func (r *runner) run(ctx context.Context) error {
 	return r.migrate(ctx)
 }
 
+// ErrStateMismatch is matched (errors.Is) by the error of a Run whose State
+// was made for other accounts (or vendors) than its source and target: the
+// ID map would skip contacts that are not in this target at all. The error
+// names both pairs; use a new state file for the new migration. It also
+// matches support.ErrInvalid.
+var ErrStateMismatch = errors.New("the state belongs to another migration")
+
+// mismatch is the error of a State made for the accounts (or vendors)
+// wasSrc → wasDst used with src → dst.
+func mismatch(wasSrc, wasDst, src, dst string) error {
+	return fmt.Errorf("migrate: %w (%w): it was made for the migration from %q to %q, not from %q to %q; "+
+		"use a new state file for this migration (nothing was sent)", ErrStateMismatch, support.ErrInvalid, wasSrc, wasDst, src, dst)
+}
+
 // progress reports a snapshot to Options.Progress.
 func (r *runner) progress() {
 	if r.o.Progress == nil {
@@ -199,7 +258,7 @@ func (r *runner) progress() {
 	}
 	r.o.Progress(Progress{
 		Phase: r.phase, Processed: r.processed, Total: -1, Indexed: r.indexed,
-		Counts: r.rep.Counts, WriteCalls: int(r.writes.Load()),
+		Counts: r.rep.Counts, WriteCalls: r.writeCalls(),
 	})
 }
 
@@ -210,8 +269,11 @@ func (r *runner) list(p *support.Client) support.FetchFunc[support.Contact] {
 		var page support.Page[support.Contact]
 		err := r.retry(ctx, true, nil, func() error {
 			r.reads.Add(1)
+			if p == r.src {
+				r.srcReads.Add(1)
+			}
 			var err error
-			page, err = p.ListContacts(ctx, support.ContactListOptions{
+			page, err = p.ListContacts(r.on(ctx, p), support.ContactListOptions{
 				ListOptions: support.ListOptions{Cursor: cursor, Limit: r.o.PageSize},
 			})
 			return err
@@ -236,7 +298,7 @@ func (r *runner) index(ctx context.Context) error {
 		for _, tc := range p.Items {
 			in := tc.Input()
 			if keys := keysOf(&in); len(keys) > 0 && tc.ID != "" {
-				c.Targets = append(c.Targets, Target{ID: tc.ID, Keys: keys, Fields: in})
+				c.Targets = append(c.Targets, Target{ID: tc.ID, Keys: keys, Fields: in, listed: true})
 			}
 		}
 		if p.Next == "" {
@@ -281,7 +343,7 @@ func (r *runner) resolvePending(ctx context.Context, pass Strategy) error {
 				w = WriteCreate // that strategy's intents are all creates
 			}
 		}
-		tasks[i] = &task{sourceID: e.SourceID, keys: e.Keys, in: inputFromKeys(e.Keys), warns: e.Warnings, st: tLookup, settled: true, write: w}
+		tasks[i] = &task{sourceID: e.SourceID, keys: e.Keys, in: inputFromKeys(e.Keys), warns: e.Warnings, st: tLookup, settled: true, write: w, fp: e.Fingerprint}
 	}
 	return r.resolve(ctx, tasks, r.commitResolved)
 }
@@ -295,7 +357,7 @@ func (r *runner) commitResolved(tasks []*task) error {
 		case tMatched:
 			c.Entries = append(c.Entries, Entry{
 				SourceID: t.sourceID, TargetID: t.target.ID, Outcome: t.resolvedOutcome(), Keys: t.keys,
-				Warnings: t.warns, Resolved: true,
+				Warnings: t.warns, Resolved: true, Fingerprint: t.fp,
 			})
 			if r.indexes() {
 				c.Targets = append(c.Targets, *t.target)
@@ -338,6 +400,10 @@ func (r *runner) migrate(ctx context.Context) error {
 				r.salvage()
 				return fmt.Errorf("migrate: list the source's contacts: %w", err)
 			}
+			if err := r.complete(ctx, &p); err != nil {
+				r.salvage()
+				return err
+			}
 			if err := r.addPage(p); err != nil {
 				return err
 			}
@@ -360,7 +426,7 @@ func (r *runner) migrate(ctx context.Context) error {
 			if len(r.pages) > 0 {
 				return fmt.Errorf("migrate: %d source contacts could not be handled", len(r.tasks))
 			}
-			return nil
+			return r.findDeleted()
 		}
 	}
 }
@@ -402,6 +468,7 @@ func (r *runner) addPage(p support.Page[support.Contact]) error {
 			t.in, t.warns = r.o.Map(c)
 			t.keys = keysOf(&t.in)
 		}
+		t.fp = fingerprint(t.in)
 		if c.ID == "" {
 			t.st, t.outcome, t.reason = tFailed, Failed, "the source contact has no ID"
 			continue
@@ -417,8 +484,21 @@ func (r *runner) addPage(p support.Page[support.Contact]) error {
 			return fmt.Errorf("migrate: read state: %w", err)
 		}
 		switch {
+		case ok && e.Outcome.mapped() && e.Fingerprint != "" && e.Fingerprint != t.fp:
+			// Changed in the source since: brought up to date (below).
+			t.st, t.targetID, t.prev, t.delta = tChanged, e.TargetID, &e, true
 		case ok && e.Outcome.mapped():
 			t.st, t.outcome, t.targetID = tSkipped, Skipped, e.TargetID
+			if e.Fingerprint == "" {
+				// Written by an earlier version: whether it changed since
+				// cannot be told, so its current fingerprint is adopted
+				// without a write.
+				t.prev, t.commit = &e, true
+			}
+			continue
+		case ok && e.Outcome == Failed && e.Fingerprint == t.fp && !r.o.RetryFailed:
+			// Refused before, and the same input would be refused again.
+			t.st, t.outcome, t.reason, t.remembered = tFailed, Failed, e.Reason, true
 			continue
 		case ok && (e.Outcome == Unresolved || e.Outcome == Pending):
 			// Never written again: it may be in the target already.
@@ -437,9 +517,178 @@ func (r *runner) addPage(p support.Page[support.Contact]) error {
 	return nil
 }
 
+// complete reads again, with GetContact, every contact of a source page
+// when the source's list leaves fields out (Capabilities.ListOmits: a
+// TidySupport list has no phone), Concurrency at a time, so that the
+// mapping, the fingerprint and the plan see every field. Each read is
+// counted in Report.SourceReads; a dry run makes them too.
+func (r *runner) complete(ctx context.Context, p *support.Page[support.Contact]) error {
+	if len(r.scaps.ListOmits) == 0 || !r.scaps.Supports(support.OpGetContact) {
+		return nil
+	}
+	groups := make([][]*task, 0, len(p.Items))
+	for i := range p.Items {
+		if p.Items[i].ID != "" {
+			groups = append(groups, []*task{{index: i}})
+		}
+	}
+	var mu sync.Mutex
+	return r.each(ctx, groups, func(ctx context.Context, t *task) error {
+		c := p.Items[t.index]
+		var got *support.Contact
+		err := r.retry(ctx, true, nil, func() error {
+			r.reads.Add(1)
+			r.srcReads.Add(1)
+			r.sourceReads.Add(1)
+			var err error
+			got, err = r.src.GetContact(r.on(ctx, r.src), support.ID(c.ID))
+			return err
+		})
+		switch {
+		case errors.Is(err, support.ErrNotFound):
+			return nil // deleted since it was listed: as listed
+		case err != nil:
+			return fmt.Errorf("migrate: read source contact %q: %w", c.ID, err)
+		}
+		mu.Lock()
+		p.Items[t.index] = *got
+		mu.Unlock()
+		return nil
+	}, nil)
+}
+
+// prepareWindow applies the target's rules to the input of every task
+// about to be matched and written, as the Client does before it writes:
+// ContactInput.Validate, then the driver's PrepareContact (what the target
+// can hold, with warnings). Matching, diffs and the dry run's plan then see
+// what the target would store, and a refusal fails the contact before any
+// write, in a real run and a dry run alike. A phone the target refuses is
+// dropped as in a write (retryWithoutPhone). The Client applies the same
+// rules again when it writes, which changes nothing more.
+func (r *runner) prepareWindow(ctx context.Context) {
+	for _, t := range r.tasks {
+		if t.prepared || (t.st != tTodo && t.st != tChanged) {
+			continue
+		}
+		t.prepared = true
+		for {
+			p, ws, err := r.prepare(ctx, t.in)
+			if err == nil {
+				t.in = p
+				r.learn(ws)
+				t.warns = append(t.warns, ws...)
+				break
+			}
+			st := t.st
+			if r.retryWithoutPhone(t, err) {
+				t.st = st
+				continue
+			}
+			reason, _, _, _ := errorDetails(err)
+			t.fail(Failed, reason, err)
+			break
+		}
+	}
+}
+
+// prepare is the Client's validation of in for the target.
+func (r *runner) prepare(ctx context.Context, in support.ContactInput) (support.ContactInput, []support.Warning, error) {
+	if err := in.Validate(); err != nil {
+		return support.ContactInput{}, nil, err
+	}
+	if r.drv == nil {
+		return in, nil, nil
+	}
+	p, ws, err := r.drv.PrepareContact(ctx, in)
+	if err != nil {
+		return support.ContactInput{}, nil, support.Attribute(err, r.dcaps.Vendor, support.OpUpsertContact)
+	}
+	return p, ws, nil
+}
+
+// changed is the report outcome of a delta: a mapped contact changed in
+// the source and updated in the target (Counts.Changed). Never stored.
+const changed Outcome = "changed"
+
+// fetchChanged finds the target contacts of the window's tChanged tasks:
+// in the index (StrategyBatch and dry runs, whose index is fresh), else
+// with one GetContact by ID each. Found, the task is matched to it, and
+// updateOne sends what differs; gone from the target, the contact is
+// migrated again like a new one.
+func (r *runner) fetchChanged(ctx context.Context) error {
+	var ts [][]*task
+	for _, t := range r.tasks {
+		if t.st == tChanged {
+			ts = append(ts, []*task{t})
+		}
+	}
+	if len(ts) == 0 {
+		return nil
+	}
+	return r.each(ctx, ts, func(ctx context.Context, t *task) error {
+		var tgt *Target
+		if r.indexes() {
+			if fresh, ok := r.byID[t.targetID]; ok {
+				tgt = fresh.clone()
+			} else if got, ok, err := r.st.Target(t.targetID); err != nil {
+				return fmt.Errorf("migrate: read state: %w", err)
+			} else if ok {
+				tgt = &got
+			}
+		} else {
+			var c *support.Contact
+			err := r.retry(ctx, true, nil, func() error {
+				r.reads.Add(1)
+				var err error
+				c, err = r.dst.GetContact(r.on(ctx, r.dst), support.ID(t.targetID))
+				if errors.Is(err, support.ErrNotFound) {
+					c, err = nil, nil
+				}
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("migrate: read target contact %q: %w", t.targetID, err)
+			}
+			if c != nil {
+				in := c.Input()
+				tgt = &Target{ID: c.ID, Keys: unionKeys(t.keys, keysOf(&in)), Fields: in}
+			}
+		}
+		if tgt == nil {
+			t.st = tTodo
+			return nil
+		}
+		t.st, t.target = tMatched, tgt
+		return nil
+	}, nil)
+}
+
+// findDeleted counts (and lists, up to ReportLimit) the mapped contacts
+// that this complete pass did not list: deleted in the source since they
+// were migrated. Nothing is deleted in the target.
+func (r *runner) findDeleted() error {
+	return mappedEntries(r.st, func(e Entry) error {
+		seen, err := r.st.Seen(e.SourceID)
+		if err != nil || seen {
+			return err
+		}
+		r.rep.Deleted++
+		if r.o.ReportLimit < 0 || len(r.rep.DeletedInSource) < r.o.ReportLimit {
+			r.rep.DeletedInSource = append(r.rep.DeletedInSource, MissingContact{SourceID: e.SourceID, TargetID: e.TargetID})
+		} else {
+			r.rep.DeletedOmitted++
+		}
+		return nil
+	})
+}
+
 // process runs rounds over the window until nothing more can be done
 // without more source pages (or, with flush, until every task is done).
 func (r *runner) process(ctx context.Context, flush bool) error {
+	r.prepareWindow(ctx)
+	if err := r.fetchChanged(ctx); err != nil {
+		return err
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("migrate: stopped: %w", err)
@@ -491,7 +740,18 @@ func (r *runner) settle(t *task) {
 		t.page.open--
 	}
 	r.processed++
-	switch t.outcome {
+	out := t.outcome
+	if t.delta {
+		switch out {
+		case Updated:
+			out = changed
+		case Unchanged:
+			out = Skipped // the target had the new values already
+		}
+	}
+	switch out {
+	case changed:
+		r.rep.Changed++
 	case Created:
 		r.rep.Created++
 	case Updated:
@@ -524,7 +784,7 @@ func (r *runner) settle(t *task) {
 		if r.o.ReportLimit < 0 || len(r.rep.Failures) < r.o.ReportLimit {
 			r.rep.Failures = append(r.rep.Failures, Failure{
 				SourceID: t.sourceID, Index: t.index, Input: t.in, Reason: t.reason,
-				Kind: kind, Status: status, Code: code,
+				Kind: kind, Status: status, Code: code, Remembered: t.remembered,
 			})
 		} else {
 			r.rep.FailuresOmitted++
@@ -533,7 +793,7 @@ func (r *runner) settle(t *task) {
 	if t.resolved {
 		r.rep.Resolved++
 	}
-	if t.outcome != Skipped {
+	if out != Skipped {
 		for _, w := range t.warns {
 			r.rep.WarningCounts[w.Field]++
 			if r.o.ReportLimit < 0 || len(r.rep.Warnings) < r.o.ReportLimit {
@@ -561,6 +821,9 @@ func (r *runner) commitWindow() error {
 		}
 		if t.newTarget != nil && r.indexes() {
 			c.Targets = append(c.Targets, *t.newTarget)
+		}
+		if t.sourceID != "" {
+			c.Seen = append(c.Seen, t.sourceID)
 		}
 	}
 	n, finished := 0, false
@@ -647,7 +910,7 @@ func (r *runner) commitIntents(tasks []*task) error {
 	c := &Commit{}
 	for _, t := range tasks {
 		if !t.intent {
-			c.Entries = append(c.Entries, Entry{SourceID: t.sourceID, Outcome: Pending, Write: t.write, Keys: t.keys, Warnings: t.warns})
+			c.Entries = append(c.Entries, Entry{SourceID: t.sourceID, Outcome: Pending, Write: t.write, Keys: t.keys, Warnings: t.warns, Fingerprint: t.fp})
 		}
 	}
 	if len(c.Entries) == 0 {

@@ -68,6 +68,8 @@ type store struct {
 	// strictPhone refuses phones that do not normalize, like a vendor
 	// that wants E.164.
 	strictPhone bool
+	// account is what Account returns: "" names the vendor only.
+	account string
 
 	mu    sync.Mutex
 	shown map[string]string // memory ID → the ID the store shows
@@ -85,6 +87,17 @@ func newStore(vendor string, maxBatch int) *store {
 	caps := contactsOnly(d.Capabilities(), maxBatch)
 	caps.Vendor = vendor
 	return &store{d: d, caps: caps, pageSize: 50, shown: map[string]string{}, inMem: map[string]string{}}
+}
+
+// Account names the store's account (support.AccountNamer).
+func (s *store) Account() string { return s.account }
+
+// request counts one request of the store's call in ctx's RequestCounts, as an
+// HTTP adapter's internal/rest does, and returns the context for the
+// memory driver under it, which must not count it again.
+func (s *store) request(ctx context.Context, method string) context.Context {
+	support.CountRequest(ctx, method, 1)
+	return support.WithRequestCounts(ctx, nil)
 }
 
 // Capabilities returns the store's contact capabilities.
@@ -147,6 +160,14 @@ func (s *store) seed(cs ...support.Contact) {
 	}
 }
 
+// edit changes a stored contact, as someone using the vendor would, without
+// counting a call.
+func (s *store) edit(id string, u support.ContactUpdate) {
+	if _, err := s.d.PatchContact(context.Background(), s.memID(id), u); err != nil {
+		panic(err)
+	}
+}
+
 // all returns every stored contact, oldest first, without counting a call.
 func (s *store) all() []support.Contact {
 	var out []support.Contact
@@ -187,6 +208,7 @@ func (s *store) PrepareContact(ctx context.Context, in support.ContactInput) (su
 
 func (s *store) ListContacts(ctx context.Context, opts support.ContactListOptions) (support.Page[support.Contact], error) {
 	s.lists.Add(1)
+	ctx = s.request(ctx, "GET")
 	if opts.Limit == 0 {
 		opts.Limit = s.pageSize
 	}
@@ -199,12 +221,14 @@ func (s *store) ListContacts(ctx context.Context, opts support.ContactListOption
 
 func (s *store) GetContact(ctx context.Context, id string) (*support.Contact, error) {
 	s.gets.Add(1)
+	ctx = s.request(ctx, "GET")
 	c, err := s.d.GetContact(ctx, s.memID(id))
 	return s.showPtr(c), err
 }
 
 func (s *store) FindContacts(ctx context.Context, key support.MatchKey, value string) ([]support.Contact, error) {
 	s.finds.Add(1)
+	ctx = s.request(ctx, "GET")
 	found, err := s.d.FindContacts(ctx, key, value)
 	for i := range found {
 		found[i] = s.show(found[i])
@@ -214,6 +238,7 @@ func (s *store) FindContacts(ctx context.Context, key support.MatchKey, value st
 
 func (s *store) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
 	s.creates.Add(1)
+	ctx = s.request(ctx, "POST")
 	res, err := s.d.CreateContact(ctx, in)
 	if res != nil {
 		res.Contact = s.showPtr(res.Contact)
@@ -226,6 +251,7 @@ func (s *store) CreateContact(ctx context.Context, in support.ContactInput) (*su
 func (s *store) CreateContacts(ctx context.Context, ins []support.ContactInput) (*support.BatchResult, error) {
 	s.batchCalls.Add(1)
 	s.batchRecords.Add(int64(len(ins)))
+	ctx = s.request(ctx, "POST")
 	if len(ins) > s.caps.MaxBatch {
 		return nil, &support.Error{Kind: support.ErrInvalid, Message: fmt.Sprintf("batch of %d > %d", len(ins), s.caps.MaxBatch)}
 	}
@@ -240,6 +266,7 @@ func (s *store) CreateContacts(ctx context.Context, ins []support.ContactInput) 
 
 func (s *store) PatchContact(ctx context.Context, id string, u support.ContactUpdate) (*support.ContactResult, error) {
 	s.updates.Add(1)
+	ctx = s.request(ctx, "PATCH")
 	if u.Phone != nil {
 		if err := s.refuse(*u.Phone); err != nil {
 			return nil, err
@@ -253,7 +280,7 @@ func (s *store) PatchContact(ctx context.Context, id string, u support.ContactUp
 }
 
 func (s *store) DeleteContact(ctx context.Context, id string) error {
-	return s.d.DeleteContact(ctx, s.memID(id))
+	return s.d.DeleteContact(s.request(ctx, "DELETE"), s.memID(id))
 }
 
 // person is the i-th generated source contact. Every one has an email (so
@@ -373,7 +400,7 @@ func faultErr(k fault) error {
 }
 
 // do runs call through the fault plan.
-func do[T any](f *faulty, method string, call func() (T, error)) (T, error) {
+func do[T any](ctx context.Context, f *faulty, method string, call func() (T, error)) (T, error) {
 	k := f.pick(method)
 	var zero T
 	switch k {
@@ -383,27 +410,39 @@ func do[T any](f *faulty, method string, call func() (T, error)) (T, error) {
 		if _, err := call(); err != nil {
 			return zero, err
 		}
+	default:
+		countRequest(ctx, method) // refused, but the vendor saw it
 	}
 	return zero, faultErr(k)
 }
 
+// countRequest counts a request of method (mList, mCreate, ...) that a
+// fake answers without calling the store (which counts those it gets).
+func countRequest(ctx context.Context, method string) {
+	http := "POST"
+	if method == mList || method == mGet || method == mFind {
+		http = "GET"
+	}
+	support.CountRequest(ctx, http, 1)
+}
+
 func (f *faulty) ListContacts(ctx context.Context, o support.ContactListOptions) (support.Page[support.Contact], error) {
-	return do(f, mList, func() (support.Page[support.Contact], error) { return f.contactDriver.ListContacts(ctx, o) })
+	return do(ctx, f, mList, func() (support.Page[support.Contact], error) { return f.contactDriver.ListContacts(ctx, o) })
 }
 func (f *faulty) GetContact(ctx context.Context, id string) (*support.Contact, error) {
-	return do(f, mGet, func() (*support.Contact, error) { return f.contactDriver.GetContact(ctx, id) })
+	return do(ctx, f, mGet, func() (*support.Contact, error) { return f.contactDriver.GetContact(ctx, id) })
 }
 func (f *faulty) FindContacts(ctx context.Context, k support.MatchKey, v string) ([]support.Contact, error) {
-	return do(f, mFind, func() ([]support.Contact, error) { return f.contactDriver.FindContacts(ctx, k, v) })
+	return do(ctx, f, mFind, func() ([]support.Contact, error) { return f.contactDriver.FindContacts(ctx, k, v) })
 }
 func (f *faulty) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
-	return do(f, mCreate, func() (*support.ContactResult, error) { return f.contactDriver.CreateContact(ctx, in) })
+	return do(ctx, f, mCreate, func() (*support.ContactResult, error) { return f.contactDriver.CreateContact(ctx, in) })
 }
 func (f *faulty) CreateContacts(ctx context.Context, in []support.ContactInput) (*support.BatchResult, error) {
-	return do(f, mBatch, func() (*support.BatchResult, error) { return f.contactDriver.CreateContacts(ctx, in) })
+	return do(ctx, f, mBatch, func() (*support.BatchResult, error) { return f.contactDriver.CreateContacts(ctx, in) })
 }
 func (f *faulty) PatchContact(ctx context.Context, id string, u support.ContactUpdate) (*support.ContactResult, error) {
-	return do(f, mPatch, func() (*support.ContactResult, error) { return f.contactDriver.PatchContact(ctx, id, u) })
+	return do(ctx, f, mPatch, func() (*support.ContactResult, error) { return f.contactDriver.PatchContact(ctx, id, u) })
 }
 
 // capsOverride changes what a driver declares, to drive the engine's and

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -23,7 +25,17 @@ var (
 	bucketKeys    = []byte("keys")    // normalized key → target ID
 	bucketTargets = []byte("targets") // target ID → Target (JSON)
 	bucketMeta    = []byte("meta")    // checkpoint name → value
+	bucketSeen    = []byte("seen")    // source ID → "" for every contact the pass listed
 )
+
+// ErrCorruptState is matched (errors.Is) by the errors of a FileState
+// whose file is damaged: a page that is not what bbolt expects, a checksum
+// that does not match, a record that cannot be decoded. The error names the
+// file and what to do. The file is never written again once found corrupt,
+// so nothing it still holds is lost: restore it from a backup, or start
+// with a new state file (the target keeps what was written; a new state
+// matches those contacts instead of creating them again).
+var ErrCorruptState = errors.New("the state file is corrupt")
 
 // FileState is a State kept in a single file (a bbolt database). Every
 // Commit is one bbolt read-write transaction, which is atomic and is synced
@@ -33,21 +45,45 @@ var (
 // the number of contacts (apart from bbolt's record of the pages it allocated
 // since the file was opened: about 2 bytes per contact).
 //
+// A damaged file is reported, never repaired or overwritten: OpenState
+// checks the whole file before it writes anything, and every method turns
+// what bbolt reports of a damaged page (an error, or a panic) into an
+// error matching ErrCorruptState, after which the FileState refuses every
+// call.
+//
 // A FileState is safe for concurrent use, but a file can be open in one
 // FileState (one process) at a time.
 type FileState struct {
-	db *bolt.DB
+	db   *bolt.DB
+	path string
+	// broken is the first corruption found; every call fails with it.
+	broken atomic.Pointer[error]
 }
 
 // OpenState opens the state file at path, creating it if needed. It fails
-// after a second if another process holds the file.
+// after a second if another process holds the file. A file that is not a
+// valid state (damaged pages, another kind of file) fails with an error
+// matching ErrCorruptState, and is left exactly as it was.
 func OpenState(path string) (*FileState, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		return nil, fmt.Errorf("migrate: open state %s: %w", path, err)
+	if info, err := os.Stat(path); err == nil && info.Size() > 0 {
+		// Check every page read-only first: a damaged file must be found
+		// before the read-write open, which may write to it.
+		if err := checkFile(path); err != nil {
+			return nil, err
+		}
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketEntries, bucketPending, bucketKeys, bucketTargets, bucketMeta} {
+	var db *bolt.DB
+	err := guard(func() error {
+		var err error
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+		return err
+	})
+	if err != nil {
+		return nil, stateError(path, "open state", err)
+	}
+	s := &FileState{db: db, path: path}
+	err = s.update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketEntries, bucketPending, bucketKeys, bucketTargets, bucketMeta, bucketSeen} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -56,9 +92,100 @@ func OpenState(path string) (*FileState, error) {
 	})
 	if err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("migrate: initialize state %s: %w", path, err)
+		return nil, fmt.Errorf("migrate: initialize state: %w", err)
 	}
-	return &FileState{db: db}, nil
+	return s, nil
+}
+
+// checkFile opens the bbolt file at path read-only and checks its pages
+// (bbolt's consistency check), so that damage is found before anything is
+// written.
+func checkFile(path string) error {
+	var db *bolt.DB
+	err := guard(func() error {
+		var err error
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+		return err
+	})
+	if err != nil {
+		return stateError(path, "open state", err)
+	}
+	defer db.Close()
+	err = guard(func() error {
+		return db.View(func(tx *bolt.Tx) error {
+			var first error
+			for err := range tx.Check() { // drained: the check runs to its end
+				if first == nil {
+					first = &corruption{err}
+				}
+			}
+			return first
+		})
+	})
+	if err != nil {
+		return stateError(path, "check state", err)
+	}
+	return nil
+}
+
+// corruption marks an error as damage to the file.
+type corruption struct{ err error }
+
+func (c *corruption) Error() string { return c.err.Error() }
+func (c *corruption) Unwrap() error { return c.err }
+
+// guard calls fn, turning a panic (bbolt panics on pages it finds damaged)
+// into a corruption error.
+func guard(fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &corruption{fmt.Errorf("%v", p)}
+		}
+	}()
+	return fn()
+}
+
+// corrupt reports whether err says the file is damaged.
+func corrupt(err error) bool {
+	var c *corruption
+	return errors.As(err, &c) || errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) ||
+		errors.Is(err, berrors.ErrVersionMismatch) || errors.Is(err, berrors.ErrInvalidMapping)
+}
+
+// stateError is the error of what (an operation) on the file at path.
+func stateError(path, what string, err error) error {
+	if corrupt(err) {
+		return fmt.Errorf("migrate: %s %s: %w (%w); the file was left as it is: restore it from a backup, "+
+			"or start with a new state file (the target keeps the contacts already written, and a new state "+
+			"matches them instead of creating them again)", what, path, ErrCorruptState, err)
+	}
+	return fmt.Errorf("migrate: %s %s: %w", what, path, err)
+}
+
+// view and update run fn in a read or read-write transaction. A damaged
+// file (found now or before) fails them with ErrCorruptState, and the
+// FileState is then refused for good, so that a damaged file is never
+// written to.
+func (s *FileState) view(fn func(*bolt.Tx) error) error { return s.tx(false, fn) }
+
+func (s *FileState) update(fn func(*bolt.Tx) error) error { return s.tx(true, fn) }
+
+func (s *FileState) tx(write bool, fn func(*bolt.Tx) error) error {
+	if p := s.broken.Load(); p != nil {
+		return *p
+	}
+	err := guard(func() error {
+		if write {
+			return s.db.Update(fn)
+		}
+		return s.db.View(fn)
+	})
+	if err == nil || !corrupt(err) {
+		return err
+	}
+	err = stateError(s.path, "state", err)
+	s.broken.CompareAndSwap(nil, &err)
+	return *s.broken.Load()
 }
 
 // Close closes the file. Closing in the middle of a migration is safe: the
@@ -74,7 +201,7 @@ func (s *FileState) Close() error {
 func (s *FileState) Entry(sourceID string) (Entry, bool, error) {
 	var e Entry
 	var ok bool
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketEntries).Get([]byte(sourceID))
 		if v == nil {
 			return nil
@@ -89,7 +216,7 @@ func (s *FileState) Entry(sourceID string) (Entry, bool, error) {
 func (s *FileState) Lookup(key string) (Target, bool, error) {
 	var t Target
 	var ok bool
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		id := tx.Bucket(bucketKeys).Get([]byte(key))
 		if id == nil {
 			return nil
@@ -101,7 +228,7 @@ func (s *FileState) Lookup(key string) (Target, bool, error) {
 		ok = true
 		var st storedTarget
 		if err := json.Unmarshal(v, &st); err != nil {
-			return fmt.Errorf("migrate: state: target %q: %w", id, err)
+			return &corruption{fmt.Errorf("target %q: %w", id, err)}
 		}
 		t = st.target(string(id))
 		return nil
@@ -112,22 +239,74 @@ func (s *FileState) Lookup(key string) (Target, bool, error) {
 // Checkpoint returns a saved checkpoint, "" when there is none.
 func (s *FileState) Checkpoint(name string) (string, error) {
 	var v string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		v = string(tx.Bucket(bucketMeta).Get([]byte(name)))
 		return nil
 	})
 	return v, err
 }
 
+// Entries returns up to limit entries in source ID order, after the source
+// ID after ("" is from the start).
+func (s *FileState) Entries(after string, limit int) ([]Entry, error) {
+	var out []Entry
+	err := s.view(func(tx *bolt.Tx) error {
+		cur := tx.Bucket(bucketEntries).Cursor()
+		k, v := cur.Seek([]byte(after))
+		if k != nil && string(k) == after {
+			k, v = cur.Next()
+		}
+		for ; k != nil && len(out) < limit; k, v = cur.Next() {
+			var e Entry
+			if err := decodeEntry(string(k), v, &e); err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Target returns the indexed target contact with this ID.
+func (s *FileState) Target(id string) (Target, bool, error) {
+	var t Target
+	var ok bool
+	err := s.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketTargets).Get([]byte(id))
+		if v == nil {
+			return nil
+		}
+		ok = true
+		var st storedTarget
+		if err := json.Unmarshal(v, &st); err != nil {
+			return &corruption{fmt.Errorf("target %q: %w", id, err)}
+		}
+		t = st.target(id)
+		return nil
+	})
+	return t, ok, err
+}
+
+// Seen reports whether the current pass listed the source contact.
+func (s *FileState) Seen(sourceID string) (bool, error) {
+	var ok bool
+	err := s.view(func(tx *bolt.Tx) error {
+		ok = tx.Bucket(bucketSeen).Get([]byte(sourceID)) != nil
+		return nil
+	})
+	return ok, err
+}
+
 // Pending returns the entries whose Outcome is Pending, by source ID.
 func (s *FileState) Pending() ([]Entry, error) {
 	var out []Entry
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		entries := tx.Bucket(bucketEntries)
 		return tx.Bucket(bucketPending).ForEach(func(k, _ []byte) error {
 			v := entries.Get(k)
 			if v == nil {
-				return fmt.Errorf("migrate: state: pending %q has no entry", k)
+				return &corruption{fmt.Errorf("pending %q has no entry", k)}
 			}
 			var e Entry
 			if err := decodeEntry(string(k), v, &e); err != nil {
@@ -142,15 +321,26 @@ func (s *FileState) Pending() ([]Entry, error) {
 
 // Commit applies c in one transaction, synced to disk before it returns.
 func (s *FileState) Commit(c *Commit) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
+		var reset [][]byte
 		if c.ResetIndex {
-			for _, name := range [][]byte{bucketKeys, bucketTargets} {
-				if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
-					return err
-				}
-				if _, err := tx.CreateBucket(name); err != nil {
-					return err
-				}
+			reset = append(reset, bucketKeys, bucketTargets)
+		}
+		if c.ResetSeen {
+			reset = append(reset, bucketSeen)
+		}
+		for _, name := range reset {
+			if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+				return err
+			}
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		seen := tx.Bucket(bucketSeen)
+		for _, id := range c.Seen {
+			if err := seen.Put([]byte(id), nil); err != nil {
+				return err
 			}
 		}
 		entries, pending := tx.Bucket(bucketEntries), tx.Bucket(bucketPending)
@@ -214,6 +404,9 @@ func (s *FileState) Commit(c *Commit) error {
 		return nil
 	})
 	if err != nil {
+		if errors.Is(err, ErrCorruptState) {
+			return err
+		}
 		return fmt.Errorf("migrate: state commit: %w", err)
 	}
 	return nil
@@ -237,7 +430,7 @@ var csvHeader = []string{"source_id", "target_id", "outcome", "resolved", "keys"
 // target's index did not hold.
 func (s *FileState) ExportCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		if err := cw.Write(csvHeader); err != nil {
 			return err
 		}
@@ -298,7 +491,7 @@ func (s storedTarget) target(id string) Target {
 
 func decodeEntry(sourceID string, v []byte, e *Entry) error {
 	if err := json.Unmarshal(v, e); err != nil {
-		return fmt.Errorf("migrate: state: entry %q: %w", sourceID, err)
+		return &corruption{fmt.Errorf("entry %q: %w", sourceID, err)}
 	}
 	e.SourceID = sourceID
 	return nil

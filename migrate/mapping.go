@@ -1,6 +1,9 @@
 package migrate
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -256,4 +259,83 @@ func unionKeys(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// fingerprint returns a stable hash of a mapped input, normalized so that
+// spellings the target treats alike give one fingerprint: the email
+// case-folded (support.EmailKey), the phone in E.164 when it normalizes,
+// tags in order without repeats; custom fields by name. It is what
+// Entry.Fingerprint stores.
+func fingerprint(in support.ContactInput) string {
+	n := in
+	if n.Email != "" {
+		n.Email = support.EmailKey(n.Email)
+	}
+	if p, err := support.NormalizePhone(n.Phone); err == nil {
+		n.Phone = p
+	}
+	n.Tags = slices.Compact(slices.Sorted(slices.Values(n.Tags)))
+	if len(n.Tags) == 0 {
+		n.Tags = nil
+	}
+	if len(n.CustomFields) == 0 {
+		n.CustomFields = nil
+	}
+	b, err := json.Marshal(n) // map keys in order
+	if err != nil {
+		panic(err) // strings only: cannot fail
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
+}
+
+// upsertDiff is the update support.Client.UpsertContact sends to a matched
+// contact have for the prepared input in, with the names of the fields it
+// sets, so that a dry run of StrategyUpsert plans what the run sends. It
+// follows the Client's rules (support's diff, not exported): a field in
+// sets that differs is sent (emails without case, phones in E.164, language
+// and country without case); an external ID only when the contact has none;
+// tags replaced when they are not the same set; custom fields one by one.
+// LOCAL COPY of the Client's rule, until support exports it (requested).
+func upsertDiff(have, in support.ContactInput) (support.ContactUpdate, []string) {
+	var u support.ContactUpdate
+	var fields []string
+	set := func(field string, dst **string, stored, want string, same func(a, b string) bool) {
+		if want != "" && !same(stored, want) {
+			*dst = support.Ptr(want)
+			fields = append(fields, field)
+		}
+	}
+	exact := func(a, b string) bool { return a == b }
+	set("first_name", &u.FirstName, have.FirstName, in.FirstName, exact)
+	set("last_name", &u.LastName, have.LastName, in.LastName, exact)
+	set("email", &u.Email, have.Email, in.Email, support.EqualEmail)
+	set("phone", &u.Phone, have.Phone, in.Phone, support.SamePhone)
+	set("language", &u.Language, have.Language, in.Language, strings.EqualFold)
+	set("country", &u.Country, have.Country, in.Country, strings.EqualFold)
+	if in.ExternalID != "" && have.ExternalID == "" {
+		u.ExternalID = support.Ptr(in.ExternalID)
+		fields = append(fields, "external_id")
+	}
+	if len(in.Tags) > 0 && !sameSet(have.Tags, in.Tags) {
+		u.Tags = support.Ptr(slices.Clone(in.Tags))
+		fields = append(fields, "tags")
+	}
+	for _, k := range slices.Sorted(maps.Keys(in.CustomFields)) {
+		if v, ok := have.CustomFields[k]; !ok || v != in.CustomFields[k] {
+			if u.CustomFields == nil {
+				u.CustomFields = map[string]*string{}
+			}
+			u.CustomFields[k] = support.Ptr(in.CustomFields[k])
+			fields = append(fields, "custom_fields."+k)
+		}
+	}
+	return u, fields
+}
+
+// sameSet reports whether a and b hold the same strings, ignoring order
+// and repeats.
+func sameSet(a, b []string) bool {
+	x, y := slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b))
+	return slices.Equal(slices.Compact(x), slices.Compact(y))
 }

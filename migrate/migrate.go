@@ -75,10 +75,16 @@ type Options struct {
 	// MaxWait caps each wait between attempts, whatever a vendor's
 	// Retry-After says; 0 is 60 seconds.
 	MaxWait time.Duration
-	// ReportLimit caps how many failures, identity conflicts and warnings
-	// are listed in the Report (all are counted, and FileState.ExportCSV
-	// lists them all); 0 is 1000, negative is no limit.
+	// ReportLimit caps how many failures, identity conflicts, warnings and
+	// contacts deleted in the source are listed in the Report (all are
+	// counted, and FileState.ExportCSV lists the entries); 0 is 1000,
+	// negative is no limit.
 	ReportLimit int
+	// RetryFailed sends again the contacts that the target refused in an
+	// earlier run although their mapped input has not changed since (their
+	// Entry.Fingerprint). Without it they are reported as failed again,
+	// with the reason of their refusal, and cost no write.
+	RetryFailed bool
 }
 
 // Counts are the outcomes of the source contacts handled by a run.
@@ -92,6 +98,12 @@ type Counts struct {
 	Upserted int `json:"upserted"`
 	Skipped  int `json:"skipped"`
 	Failed   int `json:"failed"`
+	// Changed counts the contacts mapped by an earlier run that changed in
+	// the source since (their Fingerprint differs) and were brought up to
+	// date with one UpdateContact each, carrying only the fields that
+	// differ from the target contact. Those whose target contact already
+	// had the new values are counted in Skipped, with no write.
+	Changed int `json:"changed"`
 	// Conflicts counts the source contacts not migrated because the target
 	// contact a match key found for them is another person (the identity
 	// rule: an earlier match key has a different, non-empty value on both
@@ -183,17 +195,40 @@ type Report struct {
 	Warnings        []RecordWarning `json:"warnings,omitempty"`
 	WarningsOmitted int             `json:"warnings_omitted,omitempty"`
 	WarningCounts   map[string]int  `json:"warning_counts,omitempty"`
-	// WriteCalls is how many write calls (a CreateContacts batch counts as
-	// one) were made to the target, retries included.
+	// WriteCalls is how many write requests the target was sent, as the
+	// vendor sees them (support.RequestCounts): a CreateContacts batch is
+	// one, each request counted once however often it was retried (see
+	// Retries), the Client's own requests (a batch split in halves)
+	// included. For a target driver that counts no request, it is the
+	// write calls migrate made.
 	WriteCalls int `json:"write_calls"`
-	// PlannedWriteCalls is, in a dry run, how many write calls the real run
-	// would make without faults.
+	// PlannedWriteCalls is, in a dry run, how many write requests the real
+	// run would send without faults: WriteCalls of that run.
 	PlannedWriteCalls int `json:"planned_write_calls,omitempty"`
-	// ReadCalls is how many list pages and lookups were requested.
+	// ReadCalls is how many read requests (list pages, lookups, the source
+	// reads of SourceReads) the source and the target were sent, first
+	// attempts only, counted as WriteCalls is.
 	ReadCalls int `json:"read_calls"`
-	// Retries is how many calls were tried again after a rate limit or an
-	// outage.
+	// SourceReads is how many source contacts were read one by one
+	// (GetContact) because the source's list leaves out fields the target
+	// can hold (Capabilities.ListOmits): one read each, also in ReadCalls.
+	// A dry run makes them too (the plan needs the fields) and counts them.
+	SourceReads int `json:"source_reads"`
+	// Retries is how many requests the adapters sent again (after a rate
+	// limit, an outage, a connection reset), to the source and the target.
 	Retries int `json:"retries"`
+	// RetriedCalls is how many calls migrate itself tried again after the
+	// adapter's retries were spent (see "Retries" in the package
+	// documentation); their requests are counted in WriteCalls and
+	// ReadCalls as new ones.
+	RetriedCalls int `json:"retried_calls"`
+	// Deleted is how many mapped contacts a complete pass did not find in
+	// the source (deleted there since they were migrated). They are
+	// reported, never deleted in the target; DeletedInSource lists them, at
+	// most Options.ReportLimit, and DeletedOmitted counts the rest.
+	Deleted         int              `json:"deleted_in_source"`
+	DeletedInSource []MissingContact `json:"deleted_in_source_contacts,omitempty"`
+	DeletedOmitted  int              `json:"deleted_in_source_omitted,omitempty"`
 	// Elapsed is the run's wall time, in nanoseconds in JSON.
 	Elapsed time.Duration `json:"elapsed_ns"`
 	// WriteRate is WriteCalls per second of Elapsed.
@@ -216,6 +251,10 @@ type Failure struct {
 	// Status and Code are the vendor's HTTP status and error code, when known.
 	Status int    `json:"status,omitempty"`
 	Code   string `json:"code,omitempty"`
+	// Remembered is true when the target refused the contact in an earlier
+	// run and its mapped input has not changed since: it was not sent again
+	// (Options.RetryFailed sends it), and Reason is that refusal's.
+	Remembered bool `json:"remembered,omitempty"`
 }
 
 // NotMigrated returns how many of the source contacts the run handled were
@@ -317,6 +356,9 @@ func newRunner(src, dst *support.Client, opts Options) (*runner, error) {
 		dry: o.DryRun, log: o.Logger, dropped: map[string]bool{},
 		bySource: map[string]*task{}, overlay: map[string]*Target{}, byID: map[string]*Target{},
 	}
+	if !dst.As(&r.drv) {
+		r.drv = nil
+	}
 	r.rep = &Report{Source: r.scaps.Vendor, Target: r.dcaps.Vendor, DryRun: o.DryRun, WarningCounts: map[string]int{}}
 	if !r.scaps.Supports(support.OpListContacts) {
 		return nil, support.Unsupported(r.scaps.Vendor, support.OpListContacts, "migrate: the source cannot list its contacts")
@@ -380,9 +422,11 @@ func (r *runner) chooseStrategy(saved Strategy) error {
 func (r *runner) finish(elapsed time.Duration) {
 	r.rep.Processed = r.processed
 	r.rep.Indexed = r.indexed
-	r.rep.WriteCalls = int(r.writes.Load())
-	r.rep.ReadCalls = int(r.reads.Load())
-	r.rep.Retries = int(r.retries.Load())
+	r.rep.WriteCalls = r.writeCalls()
+	r.rep.ReadCalls = counted(&r.srcN, r.srcN.Reads(), r.srcReads.Load()) + counted(&r.dstN, r.dstN.Reads(), r.reads.Load()-r.srcReads.Load())
+	r.rep.Retries = int(r.srcN.Retries() + r.dstN.Retries())
+	r.rep.RetriedCalls = int(r.retries.Load())
+	r.rep.SourceReads = int(r.sourceReads.Load())
 	r.rep.Elapsed = elapsed
 	if s := elapsed.Seconds(); s > 0 {
 		r.rep.WriteRate = float64(r.rep.WriteCalls) / s
@@ -390,6 +434,28 @@ func (r *runner) finish(elapsed time.Duration) {
 	if r.dry {
 		r.rep.PlannedWriteCalls = int(r.planned.Load())
 	}
+}
+
+// on returns ctx for a call to p (the source or the target), counting its
+// requests in that platform's RequestCounts.
+func (r *runner) on(ctx context.Context, p *support.Client) context.Context {
+	if p == r.src {
+		return support.WithRequestCounts(ctx, &r.srcN)
+	}
+	return support.WithRequestCounts(ctx, &r.dstN)
+}
+
+// writeCalls is the number of write requests the target was sent.
+func (r *runner) writeCalls() int { return counted(&r.dstN, r.dstN.Writes(), r.writes.Load()) }
+
+// counted returns what a platform's RequestCounts say (n), or, when its
+// driver counts no request at all (support.CountRequest), the calls
+// migrate made (calls), so that the report still says something.
+func counted(c *support.RequestCounts, n, calls int64) int {
+	if c.Reads()+c.Writes()+c.Retries() == 0 {
+		return int(calls)
+	}
+	return int(n)
 }
 
 // errorDetails extracts what a vendor said from err.

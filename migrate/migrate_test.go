@@ -257,10 +257,32 @@ func TestVendorRefusalsAreReportedAndTheRunContinues(t *testing.T) {
 	e, _, _ := st.Entry("src_000001")
 	assert.Equal(t, Failed, e.Outcome)
 	assert.Equal(t, "name is reserved", e.Reason)
-	// Failures are tried again on the next run; the rest is skipped.
+	// Item 5: the refused ones are remembered with the fingerprint of their
+	// input: the next run reports them again, with their reason, and sends
+	// nothing; the rest is skipped.
+	before := inner.writes()
 	again := run(t, src, dst, Options{State: st})
+	assert.True(t, again.Complete)
 	assert.Equal(t, Counts{Failed: 11, Skipped: 19}, again.Counts, "re-run")
-	assert.Equal(t, 1, again.WriteCalls, "re-run")
+	assert.Equal(t, 11, again.NotMigrated())
+	assert.Zero(t, again.WriteCalls, "re-run")
+	assert.Equal(t, before, inner.writes(), "writes the target saw on the re-run")
+	require.Len(t, again.Failures, 11)
+	for _, f := range again.Failures {
+		assert.True(t, f.Remembered, f.SourceID)
+		assert.NotEmpty(t, f.Reason, f.SourceID)
+	}
+	// Asked to, it tries them again (one batch: the vendor refuses the
+	// name again).
+	retried := run(t, src, dst, Options{State: st, RetryFailed: true})
+	assert.Equal(t, Counts{Failed: 11, Skipped: 19}, retried.Counts, "retry")
+	assert.Equal(t, 1, retried.WriteCalls, "retry")
+	assert.False(t, retried.Failures[0].Remembered)
+	// A refused contact changed in the source is sent again by itself.
+	src.edit("src_000001", support.ContactUpdate{Email: support.Ptr("fixed1@example.com")})
+	fixed := run(t, src, dst, Options{State: st})
+	assert.Equal(t, Counts{Created: 1, Failed: 10, Skipped: 19}, fixed.Counts, "fixed")
+	assert.Equal(t, 1, fixed.WriteCalls, "fixed")
 }
 
 func TestInvalidInputFailsBeforeAnyWrite(t *testing.T) {
@@ -478,8 +500,10 @@ func TestAdapterWarningsAreReportedAndLearned(t *testing.T) {
 	rep := run(t, src, lossy{inner}, Options{State: st})
 	assert.Equal(t, Counts{Created: 2, Unchanged: 1}, rep.Counts)
 	assert.Zero(t, inner.updates.Load())
-	assert.Equal(t, map[string]int{"language": 2}, rep.WarningCounts)
-	require.Len(t, rep.Warnings, 2)
+	// Every contact's language is dropped, the matched one's too: the
+	// target's rules are applied before matching.
+	assert.Equal(t, map[string]int{"language": 3}, rep.WarningCounts)
+	require.Len(t, rep.Warnings, 3)
 	assert.Equal(t, ps[0].ID, rep.Warnings[0].SourceID)
 	var buf bytes.Buffer
 	require.NoError(t, st.ExportCSV(&buf))
@@ -507,10 +531,12 @@ func TestTargetThatMatchesOnCreate(t *testing.T) {
 	plan := run(t, src, dst, Options{DryRun: true})
 	assert.Equal(t, StrategyUpsert, plan.Strategy)
 	assert.Equal(t, Counts{Created: 3, Matched: 1}, plan.Counts)
-	assert.Equal(t, 4, plan.PlannedWriteCalls)
+	// The matched one costs its upsert's lookup and no write request.
+	assert.Equal(t, 3, plan.PlannedWriteCalls)
 	rep := run(t, src, dst, Options{})
 	assert.Equal(t, plan.Counts, rep.Counts, "run differs from plan")
-	assert.Equal(t, 4, rep.WriteCalls)
+	assert.Equal(t, 3, rep.WriteCalls)
+	assert.EqualValues(t, 3, inner.writes())
 	assert.Zero(t, inner.updates.Load())
 	require.Len(t, rep.Warnings, 1)
 	assert.Equal(t, "first_name", rep.Warnings[0].Field)

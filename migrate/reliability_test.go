@@ -316,6 +316,8 @@ func (l *loseFirst) CreateContacts(ctx context.Context, in []support.ContactInpu
 	if l.lose(mBatch) {
 		if l.commit {
 			_, _ = l.contactDriver.CreateContacts(ctx, in)
+		} else {
+			countRequest(ctx, mBatch) // sent, lost before the vendor applied it
 		}
 		return nil, errLost
 	}
@@ -326,6 +328,8 @@ func (l *loseFirst) CreateContact(ctx context.Context, in support.ContactInput) 
 	if l.lose(mCreate) {
 		if l.commit {
 			_, _ = l.contactDriver.CreateContact(ctx, in)
+		} else {
+			countRequest(ctx, mCreate) // sent, lost before the vendor applied it
 		}
 		return nil, errLost
 	}
@@ -336,6 +340,8 @@ func (l *loseFirst) PatchContact(ctx context.Context, id string, u support.Conta
 	if l.lose(mPatch) {
 		if l.commit {
 			_, _ = l.contactDriver.PatchContact(ctx, id, u)
+		} else {
+			countRequest(ctx, mPatch) // sent, lost before the vendor applied it
 		}
 		return nil, errLost
 	}
@@ -480,7 +486,8 @@ func TestRateLimitedBatchItemWaitsAndIsResent(t *testing.T) {
 		assert.EqualValues(t, 1, inner.creates.Load(), "single creates")
 		assert.EqualValues(t, 5, inner.sent(), "records sent")
 		assert.Equal(t, 7*time.Second, time.Since(start), "want Retry-After's wait, once")
-		assert.Equal(t, 1, rep.Retries)
+		assert.Equal(t, 1, rep.RetriedCalls, "migrate's own retry")
+		assert.Zero(t, rep.Retries, "no request was sent again by the adapter")
 	})
 }
 
@@ -555,5 +562,7 @@ func TestPendingUpsertIntentResolvedAsUpserted(t *testing.T) {
 	assert.Zero(t, inner.writes())
 	require.Len(t, inner.all(), 1)
 	e, _, _ := st.Entry("a")
+	assert.NotEmpty(t, e.Fingerprint)
+	e.Fingerprint = ""
 	assert.Equal(t, Entry{SourceID: "a", TargetID: inner.all()[0].ID, Outcome: Upserted, Keys: []string{"external_id:crm-1"}, Resolved: true}, e)
 }

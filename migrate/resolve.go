@@ -139,7 +139,7 @@ func (r *runner) lookup(ctx context.Context, t *task) (c *support.Contact, absen
 		err := r.retry(ctx, true, nil, func() error {
 			r.reads.Add(1)
 			var err error
-			got, err = r.dst.GetContact(ctx, ref)
+			got, err = r.dst.GetContact(r.on(ctx, r.dst), ref)
 			if errors.Is(err, support.ErrNotFound) {
 				got, err = nil, nil
 			}

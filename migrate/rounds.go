@@ -102,8 +102,14 @@ func (r *runner) plan() (matched, leaders []*task, err error) {
 // several contacts with one phone, only the earliest is judged: a conflict
 // then may be one that UpsertContact, seeing them all, would have matched
 // to a later one. It errs towards a conflict, never towards a merge.
+//
+// A dry run of StrategyUpsert matches as the Client's UpsertContact will:
+// only by the keys the target can look contacts up by (Capabilities.CanFind).
 func (r *runner) match(t *task) (*Target, *IdentityConflict, error) {
 	for i, kind := range r.o.MatchKeys {
+		if r.strategy == StrategyUpsert && !r.dcaps.CanFind(kind) {
+			continue
+		}
 		for _, k := range t.keys {
 			if keyKind(k) != kind {
 				continue
@@ -180,7 +186,7 @@ func (r *runner) createBatch(ctx context.Context, chunk []*task) error {
 	err := r.retry(ctx, false, nil, func() error {
 		r.writes.Add(1)
 		var err error
-		res, err = r.dst.CreateContacts(ctx, ins)
+		res, err = r.dst.CreateContacts(r.on(ctx, r.dst), ins)
 		if res != nil && len(res.Items) == len(ins) {
 			return nil // per-record results, handled below
 		}
@@ -391,12 +397,31 @@ func (r *runner) updateMatched(ctx context.Context, matched []*task) error {
 // updateOne updates t's target contact with what differs, if anything.
 func (r *runner) updateOne(ctx context.Context, t *task) error {
 	tgt := t.target
+	if tgt.listed && len(r.dcaps.ListOmits) > 0 {
+		// The index has the contact as the target's list shows it: read
+		// the fields the list leaves out before comparing.
+		var c *support.Contact
+		err := r.retry(ctx, true, nil, func() error {
+			r.reads.Add(1)
+			var err error
+			c, err = r.dst.GetContact(r.on(ctx, r.dst), support.ID(tgt.ID))
+			return err
+		})
+		if err != nil && !errors.Is(err, support.ErrNotFound) {
+			return fmt.Errorf("migrate: read target contact %q: %w", tgt.ID, err)
+		}
+		if c != nil {
+			tgt.Fields = c.Input()
+		}
+		tgt.listed = false
+	}
 	for {
 		u, fields := diff(t.in, tgt.Fields, r.isDropped)
+		if r.dry && r.strategy == StrategyUpsert && !t.delta {
+			// The run's UpsertContact sends what its own rules find different.
+			u, fields = upsertDiff(tgt.Fields, t.in)
+		}
 		if u.IsEmpty() {
-			if r.dry && r.strategy == StrategyUpsert {
-				r.planned.Add(1) // the upsert is sent anyway
-			}
 			o := Unchanged
 			if t.resolved {
 				o = t.resolvedOutcome()
@@ -407,9 +432,6 @@ func (r *runner) updateOne(ctx context.Context, t *task) error {
 			return nil
 		}
 		if !r.dcaps.Supports(support.OpUpdateContact) {
-			if r.dry && r.strategy == StrategyUpsert {
-				r.planned.Add(1) // the upsert is sent, and matches
-			}
 			for _, f := range fields {
 				t.warns = append(t.warns, support.Warning{Field: f, Message: "differs in the target, which cannot update contacts; left as it is"})
 			}
@@ -437,7 +459,7 @@ func (r *runner) updateOne(ctx context.Context, t *task) error {
 		err := r.retry(ctx, true, t, func() error {
 			r.writes.Add(1)
 			var err error
-			res, err = r.dst.UpdateContact(ctx, support.ID(tgt.ID), u)
+			res, err = r.dst.UpdateContact(r.on(ctx, r.dst), support.ID(tgt.ID), u)
 			return err
 		})
 		t.err = err
@@ -554,7 +576,7 @@ func (r *runner) upsertOne(ctx context.Context, t *task) error {
 	err := r.retry(ctx, false, t, func() error {
 		r.writes.Add(1)
 		var err error
-		res, err = r.dst.UpsertContact(ctx, t.in, support.UpsertOptions{MatchKeys: r.o.MatchKeys})
+		res, err = r.dst.UpsertContact(r.on(ctx, r.dst), t.in, support.UpsertOptions{MatchKeys: r.o.MatchKeys})
 		return err
 	})
 	if res == nil {

@@ -104,6 +104,14 @@ type Entry struct {
 	// established by looking the contact up in the target: Created for a
 	// create, Upserted or Updated for an upsert (see the Outcomes).
 	Resolved bool `json:"resolved,omitempty"`
+	// Fingerprint is a hash of the contact's mapped input (Options.Map's
+	// result, normalized: see Fingerprint) as last written or refused. A
+	// run compares it with the source contact's current one: unchanged, a
+	// mapped contact is skipped and a refused one is not sent again (unless
+	// Options.RetryFailed); changed, a mapped contact is brought up to date
+	// and a refused one is tried again. Empty on entries stored by an
+	// earlier version, which adopt the current fingerprint without a write.
+	Fingerprint string `json:"fp,omitempty"`
 }
 
 // Target is a contact of the target platform as the migration knows it: its
@@ -116,6 +124,9 @@ type Target struct {
 	Keys []string `json:"keys,omitempty"`
 	// Fields are its writable fields, as last read or written.
 	Fields support.ContactInput `json:"fields"`
+	// listed: Fields are as the target's list gave them, without the
+	// fields it omits (Capabilities.ListOmits). Not stored.
+	listed bool
 }
 
 // Commit is one atomic change to a State: all of it is applied durably, or
@@ -135,10 +146,17 @@ type Commit struct {
 	Targets []Target
 	// Checkpoints are saved by name.
 	Checkpoints map[string]string
+	// ResetSeen forgets which source contacts the pass listed (before the
+	// rest is applied), at the start of a pass.
+	ResetSeen bool
+	// Seen are source IDs the current pass listed, so that a complete pass
+	// can tell the mapped contacts it did not list (deleted in the source).
+	Seen []string
 }
 
 func (c *Commit) empty() bool {
-	return !c.ResetIndex && len(c.Drop) == 0 && len(c.Entries) == 0 && len(c.Targets) == 0 && len(c.Checkpoints) == 0
+	return !c.ResetIndex && !c.ResetSeen && len(c.Drop) == 0 && len(c.Entries) == 0 && len(c.Targets) == 0 &&
+		len(c.Checkpoints) == 0 && len(c.Seen) == 0
 }
 
 // State holds a migration's ID map (source ID → Entry), its index of the
@@ -159,6 +177,15 @@ type State interface {
 	Pending() ([]Entry, error)
 	// Commit applies c atomically and durably.
 	Commit(c *Commit) error
+	// Entries returns up to limit entries in source ID order, those after
+	// the source ID after ("" is from the start), for Verify and for
+	// finding the contacts a pass did not list.
+	Entries(after string, limit int) ([]Entry, error)
+	// Seen reports whether the current pass listed the source contact
+	// (Commit.Seen).
+	Seen(sourceID string) (bool, error)
+	// Target returns the indexed target contact with this ID.
+	Target(id string) (Target, bool, error)
 }
 
 // Checkpoint names. The phase says where the current pass is.
@@ -169,6 +196,8 @@ const (
 	cpSourceVendor = "source.vendor"
 	cpTargetVendor = "target.vendor"
 	cpStrategy     = "strategy"
+	cpSourceAcct   = "source.account"
+	cpTargetAcct   = "target.account"
 
 	phaseIndex = "index"
 	phaseCopy  = "copy"
@@ -184,13 +213,39 @@ type memState struct {
 	keys        map[string]string
 	targets     map[string]Target
 	checkpoints map[string]string
+	seen        map[string]bool
 }
 
 func newMemState() *memState {
 	return &memState{
 		entries: map[string]Entry{}, pending: map[string]bool{}, keys: map[string]string{},
-		targets: map[string]Target{}, checkpoints: map[string]string{},
+		targets: map[string]Target{}, checkpoints: map[string]string{}, seen: map[string]bool{},
 	}
+}
+
+func (m *memState) Entries(after string, limit int) ([]Entry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Entry
+	for _, id := range slices.Sorted(maps.Keys(m.entries)) {
+		if id > after && len(out) < limit {
+			out = append(out, m.entries[id])
+		}
+	}
+	return out, nil
+}
+
+func (m *memState) Target(id string) (Target, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.targets[id]
+	return t, ok, nil
+}
+
+func (m *memState) Seen(sourceID string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.seen[sourceID], nil
 }
 
 func (m *memState) Entry(sourceID string) (Entry, bool, error) {
@@ -233,6 +288,12 @@ func (m *memState) Commit(c *Commit) error {
 	if c.ResetIndex {
 		clear(m.keys)
 		clear(m.targets)
+	}
+	if c.ResetSeen {
+		clear(m.seen)
+	}
+	for _, id := range c.Seen {
+		m.seen[id] = true
 	}
 	for _, id := range c.Drop {
 		delete(m.entries, id)
@@ -292,6 +353,22 @@ func (o *overlay) Checkpoint(name string) (string, error) {
 	}
 	return o.base.Checkpoint(name)
 }
+
+// Entries returns the real State's entries: a dry run plans, and commits
+// no entry Verify or a deletion count needs.
+func (o *overlay) Entries(after string, limit int) ([]Entry, error) {
+	return o.base.Entries(after, limit)
+}
+
+func (o *overlay) Target(id string) (Target, bool, error) {
+	if t, ok, _ := o.mem.Target(id); ok || o.reset {
+		return t, ok, nil
+	}
+	return o.base.Target(id)
+}
+
+// Seen reports what the dry run listed (it starts a pass of its own).
+func (o *overlay) Seen(sourceID string) (bool, error) { return o.mem.Seen(sourceID) }
 
 // Pending returns nothing: a dry run resolves nothing, and reports the
 // records that the real run would resolve as skipped.

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -78,4 +80,40 @@ func TestEveryNeedsAState(t *testing.T) {
 		code := a.exec(context.Background(), append([]string{"migrate", "--from", "tidio", "--to", "respondio"}, args...)...)
 		assert.Equal(t, exitUsage, code, "%v: %s", args, a.errOut.String())
 	}
+}
+
+// --verify finds the mapped contacts the target no longer holds, and the
+// run migrates them again.
+func TestMigrateVerify(t *testing.T) {
+	src := seeded(t, people(3))
+	dst := seeded(t, nil)
+	a := newTestApp(fullEnv, map[string]*support.Client{"tidio": src, "respondio": dst})
+	state := filepath.Join(t.TempDir(), "s.db")
+	args := []string{"migrate", "--from", "tidio", "--to", "respondio", "--state", state}
+	require.Equal(t, exitOK, a.exec(context.Background(), args...), a.errOut.String())
+	gone := listAll(t, dst)[1]
+	require.NoError(t, dst.DeleteContact(context.Background(), support.ID(gone.ID)))
+
+	require.Equal(t, exitOK, a.exec(context.Background(), args...), a.errOut.String())
+	assert.Len(t, listAll(t, dst), 2, "without --verify the ID map is trusted")
+
+	require.Equal(t, exitOK, a.exec(context.Background(), append(args, "--verify")...), a.errOut.String())
+	assert.Contains(t, a.errOut.String(), "Verified 3 of 3 mapped contacts in respond.io: 1 missing, forgotten")
+	assert.Contains(t, a.errOut.String(), gone.ID)
+	assert.Len(t, listAll(t, dst), 3, "migrated again")
+}
+
+// A corrupt state file is a configuration error naming the file, and is
+// left as it was.
+func TestCorruptStateExit2(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "s.db")
+	require.NoError(t, os.WriteFile(state, bytes.Repeat([]byte{0xA5}, 16<<10), 0o600))
+	a := newTestApp(fullEnv, map[string]*support.Client{"tidio": seeded(t, people(2)), "respondio": seeded(t, nil)})
+	code := a.exec(context.Background(), "migrate", "--from", "tidio", "--to", "respondio", "--state", state)
+	assert.Equal(t, exitUsage, code, a.errOut.String())
+	assert.Contains(t, a.errOut.String(), state)
+	assert.NotContains(t, a.errOut.String(), "panic")
+	b, err := os.ReadFile(state)
+	require.NoError(t, err)
+	assert.Equal(t, bytes.Repeat([]byte{0xA5}, 16<<10), b, "never overwritten")
 }

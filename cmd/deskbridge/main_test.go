@@ -320,8 +320,8 @@ func TestMigrateReportsFailuresAndReRunsWithoutWrites(t *testing.T) {
 		t.Fatalf("CSV: %d rows, %v", len(rows), err)
 	}
 
-	// Again, as JSON: the refused record is tried again (and refused
-	// again), everything else is skipped without a write.
+	// Again, as JSON: the refused record is remembered and not sent again
+	// (its input did not change), everything else is skipped: no write.
 	dst.writes = 0
 	code = a.exec(context.Background(), append(args, "--json")...)
 	if code != exitNotMigrated {
@@ -331,14 +331,17 @@ func TestMigrateReportsFailuresAndReRunsWithoutWrites(t *testing.T) {
 	if err := json.Unmarshal(a.out.Bytes(), &rep); err != nil {
 		t.Fatalf("--json output: %v\n%s", err, a.out.String())
 	}
-	if rep.Skipped != 249 || rep.Failed != 1 || rep.Created != 0 || dst.writes != 1 {
+	if rep.Skipped != 249 || rep.Failed != 1 || rep.Created != 0 || dst.writes != 0 {
 		t.Fatalf("re-run: %+v, %d writes", rep.Counts, dst.writes)
 	}
+	require.Len(t, rep.Failures, 1)
+	assert.True(t, rep.Failures[0].Remembered, "reported from the earlier refusal")
 
-	// The vendor unblocks the domain: the next run creates it and exits 0.
+	// The vendor unblocks the domain: asked to, the next run sends it
+	// again, creates it and exits 0.
 	dst.refuse = ""
 	dst.writes = 0
-	if code := a.exec(context.Background(), args...); code != exitOK {
+	if code := a.exec(context.Background(), append(args, "--retry-failed")...); code != exitOK {
 		t.Fatalf("third run: exit %d: %s", code, a.errOut.String())
 	}
 	if dst.writes != 1 || len(listAll(t, target)) != 250 {
@@ -355,7 +358,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, a.errOut.String())
 	}
-	if !strings.Contains(a.out.String(), "Plan (dry run, nothing written)") || !strings.Contains(a.out.String(), "would make 1 write call") {
+	if !strings.Contains(a.out.String(), "Plan (dry run, nothing written)") || !strings.Contains(a.out.String(), "would send 1 write request") {
 		t.Fatalf("summary:\n%s", a.out.String())
 	}
 	if dst.writes != 0 || len(listAll(t, target)) != 0 {
@@ -458,9 +461,9 @@ func TestStateOfAnotherMigrationExit2(t *testing.T) {
 	st.Close()
 	a := newTestApp(fullEnv, map[string]*support.Client{"tidio": seeded(t, people(2)), "respondio": memory.New(memory.Config{})})
 	code := a.exec(context.Background(), "migrate", "--from", "tidio", "--to", "respondio", "--state", state)
-	if code != exitUsage || !strings.Contains(a.errOut.String(), "the state belongs to a migration") {
-		t.Fatalf("exit %d, stderr %q", code, a.errOut.String())
-	}
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, a.errOut.String(), "the state belongs to another migration")
+	assert.Empty(t, a.out.String(), "refused first: no report")
 }
 
 // renamed is a memory platform with another vendor name.

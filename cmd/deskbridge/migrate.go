@@ -37,6 +37,9 @@ point these at local simulators.`)
 	js := fs.Bool("json", false, "print the report as JSON on stdout")
 	csvPath := fs.String("export-csv", "", "after the run, write the ID map (source ID → target ID, outcome) as CSV to `file`")
 	concurrency := fs.Int("concurrency", 0, "per-record writes in flight at once (default 4; the target's rate limiter paces them)")
+	retryFailed := fs.Bool("retry-failed", false, "send again the contacts the target refused in an earlier run, even if they did not change in the source")
+	verify := fs.Bool("verify", false, "before migrating, check that the target still holds the contacts the state maps (all, or --verify-sample of them); those gone are forgotten, so this run migrates them again")
+	verifySample := fs.Int("verify-sample", 0, "with --verify, check `N` mapped contacts picked at random instead of all")
 	every := fs.Duration("every", 0, "run again every `interval` (such as 5m) until interrupted, carrying over what changed in the source since the last pass")
 	if err := parse(fs, args, false); err != nil {
 		return err
@@ -65,6 +68,12 @@ point these at local simulators.`)
 	if *concurrency < 0 {
 		return usagef("--concurrency must be positive")
 	}
+	if *verifySample < 0 {
+		return usagef("--verify-sample must be positive")
+	}
+	if (*verify || *verifySample > 0) && (*statePath == "" || *dry) {
+		return usagef("--verify needs --state and cannot be a dry run")
+	}
 	if *every < 0 || (*every > 0 && *every < time.Second) {
 		return usagef("--every must be at least 1s")
 	}
@@ -79,18 +88,28 @@ point these at local simulators.`)
 	if err != nil {
 		return err
 	}
-	opts := migrate.Options{DryRun: *dry, MatchKeys: keys, Concurrency: *concurrency}
+	opts := migrate.Options{DryRun: *dry, MatchKeys: keys, Concurrency: *concurrency, RetryFailed: *retryFailed}
 	var st *migrate.FileState
 	if *statePath != "" {
 		st, err = migrate.OpenState(*statePath)
 		if err != nil {
-			return err
+			return &configError{err} // a corrupt file, a directory that does not exist
 		}
 		defer st.Close()
 		opts.State = st
 	}
+	if *verify || *verifySample > 0 {
+		vr, err := migrate.Verify(ctx, st, dp, migrate.VerifyOptions{Sample: *verifySample, Forget: true})
+		if err != nil {
+			return a.runOutcome(ctx, nil, err, *statePath, map[string]vendor{src.name: src, dst.name: dst})
+		}
+		writeVerify(a.stderr, vr, dst.title)
+	}
 	for {
 		rep, runErr := a.migrate(ctx, sp, dp, opts, -1)
+		if errors.Is(runErr, migrate.ErrStateMismatch) || errors.Is(runErr, migrate.ErrCorruptState) {
+			return &configError{runErr} // refused before anything was sent: no report
+		}
 		if rep != nil {
 			if *js {
 				if err := writeJSON(a.stdout, rep); err != nil {
@@ -158,7 +177,7 @@ func (a *app) runOutcome(ctx context.Context, rep *migrate.Report, err error, st
 	}
 	if rep != nil && rep.NotMigrated() > 0 {
 		n := rep.NotMigrated()
-		fmt.Fprintf(a.stderr, "deskbridge: %d contact%s could not be migrated (listed above); running again retries them.\n",
+		fmt.Fprintf(a.stderr, "deskbridge: %d contact%s could not be migrated (listed above); running again sends them only if they change in the source, or with --retry-failed.\n",
 			n, plural(n))
 		return errNotMigrated
 	}
@@ -233,17 +252,23 @@ func writeSummary(w io.Writer, rep *migrate.Report) {
 		{"unchanged", rep.Unchanged, "already there, nothing to change"},
 		{"matched", rep.Matched, "already there, the target cannot update"},
 		{"upserted", rep.Upserted, "upserted, response lost: created or updated, cannot be told"},
-		{"skipped", rep.Skipped, "mapped by an earlier run"},
+		{"changed", rep.Changed, "mapped by an earlier run, changed in the source since: updated"},
+		{"skipped", rep.Skipped, "mapped by an earlier run, unchanged"},
 		{"failed", rep.Failed, "not migrated, see below"},
 		{"conflicts", rep.Conflicts, "not migrated: the contact found is another person, see below"},
 	} {
 		fmt.Fprintf(w, "  %-10s %7d  %s\n", c.name, c.n, c.what)
 	}
 	if rep.DryRun {
-		fmt.Fprintf(w, "  would make %d write call%s\n", rep.PlannedWriteCalls, plural(rep.PlannedWriteCalls))
+		fmt.Fprintf(w, "  would send %d write request%s and %d read%s of source contacts whose list omits fields\n",
+			rep.PlannedWriteCalls, plural(rep.PlannedWriteCalls), rep.SourceReads, plural(rep.SourceReads))
 	} else {
-		fmt.Fprintf(w, "  write calls %d (%.1f/s), read calls %d, retries %d, lost responses resolved by lookup %d\n",
-			rep.WriteCalls, rep.WriteRate, rep.ReadCalls, rep.Retries, rep.Resolved)
+		fmt.Fprintf(w, "  write requests %d (%.1f/s), read requests %d (%d of them to complete source contacts), requests sent again %d, lost responses resolved by lookup %d\n",
+			rep.WriteCalls, rep.WriteRate, rep.ReadCalls, rep.SourceReads, rep.Retries, rep.Resolved)
+	}
+	if rep.Deleted > 0 {
+		fmt.Fprintf(w, "  %d contact%s mapped earlier %s no longer in the source (left in the target; listed as deleted_in_source_contacts in --json)\n",
+			rep.Deleted, plural(rep.Deleted), map[bool]string{true: "is", false: "are"}[rep.Deleted == 1])
 	}
 	fmt.Fprintf(w, "  elapsed %s\n", rep.Elapsed.Round(1e6))
 
@@ -288,6 +313,18 @@ func writeSummary(w io.Writer, rep *migrate.Report) {
 				c.SourceID, rep.Target, c.TargetID, c.Key, c.Contradicted))
 		}
 		writeFirst(w, "Identity conflicts", rep.Conflicts, " nothing was written, so that two people are not merged into one:", lines)
+	}
+}
+
+// writeVerify says what --verify found.
+func writeVerify(w io.Writer, vr *migrate.VerifyReport, target string) {
+	fmt.Fprintf(w, "Verified %d of %d mapped contacts in %s: %d missing", vr.Checked, vr.Mapped, target, vr.Missing)
+	if vr.Forgotten > 0 {
+		fmt.Fprintf(w, ", forgotten so that this run migrates them again")
+	}
+	fmt.Fprintln(w, ".")
+	for _, m := range vr.MissingContacts[:min(5, len(vr.MissingContacts))] {
+		fmt.Fprintf(w, "  source %s was mapped to %s, which %s no longer holds\n", m.SourceID, m.TargetID, target)
 	}
 }
 
