@@ -150,6 +150,14 @@ func (c *Client) checkID(op Operation, what, id string) error {
 }
 
 // ListContacts returns one page of contacts. Use AllContacts to iterate.
+//
+// With opts.Complete, on a vendor whose list leaves fields out
+// (Capabilities.ListOmits), each listed contact is read again with
+// GetContact, one request per contact paced by the adapter's rate limiter,
+// and the omitted fields are taken from that read (the other fields, and
+// Raw, stay as listed: a vendor's get may lack what its list has). A
+// contact deleted between the list and its read (ErrNotFound) is left out
+// of the page, which is then Filtered; any other failure fails the call.
 func (c *Client) ListContacts(ctx context.Context, opts ContactListOptions) (Page[Contact], error) {
 	const op = OpListContacts
 	if err := c.checkList(op, opts.ListOptions); err != nil {
@@ -159,10 +167,65 @@ func (c *Client) ListContacts(ctx context.Context, opts ContactListOptions) (Pag
 		return Page[Contact]{}, err
 	}
 	p, err := c.d.ListContacts(ctx, opts)
+	if err == nil && opts.Complete && len(c.caps.ListOmits) > 0 {
+		p, err = c.complete(ctx, p)
+	}
 	if err != nil {
 		return Page[Contact]{}, c.attr(op, err)
 	}
 	return p, nil
+}
+
+// complete reads each contact of p with GetContact and takes from the read
+// the fields the vendor's list omits; a contact no longer there is left out.
+func (c *Client) complete(ctx context.Context, p Page[Contact]) (Page[Contact], error) {
+	out := Page[Contact]{Items: make([]Contact, 0, len(p.Items)), Next: p.Next, Filtered: p.Filtered}
+	for _, listed := range p.Items {
+		full, err := c.d.GetContact(ctx, listed.ID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			out.Filtered = true
+			continue
+		case err != nil:
+			return Page[Contact]{}, err
+		}
+		out.Items = append(out.Items, MergeOmitted(listed, *full, c.caps.ListOmits))
+	}
+	return out, nil
+}
+
+// MergeOmitted returns listed, a contact as a vendor's list returned it,
+// with the fields omits names (Capabilities.ListOmits: "phone",
+// "created_at", "custom_fields", ...) taken from full, the same contact read
+// with GetContact: what ListContacts returns with Complete. The other
+// fields, and Raw, stay as listed, since a vendor's get may lack what its
+// list has (TidySupport's inbox contact has no externalId or metadata,
+// which /v1/customers lists). Apps that read contacts themselves (migrate,
+// concurrently) use it to complete them the same way.
+func MergeOmitted(listed, full Contact, omits []string) Contact {
+	for _, field := range omits {
+		switch field {
+		case "phone":
+			listed.Phone = full.Phone
+		case "created_at":
+			listed.CreatedAt = full.CreatedAt
+		case "custom_fields":
+			listed.CustomFields = full.CustomFields
+		case "email":
+			listed.Email = full.Email
+		case "first_name", "last_name":
+			listed.FirstName, listed.LastName = full.FirstName, full.LastName
+		case "language":
+			listed.Language = full.Language
+		case "country":
+			listed.Country = full.Country
+		case "external_id":
+			listed.ExternalID = full.ExternalID
+		case "tags":
+			listed.Tags = full.Tags
+		}
+	}
+	return listed
 }
 
 // GetContact returns the contact ref addresses. By email or phone, when

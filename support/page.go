@@ -3,6 +3,7 @@ package support
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"iter"
 )
 
@@ -12,6 +13,13 @@ import (
 type Page[T any] struct {
 	Items []T
 	Next  string
+	// Filtered reports that the page left out items the vendor's page had
+	// (a filter applied on the client, such as a conversation status the
+	// vendor cannot filter by, or a contact deleted while the page was
+	// completed), so that it may hold no items and still have a Next. An
+	// empty later page with a Next that is not Filtered is a page that lost
+	// its items: Pages stops with an error.
+	Filtered bool
 }
 
 // FetchFunc fetches the page that starts at cursor ("" for the first).
@@ -20,11 +28,33 @@ type FetchFunc[T any] func(ctx context.Context, cursor string) (Page[T], error)
 // Pages iterates over the pages of a list, starting at cursor ("" for the
 // beginning, or a saved Page.Next to resume). Each page is yielded with a nil
 // error; a failure is yielded once, with a zero page, and ends the iteration.
-// Breaking out of the loop stops fetching. A cursor that does not advance (the
-// vendor returning the cursor it was given) is reported as an error rather
-// than looping forever.
+// Breaking out of the loop stops fetching.
+//
+// A listing ends only at its end. Pages stops with an error of kind
+// ErrUnavailable, instead of the page, when the vendor's answers cannot be
+// the rest of the list:
+//
+//   - a cursor loop: a Next seen before in this listing (7 → 8 → 7), the
+//     cursor just given included, which would list the same pages
+//     forever. Pages keeps a 64-bit hash of each cursor, not the cursor,
+//     so its memory grows by a few bytes a page whatever the cursors'
+//     length (a collision, about 2⁻⁴⁴ for a million pages, would stop a
+//     sound listing, never lose a page);
+//   - a page after the first (fetched with a cursor) that holds no items
+//     but has a Next, unless it is Filtered: the vendor's page lost its
+//     items. An empty page is fine as the first page or as the last.
+//
+// A page without its item list, or one that cannot be decoded, is the
+// fetch's error (each adapter's ListContacts and the other list methods
+// fail with ErrUnavailable). migrate lists through Pages, so a source
+// listing that stopped this way stops the run, to be resumed.
 func Pages[T any](ctx context.Context, cursor string, fetch FetchFunc[T]) iter.Seq2[Page[T], error] {
 	return func(yield func(Page[T], error) bool) {
+		seed := maphash.MakeSeed()
+		seen := map[uint64]struct{}{}
+		if cursor != "" {
+			seen[maphash.String(seed, cursor)] = struct{}{}
+		}
 		for {
 			if err := ctx.Err(); err != nil {
 				yield(Page[T]{}, err)
@@ -35,8 +65,8 @@ func Pages[T any](ctx context.Context, cursor string, fetch FetchFunc[T]) iter.S
 				yield(Page[T]{}, err)
 				return
 			}
-			if p.Next != "" && p.Next == cursor {
-				yield(Page[T]{}, &Error{Kind: ErrUnavailable, Message: fmt.Sprintf("paging: the cursor did not advance (%q)", clip(cursor))})
+			if err := checkPage(seed, seen, cursor, p.Next, len(p.Items) == 0 && !p.Filtered); err != nil {
+				yield(Page[T]{}, err)
 				return
 			}
 			if !yield(p, nil) || p.Next == "" {
@@ -45,6 +75,26 @@ func Pages[T any](ctx context.Context, cursor string, fetch FetchFunc[T]) iter.S
 			cursor = p.Next
 		}
 	}
+}
+
+// checkPage returns the error of a page fetched with cursor whose Next is
+// next (empty: it holds no items and is not Filtered), or nil, and records
+// next in seen.
+func checkPage(seed maphash.Seed, seen map[uint64]struct{}, cursor, next string, empty bool) error {
+	if next == "" {
+		return nil
+	}
+	h := maphash.String(seed, next)
+	switch _, again := seen[h]; {
+	case next == cursor:
+		return &Error{Kind: ErrUnavailable, Message: fmt.Sprintf("paging: the cursor did not advance (%q): the listing stops rather than repeat that page", clip(cursor))}
+	case again:
+		return &Error{Kind: ErrUnavailable, Message: fmt.Sprintf("paging: cursor loop: the vendor returned the cursor %q, seen before in this listing: the listing stops rather than repeat its pages", clip(next))}
+	case empty && cursor != "":
+		return &Error{Kind: ErrUnavailable, Message: fmt.Sprintf("paging: the page of cursor %q has no items but a next cursor: the vendor's page lost its items", clip(cursor))}
+	}
+	seen[h] = struct{}{}
+	return nil
 }
 
 // Items iterates over every item of a list, fetching pages as needed,
@@ -72,7 +122,7 @@ func Items[T any](ctx context.Context, cursor string, fetch FetchFunc[T]) iter.S
 
 // AllContacts iterates over every contact of c, from opts.Cursor on.
 func AllContacts(ctx context.Context, c *Client, opts ContactListOptions) iter.Seq2[Contact, error] {
-	return Items(ctx, opts.Cursor, func(ctx context.Context, cursor string) (Page[Contact], error) {
+	return all(ctx, c, OpListContacts, opts.Cursor, func(ctx context.Context, cursor string) (Page[Contact], error) {
 		o := opts
 		o.Cursor = cursor
 		return c.ListContacts(ctx, o)
@@ -81,7 +131,7 @@ func AllContacts(ctx context.Context, c *Client, opts ContactListOptions) iter.S
 
 // AllConversations iterates over every conversation of c matching opts.
 func AllConversations(ctx context.Context, c *Client, opts ConversationListOptions) iter.Seq2[Conversation, error] {
-	return Items(ctx, opts.Cursor, func(ctx context.Context, cursor string) (Page[Conversation], error) {
+	return all(ctx, c, OpListConversations, opts.Cursor, func(ctx context.Context, cursor string) (Page[Conversation], error) {
 		o := opts
 		o.Cursor = cursor
 		return c.ListConversations(ctx, o)
@@ -90,7 +140,7 @@ func AllConversations(ctx context.Context, c *Client, opts ConversationListOptio
 
 // AllMessages iterates over every message of a conversation, oldest first.
 func AllMessages(ctx context.Context, c *Client, conversationID string, opts ListOptions) iter.Seq2[Message, error] {
-	return Items(ctx, opts.Cursor, func(ctx context.Context, cursor string) (Page[Message], error) {
+	return all(ctx, c, OpListMessages, opts.Cursor, func(ctx context.Context, cursor string) (Page[Message], error) {
 		o := opts
 		o.Cursor = cursor
 		return c.ListMessages(ctx, conversationID, o)
@@ -99,9 +149,24 @@ func AllMessages(ctx context.Context, c *Client, conversationID string, opts Lis
 
 // AllAgents iterates over every agent and team of c.
 func AllAgents(ctx context.Context, c *Client, opts ListOptions) iter.Seq2[Agent, error] {
-	return Items(ctx, opts.Cursor, func(ctx context.Context, cursor string) (Page[Agent], error) {
+	return all(ctx, c, OpListAgents, opts.Cursor, func(ctx context.Context, cursor string) (Page[Agent], error) {
 		o := opts
 		o.Cursor = cursor
 		return c.ListAgents(ctx, o)
 	})
+}
+
+// all is Items over c's list op, with the errors Pages finds itself (a
+// cursor loop, a page that lost its items) attributed to c's vendor and op.
+func all[T any](ctx context.Context, c *Client, op Operation, cursor string, fetch FetchFunc[T]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for v, err := range Items(ctx, cursor, fetch) {
+			if se, ok := err.(*Error); ok && se.Vendor == "" { //nolint:errorlint // Pages's own errors are not wrapped
+				err = c.attr(op, err)
+			}
+			if !yield(v, err) {
+				return
+			}
+		}
+	}
 }

@@ -3,8 +3,13 @@ package support
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // numbers is a fake paged list of 0..n-1, size items a page, cursor = offset.
@@ -147,4 +152,135 @@ func TestPagesHonoursCancelledContext(t *testing.T) {
 	if calls != 0 {
 		t.Errorf("%d fetches after cancellation", calls)
 	}
+}
+
+// cycle is a fake list whose cursors run through next (cursor → its next),
+// each page holding its cursor as its one item.
+func cycle(next map[string]string, calls *[]string) FetchFunc[string] {
+	return func(_ context.Context, cursor string) (Page[string], error) {
+		*calls = append(*calls, cursor)
+		return Page[string]{Items: []string{cursor}, Next: next[cursor]}, nil
+	}
+}
+
+func TestPagesDetectsCursorLoop(t *testing.T) {
+	// 7 → 8 → 7: the cursor repeats one seen two pages before, never the
+	// one just given.
+	var calls []string
+	fetch := cycle(map[string]string{"": "7", "7": "8", "8": "7"}, &calls)
+	var items []string
+	var errs []error
+	for p, err := range Pages(context.Background(), "", fetch) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		items = append(items, p.Items...)
+		if len(calls) > 10 {
+			t.Fatal("iteration did not stop on a cursor loop")
+		}
+	}
+	require.Len(t, errs, 1)
+	err := errs[0]
+	assert.ErrorIs(t, err, ErrUnavailable)
+	assert.Contains(t, err.Error(), `"7"`, "the error does not name the repeated cursor")
+	assert.Equal(t, []string{"", "7"}, items, "the page that loops back was yielded")
+	assert.Equal(t, []string{"", "7", "8"}, calls)
+}
+
+func TestPagesDetectsLoopToResumedCursor(t *testing.T) {
+	var calls []string
+	fetch := cycle(map[string]string{"a": "b", "b": "c", "c": "a"}, &calls)
+	var last error
+	n := 0
+	for _, err := range Pages(context.Background(), "a", fetch) {
+		n++
+		last = err
+		require.Less(t, n, 10, "iteration did not stop")
+	}
+	assert.ErrorIs(t, last, ErrUnavailable)
+	assert.Equal(t, []string{"a", "b", "c"}, calls)
+}
+
+func TestPagesClipsRepeatedCursor(t *testing.T) {
+	long := strings.Repeat("x", 500)
+	var calls []string
+	fetch := cycle(map[string]string{"": long, long: "y", "y": long}, &calls)
+	var last error
+	for _, err := range Pages(context.Background(), "", fetch) {
+		last = err
+		require.Less(t, len(calls), 10, "iteration did not stop")
+	}
+	require.Error(t, last)
+	assert.Less(t, len(last.Error()), 300, "the repeated cursor is not clipped: %s", last)
+}
+
+func TestPagesRefusesEmptyLaterPageWithNext(t *testing.T) {
+	fetch := func(_ context.Context, cursor string) (Page[int], error) {
+		switch cursor {
+		case "":
+			return Page[int]{Items: []int{1}, Next: "p2"}, nil
+		case "p2":
+			return Page[int]{Items: []int{}, Next: "p3"}, nil // says there is more, holds nothing
+		}
+		return Page[int]{Items: []int{3}}, nil
+	}
+	var got []int
+	var last error
+	for v, err := range Items(context.Background(), "", fetch) {
+		if err != nil {
+			last = err
+			continue
+		}
+		got = append(got, v)
+	}
+	assert.ErrorIs(t, last, ErrUnavailable)
+	assert.Contains(t, last.Error(), "no items")
+	assert.Equal(t, []int{1}, got)
+}
+
+func TestPagesAcceptsEmptyPagesThatAreNoLoss(t *testing.T) {
+	for name, pages := range map[string]map[string]Page[int]{
+		"empty list":                  {"": {Items: []int{}}},
+		"empty first page with next":  {"": {Next: "p2"}, "p2": {Items: []int{2}}},
+		"empty last page":             {"": {Items: []int{1}, Next: "p2"}, "p2": {}},
+		"filtered on the client side": {"": {Items: []int{1}, Next: "p2"}, "p2": {Next: "p3", Filtered: true}, "p3": {Items: []int{3}}},
+	} {
+		fetch := func(_ context.Context, cursor string) (Page[int], error) { return pages[cursor], nil }
+		for _, err := range Pages(context.Background(), "", fetch) {
+			assert.NoError(t, err, name)
+		}
+	}
+}
+
+func TestPagesMemoryOfCursorsIsHashes(t *testing.T) {
+	// A long listing of long cursors: what Pages keeps per cursor must not
+	// hold the cursor itself (P4: memory flat in the size of the list).
+	const pages = 20000
+	cursor := func(i int) string { return strconv.Itoa(i) + strings.Repeat("c", 1000) }
+	fetch := func(_ context.Context, c string) (Page[int], error) {
+		i := 0
+		if c != "" {
+			i, _ = strconv.Atoi(strings.TrimRight(c, "c"))
+		}
+		if i+1 == pages {
+			return Page[int]{Items: []int{i}}, nil
+		}
+		return Page[int]{Items: []int{i}, Next: cursor(i + 1)}, nil
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	n := 0
+	for p, err := range Pages(context.Background(), "", fetch) {
+		require.NoError(t, err)
+		n += len(p.Items)
+		if n == pages-1 {
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+		}
+	}
+	require.Equal(t, pages, n)
+	// 20,000 cursors of 1 KB are 20 MB; their hashes well under 2 MB.
+	assert.Less(t, int64(after.HeapAlloc)-int64(before.HeapAlloc), int64(4<<20), "Pages keeps the cursors it saw")
 }

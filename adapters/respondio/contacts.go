@@ -145,7 +145,10 @@ func (d *Driver) ListContacts(ctx context.Context, opts support.ContactListOptio
 }
 
 // listPage fetches one page of a respond.io list and maps its items with
-// conv, which may leave an item out (keep false).
+// conv, which may leave an item out (keep false: the page is Filtered). An
+// answer that is not such a page ({items, pagination} with items an array)
+// or that cannot be read is ErrUnavailable: the listing stops, to be tried
+// again, rather than end early.
 func listPage[W, T any](ctx context.Context, d *Driver, op support.Operation, ep endpoint, path rest.Path, opts support.ListOptions,
 	body any, conv func(*W) (item T, keep bool, err error)) (support.Page[T], error) {
 	q, err := pageQuery(op, opts)
@@ -153,23 +156,38 @@ func listPage[W, T any](ctx context.Context, d *Driver, op support.Operation, ep
 		return support.Page[T]{}, err
 	}
 	var wp wirePage[W]
-	if err := d.call(ctx, op, ep, path, rest.Request{Query: q, Body: body}, &wp); err != nil {
+	var se *support.Error
+	err = d.call(ctx, op, ep, path, rest.Request{Query: q, Body: body}, &wp)
+	switch {
+	case errors.As(err, &se) && se.Kind == nil && se.Status/100 == 2 && !errors.Is(err, rest.ErrBodyTooLarge):
+		return support.Page[T]{}, badPage(op, se.Status, "malformed JSON", se.Err)
+	case err != nil:
 		return support.Page[T]{}, err
+	case wp.Items == nil:
+		return support.Page[T]{}, badPage(op, 0, `page without its "items" list`, nil)
 	}
-	page := support.Page[T]{Items: make([]T, 0, len(wp.Items))}
+	page := support.Page[T]{Items: make([]T, 0, len(*wp.Items))}
 	if page.Next, err = wp.Pagination.nextCursor(op); err != nil {
-		return support.Page[T]{}, err
+		return support.Page[T]{}, badPage(op, 0, "malformed page", err)
 	}
-	for i := range wp.Items {
-		item, keep, err := conv(&wp.Items[i])
+	for i := range *wp.Items {
+		item, keep, err := conv(&(*wp.Items)[i])
 		if err != nil {
-			return support.Page[T]{}, err
+			return support.Page[T]{}, badPage(op, 0, "malformed page", err)
 		}
 		if keep {
 			page.Items = append(page.Items, item)
+		} else {
+			page.Filtered = true
 		}
 	}
 	return page, nil
+}
+
+// badPage is the ErrUnavailable error of a list answer (of status, when
+// known) that cannot be read: what is wrong, and its cause.
+func badPage(op support.Operation, status int, what string, cause error) error {
+	return &support.Error{Vendor: Vendor, Op: op, Status: status, Kind: support.ErrUnavailable, Message: what + " in respond.io's response", Err: cause}
 }
 
 // pageQuery renders limit (capped at 100; 0 leaves respond.io's default of

@@ -14,7 +14,7 @@ import (
 // ListConversations returns a page of conversations: the contacts that have
 // one, with their status and assignee. The status filter is applied on the
 // client, so a page can hold fewer conversations than the limit, even none,
-// and still have a Next. With ContactID, the page is that contact's
+// and still have a Next (it is then Filtered). With ContactID, the page is that contact's
 // conversation (or empty).
 //
 // It calls POST /contact/list?limit=&cursorId= [S R-SDK contact.ts], or

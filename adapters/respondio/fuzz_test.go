@@ -70,8 +70,10 @@ func FuzzPage(f *testing.F) {
 				t.Errorf("cursor %q not accepted back: %v", next, qerr)
 			}
 		}
-		for i := range p.Items {
-			p.Items[i].contact(support.OpListContacts)
+		if p.Items != nil {
+			for i := range *p.Items {
+				(*p.Items)[i].contact(support.OpListContacts)
+			}
 		}
 	})
 }

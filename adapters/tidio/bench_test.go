@@ -40,7 +40,7 @@ func BenchmarkDecodeContactPage(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := decodeContactPage(body); err != nil {
+		if _, err := decodePage(body, "contacts", decodeContact); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -14,10 +15,6 @@ import (
 	"github.com/deskbridge/deskbridge/internal/rest"
 	"github.com/deskbridge/deskbridge/support"
 )
-
-// maxListPages bounds how many pages one lookup reads, so that a vendor
-// returning cursors forever cannot keep a call going.
-const maxListPages = 100_000
 
 // contactsPath is /contacts; contactPath is /contacts/{id}.
 var contactsPath = rest.Segments("contacts")
@@ -107,23 +104,44 @@ func (d *Driver) ListContacts(ctx context.Context, opts support.ContactListOptio
 // listContacts fetches one page of GET /contacts, filtered by email when
 // query has one.
 func (d *Driver) listContacts(ctx context.Context, op support.Operation, cursor string, query url.Values) (support.Page[support.Contact], error) {
+	return listPage(ctx, d, op, contactsPath, query, cursor, "contacts", decodeContact)
+}
+
+// listPage fetches one page of the Tidio list at path, GET path?cursor=
+// with query, whose items are under key, each decoded with item. An answer
+// that is not such a page (no list, not JSON, 204) or whose cursor does
+// not advance is ErrUnavailable: the listing stops, to be tried again,
+// rather than end early.
+func listPage[T any](ctx context.Context, d *Driver, op support.Operation, path rest.Path, query url.Values, cursor, key string,
+	item func([]byte) (T, error)) (support.Page[T], error) {
 	q := url.Values{}
 	maps.Copy(q, query)
 	if cursor != "" {
 		q.Set("cursor", cursor)
 	}
-	res, err := d.get(ctx, op, contactsPath, q)
+	res, err := d.get(ctx, op, path, q)
 	if err != nil {
-		return support.Page[support.Contact]{}, err
+		return support.Page[T]{}, err
 	}
-	page, err := decodeContactPage(res.Body)
+	page, err := decodePage(res.Body, key, item)
 	if err == nil && page.Next != "" && page.Next == cursor {
 		err = errors.New("meta.cursor did not advance")
 	}
 	if err != nil {
-		return support.Page[support.Contact]{}, malformed(res.Status, "contact list", err, false)
+		return support.Page[T]{}, badPage(res.Status, key, err)
 	}
 	return page, nil
+}
+
+// badPage is the ErrUnavailable error of a list answer with status whose
+// key list decodePage could not read, saying what was wrong.
+func badPage(status int, key string, err error) error {
+	e := &support.Error{Vendor: Vendor, Status: status, Kind: support.ErrUnavailable, Message: fmt.Sprintf("malformed %q page in Tidio's response", key), Err: err}
+	var nl noListError
+	if errors.As(err, &nl) {
+		e.Message, e.Err = nl.Error()+" in Tidio's response", nil
+	}
+	return e
 }
 
 // GetContact returns the contact id: GET /contacts/{id}.
@@ -150,9 +168,10 @@ func (d *Driver) FindContacts(ctx context.Context, key support.MatchKey, value s
 		return nil, fail(support.ErrUnsupported, "Tidio looks contacts up by email only, not by %s", key)
 	}
 	out := []support.Contact{}
-	cursor := ""
-	for range maxListPages {
-		page, err := d.listContacts(ctx, op, cursor, url.Values{"email": {value}})
+	q := url.Values{"email": {value}}
+	for page, err := range support.Pages(ctx, "", func(ctx context.Context, cursor string) (support.Page[support.Contact], error) {
+		return d.listContacts(ctx, op, cursor, q)
+	}) {
 		if err != nil {
 			return nil, err
 		}
@@ -161,13 +180,9 @@ func (d *Driver) FindContacts(ctx context.Context, key support.MatchKey, value s
 				out = append(out, ct)
 			}
 		}
-		if page.Next == "" {
-			sortEarliest(out)
-			return out, nil
-		}
-		cursor = page.Next
 	}
-	return nil, fail(nil, "gave up after %d pages of contacts", maxListPages)
+	sortEarliest(out)
+	return out, nil
 }
 
 // sortEarliest sorts contacts earliest created first, keeping the order of

@@ -116,8 +116,8 @@ func TestListContactsWithoutList(t *testing.T) {
 	defer srv.Close()
 	c := mustNew(t, tidio.Config{BaseURL: srv.URL, HTTPClient: srv.Client()})
 	_, err := c.ListContacts(t.Context(), support.ContactListOptions{})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "no contacts list")
+	wantKind(t, err, support.ErrUnavailable)
+	assert.Contains(t, err.Error(), `page without its "contacts" list`)
 }
 
 // TestUpdateContact: PATCH semantics (absent untouched, "" clears, nil

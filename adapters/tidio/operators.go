@@ -2,10 +2,6 @@ package tidio
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/deskbridge/deskbridge/internal/rest"
@@ -69,39 +65,7 @@ func (d *Driver) operatorsPage(ctx context.Context, op support.Operation, cursor
 
 // operators reads one page of GET /operators, with Tidio's own cursor.
 func (d *Driver) operators(ctx context.Context, op support.Operation, cursor string) (support.Page[support.Agent], error) {
-	q := url.Values{}
-	if cursor != "" {
-		q.Set("cursor", cursor)
-	}
-	res, err := d.get(ctx, op, operatorsPath, q)
-	if err != nil {
-		return support.Page[support.Agent]{}, err
-	}
-	page, err := decodeOperatorPage(res.Body)
-	if err != nil {
-		return support.Page[support.Agent]{}, malformed(res.Status, "operator list", err, false)
-	}
-	if page.Next != "" && page.Next == cursor {
-		return support.Page[support.Agent]{}, malformed(res.Status, "operator list", errors.New("meta.cursor did not advance"), false)
-	}
-	return page, nil
-}
-
-// decodeOperatorPage decodes GET /operators.
-func decodeOperatorPage(body []byte) (support.Page[support.Agent], error) {
-	var w wireOperatorPage
-	if err := json.Unmarshal(body, &w); err != nil {
-		return support.Page[support.Agent]{}, err
-	}
-	page := support.Page[support.Agent]{Items: make([]support.Agent, 0, len(w.Operators)), Next: nextCursor(w.Meta.Cursor)}
-	for i, raw := range w.Operators {
-		a, err := decodeOperator(raw)
-		if err != nil {
-			return support.Page[support.Agent]{}, errors.New("operators[" + strconv.Itoa(i) + "]: " + err.Error())
-		}
-		page.Items = append(page.Items, a)
-	}
-	return page, nil
+	return listPage(ctx, d, op, operatorsPath, nil, cursor, "operators", decodeOperator)
 }
 
 // departmentsPage is the departments as teams, but the default one.

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -147,16 +146,14 @@ func (d *Driver) rereadProperties(ctx context.Context, op support.Operation, use
 	return fresh
 }
 
-// readProperties reads every page of GET /contact-properties.
+// readProperties reads every page of GET /contact-properties. A page
+// without its list is an error, not a project without properties: every
+// custom field would otherwise be dropped.
 func (d *Driver) readProperties(ctx context.Context, op support.Operation) (*propertyDefs, error) {
 	all := &propertyDefs{types: map[string]string{}}
-	cursor := ""
-	for range maxListPages {
-		var q url.Values
-		if cursor != "" {
-			q = url.Values{"cursor": {cursor}}
-		}
-		res, err := d.get(ctx, op, propertiesPath, q)
+	for page, err := range support.Pages(ctx, "", func(ctx context.Context, cursor string) (support.Page[wirePropertyDef], error) {
+		return listPage(ctx, d, op, propertiesPath, nil, cursor, "properties", decodePropertyDef)
+	}) {
 		switch statusOf(err) {
 		case http.StatusNotFound, http.StatusForbidden, http.StatusMethodNotAllowed:
 			if d.cfg.Logger != nil {
@@ -168,20 +165,13 @@ func (d *Driver) readProperties(ctx context.Context, op support.Operation) (*pro
 		if err != nil {
 			return nil, err
 		}
-		defs, next, err := decodePropertyPage(res.Body)
-		if err != nil {
-			return nil, malformed(res.Status, "contact property list", err, false)
+		for _, p := range page.Items {
+			if p.Name != "" {
+				all.types[string(p.Name)] = string(p.Type)
+			}
 		}
-		maps.Copy(all.types, defs)
-		if next == "" {
-			return all, nil
-		}
-		if next == cursor {
-			return nil, malformed(res.Status, "contact property list", errors.New("meta.cursor did not advance"), false)
-		}
-		cursor = next
 	}
-	return nil, fail(nil, "gave up after %d pages of contact properties", maxListPages)
+	return all, nil
 }
 
 // writeProperties sends a write (send) of records whose custom fields are

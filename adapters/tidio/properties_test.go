@@ -299,7 +299,7 @@ func TestPropertiesReadFails(t *testing.T) {
 	in := support.ContactInput{Email: "ada@example.com", CustomFields: map[string]string{"plan": "pro"}}
 	_, err := c.CreateContact(t.Context(), in)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "contact property list")
+	assert.Contains(t, err.Error(), `malformed "properties" page`)
 	if w := srv.Writes(); w != 0 {
 		t.Errorf("%d writes after the definitions could not be read", w)
 	}

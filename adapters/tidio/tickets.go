@@ -3,10 +3,8 @@ package tidio
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -39,37 +37,24 @@ func checkTicketID(id string) error {
 // ListConversations returns a page of tickets: GET /tickets?cursor= [S MCP-T,
 // AE]. Tidio documents no filter, so opts.Status and opts.ContactID are
 // applied to each page here: a page may hold fewer tickets than Tidio's
-// page size, even none, with Next still set. opts.Limit is ignored.
+// page size, even none, with Next still set (it is then Filtered). A page
+// without its "tickets" list is ErrUnavailable. opts.Limit is ignored.
 func (d *Driver) ListConversations(ctx context.Context, opts support.ConversationListOptions) (support.Page[support.Conversation], error) {
 	const op = support.OpListConversations
-	q := url.Values{}
-	if opts.Cursor != "" {
-		q.Set("cursor", opts.Cursor)
-	}
-	res, err := d.get(ctx, op, ticketsPath, q)
+	raws, err := listPage(ctx, d, op, ticketsPath, nil, opts.Cursor, "tickets", rawItem)
 	if err != nil {
 		return support.Page[support.Conversation]{}, err
 	}
-	var w wireTicketPage
-	err = json.Unmarshal(res.Body, &w)
-	switch {
-	case err != nil:
-	case w.Tickets == nil:
-		err = errors.New("no tickets list")
-	case nextCursor(w.Meta.Cursor) != "" && nextCursor(w.Meta.Cursor) == opts.Cursor:
-		err = errors.New("meta.cursor did not advance")
-	}
-	if err != nil {
-		return support.Page[support.Conversation]{}, malformed(res.Status, "ticket list", err, false)
-	}
-	page := support.Page[support.Conversation]{Items: []support.Conversation{}, Next: nextCursor(w.Meta.Cursor)}
-	for i, raw := range *w.Tickets {
-		conv, _, err := d.decodeTicket(ctx, op, res.Status, raw)
+	page := support.Page[support.Conversation]{Items: []support.Conversation{}, Next: raws.Next}
+	for i, raw := range raws.Items {
+		conv, _, err := d.decodeTicket(ctx, op, http.StatusOK, raw)
 		if err != nil {
 			return support.Page[support.Conversation]{}, fmt.Errorf("tickets[%d]: %w", i, err)
 		}
 		if (opts.Status == "" || conv.Status == opts.Status) && (opts.ContactID == "" || conv.ContactID == opts.ContactID) {
 			page.Items = append(page.Items, conv)
+		} else {
+			page.Filtered = true
 		}
 	}
 	return page, nil
@@ -117,10 +102,11 @@ func (d *Driver) departments(ctx context.Context, op support.Operation) ([]suppo
 	if err != nil {
 		return nil, "", err
 	}
-	teams, err := decodeDepartments(res.Body)
+	page, err := decodePage(res.Body, "departments", decodeDepartment)
 	if err != nil {
-		return nil, "", malformed(res.Status, "department list", err, false)
+		return nil, "", badPage(res.Status, "departments", err)
 	}
+	teams := page.Items
 	def := d.cfg.DefaultDepartmentID
 	if def == "" {
 		for _, t := range teams {
@@ -136,29 +122,18 @@ func (d *Driver) departments(ctx context.Context, op support.Operation) ([]suppo
 	return teams, def, nil
 }
 
-// decodeDepartments decodes GET /departments.
-func decodeDepartments(body []byte) ([]support.Agent, error) {
-	var w wireDepartments
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, err
-	}
-	teams := make([]support.Agent, 0, len(w.Departments))
-	for i, raw := range w.Departments {
-		t, err := decodeDepartment(raw)
-		if err != nil {
-			return nil, errors.New("departments[" + strconv.Itoa(i) + "]: " + err.Error())
-		}
-		teams = append(teams, t)
-	}
-	return teams, nil
-}
-
-// ticket reads GET /tickets/{id}, with the messages. The callers check id
+// ticket reads GET /tickets/{id}, with the messages: for ListMessages, a
+// ticket without its messages list is ErrUnavailable. The callers check id
 // but CreateConversation, which reads whatever id Tidio returned.
 func (d *Driver) ticket(ctx context.Context, op support.Operation, id string) (*support.Conversation, []support.Message, error) {
 	res, err := d.get(ctx, op, ticketPath(id), nil)
 	if err != nil {
 		return nil, nil, err
+	}
+	if op == support.OpListMessages {
+		if _, err := decodePage(res.Body, "messages", rawItem); err != nil {
+			return nil, nil, badPage(res.Status, "messages", err)
+		}
 	}
 	conv, msgs, err := d.decodeTicket(ctx, op, res.Status, res.Body)
 	if err != nil {

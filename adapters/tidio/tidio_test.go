@@ -227,7 +227,7 @@ func TestErrorKinds(t *testing.T) {
 	c, _ := tidio.New(tidio.Config{ClientID: canaryID, ClientSecret: canarySecret, BaseURL: srv.URL, HTTPClient: srv.Client(), RequestsPerMinute: -1})
 	_, err := c.ListContacts(t.Context(), support.ContactListOptions{})
 	var se *support.Error
-	if !errors.As(err, &se) || se.Kind != nil || !strings.Contains(se.Message, "malformed") || se.Vendor != tidio.Vendor {
+	if !errors.As(err, &se) || se.Kind != support.ErrUnavailable || !strings.Contains(se.Message, "malformed") || se.Vendor != tidio.Vendor {
 		t.Errorf("malformed list: %v", err)
 	}
 }

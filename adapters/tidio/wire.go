@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -76,13 +77,6 @@ type wireMeta struct {
 	Limit  int  `json:"limit"`
 }
 
-// wireContactPage is GET /contacts. Contacts is a pointer so that a body
-// without the list is told from an empty page.
-type wireContactPage struct {
-	Contacts *[]json.RawMessage `json:"contacts"`
-	Meta     wireMeta           `json:"meta"`
-}
-
 // wireCreated is the body of a 201 from POST /contacts, POST
 // /tickets/as-contact and POST /tickets/{id}/reply: {"id": …}, a UUID, an
 // integer or a ULID [D T-post, S MCP-T].
@@ -137,13 +131,6 @@ type wirePropertyOut struct {
 	Value *string `json:"value"`
 }
 
-// wirePropertyPage is GET /contact-properties [S MCP-T, AE]. Properties is
-// a pointer so that a body without the list is told from an empty list.
-type wirePropertyPage struct {
-	Properties *[]wirePropertyDef `json:"properties"`
-	Meta       wireMeta           `json:"meta"`
-}
-
 // wirePropertyDef is a property definition: type is one of text, email,
 // number, phone, url [S MCP-T, AE].
 type wirePropertyDef struct {
@@ -152,25 +139,13 @@ type wirePropertyDef struct {
 	Type  text `json:"type"`
 }
 
-// decodePropertyPage decodes GET /contact-properties: name → type (in
-// lower case), and the next cursor ("" on the last page). A body without
-// a properties list is an error, not a project without properties: every
-// custom field would otherwise be dropped.
-func decodePropertyPage(body []byte) (map[string]string, string, error) {
-	var w wirePropertyPage
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, "", err
-	}
-	if w.Properties == nil {
-		return nil, "", errors.New("no properties list")
-	}
-	defs := make(map[string]string, len(*w.Properties))
-	for _, p := range *w.Properties {
-		if p.Name != "" {
-			defs[string(p.Name)] = strings.ToLower(string(p.Type))
-		}
-	}
-	return defs, nextCursor(w.Meta.Cursor), nil
+// decodePropertyDef decodes a property definition of GET
+// /contact-properties, its type in lower case.
+func decodePropertyDef(raw []byte) (wirePropertyDef, error) {
+	var p wirePropertyDef
+	err := json.Unmarshal(raw, &p)
+	p.Type = text(strings.ToLower(string(p.Type)))
+	return p, err
 }
 
 // wireTicket is a ticket as Tidio sends it; GET /tickets/{id} adds the
@@ -191,12 +166,6 @@ type wireTicket struct {
 	Messages             []json.RawMessage `json:"messages"`
 }
 
-// wireTicketPage is GET /tickets; Tickets is nil when the body has no list.
-type wireTicketPage struct {
-	Tickets *[]json.RawMessage `json:"tickets"`
-	Meta    wireMeta           `json:"meta"`
-}
-
 // wireMessage is a ticket message. Its body is "message_content" in the
 // Tidio-side MCP's fixtures [S MCP-T tests]; "content" (AE's contact message
 // and the reply body) is read too.
@@ -211,23 +180,12 @@ type wireMessage struct {
 	Attachments    []text `json:"attachments"`
 }
 
-// wireOperatorPage is GET /operators [S MCP-T, AE].
-type wireOperatorPage struct {
-	Operators []json.RawMessage `json:"operators"`
-	Meta      wireMeta          `json:"meta"`
-}
-
 type wireOperator struct {
 	ID     text `json:"id"`
 	Active bool `json:"active"`
 	Email  text `json:"email"`
 	Name   text `json:"name"`
 	Role   text `json:"role"`
-}
-
-// wireDepartments is GET /departments, not paged [S MCP-T, AE].
-type wireDepartments struct {
-	Departments []json.RawMessage `json:"departments"`
 }
 
 type wireDepartment struct {
@@ -272,26 +230,50 @@ func decodeContact(raw []byte) (support.Contact, error) {
 	return c, nil
 }
 
-// decodeContactPage decodes GET /contacts: the contacts and the next cursor
-// ("" on the last page).
-func decodeContactPage(body []byte) (support.Page[support.Contact], error) {
-	var w wireContactPage
+// noListError is the decoding error of a list answer without its list.
+type noListError struct{ key string }
+
+func (e noListError) Error() string { return fmt.Sprintf("page without its %q list", e.key) }
+
+// decodePage decodes a list answer, {<key>: [items], "meta": {"cursor"}}
+// [D T-ref] (GET /contacts, /tickets, /operators, /contact-properties;
+// /departments and a ticket's messages have no meta): its items, each
+// decoded with item, and the next cursor ("" on the last page). The list
+// must be there and be an array: an answer without it ({}, null, an empty
+// body, a null list) is an error, never an empty last page.
+func decodePage[T any](body []byte, key string, item func([]byte) (T, error)) (support.Page[T], error) {
+	var w map[string]json.RawMessage
+	if len(bytes.TrimSpace(body)) == 0 {
+		return support.Page[T]{}, noListError{key}
+	}
 	if err := json.Unmarshal(body, &w); err != nil {
-		return support.Page[support.Contact]{}, err
+		return support.Page[T]{}, err
 	}
-	if w.Contacts == nil {
-		return support.Page[support.Contact]{}, errors.New("no contacts list")
+	var raws []json.RawMessage
+	var meta wireMeta
+	if list := bytes.TrimSpace(w[key]); len(list) == 0 || list[0] != '[' {
+		return support.Page[T]{}, noListError{key}
+	} else if err := json.Unmarshal(list, &raws); err != nil {
+		return support.Page[T]{}, err
 	}
-	page := support.Page[support.Contact]{Items: make([]support.Contact, 0, len(*w.Contacts)), Next: nextCursor(w.Meta.Cursor)}
-	for i, raw := range *w.Contacts {
-		c, err := decodeContact(raw)
-		if err != nil {
-			return support.Page[support.Contact]{}, errors.New("contacts[" + strconv.Itoa(i) + "]: " + err.Error())
+	if m, ok := w["meta"]; ok {
+		if err := json.Unmarshal(m, &meta); err != nil {
+			return support.Page[T]{}, fmt.Errorf("meta: %w", err)
 		}
-		page.Items = append(page.Items, c)
+	}
+	page := support.Page[T]{Items: make([]T, 0, len(raws)), Next: nextCursor(meta.Cursor)}
+	for i, raw := range raws {
+		v, err := item(raw)
+		if err != nil {
+			return support.Page[T]{}, fmt.Errorf("%s[%d]: %w", key, i, err)
+		}
+		page.Items = append(page.Items, v)
 	}
 	return page, nil
 }
+
+// rawItem keeps a list item as it is, for decodePage.
+func rawItem(raw []byte) (json.RawMessage, error) { return raw, nil }
 
 // nextCursor turns meta.cursor into a Page.Next: null (and the string
 // "null", which Tidio reads as the first page) end the list [D T-ref].

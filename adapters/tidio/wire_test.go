@@ -9,6 +9,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/deskbridge/deskbridge/support"
 )
 
@@ -142,7 +145,7 @@ func FuzzDecodeContactPage(f *testing.F) {
 	f.Add([]byte(`{"contacts":[],"meta":{"cursor":null,"limit":100}}`))
 	f.Add([]byte(`{"contacts":[{"id":null}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		page, err := decodeContactPage(body)
+		page, err := decodePage(body, "contacts", decodeContact)
 		if err != nil {
 			return
 		}
@@ -231,15 +234,15 @@ func FuzzDecodeAgents(f *testing.F) {
 	f.Add([]byte(`{"departments":[{"id":"535eb95e","name":"General"},{"id":"436401bc","name":"Sales"}]}`))
 	f.Add([]byte(`{"operators":[{"id":""}],"departments":[{"name":1}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		if page, err := decodeOperatorPage(body); err == nil {
+		if page, err := decodePage(body, "operators", decodeOperator); err == nil {
 			for _, a := range page.Items {
 				if a.ID == "" || a.Kind != support.KindAgent || !json.Valid(a.Raw) {
 					t.Errorf("accepted operator %+v", a)
 				}
 			}
 		}
-		if teams, err := decodeDepartments(body); err == nil {
-			for _, a := range teams {
+		if teams, err := decodePage(body, "departments", decodeDepartment); err == nil {
+			for _, a := range teams.Items {
 				if a.ID == "" || a.Kind != support.KindTeam || !json.Valid(a.Raw) {
 					t.Errorf("accepted department %+v", a)
 				}
@@ -278,32 +281,32 @@ func FuzzDecodePropertyPage(f *testing.F) {
 	f.Add([]byte(`{"properties":[],"meta":{"cursor":null,"limit":100}}`))
 	f.Add([]byte(`{"data":[{"name":"x"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		defs, next, err := decodePropertyPage(body)
+		page, err := decodePage(body, "properties", decodePropertyDef)
 		if err != nil {
 			return
 		}
-		if defs == nil || next == "null" {
-			t.Errorf("accepted defs %v, next %q", defs, next)
+		if page.Items == nil || page.Next == "null" {
+			t.Errorf("accepted defs %v, next %q", page.Items, page.Next)
 		}
-		for name, typ := range defs {
-			if name == "" || typ != strings.ToLower(typ) {
-				t.Errorf("definition %q of type %q", name, typ)
+		for _, p := range page.Items {
+			if typ := string(p.Type); typ != strings.ToLower(typ) {
+				t.Errorf("definition %q of type %q", p.Name, typ)
 			}
 		}
 	})
 }
 
 func TestDecodePropertyPage(t *testing.T) {
-	defs, next, err := decodePropertyPage([]byte(`{"properties":[{"name":"company","label":"Company","type":"text"},{"name":"seats","type":"Number"},{"name":null,"type":"url"}],"meta":{"cursor":"YWJj","limit":25}}`))
-	if err != nil || next != "YWJj" || len(defs) != 2 || defs["company"] != "text" || defs["seats"] != "number" {
-		t.Errorf("got %v, %q, %v", defs, next, err)
-	}
+	page, err := decodePage([]byte(`{"properties":[{"name":"company","label":"Company","type":"text"},{"name":"seats","type":"Number"},{"name":null,"type":"url"}],"meta":{"cursor":"YWJj","limit":25}}`),
+		"properties", decodePropertyDef)
+	require.NoError(t, err)
+	assert.Equal(t, "YWJj", page.Next)
+	assert.Equal(t, []wirePropertyDef{{Name: "company", Label: "Company", Type: "text"}, {Name: "seats", Type: "number"}, {Type: "url"}}, page.Items)
 	// Without the list, the body is not a project without properties:
 	// taking it for one would drop every custom field.
-	for _, body := range []string{`{"data":[]}`, `{"properties":null}`, `[]`} {
-		if _, _, err := decodePropertyPage([]byte(body)); err == nil {
-			t.Errorf("%s accepted", body)
-		}
+	for _, body := range []string{`{"data":[]}`, `{"properties":null}`, `[]`, `null`, ``, `{"properties":{}}`} {
+		_, err := decodePage([]byte(body), "properties", decodePropertyDef)
+		assert.Error(t, err, "%s accepted", body)
 	}
 }
 

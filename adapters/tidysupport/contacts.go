@@ -2,6 +2,7 @@ package tidysupport
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -58,14 +59,15 @@ func (d *Driver) PrepareContact(_ context.Context, in support.ContactInput) (sup
 // ListCustomers, the default), or GET
 // /v1/workspaces/{workspaceId}/support/inbox/customers?limit= (ListInbox).
 // Items of /v1/customers have no phone; items of the inbox list have neither
-// phone nor creation time (GetContact has both).
+// phone nor creation time (GetContact has both: Capabilities.ListOmits, and
+// ContactListOptions.Complete reads them).
 func (d *Driver) ListContacts(ctx context.Context, opts support.ContactListOptions) (support.Page[support.Contact], error) {
 	path := rest.Segments("v1", "customers")
 	if d.contactList == ListInbox {
 		path = d.inbox("customers")
 	}
 	req := rest.Request{Op: support.OpListContacts, Path: path, Query: pageQuery(opts.ListOptions)}
-	p, err := call(ctx, d, req, decodeContactPage)
+	p, err := listCall(ctx, d, req, func(b []byte) (contactPage, error) { return decodeContactPage(b, d.contactList == ListInbox) })
 	if err != nil {
 		return support.Page[support.Contact]{}, err
 	}
@@ -78,6 +80,20 @@ func (d *Driver) ListContacts(ctx context.Context, opts support.ContactListOptio
 		}
 	}
 	return page("contacts", p.Items, p.HasMore, p.Cursor)
+}
+
+// listCall is call for a page of a list: an answer that is not the list
+// (decode cannot read it, or it is not JSON) is ErrUnavailable, so that a
+// listing stops, to be tried again, rather than end early.
+func listCall[T any](ctx context.Context, d *Driver, req rest.Request, decode func(body []byte) (T, error)) (T, error) {
+	v, err := call(ctx, d, req, decode)
+	var se *support.Error
+	if errors.As(err, &se) && se.Kind == nil && se.Status/100 == 2 && !errors.Is(err, rest.ErrBodyTooLarge) {
+		cp := *se
+		cp.Kind = support.ErrUnavailable
+		return v, &cp
+	}
+	return v, err
 }
 
 // pageQuery is the query of a list: limit and, when the vendor sent one, its

@@ -14,8 +14,8 @@ import (
 // with status (OPEN, CLOSED, or ARCHIVED for StatusArchived) and limit. ""
 // lists the vendor's default inbox, which hides archived conversations.
 // opts.ContactID is applied on the client, so a page may hold fewer than
-// opts.Limit conversations. A page with hasMore but no cursor fails with
-// ErrIncomplete (see the package documentation).
+// opts.Limit conversations (it is then Filtered). A page with hasMore but
+// no cursor fails with ErrIncomplete (see the package documentation).
 //
 // The Client passes only open and closed; apps list archived conversations
 // by calling this method on the Driver (Client.As) with StatusArchived.
@@ -30,7 +30,7 @@ func (d *Driver) ListConversations(ctx context.Context, opts support.Conversatio
 		q.Set("status", s)
 	}
 	req := rest.Request{Op: support.OpListConversations, Path: d.inbox("conversations"), Query: q}
-	p, err := call(ctx, d, req, decodeConversationPage)
+	p, err := listCall(ctx, d, req, decodeConversationPage)
 	if err != nil {
 		return support.Page[support.Conversation]{}, err
 	}
@@ -43,7 +43,11 @@ func (d *Driver) ListConversations(ctx context.Context, opts support.Conversatio
 			}
 		}
 	}
-	return page("conversations", items, p.HasMore, p.Cursor)
+	out, err := page("conversations", items, p.HasMore, p.Cursor)
+	if err == nil {
+		out.Filtered = len(items) < len(p.Items)
+	}
+	return out, err
 }
 
 // GetConversation sends nothing and fails with ErrUnsupported: TidySupport

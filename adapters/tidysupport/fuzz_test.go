@@ -72,19 +72,21 @@ func FuzzDecodeContact(f *testing.F) {
 func FuzzDecodeContactPage(f *testing.F) {
 	addFixtures(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		p, err := decodeContactPage(body)
-		if err != nil {
-			return
-		}
-		for _, c := range p.Items {
-			if c.ID == "" {
-				t.Error("decoded a contact without ID")
+		for _, inbox := range []bool{false, true} {
+			p, err := decodeContactPage(body, inbox)
+			if err != nil {
+				continue
 			}
-			checkRaw(t, "contact "+c.ID, c.Raw, c.CreatedAt)
-		}
-		for _, ws := range p.Workspaces {
-			if ws == "" {
-				t.Error("an empty workspace ID was reported")
+			for _, c := range p.Items {
+				if c.ID == "" {
+					t.Error("decoded a contact without ID")
+				}
+				checkRaw(t, "contact "+c.ID, c.Raw, c.CreatedAt)
+			}
+			for _, ws := range p.Workspaces {
+				if ws == "" {
+					t.Error("an empty workspace ID was reported")
+				}
 			}
 		}
 	})

@@ -15,7 +15,7 @@ import (
 // always false.
 func (d *Driver) ListMessages(ctx context.Context, conversationID string, opts support.ListOptions) (support.Page[support.Message], error) {
 	req := rest.Request{Op: support.OpListMessages, Path: d.inbox("conversations", conversationID, "messages"), Query: pageQuery(opts)}
-	p, err := call(ctx, d, req, func(b []byte) (vendorPage[support.Message], error) { return decodeMessagePage(b, conversationID) })
+	p, err := listCall(ctx, d, req, func(b []byte) (vendorPage[support.Message], error) { return decodeMessagePage(b, conversationID) })
 	if err != nil {
 		return support.Page[support.Message]{}, err
 	}

@@ -20,8 +20,9 @@
 //	Contact.Phone                    phone, as stored (free text: the docs' example is "+1-555-0123"); written in E.164 when it normalizes
 //	Contact.ExternalID               externalId of /v1/customers (read only)
 //	Contact.CreatedAt                createdAt (RFC 3339, in UTC)
-//	Contact.Language, Country,       not stored: PrepareContact removes them, with a Warning per field
-//	  Tags, CustomFields
+//	Contact.CustomFields             metadata of /v1/customers (read only: strings as they are, other values as JSON,
+//	                                 nulls left out [D TS-cust]); not written: PrepareContact removes them, with a Warning each
+//	Contact.Language, Country, Tags  not stored: PrepareContact removes them, with a Warning per field
 //	Conversation.ID                  thread id ("thd_…")
 //	Conversation.ContactID           contact.id
 //	Conversation.Status              OPEN → open; CLOSED → closed; ARCHIVED → closed (Raw keeps "ARCHIVED")
@@ -59,7 +60,14 @@
 // contacts.create, contacts.create_batch (MaxBatch 1), contacts.upsert,
 // conversations.list, conversations.create, messages.list. CreateDedup is
 // email; statuses are open and closed; no team assignment; external IDs
-// cannot be looked up (LooksUpExternalID false).
+// cannot be looked up (LooksUpExternalID false). ListOmits is "phone" for
+// /v1/customers, "phone" and "created_at" for the inbox list: neither list
+// carries the phone, the inbox list no creation time, and GetContact has
+// both [D TS-cust, TS-contacts]. List with ContactListOptions.Complete (as
+// migrate does) to have them, at one GetContact per contact. The custom
+// fields are not among them: only /v1/customers has metadata, GetContact
+// has none, so a migration listing the inbox list has no custom fields to
+// carry.
 //
 // # TidySupport only: Client.As
 //
@@ -116,8 +124,11 @@
 //     once more only if it is not there, which the vendor's email dedup makes
 //     safe. A conversation create is never resent: it emails the contact, and
 //     nothing documented finds a conversation by what was sent.
-//   - Paging: /v1/customers pages with its documented cursor (sent back as
-//     cursor=) and hasMore [D TS-cust]; Page.Next is that cursor. The inbox
+//   - Paging: a page without its list ({} or null, the list null or missing,
+//     an empty body, 204) or that is not JSON fails with
+//     support.ErrUnavailable, never as an empty last page. /v1/customers
+//     pages with its documented cursor (sent back as cursor=) and hasMore
+//     [D TS-cust]; Page.Next is that cursor. The inbox
 //     lists (customers, conversations, messages) document hasMore but no
 //     cursor [D TS-contacts, TS-conv]: if the vendor ever sends a cursor it is
 //     followed the same way, and a page with hasMore but no cursor fails with
@@ -165,8 +176,8 @@
 //   - The seed lists contacts with the inbox customers list; this adapter
 //     lists them with /v1/customers by default, because that list has a
 //     documented cursor and the inbox list does not [D TS-cust]. The inbox
-//     list stays available (Config.ContactList "inbox") and both shapes are
-//     read.
+//     list stays available (Config.ContactList "inbox"); each list's answer
+//     is read in its own shape.
 //   - The seed's error shape could not be confirmed from any public source
 //     [VENDORS.md §3]; bodies that do not have it are reported with the HTTP
 //     status text.
@@ -396,8 +407,15 @@ func (d Driver) String() string {
 func (d Driver) Format(f fmt.State, _ rune) { fmt.Fprint(f, d.String()) }
 
 // Capabilities reports what TidySupport's public API allows; the package
-// documentation says why the rest is unsupported.
+// documentation says why the rest is unsupported. ListOmits names what the
+// configured contact list leaves out that GetContact returns: the phone
+// (/v1/customers), and the creation time too (the inbox list) [D TS-cust,
+// TS-contacts].
 func (d *Driver) Capabilities() support.Capabilities {
+	omits := []string{"phone"}
+	if d.contactList == ListInbox {
+		omits = append(omits, "created_at")
+	}
 	return support.Capabilities{
 		Vendor: Vendor,
 		Operations: []support.Operation{
@@ -408,6 +426,7 @@ func (d *Driver) Capabilities() support.Capabilities {
 		CreateDedup: support.DedupEmail,
 		MaxBatch:    1,
 		Statuses:    []support.ConversationStatus{support.StatusOpen, support.StatusClosed},
+		ListOmits:   omits,
 	}
 }
 

@@ -61,6 +61,7 @@ func TestCapabilities(t *testing.T) {
 		CreateDedup: support.DedupEmail,
 		MaxBatch:    1,
 		Statuses:    []support.ConversationStatus{support.StatusOpen, support.StatusClosed},
+		ListOmits:   []string{"phone"},
 	}
 	assert.Equal(t, want, c.Capabilities())
 }

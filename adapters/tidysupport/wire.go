@@ -42,25 +42,44 @@ func (t *wireTime) UnmarshalJSON(b []byte) error {
 // contactWire is the Contact Object (seed 002_0168389bc6ba4e91) and the
 // Customers API's customer [D TS-cust], which share their "ctc_" IDs.
 type contactWire struct {
-	ID          string   `json:"id"`
-	Email       string   `json:"email"`
-	Name        string   `json:"name"`
-	Phone       string   `json:"phone"`
-	Status      string   `json:"status"`
-	ExternalID  string   `json:"externalId"`
-	WorkspaceID string   `json:"workspaceId"`
-	CreatedAt   wireTime `json:"createdAt"`
+	ID          string                     `json:"id"`
+	Email       string                     `json:"email"`
+	Name        string                     `json:"name"`
+	Phone       string                     `json:"phone"`
+	Status      string                     `json:"status"`
+	ExternalID  string                     `json:"externalId"`
+	WorkspaceID string                     `json:"workspaceId"`
+	Metadata    map[string]json.RawMessage `json:"metadata"`
+	CreatedAt   wireTime                   `json:"createdAt"`
 }
 
+// contact maps w: a customer's metadata ({"plan": "pro"} [D TS-cust]) is
+// its custom fields, string values as they are, other values as JSON, null
+// ones left out.
 func (w *contactWire) contact(raw json.RawMessage) (support.Contact, error) {
 	if w.ID == "" {
 		return support.Contact{}, errors.New("a contact has no id")
 	}
 	first, last := support.SplitName(w.Name)
-	return support.Contact{
+	c := support.Contact{
 		ID: w.ID, FirstName: first, LastName: last, Email: w.Email, Phone: w.Phone,
 		ExternalID: w.ExternalID, CreatedAt: w.CreatedAt.Time, Raw: raw,
-	}, nil
+	}
+	for k, v := range w.Metadata {
+		var s string
+		if string(v) == "null" {
+			continue
+		} else if json.Unmarshal(v, &s) != nil {
+			var b bytes.Buffer
+			_ = json.Compact(&b, v) // valid: the decoder checked it
+			s = b.String()
+		}
+		if c.CustomFields == nil {
+			c.CustomFields = map[string]string{}
+		}
+		c.CustomFields[k] = s
+	}
+	return c, nil
 }
 
 // decodeObject decodes body into v, which must be a JSON object.
@@ -99,11 +118,24 @@ func decodeContact(body []byte) (support.Contact, error) {
 }
 
 // wireList is a list as TidySupport wraps it: {items, hasMore}, and a
-// cursor on /v1/customers [D TS-cust].
+// cursor on /v1/customers [D TS-cust]. Items is nil when the answer has no
+// list, which is not an empty page.
 type wireList struct {
-	Items   []json.RawMessage `json:"items"`
-	HasMore bool              `json:"hasMore"`
-	Cursor  string            `json:"cursor"`
+	Items   *[]json.RawMessage `json:"items"`
+	HasMore bool               `json:"hasMore"`
+	Cursor  string             `json:"cursor"`
+}
+
+// noList is the decoding error of a list answer without its list.
+func noList(key string) error { return fmt.Errorf("page without its %q list", key) }
+
+// decodeList decodes body, the answer of a list whose items are under key,
+// into v: a body that is empty or null has no list.
+func decodeList(body []byte, key string, v any) error {
+	if b := bytes.TrimSpace(body); len(b) == 0 || string(b) == "null" {
+		return noList(key)
+	}
+	return decodeObject(body, v)
 }
 
 // vendorPage is one page of a list as the vendor sent it.
@@ -113,11 +145,15 @@ type vendorPage[T any] struct {
 	HasMore bool
 }
 
-// decodeItems decodes each item of l into a wire struct W and maps it with
-// conv.
-func decodeItems[W, T any](l wireList, conv func(*W, json.RawMessage) (T, error)) (vendorPage[T], error) {
-	p := vendorPage[T]{Items: make([]T, 0, len(l.Items)), Cursor: l.Cursor, HasMore: l.HasMore}
-	for i, raw := range l.Items {
+// decodeItems decodes each item of l, the list under key, into a wire
+// struct W and maps it with conv. A missing list is an error, never an
+// empty page.
+func decodeItems[W, T any](l *wireList, key string, conv func(*W, json.RawMessage) (T, error)) (vendorPage[T], error) {
+	if l == nil || l.Items == nil {
+		return vendorPage[T]{}, noList(key)
+	}
+	p := vendorPage[T]{Items: make([]T, 0, len(*l.Items)), Cursor: l.Cursor, HasMore: l.HasMore}
+	for i, raw := range *l.Items {
 		var w W
 		if err := decodeObject(raw, &w); err != nil {
 			return vendorPage[T]{}, fmt.Errorf("item %d: %w", i, err)
@@ -139,32 +175,35 @@ type contactPage struct {
 	Workspaces []string
 }
 
-// decodeContactPage reads both contact lists: /v1/customers'
-// {items, cursor, hasMore} [D TS-cust], and the inbox's
+// decodeContactPage reads a contact list: /v1/customers'
+// {items, cursor, hasMore} [D TS-cust], or with inbox the inbox's
 // {customers: {items: [{contact, latestThread, threadCount}], hasMore}}
 // [seed, D TS-contacts], whose items keep their thread summary in Raw.
-func decodeContactPage(body []byte) (contactPage, error) {
+func decodeContactPage(body []byte, inbox bool) (contactPage, error) {
 	var env struct {
 		wireList
 		Customers *wireList `json:"customers"`
 	}
-	if err := decodeObject(body, &env); err != nil {
+	key, l := "items", &env.wireList
+	if inbox {
+		key = "customers"
+	}
+	if err := decodeList(body, key, &env); err != nil {
 		return contactPage{}, err
 	}
-	l := env.wireList
-	if env.Customers != nil {
-		l = *env.Customers
-	} else if l.Items == nil {
-		return contactPage{}, errors.New(`the response has neither "items" nor "customers"`)
+	if inbox {
+		if l, key = env.Customers, "customers.items"; l == nil {
+			return contactPage{}, noList("customers")
+		}
 	}
 	var p contactPage
 	var err error
-	p.vendorPage, err = decodeItems(l, func(w *struct {
+	p.vendorPage, err = decodeItems(l, key, func(w *struct {
 		contactWire
 		Contact *contactWire `json:"contact"`
 	}, raw json.RawMessage) (support.Contact, error) {
 		cw := &w.contactWire
-		if env.Customers != nil {
+		if inbox {
 			if w.Contact == nil {
 				return support.Contact{}, errors.New(`an item has no "contact"`)
 			}
@@ -277,13 +316,13 @@ func decodeConversationPage(body []byte) (vendorPage[support.Conversation], erro
 	var env struct {
 		Conversations *wireList `json:"conversations"`
 	}
-	if err := decodeObject(body, &env); err != nil {
+	if err := decodeList(body, "conversations", &env); err != nil {
 		return vendorPage[support.Conversation]{}, err
 	}
 	if env.Conversations == nil {
-		return vendorPage[support.Conversation]{}, errors.New(`the response has no "conversations"`)
+		return vendorPage[support.Conversation]{}, noList("conversations")
 	}
-	return decodeItems(*env.Conversations, (*conversationWire).conversation)
+	return decodeItems(env.Conversations, "conversations.items", (*conversationWire).conversation)
 }
 
 // decodeCreatedConversation reads the answer of POST …/inbox/conversations:
@@ -370,16 +409,16 @@ func decodeMessagePage(body []byte, conversationID string) (vendorPage[support.M
 			Messages *wireList `json:"messages"`
 		} `json:"thread"`
 	}
-	if err := decodeObject(body, &env); err != nil {
+	if err := decodeList(body, "thread", &env); err != nil {
 		return vendorPage[support.Message]{}, err
 	}
-	if env.Thread == nil || env.Thread.Messages == nil {
-		return vendorPage[support.Message]{}, errors.New(`the response has no "thread.messages"`)
+	if env.Thread == nil {
+		return vendorPage[support.Message]{}, noList("thread")
 	}
 	if id := env.Thread.Conversation.ID; id != "" {
 		conversationID = id
 	}
-	return decodeItems(*env.Thread.Messages, func(w *messageWire, raw json.RawMessage) (support.Message, error) {
+	return decodeItems(env.Thread.Messages, "thread.messages.items", func(w *messageWire, raw json.RawMessage) (support.Message, error) {
 		return w.message(conversationID, env.Thread.Contact.ID, raw)
 	})
 }

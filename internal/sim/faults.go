@@ -42,6 +42,17 @@ const (
 	// KindMalformed processes the request, then sends its status with the
 	// body cut short, so that it is not valid JSON.
 	KindMalformed Kind = "malformed"
+	// KindMalformedPage processes a list request, then answers 200 with a
+	// page that lost its item list, in the way Fault.Page says, or 204
+	// (PageNoContent); see MalformedPage.
+	KindMalformedPage Kind = "malformed_page"
+	// KindCursorLoop answers a later page of a list with an earlier one, so
+	// that its next cursor is one the client has followed already; see
+	// CursorLoop.
+	KindCursorLoop Kind = "cursor_loop"
+	// KindCredentialEcho answers an error status whose message echoes the
+	// request's credentials; not processed. See CredentialEcho.
+	KindCredentialEcho Kind = "credential_echo"
 )
 
 // Fault is one injected failure. Build it with the constructors (RateLimit,
@@ -60,6 +71,24 @@ type Fault struct {
 	// AfterCommit makes KindSlow run the handler first and delay the
 	// response, so a client that times out leaves the change committed.
 	AfterCommit bool
+	// Page is how KindMalformedPage breaks the page.
+	Page PageVariant
+	// Cursor is the query parameter that carries a list's cursor, for
+	// KindCursorLoop ("cursor"; respond.io's "cursorId").
+	Cursor string
+	// Echo names the request headers whose values KindCredentialEcho
+	// echoes, separated by commas (default "Authorization"; the scheme of
+	// an "Authorization: Bearer …" value is left out).
+	Echo string
+	// Offset is the byte offset in the echoed message at which the first
+	// credential starts, for KindCredentialEcho (default 190, so that a
+	// message clipped at 200 bytes cuts the credential in two).
+	Offset int
+	// Message is the error message the Respond hook should send in the
+	// vendor's shape instead of its own, when not empty. Faults sets it for
+	// KindCredentialEcho; a vendor's Respond hook that honours it serves
+	// the echo in the vendor's error body.
+	Message string
 }
 
 // RateLimit is a 429 before processing, with retryAfter as the Retry-After
@@ -104,6 +133,21 @@ func (f Fault) withDefaults() Fault {
 	switch f.Kind {
 	case KindRateLimit, KindUnavailable, KindResetBeforeProcessing, KindCommittedThenLost,
 		KindCommittedThen5xx, KindSlow, KindMalformed:
+	case KindMalformedPage:
+		if !slices.Contains(PageVariants(), f.Page) {
+			panic(fmt.Sprintf("sim: unknown page variant %q", f.Page))
+		}
+	case KindCursorLoop:
+		if f.Cursor == "" {
+			panic("sim: a cursor_loop fault needs the cursor's query parameter (Fault.Cursor)")
+		}
+	case KindCredentialEcho:
+		if f.Echo == "" {
+			f.Echo = "Authorization"
+		}
+		if f.Offset <= 0 {
+			f.Offset = defaultEchoOffset
+		}
 	default:
 		panic(fmt.Sprintf("sim: unknown fault kind %q", f.Kind))
 	}
@@ -115,6 +159,8 @@ func (f Fault) withDefaults() Fault {
 			f.Status = http.StatusServiceUnavailable
 		case KindCommittedThen5xx:
 			f.Status = http.StatusBadGateway
+		case KindCredentialEcho:
+			f.Status = http.StatusUnauthorized
 		}
 	}
 	return f
@@ -136,18 +182,32 @@ func (f Fault) String() string {
 	if f.AfterCommit {
 		b.WriteString(" after-commit")
 	}
+	for _, v := range []string{string(f.Page), f.Cursor, f.Echo} {
+		if v != "" {
+			b.WriteString(" " + v)
+		}
+	}
 	return b.String()
 }
 
 // Match selects requests: by method ("" for any) and by path prefix (""
 // for any), compared with r.URL.Path as a plain string prefix, so
-// "/contacts" also matches "/contacts/batch".
+// "/contacts" also matches "/contacts/batch"; and, when Query is set, by a
+// query parameter the request carries with a value: Query "cursor" selects
+// the later pages of a list, whose requests carry the cursor, and leaves its
+// first page alone.
 type Match struct {
 	Method string
 	Path   string
+	Query  string
 }
 
 func (m Match) matches(r *http.Request) bool {
+	return m.matchesRoute(r) && (m.Query == "" || r.URL.Query().Get(m.Query) != "")
+}
+
+// matchesRoute matches by method and path only.
+func (m Match) matchesRoute(r *http.Request) bool {
 	return (m.Method == "" || strings.EqualFold(m.Method, r.Method)) &&
 		strings.HasPrefix(r.URL.Path, m.Path)
 }
@@ -190,11 +250,12 @@ type Faults struct {
 	// time at all.
 	Sleep func(ctx context.Context, d time.Duration) error
 
-	mu      sync.Mutex
-	script  []*scripted
-	chances []chance
-	seen    map[uint64]uint64
-	counts  map[Kind]int
+	mu       sync.Mutex
+	script   []*scripted
+	chances  []chance
+	seen     map[uint64]uint64
+	counts   map[Kind]int
+	listings map[string]*listing // cursors followed, for KindCursorLoop
 }
 
 type scripted struct {
@@ -285,6 +346,7 @@ func (f *Faults) Wrap(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.follow(r)
 		fault, ok := f.pick(r)
 		if !ok {
 			next.ServeHTTP(w, r)
@@ -327,6 +389,19 @@ func (f *Faults) inject(w http.ResponseWriter, r *http.Request, next http.Handle
 			status = http.StatusOK
 		}
 		b.copyTo(w, status, truncateJSON(b.body.Bytes()))
+	case KindMalformedPage:
+		b := run(next, r)
+		if status := b.finalStatus(); status < 200 || status > 299 {
+			b.copyTo(w, 0, nil) // an error page has no list to lose
+			return
+		}
+		status, body := brokenPage(b.body.Bytes(), fault.Page)
+		b.copyTo(w, status, body)
+	case KindCursorLoop:
+		next.ServeHTTP(w, f.loopBack(r, fault.Cursor))
+	case KindCredentialEcho:
+		fault.Message = echoMessage(r, fault)
+		f.respond(w, r, fault)
 	default:
 		panic(fmt.Sprintf("sim: unknown fault kind %q", fault.Kind))
 	}
@@ -336,7 +411,7 @@ func (f *Faults) inject(w http.ResponseWriter, r *http.Request, next http.Handle
 func (f *Faults) pick(r *http.Request) (Fault, bool) {
 	f.mu.Lock()
 	for i, s := range f.script {
-		if s.match.matches(r) {
+		if s.match.matches(r) && f.appliesLocked(s.fault, r) {
 			if s.left--; s.left == 0 {
 				f.script = slices.Delete(f.script, i, i+1)
 			}
@@ -347,7 +422,7 @@ func (f *Faults) pick(r *http.Request) (Fault, bool) {
 	}
 	var rules []chance
 	for _, c := range f.chances {
-		if c.match.matches(r) {
+		if c.match.matches(r) && f.appliesLocked(c.fault, r) {
 			rules = append(rules, c)
 		}
 	}
@@ -422,10 +497,14 @@ func (f *Faults) respond(w http.ResponseWriter, r *http.Request, fault Fault) {
 		f.Respond(w, r, fault)
 		return
 	}
-	WriteJSON(w, fault.Status, map[string]string{
+	body := map[string]string{
 		"error": http.StatusText(fault.Status),
 		"fault": string(fault.Kind),
-	})
+	}
+	if fault.Message != "" {
+		body["message"] = fault.Message
+	}
+	WriteJSON(w, fault.Status, body)
 }
 
 // sleep waits for a Slow fault; if the client gives up meanwhile, the

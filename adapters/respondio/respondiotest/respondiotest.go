@@ -64,6 +64,7 @@
 package respondiotest
 
 import (
+	"cmp"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -186,7 +187,7 @@ func New(opts Options) *Simulator {
 	s.Stats, s.Faults = s.stack.Stats, s.stack.Faults
 	s.Faults.Seed = opts.Seed
 	s.Faults.Respond = func(w http.ResponseWriter, r *http.Request, f sim.Fault) {
-		writeError(w, f.Status, http.StatusText(f.Status))
+		writeError(w, f.Status, cmp.Or(f.Message, http.StatusText(f.Status)))
 	}
 	s.Stats.IsWrite = isWrite
 	if !opts.NoDefaultUsers {

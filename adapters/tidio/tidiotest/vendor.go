@@ -1,6 +1,7 @@
 package tidiotest
 
 import (
+	"cmp"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -202,7 +203,7 @@ func writeBodyError(w http.ResponseWriter, err error) {
 // respondFault writes the response of an injected status fault in Tidio's
 // shape.
 func (v *vendor) respondFault(w http.ResponseWriter, r *http.Request, f sim.Fault) {
-	if f.Status == http.StatusTooManyRequests {
+	if f.Status == http.StatusTooManyRequests && f.Message == "" {
 		writeTooManyRequests(w)
 		return
 	}
@@ -210,7 +211,7 @@ func (v *vendor) respondFault(w http.ResponseWriter, r *http.Request, f sim.Faul
 	if code == "" {
 		code = "server_error"
 	}
-	writeError(w, f.Status, code, http.StatusText(f.Status))
+	writeError(w, f.Status, code, cmp.Or(f.Message, http.StatusText(f.Status)))
 }
 
 // problem is one validation failure: the field (JSON path) and what is wrong.

@@ -577,9 +577,12 @@ func (s *Simulator) listCustomers(w http.ResponseWriter, r *http.Request) {
 	items := make([]customerJSON, 0, len(page.Items))
 	for _, e := range page.Items {
 		c := e.Value
+		if c.Metadata == nil {
+			c.Metadata = map[string]any{}
+		}
 		items = append(items, customerJSON{
 			ID: c.ID, WorkspaceID: WorkspaceID, ExternalID: opt(c.ExternalID), Email: c.Email, Name: c.Name,
-			Status: c.Status, Metadata: map[string]any{}, CreatedAt: stamp(c.CreatedAt), UpdatedAt: stamp(c.UpdatedAt),
+			Status: c.Status, Metadata: c.Metadata, CreatedAt: stamp(c.CreatedAt), UpdatedAt: stamp(c.UpdatedAt),
 		})
 	}
 	var cursor *string

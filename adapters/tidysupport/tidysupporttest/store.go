@@ -1,6 +1,7 @@
 package tidysupporttest
 
 import (
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -19,8 +20,12 @@ type Contact struct {
 	// Source is EMAIL, CHAT, API, FORM or IMPORT.
 	Source     string
 	ExternalID string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Metadata is the Customers API's metadata, such as {"plan": "pro"}
+	// [D TS-cust]: /v1/customers lists it ({} when nil); the inbox
+	// endpoints do not show it.
+	Metadata  map[string]any
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Conversation is a stored thread.
@@ -98,6 +103,7 @@ func (s *Simulator) SeedContact(c Contact) Contact {
 		c.UpdatedAt = c.CreatedAt
 	}
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	c.Metadata = maps.Clone(c.Metadata)
 	s.contacts.Put(c.ID, c)
 	return c
 }

@@ -68,6 +68,7 @@
 package tidysupporttest
 
 import (
+	"cmp"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -187,7 +188,7 @@ func New(opts Options) *Simulator {
 	s.Stats.Mux = s.mux // the mux behind the auth check names the routes
 	s.Faults.Seed = opts.Seed
 	s.Faults.Respond = func(w http.ResponseWriter, r *http.Request, f sim.Fault) {
-		writeError(w, f.Status, faultMessage(f.Status))
+		writeError(w, f.Status, cmp.Or(f.Message, faultMessage(f.Status)))
 	}
 	s.Faults.Sleep = clock.Sleep
 	return s
