@@ -22,6 +22,10 @@ const (
 // MaxEmailLength is the longest email address accepted (RFC 5321 path limit).
 const MaxEmailLength = 254
 
+// MaxPhoneDigits is the most digits an E.164 number has, country code
+// included.
+const MaxPhoneDigits = 15
+
 // Ref addresses one contact: by the vendor's ID, by email address, or by phone
 // number. Its string form is "id:…", "email:…" or "phone:…" (respond.io's
 // identifiers, generalized).
@@ -106,7 +110,7 @@ func (r Ref) String() string {
 
 // Validate reports whether the Ref can address a contact. It fails with
 // ErrInvalid for an empty Ref, an empty or control-character ID, a malformed
-// email address and a phone number without a country code.
+// email address and a phone number that NormalizePhone refuses.
 func (r Ref) Validate() error {
 	switch r.kind {
 	case RefID:
@@ -153,9 +157,12 @@ func ValidateEmail(s string) error {
 // NormalizePhone returns the E.164 form of a phone number written with its
 // country code ("+1 (415) 555-0100" → "+14155550100"). Spaces, dashes, dots and
 // parentheses are allowed; an international "00" prefix is read as "+". A
-// number without a country code, or one that is not a possible number in its
-// country's numbering plan, fails with ErrInvalid. It uses libphonenumber's
-// metadata (github.com/nyaruka/phonenumbers), not a pattern.
+// number without a country code, with a country calling code that does not
+// exist, with a length its country's numbering plan does not allow, or with
+// more than MaxPhoneDigits digits fails with ErrInvalid. It uses
+// libphonenumber's metadata (github.com/nyaruka/phonenumbers), not a
+// pattern, and checks possibility only: a well-formed number in an
+// unassigned or fictional range (+1 415 555 0123, +44 7700 900123) is kept.
 func NormalizePhone(s string) (string, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
@@ -180,10 +187,20 @@ func NormalizePhone(s string) (string, error) {
 	}
 	// IS_POSSIBLE only: a number that is possible only as a local number
 	// ("+1-555-0123", seven digits in a ten-digit plan) lacks its area code.
-	if phonenumbers.IsPossibleNumberWithReason(n) != phonenumbers.IS_POSSIBLE {
+	switch phonenumbers.IsPossibleNumberWithReason(n) {
+	case phonenumbers.IS_POSSIBLE:
+	case phonenumbers.TOO_LONG:
+		return "", Errorf("", "", ErrInvalid, "phone: %q is too long for country code +%d", clip(s), n.GetCountryCode())
+	default:
 		return "", Errorf("", "", ErrInvalid, "phone: %q is not a complete number for country code +%d", clip(s), n.GetCountryCode())
 	}
 	e164 := phonenumbers.Format(n, phonenumbers.E164)
+	// libphonenumber's plans allow some national numbers (Germany's, up to
+	// 15 digits) that no international number can carry: E.164 has at most
+	// 15 digits, country code included (ITU-T Recommendation E.164).
+	if digits := len(e164) - 1; digits > MaxPhoneDigits {
+		return "", Errorf("", "", ErrInvalid, "phone: %q has %d digits, more than E.164's %d", clip(s), digits, MaxPhoneDigits)
+	}
 	// The E.164 form must read back as itself. It does not when the library
 	// dropped a national prefix after the country code ("+84 0…"): such input
 	// is ambiguous, and normalizing must be idempotent for matching to work.

@@ -30,6 +30,17 @@ func TestParseRef(t *testing.T) {
 		{"phone:415 555 0100", "", "", true}, // no country code
 		{"phone:+1-555-0123", "", "", true},  // local-only length: area code missing
 		{"phone:+999 123", "", "", true},     // no such country code
+		// E.164 has at most 15 digits, although Germany's plan allows 15
+		// national ones.
+		{"phone:+491000000000000", RefPhone, "+491000000000000", false},
+		{"phone:+4910000000000000", "", "", true},
+		{"phone:+49 1000 0000 0000 00", "", "", true},
+		{"phone:0049 10000 0000 00000", "", "", true},
+		{"phone:+44 7700 9001234", "", "", true}, // too long for the UK plan
+		// Possible but fictional numbers (the demo data's) are kept: only
+		// the country code and the plan's lengths are checked.
+		{"phone:+1 415 555 0123", RefPhone, "+14155550123", false},
+		{"phone:+44 7700 900123", RefPhone, "+447700900123", false},
 		{"phone:hello", "", "", true},
 		{"name:ada", "", "", true},
 		{"ada@example.com", "", "", true},
@@ -118,6 +129,9 @@ func FuzzParseRef(f *testing.F) {
 		if err != nil || back != r {
 			t.Fatalf("round trip %q → %q: %v, %v", s, r.String(), back, err)
 		}
+		if r.Kind() == RefPhone && len(r.Value()) > 1+MaxPhoneDigits {
+			t.Fatalf("ParseRef(%q) = %q: more than %d digits", s, r, MaxPhoneDigits)
+		}
 	})
 }
 
@@ -130,7 +144,7 @@ func FuzzNormalizePhone(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !strings.HasPrefix(e164, "+") || len(e164) > 16 {
+		if !strings.HasPrefix(e164, "+") || len(e164) > 1+MaxPhoneDigits || strings.Trim(e164[1:], "0123456789") != "" {
 			t.Fatalf("NormalizePhone(%q) = %q, not E.164", s, e164)
 		}
 		again, err := NormalizePhone(e164)

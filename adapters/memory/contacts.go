@@ -71,16 +71,14 @@ func (d *Driver) PrepareContact(_ context.Context, in support.ContactInput) (sup
 }
 
 // ListContacts returns a page of contacts, oldest first.
-func (d *Driver) ListContacts(_ context.Context, opts support.ContactListOptions) (support.Page[support.Contact], error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+func (d *Driver) ListContacts(ctx context.Context, opts support.ContactListOptions) (support.Page[support.Contact], error) {
+	defer d.lock(ctx, "GET")()
 	return list(d, "contacts", opts.ListOptions, d.contacts, (*contactRecord).out)
 }
 
 // GetContact returns the contact id.
-func (d *Driver) GetContact(_ context.Context, id string) (*support.Contact, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+func (d *Driver) GetContact(ctx context.Context, id string) (*support.Contact, error) {
+	defer d.lock(ctx, "GET")()
 	r, err := get(d.contactByID, "contact", id)
 	if err != nil {
 		return nil, err
@@ -90,9 +88,8 @@ func (d *Driver) GetContact(_ context.Context, id string) (*support.Contact, err
 
 // FindContacts returns the contacts whose field key equals value, earliest
 // created first, from the lookup indexes.
-func (d *Driver) FindContacts(_ context.Context, key support.MatchKey, value string) ([]support.Contact, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+func (d *Driver) FindContacts(ctx context.Context, key support.MatchKey, value string) ([]support.Contact, error) {
+	defer d.lock(ctx, "GET")()
 	found := []support.Contact{}
 	for _, r := range d.byKey[indexKey(key, value)] {
 		found = append(found, r.out())
@@ -120,18 +117,16 @@ func (d *Driver) insert(in support.ContactInput) *contactRecord {
 
 // CreateContact stores a new contact, even when one with the same email
 // exists (DedupNone). The outcome is always Created.
-func (d *Driver) CreateContact(_ context.Context, in support.ContactInput) (*support.ContactResult, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+func (d *Driver) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
+	defer d.lock(ctx, "POST")()
 	return &support.ContactResult{Contact: support.Ptr(d.insert(in).out()), Outcome: support.Created}, nil
 }
 
 // CreateContacts stores each record, with one Created item per input, in
 // order.
-func (d *Driver) CreateContacts(_ context.Context, in []support.ContactInput) (*support.BatchResult, error) {
+func (d *Driver) CreateContacts(ctx context.Context, in []support.ContactInput) (*support.BatchResult, error) {
 	res := &support.BatchResult{Items: make([]support.BatchItem, len(in))}
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	defer d.lock(ctx, "POST")()
 	for i, ci := range in {
 		res.Items[i] = support.BatchItem{Index: i, Contact: support.Ptr(d.insert(ci).out()), Outcome: support.Created}
 	}
@@ -142,9 +137,8 @@ func (d *Driver) CreateContacts(_ context.Context, in []support.ContactInput) (*
 // (support.ContactUpdate.Apply). The outcome is Updated, or Unchanged when
 // the stored contact is the same afterwards (an email in another case is a
 // change).
-func (d *Driver) PatchContact(_ context.Context, id string, u support.ContactUpdate) (*support.ContactResult, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+func (d *Driver) PatchContact(ctx context.Context, id string, u support.ContactUpdate) (*support.ContactResult, error) {
+	defer d.lock(ctx, "PATCH")()
 	r, err := get(d.contactByID, "contact", id)
 	if err != nil {
 		return nil, err
@@ -159,9 +153,8 @@ func (d *Driver) PatchContact(_ context.Context, id string, u support.ContactUpd
 }
 
 // DeleteContact deletes the contact id. Its conversations stay.
-func (d *Driver) DeleteContact(_ context.Context, id string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+func (d *Driver) DeleteContact(ctx context.Context, id string) error {
+	defer d.lock(ctx, "DELETE")()
 	r, err := get(d.contactByID, "contact", id)
 	if err != nil {
 		return err

@@ -64,9 +64,8 @@ func (r *agentRecord) out() support.Agent {
 
 // ListConversations returns a page of conversations, oldest first, keeping
 // those with opts.Status and opts.ContactID when set.
-func (d *Driver) ListConversations(_ context.Context, opts support.ConversationListOptions) (support.Page[support.Conversation], error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+func (d *Driver) ListConversations(ctx context.Context, opts support.ConversationListOptions) (support.Page[support.Conversation], error) {
+	defer d.lock(ctx, "GET")()
 	kept := slices.DeleteFunc(slices.Clone(d.convs), func(r *convRecord) bool {
 		return (opts.Status != "" && r.c.Status != opts.Status) || (opts.ContactID != "" && r.c.ContactID != opts.ContactID)
 	})
@@ -74,9 +73,8 @@ func (d *Driver) ListConversations(_ context.Context, opts support.ConversationL
 }
 
 // GetConversation returns the conversation id.
-func (d *Driver) GetConversation(_ context.Context, id string) (*support.Conversation, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+func (d *Driver) GetConversation(ctx context.Context, id string) (*support.Conversation, error) {
+	defer d.lock(ctx, "GET")()
 	r, err := get(d.convByID, "conversation", id)
 	if err != nil {
 		return nil, err
@@ -88,12 +86,11 @@ func (d *Driver) GetConversation(_ context.Context, id string) (*support.Convers
 // addresses (the earliest created, by email or phone), its first message
 // being nc.Text from the contact. An email or phone Ref that matches no one
 // creates the contact, named nc.Name.
-func (d *Driver) CreateConversation(_ context.Context, nc support.NewConversation) (*support.Conversation, error) {
+func (d *Driver) CreateConversation(ctx context.Context, nc support.NewConversation) (*support.Conversation, error) {
 	if strings.TrimSpace(nc.Text) == "" {
 		return nil, fail(support.ErrInvalid, "a conversation starts with a message, and Text is empty")
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	defer d.lock(ctx, "POST")()
 	contact, err := d.contactFor(nc)
 	if err != nil {
 		return nil, err
@@ -144,9 +141,8 @@ func (d *Driver) appendMessage(r *convRecord, m support.Message) *msgRecord {
 // SetStatus changes a conversation's status. Closing keeps the closing note
 // (Category and Summary) in the conversation's Raw. Setting the status it
 // has already changes nothing.
-func (d *Driver) SetStatus(_ context.Context, id string, change support.StatusChange) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+func (d *Driver) SetStatus(ctx context.Context, id string, change support.StatusChange) error {
+	defer d.lock(ctx, "PATCH")()
 	r, err := get(d.convByID, "conversation", id)
 	if err != nil || r.c.Status == change.Status {
 		return err
@@ -162,9 +158,8 @@ func (d *Driver) SetStatus(_ context.Context, id string, change support.StatusCh
 // Assign assigns a conversation to a seeded agent or team of kind to.Kind,
 // found by ID, or by email for agents. An unknown agent or team is
 // ErrNotFound.
-func (d *Driver) Assign(_ context.Context, id string, to support.Assignee) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+func (d *Driver) Assign(ctx context.Context, id string, to support.Assignee) error {
+	defer d.lock(ctx, "PATCH")()
 	r, err := get(d.convByID, "conversation", id)
 	if err != nil {
 		return err
@@ -183,9 +178,8 @@ func (d *Driver) Assign(_ context.Context, id string, to support.Assignee) error
 
 // Unassign removes a conversation's assignee. Unassigning an unassigned
 // conversation succeeds.
-func (d *Driver) Unassign(_ context.Context, id string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+func (d *Driver) Unassign(ctx context.Context, id string) error {
+	defer d.lock(ctx, "PATCH")()
 	r, err := get(d.convByID, "conversation", id)
 	if err != nil {
 		return err
@@ -198,9 +192,8 @@ func (d *Driver) Unassign(_ context.Context, id string) error {
 
 // ListMessages returns a page of a conversation's messages, oldest first.
 // Its cursors belong to that conversation.
-func (d *Driver) ListMessages(_ context.Context, conversationID string, opts support.ListOptions) (support.Page[support.Message], error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+func (d *Driver) ListMessages(ctx context.Context, conversationID string, opts support.ListOptions) (support.Page[support.Message], error) {
+	defer d.lock(ctx, "GET")()
 	r, err := get(d.convByID, "conversation", conversationID)
 	if err != nil {
 		return support.Page[support.Message]{}, err
@@ -211,9 +204,8 @@ func (d *Driver) ListMessages(_ context.Context, conversationID string, opts sup
 // SendMessage adds an outbound reply, or an internal note when m.Internal is
 // set, written by the agent m.AuthorID (optional; an unknown agent is
 // ErrNotFound).
-func (d *Driver) SendMessage(_ context.Context, conversationID string, m support.NewMessage) (*support.Message, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+func (d *Driver) SendMessage(ctx context.Context, conversationID string, m support.NewMessage) (*support.Message, error) {
+	defer d.lock(ctx, "POST")()
 	r, err := get(d.convByID, "conversation", conversationID)
 	if err != nil {
 		return nil, err
@@ -232,8 +224,7 @@ func (d *Driver) SendMessage(_ context.Context, conversationID string, m support
 
 // ListAgents returns a page of the configured agents and teams, in
 // configuration order.
-func (d *Driver) ListAgents(_ context.Context, opts support.ListOptions) (support.Page[support.Agent], error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+func (d *Driver) ListAgents(ctx context.Context, opts support.ListOptions) (support.Page[support.Agent], error) {
+	defer d.lock(ctx, "GET")()
 	return list(d, "agents", opts, d.agents, (*agentRecord).out)
 }

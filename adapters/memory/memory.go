@@ -34,12 +34,16 @@
 //   - Lists are oldest first. A cursor names the last item seen, so a saved
 //     one resumes correctly after items were added or deleted; a cursor of
 //     another list is ErrInvalid.
+//   - Each primitive counts as the request it stands for in the context's
+//     support.RequestCounts: lists and lookups as a GET, writes as a POST,
+//     PATCH or DELETE, a batch create as one POST.
 //   - Returned values are copies; Raw is a JSON rendering of the record.
 //     No call blocks, so none watches the context after the Client's check.
 package memory
 
 import (
 	"cmp"
+	"context"
 	"encoding/base64"
 	"sort"
 	"strconv"
@@ -133,6 +137,14 @@ func (d *Driver) Capabilities() support.Capabilities {
 	statuses := []support.ConversationStatus{support.StatusOpen, support.StatusPending, support.StatusClosed}
 	return support.Capabilities{Vendor: Vendor, Operations: support.Operations(), CreateDedup: support.DedupNone,
 		MaxBatch: MaxPageSize, Statuses: statuses, AssignTeams: true, LooksUpExternalID: true}
+}
+
+// lock takes d.mu for a primitive, counted as the request of method it
+// stands for (support.CountRequest); the caller defers the unlock returned.
+func (d *Driver) lock(ctx context.Context, method string) (unlock func()) {
+	support.CountRequest(ctx, method, 1)
+	d.mu.Lock()
+	return d.mu.Unlock
 }
 
 // fail returns an error of kind; the Client names the operation.

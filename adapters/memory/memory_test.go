@@ -663,3 +663,69 @@ func TestIndexesFollowChanges(t *testing.T) {
 	assert.NotEqual(t, c.ID, r.Contact.ID, "upsert by the external ID of a deleted contact")
 	assert.Equal(t, support.Created, r.Outcome)
 }
+
+// TestRequestCounts: each primitive counts as the one request it stands
+// for, reads as GET and writes as POST, PATCH or DELETE, a batch of three
+// as one write; a call through the Client counts what the Client asks of
+// the driver, and a context without RequestCounts counts nothing.
+func TestRequestCounts(t *testing.T) {
+	d := memory.NewDriver(testConfig(memory.Config{}))
+	var n support.RequestCounts
+	cctx := support.WithRequestCounts(ctx, &n)
+	check := func(reads, writes int64, after string) {
+		t.Helper()
+		assert.Equal(t, reads, n.Reads(), "reads after %s", after)
+		assert.Equal(t, writes, n.Writes(), "writes after %s", after)
+		assert.Zero(t, n.Retries(), "retries after %s", after)
+	}
+
+	_, _, err := d.PrepareContact(cctx, support.ContactInput{Email: "a@example.com"})
+	require.NoError(t, err)
+	check(0, 0, "PrepareContact (no request)")
+	c, err := d.CreateContact(cctx, support.ContactInput{Email: "a@example.com"})
+	require.NoError(t, err)
+	check(0, 1, "CreateContact")
+	_, err = d.CreateContacts(cctx, []support.ContactInput{{Email: "b@example.com"}, {Email: "c@example.com"}, {Email: "d@example.com"}})
+	require.NoError(t, err)
+	check(0, 2, "CreateContacts of 3")
+	_, err = d.ListContacts(cctx, support.ContactListOptions{})
+	require.NoError(t, err)
+	_, err = d.GetContact(cctx, c.Contact.ID)
+	require.NoError(t, err)
+	_, err = d.FindContacts(cctx, support.MatchEmail, "b@example.com")
+	require.NoError(t, err)
+	check(3, 2, "three reads")
+	_, err = d.PatchContact(cctx, c.Contact.ID, support.ContactUpdate{FirstName: support.Ptr("Ada")})
+	require.NoError(t, err)
+	require.NoError(t, d.DeleteContact(cctx, c.Contact.ID))
+	check(3, 4, "a patch and a delete")
+
+	conv, err := d.CreateConversation(cctx, support.NewConversation{Contact: support.Email("b@example.com"), Text: "hi"})
+	require.NoError(t, err)
+	_, err = d.SendMessage(cctx, conv.ID, support.NewMessage{Text: "hello"})
+	require.NoError(t, err)
+	require.NoError(t, d.SetStatus(cctx, conv.ID, support.StatusChange{Status: support.StatusClosed}))
+	require.NoError(t, d.Assign(cctx, conv.ID, support.Assignee{Kind: support.KindAgent, ID: "agt_1"}))
+	require.NoError(t, d.Unassign(cctx, conv.ID))
+	check(3, 9, "five conversation writes")
+	_, err = d.ListConversations(cctx, support.ConversationListOptions{})
+	require.NoError(t, err)
+	_, err = d.GetConversation(cctx, conv.ID)
+	require.NoError(t, err)
+	_, err = d.ListMessages(cctx, conv.ID, support.ListOptions{})
+	require.NoError(t, err)
+	_, err = d.ListAgents(cctx, support.ListOptions{})
+	require.NoError(t, err)
+	check(7, 9, "four conversation reads")
+
+	_, err = d.CreateContact(ctx, support.ContactInput{Email: "e@example.com"})
+	require.NoError(t, err)
+	check(7, 9, "a call without counts in its context")
+
+	var viaClient support.RequestCounts
+	p := support.NewClient(d)
+	_, err = p.GetContact(support.WithRequestCounts(ctx, &viaClient), support.Email("e@example.com"))
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), viaClient.Reads(), "a lookup by email is one FindContacts")
+	assert.Zero(t, viaClient.Writes())
+}

@@ -78,7 +78,7 @@ type Client struct {
 	// print a credential: a nested pointer prints as an address.
 	hdr     *headers
 	log     *slog.Logger
-	red     redactor
+	red     *redactor // a pointer, like hdr: fmt prints an address
 	buckets *buckets
 	budget  *budget
 	rand    func() float64
@@ -88,6 +88,7 @@ type Client struct {
 	maxWait      time.Duration
 	baseDelay    time.Duration
 	maxDelay     time.Duration
+	maxCallTime  time.Duration // <= 0: no limit
 	rateWindow   time.Duration
 	remaining    string
 	decodeError  func(int, http.Header, []byte) ErrorInfo
@@ -153,6 +154,7 @@ func New(cfg Config) (*Client, error) {
 		maxWait:      or(cfg.MaxWait, DefaultMaxWait),
 		baseDelay:    or(cfg.BaseDelay, DefaultBaseDelay),
 		maxDelay:     or(cfg.MaxDelay, DefaultMaxDelay),
+		maxCallTime:  cmp.Or(cfg.MaxCallTime, DefaultMaxCallTime), // negative stays: no limit
 		rateWindow:   or(cfg.RateWindow, DefaultRateWindow),
 		remaining:    cfg.RemainingHeader,
 		decodeError:  cfg.DecodeError,
@@ -285,16 +287,26 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 	}
 	idem := req.Idempotency.idempotent(method)
 	bkt := c.buckets.get(req.Bucket)
+	parent := ctx
+	lim := limit{start: time.Now(), max: c.maxCallTime}
+	if lim.max > 0 {
+		lim.deadline = lim.start.Add(lim.max)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, lim.deadline)
+		defer cancel()
+	}
+	announce := func(d time.Duration, reason string) { c.logWait(ctx, req, d, reason) }
 
 	for attempt := 1; ; attempt++ {
-		if err := bkt.wait(ctx, c.maxWait); err != nil {
+		if err := bkt.wait(ctx, c.maxWait, lim.deadline, announce); err != nil {
 			if lw := (*errLimiterWait)(nil); errors.As(err, &lw) {
 				return nil, c.fail(req, &support.Error{Kind: support.ErrRateLimited, RetryAfter: lw.wait, Err: err})
 			}
-			return nil, c.fail(req, &support.Error{Err: err})
+			return nil, c.fail(req, lim.ctxError(parent, attempt-1, false))
 		}
 
 		start := time.Now()
+		support.CountRequest(ctx, method, attempt)
 		res, wrote, err := c.send(ctx, method, target, body, !idem)
 		ra, raOK := time.Duration(0), false
 		if res != nil {
@@ -308,7 +320,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 			if out != nil && len(res.Body) > 0 {
 				if jerr := json.Unmarshal(res.Body, out); jerr != nil {
 					return res, c.fail(req, &support.Error{
-						Status: res.Status, Message: "malformed JSON in response", Err: jerr,
+						Status: res.Status, Message: "malformed JSON in response", Err: c.red.error(jerr),
 						OutcomeUnknown: !idem, // it took effect, but its result is lost
 					})
 				}
@@ -320,9 +332,9 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 		retry := false
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return res, c.fail(req, &support.Error{Err: ctx.Err(), OutcomeUnknown: wrote && !idem})
+			return res, c.fail(req, lim.ctxError(parent, attempt, wrote && !idem))
 		case errors.Is(err, ErrBodyTooLarge):
-			return res, c.fail(req, &support.Error{Status: res.Status, Err: err, OutcomeUnknown: !idem})
+			return res, c.fail(req, &support.Error{Status: res.Status, Err: c.red.error(err), OutcomeUnknown: !idem})
 		case err != nil:
 			status := 0
 			if res != nil {
@@ -353,7 +365,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 			}
 		}
 
-		if !retry || attempt >= c.maxAttempts || !c.budget.spend() {
+		if !retry || attempt >= c.maxAttempts {
 			return res, c.fail(req, e)
 		}
 		wait := c.maxWait
@@ -362,11 +374,60 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 		} else {
 			wait = min(c.backoff(attempt-1), wait)
 		}
+		if lim.passes(wait) {
+			e.Message = strings.TrimPrefix(e.Message+"; "+lim.notRetried(wait, attempt), "; ")
+			return res, c.fail(req, e)
+		}
+		if !c.budget.spend() {
+			return res, c.fail(req, e)
+		}
 		c.logRetry(ctx, req, method, attempt, wait, c.fail(req, e))
 		if err := sleep(ctx, wait); err != nil {
-			return res, c.fail(req, &support.Error{Err: err})
+			return res, c.fail(req, lim.ctxError(parent, attempt, false))
 		}
 	}
+}
+
+// limit is the time limit of one call.
+type limit struct {
+	start    time.Time
+	max      time.Duration // <= 0: none
+	deadline time.Time     // start+max; zero when there is no limit
+}
+
+// passes reports whether a wait of d from now would end past the limit.
+func (l limit) passes(d time.Duration) bool {
+	return !l.deadline.IsZero() && time.Now().Add(d).After(l.deadline)
+}
+
+// ctxError is the error of a call whose context ended after attempts
+// attempts: when the caller's own context (parent) did, its error, of no
+// kind; else the call's time limit passed, an ErrUnavailable that matches
+// context.DeadlineExceeded and names the time spent and the attempts.
+func (l limit) ctxError(parent context.Context, attempts int, unknown bool) *support.Error {
+	if err := parent.Err(); err != nil {
+		return &support.Error{Err: err, OutcomeUnknown: unknown}
+	}
+	return &support.Error{
+		Kind:    support.ErrUnavailable,
+		Message: fmt.Sprintf("no answer within the call's time limit of %s (%s)", l.max, l.spent(attempts)),
+		Err:     context.DeadlineExceeded, OutcomeUnknown: unknown,
+	}
+}
+
+// notRetried explains a retry left out because its wait would pass the
+// limit.
+func (l limit) notRetried(wait time.Duration, attempts int) string {
+	return fmt.Sprintf("not retried: waiting %s more would pass the call's time limit of %s (%s)", wait, l.max, l.spent(attempts))
+}
+
+// spent says what the call has spent: "2 attempts in 1m1.5s".
+func (l limit) spent(attempts int) string {
+	unit := "attempts"
+	if attempts == 1 {
+		unit = "attempt"
+	}
+	return fmt.Sprintf("%d %s in %s", attempts, unit, time.Since(l.start).Round(time.Millisecond))
 }
 
 // fail fills in the vendor and operation of e.
@@ -387,7 +448,10 @@ func isPermanentTransportError(err error) bool {
 func (c *Client) statusError(res *Response, ra time.Duration, raOK bool) *support.Error {
 	var info ErrorInfo
 	if c.decodeError != nil {
-		info = c.decodeError(res.Status, res.Header, res.Body)
+		// Redacted before the hook clips the vendor's message, so that a cut
+		// cannot leave part of a secret; its result is redacted again for
+		// forms the raw body hides (JSON escapes).
+		info = c.decodeError(res.Status, c.red.header(res.Header), c.red.bytes(res.Body))
 	}
 	e := &support.Error{
 		Status:  res.Status,
@@ -591,6 +655,24 @@ func (c *Client) logRetry(ctx context.Context, req Request, method string, attem
 		slog.String("reason", c.red.String(reason.Error())),
 	)
 }
+
+// logWait writes the Info record of a wait of more than waitNotice before
+// an attempt is sent.
+func (c *Client) logWait(ctx context.Context, req Request, d time.Duration, reason string) {
+	if d <= waitNotice || !c.log.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	c.log.LogAttrs(ctx, slog.LevelInfo, "rest: waiting",
+		slog.String("vendor", c.vendor),
+		slog.String("op", string(req.Op)),
+		slog.String("bucket", req.Bucket),
+		slog.Duration("wait", d),
+		slog.String("reason", reason),
+	)
+}
+
+// waitNotice is the shortest wait before sending that logWait reports.
+const waitNotice = time.Second
 
 // silentLogger keeps resty quiet: its log lines would carry URLs and errors
 // past the redactor.

@@ -23,6 +23,10 @@ const (
 	DefaultMaxDelay     = 10 * time.Second
 	DefaultRetryBudget  = 10
 	DefaultRateWindow   = 60 * time.Second
+	// DefaultMaxCallTime fits one wait of DefaultMaxWait (a vendor's rate
+	// limit window) and one attempt of DefaultTimeout: a stalled vendor
+	// fails a call after 90 s, not after DefaultMaxAttempts timeouts.
+	DefaultMaxCallTime = 90 * time.Second
 )
 
 // Config configures a Client. Zero values get the defaults noted.
@@ -40,15 +44,18 @@ type Config struct {
 	// HTTPClient sends the requests; nil is a client with a 30 s timeout. It
 	// is never mutated: New copies it before installing the redirect policy.
 	HTTPClient *http.Client
-	// Logger receives one Debug record per attempt and one Warn per retry;
-	// nil is silent.
+	// Logger receives one Debug record per attempt, one Warn per retry and
+	// one Info per wait of more than a second before sending (see "Logging"
+	// in the package documentation); nil is silent.
 	Logger *slog.Logger
 	// Header is sent on every request, including auth headers.
 	Header http.Header
 	// Secrets are credential values, replaced by "[REDACTED]" in every log
-	// line, error string and vendor message. Values of credential-looking
-	// headers (Authorization, *Key*, *Token*, *Secret*, ...) are added
-	// automatically as a backstop; Secrets is the authority.
+	// line, error string and vendor message, as they are and in their URL
+	// and JSON escaped forms; so is any run of more than 8 characters that
+	// starts or ends one (a vendor echoing a truncated credential). Values of
+	// credential-looking headers (Authorization, *Key*, *Token*, *Secret*,
+	// ...) are added automatically as a backstop; Secrets is the authority.
 	Secrets []string
 	// MaxBodyBytes caps how much of a response body is read; default 10 MiB.
 	MaxBodyBytes int64
@@ -58,6 +65,16 @@ type Config struct {
 	// MaxWait caps any single wait (Retry-After, backoff, bucket pause,
 	// limiter), default 60 s.
 	MaxWait time.Duration
+	// MaxCallTime bounds one call (Client.Do) as a whole, all its attempts
+	// and waits together; default 90 s (DefaultMaxCallTime), negative is no
+	// bound. A wait that would end past it is not started: the call fails
+	// at once with the failure it would have retried, or with
+	// support.ErrRateLimited for a rate-limit wait. An attempt still under
+	// way when it passes is cut short: the call fails with
+	// support.ErrUnavailable, matching context.DeadlineExceeded (and
+	// support.ErrOutcomeUnknown for a write that may have taken effect),
+	// naming the time spent and the attempts made.
+	MaxCallTime time.Duration
 	// BaseDelay is the backoff base, default 500 ms. Retry n (from 0) waits
 	// rand[0, min(MaxDelay, BaseDelay*2^n)) when the vendor gives no
 	// Retry-After.
@@ -80,7 +97,9 @@ type Config struct {
 	// "X-RateLimit-Remaining"; "" is not read.
 	RemainingHeader string
 	// DecodeError extracts the vendor's code and message from an error
-	// response; nil uses the HTTP status text as the message.
+	// response; nil uses the HTTP status text as the message. It is given
+	// the header and body already redacted, so it may clip what it keeps;
+	// what it returns is redacted again.
 	DecodeError func(status int, header http.Header, body []byte) ErrorInfo
 	// NotProcessed reports whether an error response is documented by the
 	// vendor as "request not processed", which makes it safe to resend a

@@ -33,6 +33,31 @@
 // MaxWait, whatever the vendor says, and every wait returns as soon as the
 // context is done. A call makes at most MaxAttempts attempts.
 //
+// # Time limit of a call
+//
+// A call's attempts and waits together last at most MaxCallTime (90 s by
+// default, [DefaultMaxCallTime]: one full rate-limit wait plus one attempt
+// of the default 30 s timeout), so a vendor that stalls fails a call after
+// 90 s rather than after MaxAttempts timeouts. A wait that would end past
+// the limit is not started: the call fails at once with the failure it
+// would have retried (its message saying "not retried: waiting … would
+// pass the call's time limit …"), or with support.ErrRateLimited for a
+// paused bucket or limiter slot (RetryAfter says how long). An attempt
+// still under way when the limit passes is cut short; the call fails with
+// support.ErrUnavailable, matching context.DeadlineExceeded, its message
+// naming the limit, the attempts and the time spent ("no answer within the
+// call's time limit of 1m30s (3 attempts in 1m30s)"). The caller's own
+// context still wins: when it ends first, the error is its error, of no
+// kind, as without the limit.
+//
+// # Counting requests
+//
+// Every attempt sent is counted with support.CountRequest in the
+// support.RequestCounts of the call's context, if any, by its method: the
+// first attempt as a read (GET, HEAD) or a write, the others as retries. A
+// request refused before sending (an invalid request, a rate-limit wait
+// too long) is not counted.
+//
 // # Retry budget
 //
 // A client-wide token bucket bounds retries across calls: each retry spends
@@ -63,14 +88,41 @@
 // The base URL must be https, or http to a loopback host. Redirects are
 // followed only to the same host and port, never from https to http; any
 // other redirect fails with [ErrRedirectRefused] before the new request is
-// sent, because net/http would forward custom auth headers to it. Secrets
-// (and the values of credential-looking headers) are replaced by
-// "[REDACTED]" in every log line, error string and vendor message; Config
+// sent, because net/http would forward custom auth headers to it. Config
 // and Client print only the vendor and base URL.
+//
+// Secrets (and the values of credential-looking headers) are replaced by
+// "[REDACTED]" in every log line, error string and vendor message (S6):
+// as they are, URL- or JSON-escaped, and any run of more than 8 characters
+// that starts or ends one, so that a vendor echoing a truncated credential
+// shows none of it. The hook that decodes a vendor's error (DecodeError) is
+// given the body and header already redacted, so that clipping the message
+// cannot cut a secret in two and leave its start; what it returns is
+// redacted again. No error reachable from the returned one, by
+// errors.Unwrap or errors.As, shows a secret either: a transport error
+// whose text (or a wrapped error's) shows one, such as net/http's
+// bad Content-Length "…", is replaced by an error with the redacted text
+// and nothing to unwrap, which still matches with errors.Is what the
+// original matched (context.Canceled, syscall.ECONNRESET,
+// [ErrRedirectRefused], ...) and is a net.Error with the original's
+// Timeout when the original held one. Transport errors without a secret
+// are kept as they are, *net.OpError and all.
 //
 // # Logging
 //
-// Each attempt is logged at Debug (vendor, op, method, escaped path, status,
-// attempt, duration) and each retry at Warn (with the wait and the reason).
+// The records and their attributes, for apps and the CLI to show progress:
+//
+//	level  message          attributes
+//	Debug  "rest: attempt"  vendor, op, method, path (escaped), status,
+//	                        attempt (from 1), duration, error (on failure)
+//	Warn   "rest: retrying" vendor, op, method, path, attempt (the one that
+//	                        failed), wait (before the next), reason (the error)
+//	Info   "rest: waiting"  vendor, op, bucket, wait, reason: a wait of more
+//	                        than a second before an attempt is sent
+//
+// The reason of "rest: waiting" is "vendor rate limit" (the bucket is paused
+// after a 429 or a remaining count of 0, for Retry-After or RateWindow) or
+// "client rate limit" (the limiter of RateLimit has no slot yet). A retry's
+// own wait, Retry-After included, is in its "rest: retrying" record only.
 // Headers, bodies and queries are never logged.
 package rest

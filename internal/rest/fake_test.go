@@ -102,7 +102,8 @@ func status(code int, body string, kv ...string) func(*http.Request) (*http.Resp
 func ok(body string) func(*http.Request) (*http.Response, error) { return status(200, body) }
 
 // newFake returns a Client over a fakeRT; cfg's BaseURL defaults to a
-// loopback URL and Rand to 0.5, so backoff waits are exact.
+// loopback URL and Rand to 0.5, so backoff waits are exact. Of
+// cfg.HTTPClient only the Timeout is kept.
 func newFake(t *testing.T, cfg Config, respond func(int, *http.Request) (*http.Response, error)) (*Client, *fakeRT) {
 	t.Helper()
 	rt := &fakeRT{respond: respond}
@@ -115,7 +116,11 @@ func newFake(t *testing.T, cfg Config, respond func(int, *http.Request) (*http.R
 	if cfg.Rand == nil {
 		cfg.Rand = func() float64 { return 0.5 }
 	}
-	cfg.HTTPClient = &http.Client{Transport: rt}
+	var timeout time.Duration // a test may ask for a per-attempt timeout
+	if cfg.HTTPClient != nil {
+		timeout = cfg.HTTPClient.Timeout
+	}
+	cfg.HTTPClient = &http.Client{Transport: rt, Timeout: timeout}
 	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -60,21 +60,49 @@ func (b *bucket) pausedFor(now time.Time) time.Duration {
 	return b.pauseUntil.Sub(now)
 }
 
-// errLimiterWait is returned by bucket.wait when the proactive limiter would
-// make this request wait longer than MaxWait; wait is that delay.
-type errLimiterWait struct{ wait time.Duration }
+// Reasons of a wait before sending, in the "rest: waiting" record and in
+// errLimiterWait.
+const (
+	// reasonVendorLimit: the bucket is paused after a 429, or after a
+	// response whose RemainingHeader said 0.
+	reasonVendorLimit = "vendor rate limit"
+	// reasonClientLimit: the proactive limiter (Config.RateLimit) has no
+	// slot yet.
+	reasonClientLimit = "client rate limit"
+)
+
+// errLimiterWait is returned by bucket.wait for a wait it will not start:
+// longer than MaxWait, or ending past the call's time limit. wait is that
+// delay.
+type errLimiterWait struct {
+	reason string        // reasonVendorLimit or reasonClientLimit
+	wait   time.Duration // how long the bucket would have waited
+	limit  string        // what it exceeds
+}
 
 func (e *errLimiterWait) Error() string {
-	return "client-side rate limit: the wait for a slot (" + e.wait.String() + ") exceeds the maximum wait"
+	return e.reason + ": the wait for a slot (" + e.wait.String() + ") exceeds " + e.limit
 }
 
 // wait blocks until the bucket may send: first out of a pause (at most
 // maxWait), then for a limiter slot. A limiter slot further away than
-// maxWait is not waited for at all (errLimiterWait), so that no single wait
-// exceeds maxWait.
-func (b *bucket) wait(ctx context.Context, maxWait time.Duration) error {
-	if d := b.pausedFor(time.Now()); d > 0 {
-		if err := sleep(ctx, min(d, maxWait)); err != nil {
+// maxWait, or a wait that would end after deadline (when not zero), is not
+// waited for at all (errLimiterWait), so that no single wait exceeds
+// maxWait and no call its time limit. announce is told of each wait before
+// it starts.
+func (b *bucket) wait(ctx context.Context, maxWait time.Duration, deadline time.Time, announce func(time.Duration, string)) error {
+	pastDeadline := func(d time.Duration, reason string) error {
+		if deadline.IsZero() || !time.Now().Add(d).After(deadline) {
+			return nil
+		}
+		return &errLimiterWait{reason: reason, wait: d, limit: "the call's time limit"}
+	}
+	if d := min(b.pausedFor(time.Now()), maxWait); d > 0 {
+		if err := pastDeadline(d, reasonVendorLimit); err != nil {
+			return err
+		}
+		announce(d, reasonVendorLimit)
+		if err := sleep(ctx, d); err != nil {
 			return err
 		}
 	}
@@ -83,12 +111,19 @@ func (b *bucket) wait(ctx context.Context, maxWait time.Duration) error {
 	}
 	r := b.limiter.Reserve()
 	if !r.OK() {
-		return &errLimiterWait{wait: maxWait}
+		return &errLimiterWait{reason: reasonClientLimit, wait: maxWait, limit: "the maximum wait"}
 	}
 	d := r.Delay()
+	err := pastDeadline(d, reasonClientLimit)
 	if d > maxWait {
+		err = &errLimiterWait{reason: reasonClientLimit, wait: d, limit: "the maximum wait"}
+	}
+	if err != nil {
 		r.Cancel()
-		return &errLimiterWait{wait: d}
+		return err
+	}
+	if d > 0 {
+		announce(d, reasonClientLimit)
 	}
 	if err := sleep(ctx, d); err != nil {
 		r.Cancel()
