@@ -59,8 +59,9 @@
 // will (only by the keys the target can look up) and compares with its
 // rules, and a matched contact of a target whose list omits fields is read
 // before it is compared, so that its counts and PlannedWriteCalls are the
-// run's. One gap is known: a rule that a driver applies only when it
-// creates (respond.io's first name) is not visible before the write.
+// run's. A rule that the target applies only when it creates (respond.io's
+// first name: support.Client.CheckCreate) is applied to every contact the
+// plan or the run would create, before any write.
 //
 // # The identity rule
 //
@@ -136,7 +137,11 @@
 // So under a storm of 429s one record costs at most MaxAttempts × 4
 // requests (12 by default; it was 8 × 4 = 32 when migrate retried every call
 // 8 times), then the run stops, and running it again resumes: a test counts
-// them on the wire. A migration that should ride out a long rate-limit
+// them on the wire, with internal/rest's bound on a call's total time off
+// (that bound, 90 s by default, cuts a call's retries short, and so the
+// count: 6 with its default waits). A call cut by that bound is
+// support.ErrUnavailable and is retried as an outage, never taken for the
+// end of the run's own context. A migration that should ride out a long rate-limit
 // window rather than stop can raise MaxAttempts.
 //
 // # Crash safety
@@ -165,40 +170,64 @@
 // "id"). What reaches migrate is what the Client could not settle
 // (support.ErrOutcomeUnknown: no key to look the contact up by, or the
 // lookup failed; a context cut short mid-call; a response without the
-// contact's ID) and the intents left by a run that stopped: the contact is
-// first looked up in the target by email and by phone. Found, it is mapped to the contact found (counted in
-// Report.Resolved, Entry.Resolved set) and, within a run, brought up to
-// date if it still differs. Its outcome is what the evidence supports: a
-// lost create (StrategyBatch creates only contacts its index showed absent)
-// is Created, even when it is then updated; a lost upsert is Upserted, because the target shows the
+// contact's ID, as a Tidio batch answer may be) and the intents left by a
+// run that stopped or was killed. Each intent carries the prepared input
+// the write sends (Entry.Input), so that every one of them can be settled:
+//
+//   - The contact is first looked up in the target by email and by phone,
+//     as the target allows. Found, it is mapped to the contact found
+//     (counted in Report.Resolved, Entry.Resolved set) and, within a run,
+//     brought up to date if it still differs. A lookup that finds no
+//     contact at all with its email or phone proves that the write did
+//     not take effect, and it is sent again.
+//   - The contacts that these lookups cannot settle (the target cannot look
+//     them up: a name only, or a name and a phone on Tidio, which finds
+//     contacts by email alone; or it returns only another contact with
+//     that email or phone, the earliest one) are looked for in one listing
+//     of the whole target, shared by all of them. A listed contact is
+//     taken for a contact's write only when it holds exactly its
+//     identifying fields (names, email ignoring case, phone in E.164,
+//     external ID: each set on both or on neither) and its custom fields,
+//     when it is new (StrategyBatch: the State's index, which holds every
+//     target contact listed when the pass began and every one the pass
+//     mapped since, does not hold it; nor does another contact of the
+//     window), and when it is the only one: contacts with the same
+//     identifying fields share the new contacts found for them, each
+//     write having stored one, so with no more new contacts than such
+//     writes each one is a write's (found, resolved) and the writes left
+//     over provably did not take effect (sent again).
+//   - Only a contact whose fields more new contacts hold than there are such
+//     writes (another writer created look-alikes meanwhile; or, for
+//     StrategyUpsert, which keeps no index, look-alikes that were there
+//     before) is marked Unresolved (see below), and so is one whose target
+//     can neither look it up nor list its contacts; an upsert matching by
+//     the email or phone looked up is sent again instead, as it matches the
+//     same contact.
+//
+// Its outcome is what the evidence supports: a lost create (StrategyBatch
+// creates only contacts its index showed absent) is Created, even when it
+// is then updated; a lost upsert is Upserted, because the target shows the
 // contact only as it is after the write, so whether the upsert created it,
 // updated it or found it up to date cannot be told (not even by the
 // contact's creation time, as another writer may have created it), or
-// Updated when the contact found still differed and was then updated. When a
-// lookup finds no contact at all with its email or phone, the write did not
-// take effect, and it is sent again. The contacts that these lookups cannot
-// settle (the target cannot look them up, or returns only another contact
-// with that email or phone: the earliest one) are looked for by external ID,
-// in one listing of the target shared by all of them (no Ref addresses an
-// external ID) that stops once all are found; not found there, they are
-// sent again. Any other is marked Unresolved (see below), except an upsert
-// matching by the email or phone looked up: sent again, it matches the same
-// contact. This assumes that a target's lookups see a stored contact at
+// Updated when the contact found still differed and was then updated. This
+// assumes that a target's lookups and listings see a stored contact at
 // once; a vendor whose search lagged behind its writes could make "not
 // found" wrong. Updates (patches) and reads are idempotent and simply
-// retried.
+// retried. Writes stay batched (a lost batch costs its lookups and at most
+// one listing, not a write per contact).
 //
 // If the process dies at any point, what the disk holds is one of: nothing
 // of the current window (its pages are listed again, from the saved cursor);
-// intents (the next run looks each of them up before anything else, so a
-// create that took effect is mapped, not repeated); or finished entries (the
-// contacts are skipped when listed again). No state leads to a second
-// create of a contact that has an email, phone or external ID the target can
-// look up. A contact whose create's outcome is lost, that the lookups
-// cannot settle (a name only, or an email or phone under which the target
-// returns another contact) and that has no external ID to list the target
-// for is marked Unresolved and reported as a failure on every run, and is
-// never sent again automatically, since it may be in the target already.
+// intents (the next run settles each of them as above before anything
+// else, so a create that took effect is mapped, not repeated); or finished
+// entries (the contacts are skipped when listed again). No state leads to a
+// second create of a contact, whether or not it has a key the target can
+// look up. An Unresolved contact is reported as a failure on every run and
+// is never sent again automatically, since it may be in the target
+// already. Intents stored by an earlier version carry no input: those
+// without a key are found by a listing only if they have no other field
+// either.
 //
 // # Resume and re-runs
 //

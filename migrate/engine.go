@@ -296,9 +296,11 @@ func (r *runner) index(ctx context.Context) error {
 		}
 		c := &Commit{Checkpoints: map[string]string{cpIndexCursor: p.Next}}
 		for _, tc := range p.Items {
-			in := tc.Input()
-			if keys := keysOf(&in); len(keys) > 0 && tc.ID != "" {
-				c.Targets = append(c.Targets, Target{ID: tc.ID, Keys: keys, Fields: in, listed: true})
+			// Every contact, those without a key too (stored by ID only):
+			// the index also says which target contacts were there before
+			// this pass wrote anything (see scan).
+			if in := tc.Input(); tc.ID != "" {
+				c.Targets = append(c.Targets, Target{ID: tc.ID, Keys: keysOf(&in), Fields: in, listed: true})
 			}
 		}
 		if p.Next == "" {
@@ -343,7 +345,11 @@ func (r *runner) resolvePending(ctx context.Context, pass Strategy) error {
 				w = WriteCreate // that strategy's intents are all creates
 			}
 		}
-		tasks[i] = &task{sourceID: e.SourceID, keys: e.Keys, in: inputFromKeys(e.Keys), warns: e.Warnings, st: tLookup, settled: true, write: w, fp: e.Fingerprint}
+		in := inputFromKeys(e.Keys)
+		if e.Input != nil {
+			in = *e.Input
+		}
+		tasks[i] = &task{sourceID: e.SourceID, keys: e.Keys, in: in, warns: e.Warnings, st: tLookup, settled: true, write: w, fp: e.Fingerprint}
 	}
 	return r.resolve(ctx, tasks, r.commitResolved)
 }
@@ -551,7 +557,9 @@ func (r *runner) complete(ctx context.Context, p *support.Page[support.Contact])
 			return fmt.Errorf("migrate: read source contact %q: %w", c.ID, err)
 		}
 		mu.Lock()
-		p.Items[t.index] = *got
+		// Only the fields the list left out come from the read: a vendor's
+		// get may lack what its list has (TidySupport's, external IDs).
+		p.Items[t.index] = support.MergeOmitted(c, *got, r.scaps.ListOmits)
 		mu.Unlock()
 		return nil
 	}, nil)
@@ -910,7 +918,8 @@ func (r *runner) commitIntents(tasks []*task) error {
 	c := &Commit{}
 	for _, t := range tasks {
 		if !t.intent {
-			c.Entries = append(c.Entries, Entry{SourceID: t.sourceID, Outcome: Pending, Write: t.write, Keys: t.keys, Warnings: t.warns, Fingerprint: t.fp})
+			in := t.in
+			c.Entries = append(c.Entries, Entry{SourceID: t.sourceID, Outcome: Pending, Write: t.write, Keys: t.keys, Warnings: t.warns, Fingerprint: t.fp, Input: &in})
 		}
 	}
 	if len(c.Entries) == 0 {

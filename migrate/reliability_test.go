@@ -101,7 +101,7 @@ func TestR1FaultsLoseAndDoubleNothing(t *testing.T) {
 func TestLostBatchIsLookedUpNotResent(t *testing.T) {
 	src, inner := newStore("src", 1), newStore("dst", 100)
 	src.seed(people(100)...)
-	dst := &loseOnce{store: inner}
+	dst := &loseOnce{contactDriver: inner}
 	st := openState(t)
 	rep := run(t, src, dst, Options{State: st})
 	assert.EqualValues(t, 1, inner.batchCalls.Load(), "batches: the lost one must not be resent")
@@ -115,12 +115,12 @@ func TestLostBatchIsLookedUpNotResent(t *testing.T) {
 
 // loseOnce stores the first batch and loses its response.
 type loseOnce struct {
-	*store
+	contactDriver
 	once sync.Once
 }
 
 func (l *loseOnce) CreateContacts(ctx context.Context, in []support.ContactInput) (*support.BatchResult, error) {
-	res, err := l.store.CreateContacts(ctx, in)
+	res, err := l.contactDriver.CreateContacts(ctx, in)
 	lost := false
 	l.once.Do(func() { lost = true })
 	if lost {
@@ -129,22 +129,42 @@ func (l *loseOnce) CreateContacts(ctx context.Context, in []support.ContactInput
 	return res, err
 }
 
-// A contact with nothing to look it up by, whose create is lost, is
-// reported as unresolved and never sent again.
-func TestLostKeylessCreateIsUnresolved(t *testing.T) {
+// Contacts with nothing the target can look them up by (a name only, a
+// name and a phone on a target that finds contacts by email alone), whose
+// batch's response is lost, are found in one listing of the target by
+// their fields, as new contacts there (the index shows which were there
+// before): mapped, resolved, never Unresolved, and never sent again. A
+// contact that was already in the target with the same fields is not
+// taken for one of them.
+func TestLostKeylessCreateIsFoundByListing(t *testing.T) {
 	src, inner := newStore("src", 1), newStore("dst", 100)
-	src.seed(support.Contact{ID: "nameonly", FirstName: "Nobody", LastName: "Known"}, person(1))
-	dst := &loseOnce{store: inner}
+	src.seed(
+		support.Contact{ID: "nameonly", FirstName: "Nobody", LastName: "Known"},
+		support.Contact{ID: "phoneonly", FirstName: "Pat", Phone: "+442079460001"},
+		person(1),
+	)
+	inner.seed(support.Contact{FirstName: "Nobody", LastName: "Known"}) // someone else, there before
+	dst := &loseOnce{contactDriver: capsOverride{inner, without(inner.caps, 100, support.OpGetByPhone)}}
 	st := openState(t)
 	rep := run(t, src, dst, Options{State: st})
-	assert.Equal(t, Counts{Created: 1, Failed: 1}, rep.Counts)
-	require.Len(t, rep.Failures, 1)
-	assert.Equal(t, "nameonly", rep.Failures[0].SourceID)
-	assert.Equal(t, string(Unresolved), rep.Failures[0].Kind)
+	assert.Equal(t, Counts{Created: 3}, rep.Counts)
+	assert.Empty(t, rep.Failures)
+	assert.Equal(t, 3, rep.Resolved, "one by the Client's lookup by email, two by the listing")
+	assert.EqualValues(t, 1, inner.batchCalls.Load(), "batches: the lost one is not sent again")
+	assert.EqualValues(t, 2, inner.lists.Load(), "listings: the index, then one for the lost keyless contacts")
+	got := inner.all()
+	require.Len(t, got, 4)
+	before := got[0].ID
+	for _, id := range []string{"nameonly", "phoneonly"} {
+		e, _, _ := st.Entry(id)
+		assert.Equal(t, Created, e.Outcome, id)
+		assert.True(t, e.Resolved, id)
+		assert.NotEqual(t, before, e.TargetID, "%s is mapped to the contact that was there before", id)
+	}
 	again := run(t, src, dst, Options{State: st})
-	assert.Equal(t, Counts{Failed: 1, Skipped: 1}, again.Counts, "re-run")
+	assert.Equal(t, Counts{Skipped: 3}, again.Counts, "re-run")
 	assert.Zero(t, again.WriteCalls, "re-run")
-	assert.Len(t, inner.all(), 2)
+	assert.Len(t, inner.all(), 4)
 }
 
 // interrupter cancels the run's context at the k-th target call (listing or
@@ -412,7 +432,7 @@ func checkByExternalID(t *testing.T, src, target []support.Contact, st State) {
 }
 
 // A crash between an intent and its result, for contacts with only an
-// external ID: the next run finds them by listing the target.
+// external ID or a name: the next run finds them by listing the target.
 func TestPendingIntentsResolvedOnResume(t *testing.T) {
 	src, inner := newStore("src", 1), newStore("dst", 100)
 	src.seed(
@@ -431,16 +451,15 @@ func TestPendingIntentsResolvedOnResume(t *testing.T) {
 	require.Len(t, p, 3)
 	rep := run(t, src, inner, Options{State: st})
 	assert.True(t, rep.Resumed)
-	assert.Equal(t, 2, rep.Resolved)
-	assert.Equal(t, Counts{Skipped: 2, Failed: 1}, rep.Counts)
-	require.Len(t, rep.Failures, 1)
-	assert.Equal(t, "c", rep.Failures[0].SourceID)
+	assert.Equal(t, 3, rep.Resolved)
+	assert.Equal(t, Counts{Skipped: 3}, rep.Counts)
+	assert.Empty(t, rep.Failures)
 	assert.EqualValues(t, 1, inner.batchCalls.Load(), "batches")
 	assert.Len(t, inner.all(), 3)
-	for id, want := range map[string]Outcome{"a": Created, "b": Created, "c": Unresolved} {
+	for _, id := range []string{"a", "b", "c"} {
 		e, _, _ := st.Entry(id)
-		assert.Equal(t, want, e.Outcome, id)
-		assert.Equal(t, want == Created, e.Resolved, id)
+		assert.Equal(t, Created, e.Outcome, id)
+		assert.True(t, e.Resolved, id)
 	}
 }
 

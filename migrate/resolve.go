@@ -34,11 +34,10 @@ func (r *runner) resolveWindow(ctx context.Context) error {
 //
 // Email and phone are looked up with GetContact, concurrently. A lookup
 // that finds no contact with one of the task's keys settles it: a contact
-// stored by the write would have that key. External IDs have no Ref: only
-// the contacts that these lookups cannot settle (the target cannot look
-// them up, or finds only other contacts with their email or phone) are
-// matched by external ID, in one listing of the target shared by all of
-// them, which ends once every one of them is found.
+// stored by the write would have that key. The contacts that these lookups
+// cannot settle (the target cannot look them up, or finds only other
+// contacts with their email or phone) are looked for by their fields in
+// one listing of the target shared by all of them (see scan).
 //
 // settled, when not nil, is called from this goroutine with the tasks whose
 // fate is known, a few at a time as they are settled, so that a caller can
@@ -70,20 +69,16 @@ func (r *runner) resolve(ctx context.Context, tasks []*task, settled func([]*tas
 			r.found(t, c)
 		case absent:
 			t.st = tTodo
-		case canScan && t.in.ExternalID != "":
-			mu.Lock()
-			scan = append(scan, t)
-			mu.Unlock()
 		case shadowed && r.strategy == StrategyUpsert && r.idempotent(t):
 			// Sent again, the upsert matches the contact it finds by that
 			// key, as it did the first time if it took effect.
 			t.st = tTodo
-		case shadowed:
-			t.fail(Unresolved, "the write's response was lost and the target's lookups by the contact's email or phone "+
-				"return another contact (the earliest with it), so whether it was stored cannot be told; "+
-				"it may be in the target: check before migrating it again", t.err)
+		case canScan:
+			mu.Lock()
+			scan = append(scan, t)
+			mu.Unlock()
 		default:
-			t.fail(Unresolved, "the write's response was lost and the contact has no email or phone the target can look it up by; "+
+			t.fail(Unresolved, "the write's response was lost and the target can neither look the contact up nor list its contacts; "+
 				"it may be in the target: check before migrating it again", t.err)
 		}
 		return nil
@@ -159,48 +154,118 @@ func (r *runner) lookup(ctx context.Context, t *task) (c *support.Contact, absen
 	return nil, absent, shadowed, nil
 }
 
-// scan lists the target and matches the tasks by external ID (and
-// identity), stopping once all are found; the ones not found did not take
-// effect. settled is as in resolve.
+// scan settles the tasks that the lookups could not (the target cannot
+// look them up by any of their keys, or returns another contact with their
+// email or phone) by one listing of the whole target, shared by all of
+// them. A listed contact is a candidate for a task when it holds exactly
+// the task's identifying fields (names, email ignoring case, phone in
+// E.164, external ID: each set on both or on neither) and its custom
+// fields (support.HasFields), and when it is new: not a contact that the
+// index shows was in the target before this pass wrote anything or that
+// the pass mapped since (StrategyBatch), and not one that another task of
+// the window holds. The tasks with the same identifying fields share their
+// candidates: each write stores one contact, so with no more candidates
+// than tasks each candidate is one task's write (found, resolved) and the
+// tasks left over are provably absent (sent again); more candidates than
+// tasks (another writer, or contacts that were there before a pass
+// without an index) cannot be told apart, and those tasks are Unresolved.
+// settled is as in resolve.
 func (r *runner) scan(ctx context.Context, tasks []*task, settled func([]*task) error) error {
-	want := map[string][]*task{}
+	groups := map[string][]*task{}
+	var order []string
 	for _, t := range tasks {
-		want[t.in.ExternalID] = append(want[t.in.ExternalID], t)
+		k := identity(t.in)
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], t)
 	}
-	left := len(tasks)
+	held := r.heldInWindow(tasks)
+	candidates := map[string][]support.Contact{}
 	for p, err := range support.Pages(ctx, "", r.list(r.dst)) {
 		if err != nil {
-			return fmt.Errorf("migrate: look up contacts by external ID in the target: %w", err)
+			return fmt.Errorf("migrate: look for contacts with lost writes in a listing of the target: %w", err)
 		}
-		var got []*task
-		for i := range p.Items {
-			c := &p.Items[i]
-			for _, t := range want[c.ExternalID] {
-				if t.st == tLookup && sameIdentity(c, &t.in) {
-					r.found(t, c)
-					got = append(got, t)
-				}
+		for _, c := range p.Items {
+			k := identity(c.Input())
+			g := groups[k]
+			if len(g) == 0 || c.ID == "" || held[c.ID] || !support.HasFields(c, g[0].in) {
+				continue
 			}
-		}
-		left -= len(got)
-		if settled != nil && len(got) > 0 {
-			if err := settled(got); err != nil {
+			before, err := r.inIndex(c.ID)
+			if err != nil {
 				return err
 			}
-		}
-		if left == 0 {
-			return nil
+			if !before {
+				candidates[k] = append(candidates[k], c)
+			}
 		}
 	}
-	var gone []*task
-	for _, t := range tasks {
-		if t.st == tLookup {
-			t.st = tTodo
-			gone = append(gone, t)
+	for _, k := range order {
+		g, cs := groups[k], candidates[k]
+		for i, t := range g {
+			switch {
+			case len(cs) > len(g):
+				t.fail(Unresolved, fmt.Sprintf("the write's response was lost and the target holds %d new contacts with the same fields "+
+					"for %d such writes, so which one is this contact's cannot be told; check before migrating it again", len(cs), len(g)), t.err)
+			case i < len(cs):
+				r.found(t, &cs[i])
+			default:
+				t.st = tTodo // not in the target: the write did not take effect
+			}
 		}
 	}
 	if settled != nil {
-		return settled(gone)
+		return settled(tasks)
 	}
 	return nil
+}
+
+// identity is the identifying fields of a contact's input, normalized as
+// the target's lookups compare them: names as they are, the email
+// case-folded, the phone in E.164 when it normalizes, the external ID.
+func identity(in support.ContactInput) string {
+	email, phone := in.Email, in.Phone
+	if email != "" {
+		email = support.EmailKey(email)
+	}
+	if p, err := support.NormalizePhone(phone); err == nil {
+		phone = p
+	}
+	return strings.Join([]string{in.FirstName, in.LastName, email, phone, in.ExternalID}, "\x00")
+}
+
+// heldInWindow returns the IDs of the target contacts that tasks of the
+// window (and tasks, being resolved) are known to hold: they are no other
+// task's lost write.
+func (r *runner) heldInWindow(tasks []*task) map[string]bool {
+	held := map[string]bool{}
+	for id := range r.byID {
+		held[id] = true
+	}
+	for _, ts := range [][]*task{r.tasks, tasks} {
+		for _, t := range ts {
+			if t.st == tDone && t.targetID != "" {
+				held[t.targetID] = true
+			}
+			if t.st == tMatched && t.target != nil {
+				held[t.target.ID] = true
+			}
+		}
+	}
+	return held
+}
+
+// inIndex reports whether the State's index holds the target contact id:
+// it was listed when the pass indexed the target, or stored by the pass
+// since. Without an index (StrategyUpsert) nothing is known.
+func (r *runner) inIndex(id string) (bool, error) {
+	if !r.indexes() {
+		return false, nil
+	}
+	_, ok, err := r.st.Target(id)
+	if err != nil {
+		return false, fmt.Errorf("migrate: read state: %w", err)
+	}
+	return ok, nil
 }

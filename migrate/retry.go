@@ -35,7 +35,12 @@ const (
 // updates) are safe to send again even when their outcome is unknown.
 //
 // An error of no known kind (a malformed response, say) is treated as an
-// unknown outcome for a create: the vendor may well have stored it.
+// unknown outcome for a create: the vendor may well have stored it. Only
+// the run's own context ending (ctx.Err()), or a context error of no
+// support kind, stops the run: a call that internal/rest cut at its bound
+// on a call's total time (Config.MaxCallTime) is support.ErrUnavailable,
+// although it matches context.DeadlineExceeded, and is retried as one (or
+// looked up, when it may have taken effect).
 func classify(ctx context.Context, err error, idempotent bool) class {
 	var ns *notSent
 	switch {
@@ -43,8 +48,8 @@ func classify(ctx context.Context, err error, idempotent bool) class {
 		return cOK
 	case errors.As(err, &ns):
 		return cFatal
-	case ctx.Err() != nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return cStop
+	case ctx.Err() != nil:
+		return cStop // the run's own context ended
 	case errors.Is(err, support.ErrUnauthorized), errors.Is(err, support.ErrForbidden):
 		return cFatal
 	case errors.Is(err, support.ErrOutcomeUnknown):
@@ -53,7 +58,12 @@ func classify(ctx context.Context, err error, idempotent bool) class {
 		}
 		return cUnknown
 	case errors.Is(err, support.ErrRateLimited), errors.Is(err, support.ErrUnavailable):
+		// Before the context errors: a call cut by internal/rest's own
+		// bound on its total time is ErrUnavailable and also matches
+		// context.DeadlineExceeded, but the run goes on.
 		return cTransient
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return cStop
 	case errors.Is(err, support.ErrInvalid), errors.Is(err, support.ErrConflict),
 		errors.Is(err, support.ErrNotFound), errors.Is(err, support.ErrUnsupported):
 		return cRecord

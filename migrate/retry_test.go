@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -40,6 +41,15 @@ func TestClassify(t *testing.T) {
 		{errors.New("malformed response"), false, cUnknown},
 		{errors.New("malformed response"), true, cTransient},
 		{&notSent{ctx: context.Canceled, last: lost}, false, cFatal},
+		// A call cut by internal/rest's bound on its total time: an
+		// outage like any other, not the run's end.
+		{timedOut, false, cTransient},
+		{timedOut, true, cTransient},
+		{timedOutLost, false, cUnknown},
+		{timedOutLost, true, cTransient},
+		// A context error of no support kind stops the run.
+		{context.DeadlineExceeded, true, cStop},
+		{fmt.Errorf("cut: %w", context.Canceled), false, cStop},
 	} {
 		if got := classify(bg, tc.err, tc.idempotent); got != tc.want {
 			t.Errorf("classify(%v, %v) = %v, want %v", tc.err, tc.idempotent, got, tc.want)
@@ -48,6 +58,48 @@ func TestClassify(t *testing.T) {
 	if got := classify(cancelled, kind(support.ErrUnavailable), false); got != cStop {
 		t.Errorf("a call cut short by its context: %v", got)
 	}
+	if got := classify(cancelled, timedOut, true); got != cStop {
+		t.Errorf("a call cut by its time bound while the run's context ended: %v", got)
+	}
+}
+
+// timedOut is the error of a call that internal/rest cut at its bound on a
+// call's total time: ErrUnavailable, matching context.DeadlineExceeded;
+// timedOutLost, of a write that may have taken effect.
+var (
+	timedOut     = &support.Error{Kind: support.ErrUnavailable, Err: context.DeadlineExceeded, Message: "no answer within the call's time limit"}
+	timedOutLost = &support.Error{Kind: support.ErrUnavailable, Err: context.DeadlineExceeded, OutcomeUnknown: true, Message: "no answer within the call's time limit"}
+)
+
+// slowOnce cuts its first listing at the call's time bound, as
+// internal/rest does when a vendor stalls.
+type slowOnce struct {
+	contactDriver
+	once sync.Once
+}
+
+func (s *slowOnce) ListContacts(ctx context.Context, o support.ContactListOptions) (support.Page[support.Contact], error) {
+	cut := false
+	s.once.Do(func() { cut = true })
+	if cut {
+		return support.Page[support.Contact]{}, timedOut
+	}
+	return s.contactDriver.ListContacts(ctx, o)
+}
+
+// A read cut by internal/rest's bound on a call's total time is retried
+// like any outage, and the run finishes: it is not taken for the run's own
+// deadline.
+func TestCallTimeBoundIsRetried(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src, dst := newStore("src", 1), newStore("dst", 1)
+		src.seed(people(3)...)
+		rep, err := Run(context.Background(), client(&slowOnce{contactDriver: src}), client(dst), Options{})
+		require.NoError(t, err)
+		assert.True(t, rep.Complete)
+		assert.Equal(t, 1, rep.RetriedCalls)
+		assert.Equal(t, Counts{Created: 3}, rep.Counts)
+	})
 }
 
 func newTestRunner(attempts int, wait time.Duration) *runner {

@@ -151,8 +151,26 @@ func (r *runner) known(k string) (*Target, error) {
 	return &tgt, nil
 }
 
-// createBatch creates the leaders of chunk in one CreateContacts call.
+// createBatch creates the leaders of chunk in one CreateContacts call. A
+// leader the target would not create (support.Client.CheckCreate: a rule
+// for new contacts only, such as respond.io's first name) fails first, with
+// no write, as the Client would refuse it before sending: so a dry run,
+// which plans every create here whatever the strategy, predicts those
+// refusals.
 func (r *runner) createBatch(ctx context.Context, chunk []*task) error {
+	chunk = slices.DeleteFunc(slices.Clone(chunk), func(t *task) bool {
+		err := r.dst.CheckCreate(t.in)
+		if err == nil {
+			return false
+		}
+		reason, _, _, _ := errorDetails(err)
+		t.fail(Failed, reason, err)
+		r.settle(t)
+		return true
+	})
+	if len(chunk) == 0 {
+		return nil
+	}
 	for _, t := range chunk {
 		if err := r.attempt(t); err != nil {
 			return err

@@ -51,12 +51,13 @@ const (
 	// about to be) sent and its result is not recorded yet. The next run
 	// looks the contact up in the target instead of sending it again.
 	Pending Outcome = "pending"
-	// Unresolved: a create's result was lost and the target cannot tell
-	// whether it was stored: the contact has no email, phone or external ID
-	// to look it up by, or its email and phone find another contact and it
-	// has no external ID. It may or may not be in the target; it is never
-	// sent again automatically and is reported as a failure on every run
-	// until someone checks it.
+	// Unresolved: a write's result was lost and neither the target's
+	// lookups nor a listing of it can tell whether it was stored: the
+	// listing holds more new contacts with its fields than there were such
+	// writes (see "Crash safety" in the package documentation), or the
+	// target cannot list its contacts. It may or may not be in the target;
+	// it is never sent again automatically and is reported as a failure on
+	// every run until someone checks it.
 	Unresolved Outcome = "unresolved"
 )
 
@@ -104,6 +105,12 @@ type Entry struct {
 	// established by looking the contact up in the target: Created for a
 	// create, Upserted or Updated for an upsert (see the Outcomes).
 	Resolved bool `json:"resolved,omitempty"`
+	// Input is, on a Pending entry, the prepared input the write sends, so
+	// that a contact the target cannot look up by a key (a name or a phone
+	// only, on a target that finds contacts by email alone) can be found
+	// after a crash by its fields, in a listing of the target; nil on the
+	// other entries, and on intents stored by an earlier version.
+	Input *support.ContactInput `json:"input,omitempty"`
 	// Fingerprint is a hash of the contact's mapped input (Options.Map's
 	// result, normalized: see Fingerprint) as last written or refused. A
 	// run compares it with the source contact's current one: unchanged, a
