@@ -235,6 +235,17 @@ func (d *Driver) FindContacts(ctx context.Context, key support.MatchKey, value s
 	return []support.Contact{*ct}, nil
 }
 
+// CheckCreate refuses a contact without a first name: respond.io requires
+// one to create a contact (it keeps contacts whose first name an update
+// leaves as it is). The Client calls it before every create, and a plan
+// through Client.CheckCreate (support.CreateChecker).
+func (d *Driver) CheckCreate(in support.ContactInput) error {
+	if strings.TrimSpace(in.FirstName) == "" {
+		return invalid(support.OpCreateContact, "respond.io requires a first name to create a contact")
+	}
+	return nil
+}
+
 // CreateContact stores a prepared input, addressed by its email (or else its
 // phone), with one POST /contact/create_or_update/{identifier} [S R-SDK,
 // R-n8n], which answers the new contact's ID (see the package doc). Tags
@@ -242,9 +253,6 @@ func (d *Driver) FindContacts(ctx context.Context, key support.MatchKey, value s
 // still Created, with a warning on "tags".
 func (d *Driver) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
 	const op = support.OpCreateContact
-	if strings.TrimSpace(in.FirstName) == "" {
-		return nil, invalid(op, "respond.io requires a first name to create a contact")
-	}
 	ident := "email:" + in.Email
 	if in.Email == "" {
 		ident = "phone:" + in.Phone
