@@ -160,6 +160,12 @@ func startSimulator(name string, o simOptions) (*simulator, error) {
 			return true
 		}
 		s.define = func(string) {} // TidySupport has no custom fields: they are warned about
+		s.edit = func(id, lastName string) bool {
+			return ts.EditContact(id, func(c *tidysupporttest.Contact) {
+				first, _ := support.SplitName(c.Name)
+				c.Name = support.JoinName(first, lastName)
+			})
+		}
 		s.count = func() int { return len(ts.Contacts()) }
 		s.emails = func() []string {
 			var out []string

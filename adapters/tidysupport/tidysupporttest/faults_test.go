@@ -35,3 +35,14 @@ func TestFaultCredentialEchoInTidySupportShape(t *testing.T) {
 	assert.Equal(t, "Unauthorized", body.Error)
 	assert.Equal(t, 190, strings.Index(body.Message, tidysupporttest.APIKey))
 }
+
+func TestEditContact(t *testing.T) {
+	s := tidysupporttest.New(tidysupporttest.Options{})
+	c := s.SeedContact(tidysupporttest.Contact{Email: "ada@example.com", Name: "Ada Lovelace"})
+	assert.True(t, s.EditContact(c.ID, func(c *tidysupporttest.Contact) { c.Name, c.Email, c.ID = "Ada King", "other@example.com", "x" }))
+	got, ok := s.Contact(c.ID)
+	require.True(t, ok)
+	assert.Equal(t, "Ada King", got.Name)
+	assert.Equal(t, "ada@example.com", got.Email, "the email is kept")
+	assert.False(t, s.EditContact("ctc_missing", func(*tidysupporttest.Contact) {}))
+}

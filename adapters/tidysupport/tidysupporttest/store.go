@@ -163,6 +163,25 @@ func (s *Simulator) SetConversationStatus(id, status string) bool {
 	return found
 }
 
+// EditContact changes a stored contact without a request, as someone in
+// TidySupport's own app would (the API has no contact update), and reports
+// whether the contact exists. Its ID and email stay as they were.
+func (s *Simulator) EditContact(id string, edit func(*Contact)) bool {
+	found := false
+	s.contacts.Atomically(func(tx *txContacts) {
+		c, ok := tx.Get(id)
+		if !ok {
+			return
+		}
+		keepID, keepEmail := c.ID, c.Email
+		edit(&c)
+		c.ID, c.Email, c.UpdatedAt = keepID, keepEmail, s.Clock.Now()
+		tx.Put(id, c)
+		found = true
+	})
+	return found
+}
+
 // Contacts returns every stored contact, in creation order.
 func (s *Simulator) Contacts() []Contact { return s.contacts.Values() }
 

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/deskbridge/deskbridge/internal/demodata"
+	"github.com/deskbridge/deskbridge/migrate"
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// directions are the six migrations between the three vendors.
+var directions = [][2]string{
+	{"tidio", "respondio"}, {"respondio", "tidio"}, {"tidio", "tidysupport"},
+	{"tidysupport", "tidio"}, {"respondio", "tidysupport"}, {"tidysupport", "respondio"},
+}
+
+// planCounts are the report fields a plan must predict.
+type planCounts struct {
+	Complete          bool `json:"complete"`
+	Created           int  `json:"created"`
+	Updated           int  `json:"updated"`
+	Unchanged         int  `json:"unchanged"`
+	Matched           int  `json:"matched"`
+	Upserted          int  `json:"upserted"`
+	Skipped           int  `json:"skipped"`
+	Failed            int  `json:"failed"`
+	Conflicts         int  `json:"conflicts"`
+	Changed           int  `json:"changed"`
+	WriteCalls        int  `json:"write_calls"`
+	PlannedWriteCalls int  `json:"planned_write_calls"`
+}
+
+func (p planCounts) outcomes() [8]int {
+	return [8]int{p.Created, p.Updated, p.Unchanged, p.Matched, p.Upserted, p.Skipped, p.Failed, p.Conflicts}
+}
+
+// sandboxPair starts fresh source and target simulators seeded as
+// 'deskbridge sandbox' seeds them (every person of data in each, as far as
+// the vendor can hold them), without rate limits, and returns the
+// environment that points the CLI at them.
+func sandboxPair(t *testing.T, data *demodata.Data, from, to string) (env map[string]string, src, dst *simulator) {
+	t.Helper()
+	env = map[string]string{}
+	for i, name := range []string{from, to} {
+		s, err := startSimulator(name, simOptions{Seed: uint64(i + 1), Unlimited: true})
+		require.NoError(t, err)
+		t.Cleanup(s.Close)
+		s.define("plan")
+		for _, in := range data.Source {
+			s.seed(in)
+		}
+		maps.Copy(env, s.env)
+		if i == 0 {
+			src = s
+		} else {
+			dst = s
+		}
+	}
+	return env, src, dst
+}
+
+// migrateJSON runs 'deskbridge migrate' with args and --json, decodes the
+// report, and checks that the run was complete and exited as a complete
+// run with these counts does.
+func migrateJSON(t *testing.T, a *testApp, args ...string) planCounts {
+	t.Helper()
+	code := a.exec(context.Background(), append([]string{"migrate", "--json"}, args...)...)
+	var p planCounts
+	require.NoError(t, json.Unmarshal(a.out.Bytes(), &p), "exit %d: %s\n%s", code, a.out.String(), a.errOut.String())
+	require.True(t, p.Complete, "deskbridge migrate %v: %s", args, a.errOut.String())
+	require.Equal(t, exitFor(p), code, "deskbridge migrate %v: %s", args, a.errOut.String())
+	return p
+}
+
+// exitFor is the exit code a complete run with these counts has.
+func exitFor(p planCounts) int {
+	if p.Failed+p.Conflicts > 0 {
+		return exitNotMigrated
+	}
+	return exitOK
+}
+
+// R10 on the demo data, in all six directions: the dry run's counts are
+// the run's, and its planned write calls are the writes the target
+// receives; a finished migration run again sends no write, rejected
+// records included; after 100 source contacts change, the next run sends
+// exactly one write for each of them.
+func TestPlanIsTheRun(t *testing.T) {
+	const n = 3000
+	data := demodata.New(n, 7, false)
+	for _, dir := range directions {
+		t.Run(dir[0]+"_to_"+dir[1], func(t *testing.T) {
+			t.Parallel()
+			env, src, dst := sandboxPair(t, data, dir[0], dir[1])
+			a := realApp(env)
+			from := []string{"--from", dir[0], "--to", dir[1]}
+
+			plan := migrateJSON(t, a, append(from, "--dry-run")...)
+			writes := dst.stats.Writes()
+			state := t.TempDir() + "/m.db"
+			run := migrateJSON(t, a, append(from, "--state", state)...)
+			assert.Equal(t, plan.outcomes(), run.outcomes(),
+				"dry run (created, updated, unchanged, matched, upserted, skipped, failed, conflicts) %+v, run %+v", plan, run)
+			assert.Equal(t, plan.PlannedWriteCalls, dst.stats.Writes()-writes, "planned write calls, and the writes the target saw")
+			assert.Equal(t, run.WriteCalls, dst.stats.Writes()-writes, "the report's write calls are the writes the target saw")
+
+			t.Logf("%s → %s: plan = run: created %d, updated %d, unchanged %d, matched %d, failed %d, conflicts %d; %d write requests planned and seen",
+				dir[0], dir[1], run.Created, run.Updated, run.Unchanged, run.Matched, run.Failed, run.Conflicts, run.WriteCalls)
+
+			// Run again: nothing changed, nothing is sent.
+			writes = dst.stats.Writes()
+			again := migrateJSON(t, a, append(from, "--state", state)...)
+			assert.Zero(t, dst.stats.Writes()-writes, "a finished migration run again sends no write")
+			assert.Zero(t, again.WriteCalls)
+			assert.Equal(t, run.Failed, again.Failed, "rejected records stay reported")
+
+			// Change 100 migrated contacts in the source: the next run
+			// sends exactly their writes, one each (none where the target
+			// cannot update contacts).
+			edited := editSource(t, a, src, dir[0], state, 100)
+			want := edited
+			if !canUpdate(t, dst, dir[1]) {
+				want = 0
+			}
+			writes = dst.stats.Writes()
+			delta := migrateJSON(t, a, append(from, "--state", state)...)
+			assert.Equal(t, want, dst.stats.Writes()-writes, "one write per changed contact")
+			assert.Equal(t, want, delta.WriteCalls)
+			assert.Equal(t, want, delta.Changed)
+			t.Logf("%s → %s: re-run %d writes; after editing %d source contacts, %d writes", dir[0], dir[1], again.WriteCalls, edited, delta.WriteCalls)
+		})
+	}
+}
+
+// canUpdate reports whether the adapter of simulator s updates contacts.
+func canUpdate(t *testing.T, s *simulator, vendorName string) bool {
+	t.Helper()
+	cfg, err := s.config()
+	require.NoError(t, err)
+	c, err := support.Open(context.Background(), vendorName, cfg)
+	require.NoError(t, err)
+	return c.Capabilities().Supports(support.OpUpdateContact)
+}
+
+// editSource changes the last name of up to n contacts of the source that
+// the state maps, and returns how many it changed.
+func editSource(t *testing.T, a *testApp, src *simulator, vendorName, statePath string, n int) int {
+	t.Helper()
+	cfg, err := src.config()
+	require.NoError(t, err)
+	c, err := support.Open(context.Background(), vendorName, cfg)
+	require.NoError(t, err)
+	if !c.Capabilities().Supports(support.OpUpdateContact) {
+		require.NotNil(t, src.edit, "%s: no way to change a source contact", vendorName)
+	}
+	st, err := migrate.OpenState(statePath)
+	require.NoError(t, err)
+	defer st.Close()
+	edited := 0
+	for ct, err := range support.AllContacts(context.Background(), c, support.ContactListOptions{}) {
+		require.NoError(t, err)
+		e, ok, err := st.Entry(ct.ID)
+		require.NoError(t, err)
+		if !ok || e.TargetID == "" || (e.Outcome != migrate.Created && e.Outcome != migrate.Updated && e.Outcome != migrate.Unchanged) {
+			continue
+		}
+		last := fmt.Sprintf("Edited%d", edited)
+		if src.edit != nil {
+			require.True(t, src.edit(ct.ID, last))
+		} else {
+			_, err := c.UpdateContact(context.Background(), support.ID(ct.ID), support.ContactUpdate{LastName: &last})
+			require.NoError(t, err)
+		}
+		if edited++; edited == n {
+			break
+		}
+	}
+	require.Equal(t, n, edited, "migrated contacts to edit")
+	return edited
+}
