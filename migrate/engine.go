@@ -3,6 +3,8 @@ package migrate
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"iter"
@@ -392,7 +394,10 @@ func (r *runner) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate: read state: %w", err)
 	}
-	next, stop := iter.Pull2(support.Pages(ctx, cursor, r.list(r.src)))
+	// The cursors this pass followed before a resume are in the state
+	// (commitWindow), so that a loop back into them is caught too.
+	followed := func(c string) (bool, error) { return r.st.Seen(cursorMark(c)) }
+	next, stop := iter.Pull2(support.PagesAfter(ctx, cursor, followed, r.list(r.src)))
 	defer stop()
 	eof := false
 	for {
@@ -435,6 +440,14 @@ func (r *runner) migrate(ctx context.Context) error {
 			return r.findDeleted()
 		}
 	}
+}
+
+// cursorMark is how the state remembers, among the source IDs the pass
+// listed (Commit.Seen), a source cursor the pass followed: a NUL, which no
+// ID holds, and a hash of the cursor.
+func cursorMark(cursor string) string {
+	sum := sha256.Sum256([]byte(cursor))
+	return "\x00cursor:" + hex.EncodeToString(sum[:12])
 }
 
 // wantMore reports whether the window should take another source page: the
@@ -842,6 +855,9 @@ func (r *runner) commitWindow() error {
 		n++
 		finished = p.next == ""
 		c.Checkpoints = map[string]string{cpSourceCursor: p.next}
+		if !finished {
+			c.Seen = append(c.Seen, cursorMark(p.next))
+		}
 	}
 	if finished {
 		c.Checkpoints[cpPhase] = phaseDone

@@ -167,6 +167,9 @@ func (c *Client) ListContacts(ctx context.Context, opts ContactListOptions) (Pag
 		return Page[Contact]{}, err
 	}
 	p, err := c.d.ListContacts(ctx, opts)
+	if err == nil {
+		err = lostItems(opts.Cursor, p)
+	}
 	if err == nil && opts.Complete && len(c.caps.ListOmits) > 0 {
 		p, err = c.complete(ctx, p)
 	}

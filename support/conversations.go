@@ -55,6 +55,9 @@ func (c *Client) ListConversations(ctx context.Context, opts ConversationListOpt
 		return Page[Conversation]{}, err
 	}
 	p, err := c.d.(ConversationReader).ListConversations(ctx, opts)
+	if err == nil {
+		err = lostItems(opts.Cursor, p)
+	}
 	if err != nil {
 		return Page[Conversation]{}, c.attr(op, err)
 	}
@@ -173,6 +176,9 @@ func (c *Client) ListMessages(ctx context.Context, conversationID string, opts L
 		return Page[Message]{}, err
 	}
 	p, err := c.d.(MessageReader).ListMessages(ctx, conversationID, opts)
+	if err == nil {
+		err = lostItems(opts.Cursor, p)
+	}
 	if err != nil {
 		return Page[Message]{}, c.attr(op, err)
 	}
@@ -317,6 +323,9 @@ func (c *Client) ListAgents(ctx context.Context, opts ListOptions) (Page[Agent],
 		return Page[Agent]{}, err
 	}
 	p, err := c.d.(AgentLister).ListAgents(ctx, opts)
+	if err == nil {
+		err = lostItems(opts.Cursor, p)
+	}
 	if err != nil {
 		return Page[Agent]{}, c.attr(op, err)
 	}

@@ -49,6 +49,17 @@ type FetchFunc[T any] func(ctx context.Context, cursor string) (Page[T], error)
 // fail with ErrUnavailable). migrate lists through Pages, so a source
 // listing that stopped this way stops the run, to be resumed.
 func Pages[T any](ctx context.Context, cursor string, fetch FetchFunc[T]) iter.Seq2[Page[T], error] {
+	return PagesAfter(ctx, cursor, nil, fetch)
+}
+
+// PagesAfter is Pages for a listing resumed at cursor after an earlier
+// part of it, perhaps in another process: followed reports whether that
+// earlier part followed a cursor, so that a loop back into it is detected
+// too, before the page that loops is yielded. (Within one process Pages
+// remembers the cursors itself; across a resume only the caller can, as
+// migrate does in its state.) A nil followed is Pages; an error from it
+// ends the iteration.
+func PagesAfter[T any](ctx context.Context, cursor string, followed func(cursor string) (bool, error), fetch FetchFunc[T]) iter.Seq2[Page[T], error] {
 	return func(yield func(Page[T], error) bool) {
 		seed := maphash.MakeSeed()
 		seen := map[uint64]struct{}{}
@@ -65,7 +76,17 @@ func Pages[T any](ctx context.Context, cursor string, fetch FetchFunc[T]) iter.S
 				yield(Page[T]{}, err)
 				return
 			}
-			if err := checkPage(seed, seen, cursor, p.Next, len(p.Items) == 0 && !p.Filtered); err != nil {
+			err = lostItems(cursor, p)
+			if err == nil {
+				err = checkLoop(seed, seen, cursor, p.Next)
+			}
+			if err == nil && followed != nil && p.Next != "" && p.Next != cursor {
+				var before bool
+				if before, err = followed(p.Next); err == nil && before {
+					err = &Error{Kind: ErrUnavailable, Message: fmt.Sprintf("paging: cursor loop: the vendor returned the cursor %s, followed before in this listing (before it was resumed): the listing stops rather than repeat its pages", cursorText(p.Next))}
+				}
+			}
+			if err != nil {
 				yield(Page[T]{}, err)
 				return
 			}
@@ -77,24 +98,44 @@ func Pages[T any](ctx context.Context, cursor string, fetch FetchFunc[T]) iter.S
 	}
 }
 
-// checkPage returns the error of a page fetched with cursor whose Next is
-// next (empty: it holds no items and is not Filtered), or nil, and records
-// next in seen.
-func checkPage(seed maphash.Seed, seen map[uint64]struct{}, cursor, next string, empty bool) error {
+// checkLoop returns the error of a page fetched with cursor whose Next is
+// next, when next was seen before in the listing, or nil, and records next
+// in seen.
+func checkLoop(seed maphash.Seed, seen map[uint64]struct{}, cursor, next string) error {
 	if next == "" {
 		return nil
 	}
 	h := maphash.String(seed, next)
 	switch _, again := seen[h]; {
 	case next == cursor:
-		return &Error{Kind: ErrUnavailable, Message: fmt.Sprintf("paging: the cursor did not advance (%q): the listing stops rather than repeat that page", clip(cursor))}
+		return &Error{Kind: ErrUnavailable, Message: fmt.Sprintf("paging: the cursor did not advance (%s): the listing stops rather than repeat that page", cursorText(cursor))}
 	case again:
-		return &Error{Kind: ErrUnavailable, Message: fmt.Sprintf("paging: cursor loop: the vendor returned the cursor %q, seen before in this listing: the listing stops rather than repeat its pages", clip(next))}
-	case empty && cursor != "":
-		return &Error{Kind: ErrUnavailable, Message: fmt.Sprintf("paging: the page of cursor %q has no items but a next cursor: the vendor's page lost its items", clip(cursor))}
+		return &Error{Kind: ErrUnavailable, Message: fmt.Sprintf("paging: cursor loop: the vendor returned the cursor %s, seen before in this listing: the listing stops rather than repeat its pages", cursorText(next))}
 	}
 	seen[h] = struct{}{}
 	return nil
+}
+
+// lostItems returns the error of a page fetched with cursor that holds no
+// items, is not Filtered and has a Next: a page after the first that lost
+// its items (the first page of an empty list has no Next). The Client's
+// list calls check it too, so that a caller that retries calls (migrate)
+// asks for the page again.
+func lostItems[T any](cursor string, p Page[T]) error {
+	if cursor == "" || p.Next == "" || len(p.Items) > 0 || p.Filtered {
+		return nil
+	}
+	return &Error{Kind: ErrUnavailable, Message: fmt.Sprintf("paging: the page of cursor %s has no items but a next cursor: the vendor's page lost its items", cursorText(cursor))}
+}
+
+// cursorText shows a vendor's cursor in an error: its first 8 bytes and
+// its length, never more, since support knows no secret to redact and a
+// vendor may echo anything in a cursor.
+func cursorText(cursor string) string {
+	if len(cursor) <= 8 {
+		return fmt.Sprintf("%q", cursor)
+	}
+	return fmt.Sprintf("%q… (%d bytes)", cursor[:8], len(cursor))
 }
 
 // Items iterates over every item of a list, fetching pages as needed,

@@ -284,3 +284,26 @@ func TestPagesMemoryOfCursorsIsHashes(t *testing.T) {
 	// 20,000 cursors of 1 KB are 20 MB; their hashes well under 2 MB.
 	assert.Less(t, int64(after.HeapAlloc)-int64(before.HeapAlloc), int64(4<<20), "Pages keeps the cursors it saw")
 }
+
+// emptyPages answers every page after the first with no items and a Next.
+type emptyPages struct{ *fake }
+
+func (e emptyPages) ListContacts(_ context.Context, opts ContactListOptions) (Page[Contact], error) {
+	if opts.Cursor == "" {
+		return Page[Contact]{Items: []Contact{{ID: "c1"}}, Next: "p2"}, nil
+	}
+	return Page[Contact]{Next: "p3"}, nil
+}
+
+// The Client's list call itself refuses a later page that lost its items,
+// so that a caller retrying calls asks for it again; the first page of an
+// empty list is fine.
+func TestListCallRefusesLostItems(t *testing.T) {
+	c := NewClient(emptyPages{newFake()})
+	_, err := c.ListContacts(context.Background(), ContactListOptions{})
+	require.NoError(t, err)
+	_, err = c.ListContacts(context.Background(), ContactListOptions{ListOptions: ListOptions{Cursor: "p2-with-a-long-cursor-value"}})
+	require.ErrorIs(t, err, ErrUnavailable)
+	assert.Contains(t, err.Error(), `"p2-with-"… (27 bytes)`, "a cursor is shown by its first 8 bytes only")
+	assert.NotContains(t, err.Error(), "long-cursor")
+}

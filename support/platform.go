@@ -147,9 +147,11 @@ type ContactListOptions struct {
 	ListOptions
 	// Complete makes ListContacts read each listed contact again with
 	// GetContact when the vendor's list leaves fields out
-	// (Capabilities.ListOmits), so that every contact comes with every
-	// field: one more request per contact, paced by the adapter's rate
-	// limiter. Without ListOmits it costs nothing.
+	// (Capabilities.ListOmits), and take those fields from the read (the
+	// others stay as listed: see MergeOmitted): one more request per
+	// contact, paced by the adapter's rate limiter. A contact deleted
+	// between the list and the read is left out of the page, which is then
+	// Filtered. Without ListOmits it costs nothing.
 	Complete bool
 }
 
