@@ -244,7 +244,12 @@ type Config struct {
 	// MaxWait caps any single wait (Retry-After, backoff, a paused
 	// endpoint); default 60 s.
 	MaxWait time.Duration
-	// MaxAttempts is the number of tries per request; default 4.
+	// MaxAttempts is the number of tries per request; default 4. A call's
+	// attempts and waits together last at most 90 s (internal/rest's
+	// DefaultMaxCallTime): a wait that would pass that fails the call at
+	// once, and Logger gets an Info record "rest: waiting" for a wait of
+	// more than a second before a request, a Warn "rest: retrying" per
+	// retry.
 	MaxAttempts int
 	// RetryBudget is the client-wide retry budget (see internal/rest);
 	// default 10, negative disables retries.

@@ -3,10 +3,13 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -58,6 +61,23 @@ type kit struct {
 	// TidySupport an email). Contacts it cannot hold must be reported as
 	// failures with a reason; they are not "lost".
 	canHold func(support.ContactInput) bool
+	// list matches the contact list's requests, and cursor names its
+	// cursor parameter, for the listing faults (later pages only:
+	// laterPages).
+	list   sim.Match
+	cursor string
+	// secrets are the credentials the adapter sends, and echo the fault
+	// that echoes them back in an error (S6).
+	secrets []string
+	echo    sim.Fault
+}
+
+// laterPages matches the requests for the pages after the first of k's
+// contact list.
+func (k *kit) laterPages() sim.Match {
+	m := k.list
+	m.Query = k.cursor
+	return m
 }
 
 // pacing is how an adapter paces its requests.
@@ -67,6 +87,9 @@ type pacing struct {
 	Off bool
 	// PerSecond, when set, is the pace to keep.
 	PerSecond float64
+	// Logger, when set, receives the adapter's log records (S6 checks
+	// them for credentials).
+	Logger *slog.Logger
 }
 
 // stored is a contact in a simulator's store, in neutral terms.
@@ -94,6 +117,9 @@ func newKit(name string, o kitOptions) *kit {
 				return out
 			},
 			canHold: func(in support.ContactInput) bool { return !in.IsEmpty() },
+			list:    sim.Match{Method: "GET", Path: "/contacts"}, cursor: "cursor",
+			secrets: []string{tidiotest.ClientID, tidiotest.ClientSecret},
+			echo:    sim.CredentialEcho(503, "X-Tidio-Openapi-Client-Id", "X-Tidio-Openapi-Client-Secret"),
 		}
 	case "respondio":
 		s := respondiotest.New(respondiotest.Options{Seed: o.Seed, RateLimit: o.RateLimit, RateWindow: o.RateWindow, RealTime: o.RealTime})
@@ -116,6 +142,8 @@ func newKit(name string, o kitOptions) *kit {
 			canHold: func(in support.ContactInput) bool {
 				return strings.TrimSpace(in.FirstName) != "" && (in.Email != "" || in.Phone != "")
 			},
+			list: sim.Match{Method: "POST", Path: respondiotest.BasePath + "/contact/list"}, cursor: "cursorId",
+			secrets: []string{respondiotest.Token}, echo: sim.CredentialEcho(503, "Authorization"),
 		}
 	case "tidysupport":
 		window := o.RateWindow
@@ -142,6 +170,8 @@ func newKit(name string, o kitOptions) *kit {
 				return out
 			},
 			canHold: func(in support.ContactInput) bool { return in.Email != "" },
+			list:    sim.Match{Method: "GET", Path: "/v1/customers"}, cursor: "cursor",
+			secrets: []string{tidysupporttest.APIKey}, echo: sim.CredentialEcho(503, "Authorization"),
 		}
 	}
 	panic("unknown vendor " + name)
@@ -153,7 +183,7 @@ func newKit(name string, o kitOptions) *kit {
 func openAdapter(name, baseURL string, client *http.Client, pace pacing) (*support.Client, error) {
 	switch name {
 	case "tidio":
-		cfg := tidio.Config{ClientID: tidiotest.ClientID, ClientSecret: tidiotest.ClientSecret, BaseURL: baseURL, HTTPClient: client}
+		cfg := tidio.Config{ClientID: tidiotest.ClientID, ClientSecret: tidiotest.ClientSecret, BaseURL: baseURL, HTTPClient: client, Logger: pace.Logger}
 		switch {
 		case pace.Off:
 			cfg.RequestsPerMinute = -1
@@ -162,7 +192,7 @@ func openAdapter(name, baseURL string, client *http.Client, pace pacing) (*suppo
 		}
 		return tidio.New(cfg)
 	case "respondio":
-		cfg := respondio.Config{Token: respondiotest.Token, BaseURL: baseURL, HTTPClient: client}
+		cfg := respondio.Config{Token: respondiotest.Token, BaseURL: baseURL, HTTPClient: client, Logger: pace.Logger}
 		switch {
 		case pace.Off:
 			cfg.RateLimit = -1
@@ -171,7 +201,7 @@ func openAdapter(name, baseURL string, client *http.Client, pace pacing) (*suppo
 		}
 		return respondio.New(cfg)
 	case "tidysupport":
-		cfg := tidysupport.Config{APIKey: tidysupporttest.APIKey, WorkspaceID: tidysupporttest.WorkspaceID, BaseURL: baseURL, HTTPClient: client}
+		cfg := tidysupport.Config{APIKey: tidysupporttest.APIKey, WorkspaceID: tidysupporttest.WorkspaceID, BaseURL: baseURL, HTTPClient: client, Logger: pace.Logger}
 		switch {
 		case pace.Off:
 			cfg.RateLimit = rate.Inf
@@ -443,6 +473,83 @@ func injectR1(f *sim.Faults) {
 	f.Chance(0.03, sim.Match{}, sim.RateLimit(""))
 	f.Chance(0.04, sim.Match{}, sim.Unavailable(503))
 	f.Chance(0.03, sim.Match{}, sim.ResetBeforeProcessing())
+}
+
+// injectListFaults makes 2% of the requests for k's later contact pages
+// malformed (each variant of sim.PageVariants in turn: a 200 without the
+// list, null, an empty body, a 204...) and 1% of all its requests a 503
+// whose message echoes the request's credentials across the point where a
+// message would be clipped (and, to be sure of one of each, the first
+// later page without its list and the first request such a 503). A
+// listing must neither end early (R7) nor show
+// a credential anywhere (S6).
+func injectListFaults(k *kit) {
+	vs := sim.PageVariants()
+	for _, v := range vs {
+		k.faults.Chance(0.02/float64(len(vs)), k.laterPages(), sim.MalformedPage(v))
+	}
+	// At least one of each, however few the requests.
+	k.faults.Next(1, k.laterPages(), sim.MalformedPage(sim.PageMissingList))
+	k.faults.Next(1, sim.Match{}, k.echo)
+	k.faults.Chance(0.01, sim.Match{}, k.echo)
+}
+
+// logLines is a slog handler that keeps every record's text, attributes
+// included, for the credential checks.
+type logLines struct {
+	mu    *sync.Mutex
+	lines *[]string
+	attrs []slog.Attr
+}
+
+func newLogLines() *logLines { return &logLines{mu: &sync.Mutex{}, lines: &[]string{}} }
+
+func (l *logLines) Enabled(context.Context, slog.Level) bool { return true }
+
+func (l *logLines) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	b.WriteString(r.Message)
+	for _, a := range l.attrs {
+		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+		return true
+	})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	*l.lines = append(*l.lines, b.String())
+	return nil
+}
+
+func (l *logLines) WithAttrs(as []slog.Attr) slog.Handler {
+	return &logLines{mu: l.mu, lines: l.lines, attrs: append(slices.Clip(l.attrs), as...)}
+}
+
+func (l *logLines) WithGroup(string) slog.Handler { return l }
+
+func (l *logLines) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(*l.lines)
+}
+
+// leaks returns the texts that hold a prefix of more than 8 characters of
+// one of secrets (S6). (The simulators' test credentials end in runs of
+// zeros that ordinary text has too, so only prefixes are looked for.)
+func leaks(secrets, texts []string) []string {
+	var out []string
+	for _, text := range texts {
+		if slices.ContainsFunc(secrets, func(sec string) bool { return showsPart(text, sec) }) {
+			out = append(out, text)
+		}
+	}
+	return out
+}
+
+// showsPart reports whether text holds the first 9 characters of sec.
+func showsPart(text, sec string) bool {
+	return len(sec) >= 9 && strings.Contains(text, sec[:9])
 }
 
 // faultShare returns the share of k's requests that got a fault, and that

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
+	"log/slog"
 	"path/filepath"
 	"testing"
 	"testing/synctest"
@@ -65,9 +67,12 @@ func r1(t *testing.T, from, to string, n int, seed uint64) {
 	pop := seedPopulation(t, src, dst, n)
 	injectR1(src.faults)
 	injectR1(dst.faults)
+	injectListFaults(src)
+	injectListFaults(dst)
 	st := openState(t, filepath.Join(t.TempDir(), "state.db"))
 	defer st.Close()
-	sp, dp := src.inProcess(t, nil, pacing{}), dst.inProcess(t, nil, pacing{})
+	logs := newLogLines()
+	sp, dp := src.inProcess(t, nil, pacing{Logger: slog.New(logs)}), dst.inProcess(t, nil, pacing{Logger: slog.New(logs)})
 	// A call is tried up to 20 times (8 by default): at a 20% fault rate,
 	// a call failing 8 times in a row among some 40,000 is not rare enough
 	// for a test that must pass every time; the run would stop, to be
@@ -86,8 +91,27 @@ func r1(t *testing.T, from, to string, n int, seed uint64) {
 			100*all, total, 100*lost, 100*dstLost)
 	}
 	c := verify(t, dst, st, pop)
-	t.Logf("%s → %s: %d source contacts (%d in the target before): %d mapped, %d reported; report %+v, resolved %d, retries %d, write calls %d",
-		from, to, len(pop.source), len(pop.existing), c.mapped, c.reported, rep.Counts, rep.Resolved, rep.Retries, rep.WriteCalls)
+
+	// S6: the echoed credentials appear in no log line and nowhere in the
+	// report (its failures carry the vendors' messages).
+	for _, k := range []*kit{src, dst} {
+		if k.faults.Counts()[sim.KindCredentialEcho] == 0 {
+			t.Errorf("%s: no credential echo injected: %v", k.name, k.faults.Counts())
+		}
+	}
+	if src.faults.Counts()[sim.KindMalformedPage] == 0 {
+		t.Errorf("%s: no malformed page injected: %v", src.name, src.faults.Counts())
+	}
+	js, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := append(logs.all(), string(js))
+	if bad := leaks(append(src.secrets, dst.secrets...), texts); len(bad) > 0 {
+		t.Errorf("%d of %d log lines and reports show a credential, such as %.300q", len(bad), len(texts), bad[0])
+	}
+	t.Logf("%s → %s: %d source contacts (%d in the target before): %d mapped, %d reported; report %+v, resolved %d, retries %d, write calls %d; %d log lines checked for credentials",
+		from, to, len(pop.source), len(pop.existing), c.mapped, c.reported, rep.Counts, rep.Resolved, rep.Retries, rep.WriteCalls, len(texts))
 	for _, k := range []*kit{src, dst} {
 		all, lost := faultShare(k)
 		t.Logf("  %s: %d requests, %.1f%% faulted, %.1f%% committed then lost: %v", k.name, k.stats.Total(), 100*all, 100*lost, k.faults.Counts())

@@ -78,7 +78,7 @@ import (
 // Test credentials and vendor constants.
 const (
 	// Token is the API access token the simulator accepts.
-	Token = "respondio-sim-token-7c41e9"
+	Token = "sim-rsp-7c41e9d2f0a84b6e"
 	// BasePath is where the API lives on the simulator's host, as on
 	// api.respond.io.
 	BasePath = "/v2"
