@@ -166,10 +166,7 @@ func (c *Client) ListContacts(ctx context.Context, opts ContactListOptions) (Pag
 	if err := c.begin(ctx, op); err != nil {
 		return Page[Contact]{}, err
 	}
-	p, err := c.d.ListContacts(ctx, opts)
-	if err == nil {
-		err = lostItems(opts.Cursor, p)
-	}
+	p, err := checkedPage(opts.Cursor, func() (Page[Contact], error) { return c.d.ListContacts(ctx, opts) })
 	if err == nil && opts.Complete && len(c.caps.ListOmits) > 0 {
 		p, err = c.complete(ctx, p)
 	}

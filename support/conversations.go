@@ -54,10 +54,9 @@ func (c *Client) ListConversations(ctx context.Context, opts ConversationListOpt
 	if err := c.begin(ctx, op); err != nil {
 		return Page[Conversation]{}, err
 	}
-	p, err := c.d.(ConversationReader).ListConversations(ctx, opts)
-	if err == nil {
-		err = lostItems(opts.Cursor, p)
-	}
+	p, err := checkedPage(opts.Cursor, func() (Page[Conversation], error) {
+		return c.d.(ConversationReader).ListConversations(ctx, opts)
+	})
 	if err != nil {
 		return Page[Conversation]{}, c.attr(op, err)
 	}
@@ -175,10 +174,9 @@ func (c *Client) ListMessages(ctx context.Context, conversationID string, opts L
 	if err := c.begin(ctx, op); err != nil {
 		return Page[Message]{}, err
 	}
-	p, err := c.d.(MessageReader).ListMessages(ctx, conversationID, opts)
-	if err == nil {
-		err = lostItems(opts.Cursor, p)
-	}
+	p, err := checkedPage(opts.Cursor, func() (Page[Message], error) {
+		return c.d.(MessageReader).ListMessages(ctx, conversationID, opts)
+	})
 	if err != nil {
 		return Page[Message]{}, c.attr(op, err)
 	}
@@ -322,10 +320,7 @@ func (c *Client) ListAgents(ctx context.Context, opts ListOptions) (Page[Agent],
 	if err := c.begin(ctx, op); err != nil {
 		return Page[Agent]{}, err
 	}
-	p, err := c.d.(AgentLister).ListAgents(ctx, opts)
-	if err == nil {
-		err = lostItems(opts.Cursor, p)
-	}
+	p, err := checkedPage(opts.Cursor, func() (Page[Agent], error) { return c.d.(AgentLister).ListAgents(ctx, opts) })
 	if err != nil {
 		return Page[Agent]{}, c.attr(op, err)
 	}

@@ -128,6 +128,24 @@ func lostItems[T any](cursor string, p Page[T]) error {
 	return &Error{Kind: ErrUnavailable, Message: fmt.Sprintf("paging: the page of cursor %s has no items but a next cursor: the vendor's page lost its items", cursorText(cursor))}
 }
 
+// checkedPage fetches the page at cursor and checks it as a later page:
+// one that lost its items is an error (lostItems). A later page that comes
+// back empty and last is fetched once more, because a page that lost its
+// items looks just like the end of the list; the second answer tells a
+// passing fault from a list that really ends there (its last contacts
+// deleted since the page before): one more request, at the end of a
+// listing only, and only when it ends on an empty page.
+func checkedPage[T any](cursor string, fetch func() (Page[T], error)) (Page[T], error) {
+	p, err := fetch()
+	if err == nil && cursor != "" && len(p.Items) == 0 && p.Next == "" && !p.Filtered {
+		p, err = fetch()
+	}
+	if err == nil {
+		err = lostItems(cursor, p)
+	}
+	return p, err
+}
+
 // cursorText shows a vendor's cursor in an error: its first 8 bytes and
 // its length, never more, since support knows no secret to redact and a
 // vendor may echo anything in a cursor.

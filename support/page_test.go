@@ -307,3 +307,33 @@ func TestListCallRefusesLostItems(t *testing.T) {
 	assert.Contains(t, err.Error(), `"p2-with-"… (27 bytes)`, "a cursor is shown by its first 8 bytes only")
 	assert.NotContains(t, err.Error(), "long-cursor")
 }
+
+// lastPageEmptied answers the last page (cursor "p2") empty the first time
+// it is asked, as a page that lost its items would look, and whole after.
+type lastPageEmptied struct {
+	*fake
+	asked int
+}
+
+func (l *lastPageEmptied) ListContacts(_ context.Context, opts ContactListOptions) (Page[Contact], error) {
+	if opts.Cursor == "" {
+		return Page[Contact]{Items: []Contact{{ID: "c1"}}, Next: "p2"}, nil
+	}
+	if l.asked++; l.asked == 1 {
+		return Page[Contact]{}, nil
+	}
+	return Page[Contact]{Items: []Contact{{ID: "c2"}}}, nil
+}
+
+// A later page that comes back empty and last is asked for once more, so
+// that a page that lost its items is not taken for the end of the list.
+func TestEmptyLastPageIsAskedAgain(t *testing.T) {
+	d := &lastPageEmptied{fake: newFake()}
+	var ids []string
+	for ct, err := range AllContacts(context.Background(), NewClient(d), ContactListOptions{}) {
+		require.NoError(t, err)
+		ids = append(ids, ct.ID)
+	}
+	assert.Equal(t, []string{"c1", "c2"}, ids)
+	assert.Equal(t, 2, d.asked, "asked twice, and no more")
+}
