@@ -20,8 +20,8 @@ import (
 	"github.com/deskbridge/deskbridge/support"
 )
 
-// R2 directions: one into each target, so that both write strategies and a
-// target that cannot update are interrupted.
+// R2 directions: all six; the first three go one into each target, so that
+// both write strategies and a target that cannot update are interrupted.
 var r2Directions = []struct {
 	from, to string
 	n        int
@@ -34,6 +34,10 @@ var r2Directions = []struct {
 	{"respondio", "tidio", 3000, 200},       // batches of 100
 	{"tidysupport", "respondio", 1200, 300}, // upserts
 	{"tidio", "tidysupport", 1200, 300},     // upserts; matched, no update
+	// The other three directions, so that every one is interrupted.
+	{"tidysupport", "tidio", 3000, 200},
+	{"tidio", "respondio", 1200, 300},
+	{"respondio", "tidysupport", 1200, 300},
 }
 
 // interruptAt draws the request at which to interrupt a run: half the
