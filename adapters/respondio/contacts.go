@@ -146,9 +146,7 @@ func (d *Driver) ListContacts(ctx context.Context, opts support.ContactListOptio
 
 // listPage fetches one page of a respond.io list and maps its items with
 // conv, which may leave an item out (keep false: the page is Filtered). An
-// answer that is not such a page ({items, pagination} with items an array)
-// or that cannot be read is ErrUnavailable: the listing stops, to be tried
-// again, rather than end early.
+// answer without its items array, or unreadable, is ErrUnavailable.
 func listPage[W, T any](ctx context.Context, d *Driver, op support.Operation, ep endpoint, path rest.Path, opts support.ListOptions,
 	body any, conv func(*W) (item T, keep bool, err error)) (support.Page[T], error) {
 	q, err := pageQuery(op, opts)
@@ -235,10 +233,8 @@ func (d *Driver) FindContacts(ctx context.Context, key support.MatchKey, value s
 	return []support.Contact{*ct}, nil
 }
 
-// CheckCreate refuses a contact without a first name: respond.io requires
-// one to create a contact (it keeps contacts whose first name an update
-// leaves as it is). The Client calls it before every create, and a plan
-// through Client.CheckCreate (support.CreateChecker).
+// CheckCreate refuses a contact without a first name, which respond.io
+// requires to create one (support.CreateChecker).
 func (d *Driver) CheckCreate(in support.ContactInput) error {
 	if strings.TrimSpace(in.FirstName) == "" {
 		return invalid(support.OpCreateContact, "respond.io requires a first name to create a contact")

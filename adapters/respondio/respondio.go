@@ -244,12 +244,8 @@ type Config struct {
 	// MaxWait caps any single wait (Retry-After, backoff, a paused
 	// endpoint); default 60 s.
 	MaxWait time.Duration
-	// MaxAttempts is the number of tries per request; default 4. A call's
-	// attempts and waits together last at most 90 s (internal/rest's
-	// DefaultMaxCallTime): a wait that would pass that fails the call at
-	// once, and Logger gets an Info record "rest: waiting" for a wait of
-	// more than a second before a request, a Warn "rest: retrying" per
-	// retry.
+	// MaxAttempts is the number of tries per request; default 4. A call,
+	// attempts and waits together, lasts at most 90 s (see internal/rest).
 	MaxAttempts int
 	// RetryBudget is the client-wide retry budget (see internal/rest);
 	// default 10, negative disables retries.
@@ -268,9 +264,8 @@ type Driver struct {
 	account string // Account's answer
 }
 
-// Account names the respond.io workspace: the base URL and a fingerprint
-// of the token (the API names no workspace ID), never the token itself. A
-// new token for the same workspace changes it.
+// Account names the respond.io workspace by the base URL and a fingerprint
+// of the token (the API names no workspace ID); a new token changes it.
 func (d *Driver) Account() string { return d.account }
 
 var _ support.Driver = (*Driver)(nil)

@@ -262,8 +262,7 @@ func (p wirePagination) nextCursor(op support.Operation) (string, error) {
 	return "", nil
 }
 
-// wirePage is one page of a list. Items is nil when the answer has no
-// list, which is not an empty page.
+// wirePage is one page of a list; Items is nil without a list.
 type wirePage[T any] struct {
 	Items      *[]T           `json:"items"`
 	Pagination wirePagination `json:"pagination"`

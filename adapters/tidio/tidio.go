@@ -87,10 +87,8 @@
 // always a new contact, whatever exists already. MaxBatch is 100 (POST
 // /contacts/batch [AE]). Statuses are open, pending and closed; tickets can
 // be assigned to operators and to departments (AssignTeams). Notes are
-// listed with the ticket's messages. AnonymousContacts: a contact needs
-// only its id and created_at, every field that names it may be null [AE],
-// and a PATCH clears what it sends as null [D T-patch], so an update may
-// clear the last of a contact's names and is sent unread.
+// listed with the ticket's messages. AnonymousContacts: only id and
+// created_at are required, every name field may be null [AE, D T-patch].
 //
 // # Behaviour
 //
@@ -336,12 +334,8 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxWait caps any single wait (rate-limit pause, backoff); default 60 s.
 	MaxWait time.Duration
-	// MaxAttempts is the number of tries per request; default 4. A call's
-	// attempts and waits together last at most 90 s (internal/rest's
-	// DefaultMaxCallTime): a wait that would pass that fails the call at
-	// once, and Logger gets an Info record "rest: waiting" for a wait of
-	// more than a second before a request, a Warn "rest: retrying" per
-	// retry.
+	// MaxAttempts is the number of tries per request; default 4. A call,
+	// attempts and waits together, lasts at most 90 s (see internal/rest).
 	MaxAttempts int
 	// DefaultDepartmentID is the department whose tickets count as
 	// unassigned; "" looks up the department named "General" once.

@@ -60,14 +60,10 @@
 // contacts.create, contacts.create_batch (MaxBatch 1), contacts.upsert,
 // conversations.list, conversations.create, messages.list. CreateDedup is
 // email; statuses are open and closed; no team assignment; external IDs
-// cannot be looked up (LooksUpExternalID false). ListOmits is "phone" for
-// /v1/customers, "phone" and "created_at" for the inbox list: neither list
-// carries the phone, the inbox list no creation time, and GetContact has
-// both [D TS-cust, TS-contacts]. List with ContactListOptions.Complete (as
-// migrate does) to have them, at one GetContact per contact. The custom
-// fields are not among them: only /v1/customers has metadata, GetContact
-// has none, so a migration listing the inbox list has no custom fields to
-// carry.
+// cannot be looked up (LooksUpExternalID false). ListOmits: no list has
+// the phone, the inbox list no creation time; GetContact has both [D
+// TS-cust, TS-contacts] (ContactListOptions.Complete reads them, as migrate
+// does). Only /v1/customers has metadata (custom fields); GetContact has none.
 //
 // # TidySupport only: Client.As
 //
@@ -124,17 +120,14 @@
 //     once more only if it is not there, which the vendor's email dedup makes
 //     safe. A conversation create is never resent: it emails the contact, and
 //     nothing documented finds a conversation by what was sent.
-//   - Paging: a page without its list ({} or null, the list null or missing,
-//     an empty body, 204) or that is not JSON fails with
-//     support.ErrUnavailable, never as an empty last page. /v1/customers
-//     pages with its documented cursor (sent back as cursor=) and hasMore
-//     [D TS-cust]; Page.Next is that cursor. The inbox
+//   - Paging: a page without its list, or not JSON, is ErrUnavailable,
+//     never an empty last page. /v1/customers pages with its documented
+//     cursor (sent back as cursor=) and hasMore [D TS-cust]. The inbox
 //     lists (customers, conversations, messages) document hasMore but no
-//     cursor [D TS-contacts, TS-conv]: if the vendor ever sends a cursor it is
-//     followed the same way, and a page with hasMore but no cursor fails with
-//     ErrIncomplete instead of ending the list early. Ask for a larger Limit,
-//     or a status filter, to fit a list in one page. The vendor's largest
-//     limit is not public.
+//     cursor [D TS-contacts, TS-conv]: a cursor the vendor sends is
+//     followed, and hasMore without one is ErrIncomplete, never the end of
+//     the list. A larger Limit or a status filter fits a list in one page
+//     (the vendor's largest limit is not public).
 //   - Email lookups ask search for Config.SearchLimit results (default 25)
 //     and keep the exact (case-insensitive) matches, earliest created first
 //     (the vendor dedups emails, so there is at most one). If search fills
@@ -274,12 +267,8 @@ type Config struct {
 	// MaxWait caps any single wait (Retry-After, backoff, rate limiter);
 	// default 60 s.
 	MaxWait time.Duration
-	// MaxAttempts is the number of tries per request; default 4. A call's
-	// attempts and waits together last at most 90 s (internal/rest's
-	// DefaultMaxCallTime): a wait that would pass that fails the call at
-	// once, and Logger gets an Info record "rest: waiting" for a wait of
-	// more than a second before a request, a Warn "rest: retrying" per
-	// retry.
+	// MaxAttempts is the number of tries per request; default 4. A call,
+	// attempts and waits together, lasts at most 90 s (see internal/rest).
 	MaxAttempts int
 	// RetryBudget bounds retries across all calls: each retry spends one
 	// token, each success refunds a tenth, and with less than one token left
@@ -309,8 +298,7 @@ type Driver struct {
 
 var _ support.Driver = (*Driver)(nil)
 
-// Account names the TidySupport workspace: the base URL and the workspace
-// ID.
+// Account names the TidySupport workspace by base URL and workspace ID.
 func (d *Driver) Account() string { return d.baseURL + " workspace:" + d.workspace }
 
 // New returns the Client of a TidySupport workspace: NewDriver(cfg) under
@@ -412,15 +400,9 @@ func (d Driver) String() string {
 func (d Driver) Format(f fmt.State, _ rune) { fmt.Fprint(f, d.String()) }
 
 // Capabilities reports what TidySupport's public API allows; the package
-// documentation says why the rest is unsupported. ListOmits names what the
-// configured contact list leaves out that GetContact returns: the phone
-// (/v1/customers), and the creation time too (the inbox list) [D TS-cust,
-// TS-contacts].
+// documentation says why the rest is unsupported.
 func (d *Driver) Capabilities() support.Capabilities {
-	omits := []string{"phone"}
-	if d.contactList == ListInbox {
-		omits = append(omits, "created_at")
-	}
+	omits := map[string][]string{ListCustomers: {"phone"}, ListInbox: {"phone", "created_at"}}[d.contactList]
 	return support.Capabilities{
 		Vendor: Vendor,
 		Operations: []support.Operation{

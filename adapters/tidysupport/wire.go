@@ -118,8 +118,7 @@ func decodeContact(body []byte) (support.Contact, error) {
 }
 
 // wireList is a list as TidySupport wraps it: {items, hasMore}, and a
-// cursor on /v1/customers [D TS-cust]. Items is nil when the answer has no
-// list, which is not an empty page.
+// cursor on /v1/customers [D TS-cust]. Items is nil without a list.
 type wireList struct {
 	Items   *[]json.RawMessage `json:"items"`
 	HasMore bool               `json:"hasMore"`
@@ -146,8 +145,7 @@ type vendorPage[T any] struct {
 }
 
 // decodeItems decodes each item of l, the list under key, into a wire
-// struct W and maps it with conv. A missing list is an error, never an
-// empty page.
+// struct W and maps it with conv; a missing list is an error.
 func decodeItems[W, T any](l *wireList, key string, conv func(*W, json.RawMessage) (T, error)) (vendorPage[T], error) {
 	if l == nil || l.Items == nil {
 		return vendorPage[T]{}, noList(key)
