@@ -245,11 +245,6 @@ func sameIdentity(c *support.Contact, in *support.ContactInput) bool {
 	return true
 }
 
-// contradicts returns the first of keys on which in and have (a target
-// contact's fields) both have a value and the values differ (emails
-// compared without regard to case, phones by support.SamePhone, external
-// IDs exactly), or "": the identity rule's test.
-//
 // unionKeys returns a's keys followed by those of b it lacks.
 func unionKeys(a, b []string) []string {
 	out := slices.Clone(a)
@@ -290,52 +285,16 @@ func fingerprint(in support.ContactInput) string {
 }
 
 // upsertDiff is the update support.Client.UpsertContact sends to a matched
-// contact have for the prepared input in, with the names of the fields it
-// sets, so that a dry run of StrategyUpsert plans what the run sends. It
-// follows the Client's rules (support's diff, not exported): a field in
-// sets that differs is sent (emails without case, phones in E.164, language
-// and country without case); an external ID only when the contact has none;
-// tags replaced when they are not the same set; custom fields one by one.
-// LOCAL COPY of the Client's rule, until support exports it (requested).
+// contact have for the prepared input in (support.Diff), with the names of
+// the fields it sets, so that a dry run of StrategyUpsert plans what the
+// run sends.
 func upsertDiff(have, in support.ContactInput) (support.ContactUpdate, []string) {
-	var u support.ContactUpdate
+	ct := support.Contact{FirstName: have.FirstName, LastName: have.LastName, Email: have.Email, Phone: have.Phone,
+		Language: have.Language, Country: have.Country, ExternalID: have.ExternalID, Tags: have.Tags, CustomFields: have.CustomFields}
+	u, _ := support.Diff(ct, in)
 	var fields []string
-	set := func(field string, dst **string, stored, want string, same func(a, b string) bool) {
-		if want != "" && !same(stored, want) {
-			*dst = support.Ptr(want)
-			fields = append(fields, field)
-		}
-	}
-	exact := func(a, b string) bool { return a == b }
-	set("first_name", &u.FirstName, have.FirstName, in.FirstName, exact)
-	set("last_name", &u.LastName, have.LastName, in.LastName, exact)
-	set("email", &u.Email, have.Email, in.Email, support.EqualEmail)
-	set("phone", &u.Phone, have.Phone, in.Phone, support.SamePhone)
-	set("language", &u.Language, have.Language, in.Language, strings.EqualFold)
-	set("country", &u.Country, have.Country, in.Country, strings.EqualFold)
-	if in.ExternalID != "" && have.ExternalID == "" {
-		u.ExternalID = support.Ptr(in.ExternalID)
-		fields = append(fields, "external_id")
-	}
-	if len(in.Tags) > 0 && !sameSet(have.Tags, in.Tags) {
-		u.Tags = support.Ptr(slices.Clone(in.Tags))
-		fields = append(fields, "tags")
-	}
-	for _, k := range slices.Sorted(maps.Keys(in.CustomFields)) {
-		if v, ok := have.CustomFields[k]; !ok || v != in.CustomFields[k] {
-			if u.CustomFields == nil {
-				u.CustomFields = map[string]*string{}
-			}
-			u.CustomFields[k] = support.Ptr(in.CustomFields[k])
-			fields = append(fields, "custom_fields."+k)
-		}
+	for _, w := range support.Differences(ct, in) {
+		fields = append(fields, w.Field)
 	}
 	return u, fields
-}
-
-// sameSet reports whether a and b hold the same strings, ignoring order
-// and repeats.
-func sameSet(a, b []string) bool {
-	x, y := slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b))
-	return slices.Equal(slices.Compact(x), slices.Compact(y))
 }

@@ -154,11 +154,8 @@ func listPage[W, T any](ctx context.Context, d *Driver, op support.Operation, ep
 		return support.Page[T]{}, err
 	}
 	var wp wirePage[W]
-	var se *support.Error
 	err = d.call(ctx, op, ep, path, rest.Request{Query: q, Body: body}, &wp)
 	switch {
-	case errors.As(err, &se) && se.Kind == nil && se.Status/100 == 2 && !errors.Is(err, rest.ErrBodyTooLarge):
-		return support.Page[T]{}, badPage(op, se.Status, "malformed JSON", se.Err)
 	case err != nil:
 		return support.Page[T]{}, err
 	case wp.Items == nil:

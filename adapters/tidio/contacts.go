@@ -109,9 +109,9 @@ func (d *Driver) listContacts(ctx context.Context, op support.Operation, cursor 
 
 // listPage fetches one page of the Tidio list at path, GET path?cursor=
 // with query, whose items are under key, each decoded with item. An answer
-// that is not such a page (no list, not JSON, 204) or whose cursor does
-// not advance is ErrUnavailable: the listing stops, to be tried again,
-// rather than end early.
+// that is not such a page (no list, not JSON, 204) is ErrUnavailable: the
+// listing stops, to be tried again, rather than end early (a cursor that
+// does not advance, support.Pages stops on).
 func listPage[T any](ctx context.Context, d *Driver, op support.Operation, path rest.Path, query url.Values, cursor, key string,
 	item func([]byte) (T, error)) (support.Page[T], error) {
 	q := url.Values{}
@@ -124,9 +124,6 @@ func listPage[T any](ctx context.Context, d *Driver, op support.Operation, path 
 		return support.Page[T]{}, err
 	}
 	page, err := decodePage(res.Body, key, item)
-	if err == nil && page.Next != "" && page.Next == cursor {
-		err = errors.New("meta.cursor did not advance")
-	}
 	if err != nil {
 		return support.Page[T]{}, badPage(res.Status, key, err)
 	}

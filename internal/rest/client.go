@@ -319,10 +319,13 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 			c.budget.refund()
 			if out != nil && len(res.Body) > 0 {
 				if jerr := json.Unmarshal(res.Body, out); jerr != nil {
-					return res, c.fail(req, &support.Error{
-						Status: res.Status, Message: "malformed JSON in response", Err: c.red.error(jerr),
-						OutcomeUnknown: !idem, // it took effect, but its result is lost
-					})
+					e := &support.Error{Status: res.Status, Message: "malformed JSON in response", Err: c.red.error(jerr)}
+					if idem {
+						e.Kind = support.ErrUnavailable // asking again is safe: a list stops, to be tried again
+					} else {
+						e.OutcomeUnknown = true // it took effect, but its result is lost
+					}
+					return res, c.fail(req, e)
 				}
 			}
 			return res, nil
