@@ -42,6 +42,8 @@ func NewClient(d Driver) *Client {
 	caps.Operations = slices.Clone(caps.Operations)
 	caps.Statuses = slices.Clone(caps.Statuses)
 	caps.ListOmits = slices.Clone(caps.ListOmits)
+	caps.ContactFields = slices.Clone(caps.ContactFields)
+	caps.Priorities = slices.Clone(caps.Priorities)
 	for _, op := range caps.Operations {
 		if !implements(d, op) {
 			panic(fmt.Sprintf("support: driver %q declares %s but does not implement its interface", caps.Vendor, op))
@@ -60,6 +62,8 @@ func (c *Client) Capabilities() Capabilities {
 	caps.Operations = slices.Clone(caps.Operations)
 	caps.Statuses = slices.Clone(caps.Statuses)
 	caps.ListOmits = slices.Clone(caps.ListOmits)
+	caps.ContactFields = slices.Clone(caps.ContactFields)
+	caps.Priorities = slices.Clone(caps.Priorities)
 	return caps
 }
 
@@ -158,6 +162,12 @@ func (c *Client) checkID(op Operation, what, id string) error {
 // Raw, stay as listed: a vendor's get may lack what its list has). A
 // contact deleted between the list and its read (ErrNotFound) is left out
 // of the page, which is then Filtered; any other failure fails the call.
+//
+// Like every list call of the Client, it may fail with items: the page was
+// read but the one after it cannot be requested (a TidySupport inbox page
+// with hasMore and no cursor). The items come back, without a Next, with
+// the error, so that nothing read is lost; Pages and the All* iterators
+// yield them before the error.
 func (c *Client) ListContacts(ctx context.Context, opts ContactListOptions) (Page[Contact], error) {
 	const op = OpListContacts
 	if err := c.checkList(op, opts.ListOptions); err != nil {
@@ -167,11 +177,15 @@ func (c *Client) ListContacts(ctx context.Context, opts ContactListOptions) (Pag
 		return Page[Contact]{}, err
 	}
 	p, err := checkedPage(opts.Cursor, func() (Page[Contact], error) { return c.d.ListContacts(ctx, opts) })
-	if err == nil && opts.Complete && len(c.caps.ListOmits) > 0 {
-		p, err = c.complete(ctx, p)
+	if opts.Complete && len(c.caps.ListOmits) > 0 && (err == nil || len(p.Items) > 0) {
+		full, cerr := c.complete(ctx, p)
+		if cerr != nil {
+			return Page[Contact]{}, c.attr(op, cerr)
+		}
+		p = full
 	}
 	if err != nil {
-		return Page[Contact]{}, c.attr(op, err)
+		return Page[Contact]{Items: p.Items, Filtered: p.Filtered}, c.attr(op, err)
 	}
 	return p, nil
 }
@@ -219,6 +233,14 @@ func MergeOmitted(listed, full Contact, omits []string) Contact {
 			listed.Language = full.Language
 		case "country":
 			listed.Country = full.Country
+		case "city":
+			listed.City = full.City
+		case "email_consent":
+			listed.EmailConsent = full.EmailConsent
+		case "lifecycle":
+			listed.Lifecycle = full.Lifecycle
+		case "avatar_url":
+			listed.AvatarURL = full.AvatarURL
 		case "external_id":
 			listed.ExternalID = full.ExternalID
 		case "tags":
@@ -316,11 +338,12 @@ func (c *Client) prepare(ctx context.Context, op Operation, in ContactInput) (Co
 	if err := in.Validate(); err != nil {
 		return ContactInput{}, nil, Attribute(err, c.vendor, op)
 	}
+	in, dropped := c.stripInput(in)
 	p, ws, err := c.d.PrepareContact(ctx, in)
 	if err != nil {
 		return ContactInput{}, nil, c.attr(op, err)
 	}
-	return p, ws, nil
+	return p, append(dropped, ws...), nil
 }
 
 // CreateContact stores a contact, doing with duplicates what the vendor
@@ -398,6 +421,7 @@ func (c *Client) UpdateContact(ctx context.Context, ref Ref, u ContactUpdate) (*
 	if err := c.begin(ctx, op); err != nil {
 		return nil, err
 	}
+	u, dropped := c.stripUpdate(u)
 	id, err := c.resolveID(ctx, op, ref)
 	if err != nil {
 		return nil, c.attr(op, err)
@@ -408,7 +432,7 @@ func (c *Client) UpdateContact(ctx context.Context, ref Ref, u ContactUpdate) (*
 			return nil, c.attr(op, err)
 		}
 		if u.IsEmpty() {
-			return &ContactResult{Contact: ct, Outcome: Unchanged}, nil
+			return &ContactResult{Contact: ct, Outcome: Unchanged, Warnings: dropped}, nil
 		}
 		after := u.Apply(*ct)
 		if in := after.Input(); in.IsEmpty() {
@@ -419,6 +443,7 @@ func (c *Client) UpdateContact(ctx context.Context, ref Ref, u ContactUpdate) (*
 	if err != nil {
 		return nil, c.attr(op, err)
 	}
+	res.Warnings = append(dropped, res.Warnings...)
 	return res, nil
 }
 

@@ -58,7 +58,7 @@ func (c *Client) ListConversations(ctx context.Context, opts ConversationListOpt
 		return c.d.(ConversationReader).ListConversations(ctx, opts)
 	})
 	if err != nil {
-		return Page[Conversation]{}, c.attr(op, err)
+		return Page[Conversation]{Items: p.Items, Filtered: p.Filtered}, c.attr(op, err)
 	}
 	return p, nil
 }
@@ -87,6 +87,14 @@ func (c *Client) CreateConversation(ctx context.Context, nc NewConversation) (*C
 	for _, f := range []struct{ name, v string }{{"subject", nc.Subject}, {"text", nc.Text}, {"name", nc.Name}} {
 		if !utf8ValidNoControl(f.v) {
 			return nil, c.fail(op, ErrInvalid, "conversation %s is not valid text", f.name)
+		}
+	}
+	if nc.Department != "" {
+		if !c.caps.Departments {
+			return nil, Unsupported(c.vendor, op, c.vendor+" cannot start a conversation in a chosen department (Capabilities.Departments)")
+		}
+		if err := c.checkID(op, "department", nc.Department); err != nil {
+			return nil, err
 		}
 	}
 	if err := c.begin(ctx, op); err != nil {
@@ -178,7 +186,7 @@ func (c *Client) ListMessages(ctx context.Context, conversationID string, opts L
 		return c.d.(MessageReader).ListMessages(ctx, conversationID, opts)
 	})
 	if err != nil {
-		return Page[Message]{}, c.attr(op, err)
+		return Page[Message]{Items: p.Items, Filtered: p.Filtered}, c.attr(op, err)
 	}
 	return p, nil
 }
@@ -253,6 +261,24 @@ func (c *Client) checkMessage(op Operation, conversationID string, m NewMessage)
 			return err
 		}
 	}
+	if m.ChannelID != "" {
+		if !c.caps.ChoosesChannel {
+			return Unsupported(c.vendor, op, c.vendor+" cannot send on a chosen channel (Capabilities.ChoosesChannel)")
+		}
+		if err := c.checkID(op, "channel", m.ChannelID); err != nil {
+			return err
+		}
+	}
+	if m.Subject != "" {
+		switch {
+		case !c.caps.MessageSubjects:
+			return Unsupported(c.vendor, op, c.vendor+" cannot send a message with a subject (Capabilities.MessageSubjects)")
+		case m.Internal:
+			return c.fail(op, ErrInvalid, "an internal note has no subject")
+		case !utf8ValidNoControl(m.Subject):
+			return c.fail(op, ErrInvalid, "the message subject is not valid text")
+		}
+	}
 	for _, a := range m.Attachments {
 		u, err := url.Parse(a.URL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -322,7 +348,74 @@ func (c *Client) ListAgents(ctx context.Context, opts ListOptions) (Page[Agent],
 	}
 	p, err := checkedPage(opts.Cursor, func() (Page[Agent], error) { return c.d.(AgentLister).ListAgents(ctx, opts) })
 	if err != nil {
-		return Page[Agent]{}, c.attr(op, err)
+		return Page[Agent]{Items: p.Items, Filtered: p.Filtered}, c.attr(op, err)
 	}
 	return p, nil
+}
+
+// SetPriority changes a conversation's priority, to one of
+// Capabilities.Priorities.
+func (c *Client) SetPriority(ctx context.Context, id string, p Priority) error {
+	const op = OpSetPriority
+	if err := c.checkID(op, "conversation", id); err != nil {
+		return err
+	}
+	if err := c.begin(ctx, op); err != nil {
+		return err
+	}
+	if !c.caps.HasPriority(p) {
+		return c.fail(op, ErrInvalid, "%s has no conversation priority %q", c.vendor, clip(string(p)))
+	}
+	return c.attr(op, c.d.(PrioritySetter).SetPriority(ctx, id, p))
+}
+
+// ListClosingCategories returns the categories a closing note may name
+// (StatusChange.Category), on vendors that ask for one when a conversation
+// is closed.
+func (c *Client) ListClosingCategories(ctx context.Context) ([]ClosingCategory, error) {
+	const op = OpListClosingCategories
+	if err := c.begin(ctx, op); err != nil {
+		return nil, err
+	}
+	cats, err := c.d.(ClosingCategoryLister).ListClosingCategories(ctx)
+	if err != nil {
+		return nil, c.attr(op, err)
+	}
+	return cats, nil
+}
+
+// GetMessage returns the message messageID of a conversation; ErrNotFound
+// when there is none.
+func (c *Client) GetMessage(ctx context.Context, conversationID, messageID string) (*Message, error) {
+	const op = OpGetMessage
+	if err := c.checkID(op, "conversation", conversationID); err != nil {
+		return nil, err
+	}
+	if err := c.checkID(op, "message", messageID); err != nil {
+		return nil, err
+	}
+	if err := c.begin(ctx, op); err != nil {
+		return nil, err
+	}
+	m, err := c.d.(MessageGetter).GetMessage(ctx, conversationID, messageID)
+	if err != nil {
+		return nil, c.attr(op, err)
+	}
+	return m, nil
+}
+
+// ListContactFields returns the custom contact fields the workspace
+// defines: the names ContactInput.CustomFields may use. Adapters that
+// read them check writes against them: a field the workspace does not
+// define is left out with a warning before anything is sent.
+func (c *Client) ListContactFields(ctx context.Context) ([]FieldDefinition, error) {
+	const op = OpListContactFields
+	if err := c.begin(ctx, op); err != nil {
+		return nil, err
+	}
+	fs, err := c.d.(ContactFieldLister).ListContactFields(ctx)
+	if err != nil {
+		return nil, c.attr(op, err)
+	}
+	return fs, nil
 }

@@ -110,6 +110,28 @@ type ContactPatcher interface {
 	PatchContact(ctx context.Context, id string, u ContactUpdate) (*ContactResult, error)
 }
 
+// BatchPatcher is implemented by drivers of vendors with a batch update
+// endpoint (OpUpdateContacts, Capabilities.MaxBatchUpdate > 1).
+type BatchPatcher interface {
+	// PatchContacts changes at most MaxBatchUpdate contacts in one request,
+	// each with patch semantics as PatchContact, all or nothing: a nil
+	// error means every patch was applied. The patches are not empty, name
+	// distinct contacts and passed ContactUpdate.Validate. ErrInvalid
+	// means the vendor refused the batch (some record broke a rule, or
+	// names no contact: ErrNotFound is reported as ErrInvalid when the
+	// vendor does not say which); nothing was applied and the Client
+	// splits the batch to find the record. Like PATCH, it is idempotent.
+	PatchContacts(ctx context.Context, patches []ContactPatch) error
+}
+
+// ContactFieldLister is implemented by drivers that can list the custom
+// contact fields a workspace defines (OpListContactFields).
+type ContactFieldLister interface {
+	// ListContactFields returns every definition, reading as many pages
+	// as the vendor has.
+	ListContactFields(ctx context.Context) ([]FieldDefinition, error)
+}
+
 // ContactDeleter is implemented by drivers that can delete contacts
 // (OpDeleteContact).
 type ContactDeleter interface {
@@ -144,6 +166,42 @@ type Assigner interface {
 	Unassign(ctx context.Context, id string) error
 }
 
+// PrioritySetter is implemented by drivers that can change a
+// conversation's priority (OpSetPriority). The priority is one of
+// Capabilities.Priorities.
+type PrioritySetter interface {
+	SetPriority(ctx context.Context, id string, p Priority) error
+}
+
+// ClosingCategoryLister is implemented by drivers of vendors whose closing
+// notes name a category (OpListClosingCategories).
+type ClosingCategoryLister interface {
+	// ListClosingCategories returns every category, reading as many
+	// pages as the vendor has.
+	ListClosingCategories(ctx context.Context) ([]ClosingCategory, error)
+}
+
+// MessageGetter is implemented by drivers that can read one message by its
+// ID (OpGetMessage).
+type MessageGetter interface {
+	// GetMessage returns the message messageID of the conversation;
+	// ErrNotFound when there is none.
+	GetMessage(ctx context.Context, conversationID, messageID string) (*Message, error)
+}
+
+// Requester is implemented by drivers that send requests of the caller's
+// making to the vendor (OpPassthrough), with the adapter's credentials,
+// base URL, rate limiter, body cap, redaction and error decoding.
+type Requester interface {
+	// Send sends r once, or again after a failure only when r.Retries().
+	// A 2xx answer is returned with a nil error; any other is returned
+	// with the vendor's error, decoded as the adapter decodes its own
+	// calls' (an *Error with Status). The Client has checked r
+	// (method, path segments, headers); the driver also refuses headers
+	// that carry its own credentials (ErrInvalid).
+	Send(ctx context.Context, r RawRequest) (*RawResponse, error)
+}
+
 // MessageReader is implemented by drivers that can list a conversation's
 // messages (OpListMessages), oldest first.
 type MessageReader interface {
@@ -174,6 +232,19 @@ func implements(d Driver, op Operation) bool {
 		_, ok = d.(ContactPatcher)
 	case OpDeleteContact:
 		_, ok = d.(ContactDeleter)
+	case OpListContactFields:
+		_, ok = d.(ContactFieldLister)
+	case OpSetPriority:
+		_, ok = d.(PrioritySetter)
+	case OpListClosingCategories:
+		_, ok = d.(ClosingCategoryLister)
+	case OpGetMessage:
+		_, ok = d.(MessageGetter)
+	case OpPassthrough:
+		_, ok = d.(Requester)
+	case OpUpdateContacts:
+		// Built from PatchContact where there is no batch endpoint.
+		_, ok = d.(ContactPatcher)
 	case OpListConversations, OpGetConversation:
 		_, ok = d.(ConversationReader)
 	case OpCreateConversation:

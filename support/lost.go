@@ -202,6 +202,10 @@ func (u *ContactUpdate) warnings(msg string) []Warning {
 	add("phone", u.Phone != nil)
 	add("language", u.Language != nil)
 	add("country", u.Country != nil)
+	add("city", u.City != nil)
+	add("email_consent", u.EmailConsent != nil)
+	add("lifecycle", u.Lifecycle != nil)
+	add("avatar_url", u.AvatarURL != nil)
 	add("external_id", u.ExternalID != nil)
 	add("tags", u.Tags != nil)
 	for _, k := range slices.Sorted(maps.Keys(u.CustomFields)) {
@@ -233,6 +237,12 @@ func Diff(ct Contact, in ContactInput) (ContactUpdate, []Warning) {
 	set(&u.Phone, ct.Phone, in.Phone, SamePhone)
 	set(&u.Language, ct.Language, in.Language, strings.EqualFold)
 	set(&u.Country, ct.Country, in.Country, strings.EqualFold)
+	set(&u.City, ct.City, in.City, exact)
+	set(&u.Lifecycle, ct.Lifecycle, in.Lifecycle, exact)
+	set(&u.AvatarURL, ct.AvatarURL, in.AvatarURL, exact)
+	if in.EmailConsent != "" && in.EmailConsent != ct.EmailConsent {
+		u.EmailConsent = Ptr(in.EmailConsent)
+	}
 	switch {
 	case in.ExternalID == "" || in.ExternalID == ct.ExternalID:
 	case ct.ExternalID == "":

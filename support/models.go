@@ -22,6 +22,17 @@ type Contact struct {
 	Language string
 	// Country is an ISO 3166-1 alpha-2 code ("GB"), upper case.
 	Country string
+	// City is the contact's city, free text (Tidio's city).
+	City string
+	// EmailConsent says whether the contact agreed to marketing email
+	// (Tidio's email_consent); "" when unknown.
+	EmailConsent Consent
+	// Lifecycle is the contact's lifecycle stage, by name (respond.io's
+	// lifecycle); "" when it has none.
+	Lifecycle string
+	// AvatarURL is the URL of the contact's picture (respond.io's
+	// profilePic, TidySupport's avatarUrl).
+	AvatarURL string
 	// ExternalID is the caller's own identifier for the contact (Tidio's
 	// distinct_id, TidySupport's externalId).
 	ExternalID string
@@ -43,7 +54,8 @@ func (c *Contact) Name() string { return joinName(c.FirstName, c.LastName) }
 func (c *Contact) Input() ContactInput {
 	in := ContactInput{
 		FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, Phone: c.Phone,
-		Language: c.Language, Country: c.Country, ExternalID: c.ExternalID,
+		Language: c.Language, Country: c.Country, City: c.City, EmailConsent: c.EmailConsent,
+		Lifecycle: c.Lifecycle, AvatarURL: c.AvatarURL, ExternalID: c.ExternalID,
 	}
 	if len(c.Tags) > 0 {
 		in.Tags = append([]string(nil), c.Tags...)
@@ -66,9 +78,31 @@ type ContactInput struct {
 	Phone        string
 	Language     string
 	Country      string
+	City         string
+	EmailConsent Consent
+	Lifecycle    string
+	AvatarURL    string
 	ExternalID   string
 	Tags         []string
 	CustomFields map[string]string
+}
+
+// Consent is a contact's answer about marketing email.
+type Consent string
+
+// Consents.
+const (
+	ConsentSubscribed   Consent = "subscribed"
+	ConsentUnsubscribed Consent = "unsubscribed"
+)
+
+// validConsent checks that c is "" or one of the Consent values.
+func validConsent(c Consent) error {
+	switch c {
+	case "", ConsentSubscribed, ConsentUnsubscribed:
+		return nil
+	}
+	return Errorf("", "", ErrInvalid, "contact: email consent %q is not %q or %q", clip(string(c)), ConsentSubscribed, ConsentUnsubscribed)
 }
 
 // IsEmpty reports whether the input names no one: no email, phone or name.
@@ -79,8 +113,8 @@ func (in *ContactInput) IsEmpty() bool {
 // Validate checks the rules every platform shares: at least one of email,
 // phone, first or last name; a syntactically valid email; text that is valid
 // UTF-8 without control characters. Fields are checked in a fixed order
-// (names, email, phone, language, country, external ID, tags, custom fields
-// by name), so the same input always fails with the same error. Adapters add
+// (names, email, phone, language, country, city, lifecycle, avatar URL,
+// external ID, email consent, tags, custom fields by name), so the same input always fails with the same error. Adapters add
 // their vendor's own rules (field lengths, phone format). It fails with
 // ErrInvalid.
 func (in *ContactInput) Validate() error {
@@ -94,11 +128,15 @@ func (in *ContactInput) Validate() error {
 	}
 	for _, f := range []struct{ name, v string }{
 		{"first name", in.FirstName}, {"last name", in.LastName}, {"phone", in.Phone},
-		{"language", in.Language}, {"country", in.Country}, {"external ID", in.ExternalID},
+		{"language", in.Language}, {"country", in.Country}, {"city", in.City},
+		{"lifecycle", in.Lifecycle}, {"avatar URL", in.AvatarURL}, {"external ID", in.ExternalID},
 	} {
 		if err := validText(f.name, f.v); err != nil {
 			return err
 		}
+	}
+	if err := validConsent(in.EmailConsent); err != nil {
+		return err
 	}
 	if err := validTags(in.Tags); err != nil {
 		return err
@@ -150,7 +188,12 @@ type ContactUpdate struct {
 	Phone      *string
 	Language   *string
 	Country    *string
-	ExternalID *string
+	City       *string
+	// EmailConsent, when not nil, sets the consent; "" clears it.
+	EmailConsent *Consent
+	Lifecycle    *string
+	AvatarURL    *string
+	ExternalID   *string
 	// Tags, when not nil, replaces the contact's tags.
 	Tags *[]string
 	// CustomFields sets the named fields; a nil value clears that field.
@@ -161,7 +204,8 @@ type ContactUpdate struct {
 // IsEmpty reports whether the update changes nothing.
 func (u *ContactUpdate) IsEmpty() bool {
 	return u.FirstName == nil && u.LastName == nil && u.Email == nil && u.Phone == nil &&
-		u.Language == nil && u.Country == nil && u.ExternalID == nil && u.Tags == nil &&
+		u.Language == nil && u.Country == nil && u.City == nil && u.EmailConsent == nil &&
+		u.Lifecycle == nil && u.AvatarURL == nil && u.ExternalID == nil && u.Tags == nil &&
 		len(u.CustomFields) == 0
 }
 
@@ -181,12 +225,18 @@ func (u *ContactUpdate) Validate() error {
 		v    *string
 	}{
 		{"first name", u.FirstName}, {"last name", u.LastName}, {"phone", u.Phone},
-		{"language", u.Language}, {"country", u.Country}, {"external ID", u.ExternalID},
+		{"language", u.Language}, {"country", u.Country}, {"city", u.City},
+		{"lifecycle", u.Lifecycle}, {"avatar URL", u.AvatarURL}, {"external ID", u.ExternalID},
 	} {
 		if f.v == nil {
 			continue
 		}
 		if err := validText(f.name, *f.v); err != nil {
+			return err
+		}
+	}
+	if u.EmailConsent != nil {
+		if err := validConsent(*u.EmailConsent); err != nil {
 			return err
 		}
 	}
@@ -215,11 +265,15 @@ func (u *ContactUpdate) Apply(ct Contact) Contact {
 	ct.Raw = nil
 	for _, f := range []struct{ dst, v *string }{
 		{&ct.FirstName, u.FirstName}, {&ct.LastName, u.LastName}, {&ct.Email, u.Email}, {&ct.Phone, u.Phone},
-		{&ct.Language, u.Language}, {&ct.Country, u.Country}, {&ct.ExternalID, u.ExternalID},
+		{&ct.Language, u.Language}, {&ct.Country, u.Country}, {&ct.City, u.City},
+		{&ct.Lifecycle, u.Lifecycle}, {&ct.AvatarURL, u.AvatarURL}, {&ct.ExternalID, u.ExternalID},
 	} {
 		if f.v != nil {
 			*f.dst = *f.v
 		}
+	}
+	if u.EmailConsent != nil {
+		ct.EmailConsent = *u.EmailConsent
 	}
 	if u.Tags != nil {
 		ct.Tags = nil // no tags is nil, as decoders store it
@@ -321,10 +375,51 @@ type Conversation struct {
 	// Assignee is nil when the conversation is unassigned.
 	Assignee *Assignee
 	// Channel is the vendor's channel or source ("email", "chat", a channel ID).
-	Channel   string
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	Raw       json.RawMessage
+	Channel string
+	// Priority is the conversation's priority, on vendors that have them
+	// (Capabilities.Priorities); "" otherwise.
+	Priority Priority
+	// Department is the ID of the team (an Agent of KindTeam) the
+	// conversation belongs to, on vendors that have departments; "" when
+	// unknown.
+	Department string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Raw        json.RawMessage
+}
+
+// Priority is a conversation's priority. Vendors map theirs onto these;
+// which ones a vendor has is in Capabilities.Priorities.
+type Priority string
+
+// Conversation priorities, lowest first.
+const (
+	PriorityLow    Priority = "low"
+	PriorityNormal Priority = "normal"
+	PriorityHigh   Priority = "high"
+	PriorityUrgent Priority = "urgent"
+)
+
+// ClosingCategory is a category a closing note may name
+// (StatusChange.Category): respond.io's closing notes.
+type ClosingCategory struct {
+	// Name is what StatusChange.Category takes.
+	Name        string
+	Description string
+	Raw         json.RawMessage
+}
+
+// FieldDefinition is a custom contact field the workspace defines: a name
+// that ContactInput.CustomFields may use.
+type FieldDefinition struct {
+	// Name is the key of the field in Contact.CustomFields.
+	Name string
+	// Label is the name people see, where the vendor has one.
+	Label string
+	// Type is the vendor's type of the field ("text", "number", "date",
+	// ...), as the vendor names it.
+	Type string
+	Raw  json.RawMessage
 }
 
 // AgentKind says whether an Agent is a person or a team.
@@ -388,7 +483,12 @@ type Message struct {
 	Internal bool
 	Text     string
 	// HTML is the HTML body, where the vendor has one.
-	HTML        string
+	HTML string
+	// Subject is the subject of an email message; "" for others.
+	Subject string
+	// ChannelID is the vendor's ID of the channel the message went over,
+	// on vendors with several channels per contact (respond.io).
+	ChannelID   string
 	Attachments []Attachment
 	CreatedAt   time.Time
 	Raw         json.RawMessage
@@ -411,6 +511,10 @@ type NewConversation struct {
 	Text string
 	// Name is the contact's display name, for vendors that create the contact.
 	Name string
+	// Department is the ID of the team (an Agent of KindTeam) to start the
+	// conversation in, where Capabilities.Departments; "" is the vendor's
+	// default.
+	Department string
 }
 
 // NewMessage is a reply or an internal note.
@@ -423,6 +527,13 @@ type NewMessage struct {
 	// AuthorID is the agent the message is sent as, where the vendor needs one.
 	AuthorID    string
 	Attachments []Attachment
+	// ChannelID sends the message over this channel of the contact's, where
+	// Capabilities.ChoosesChannel; "" is the vendor's choice (respond.io:
+	// the channel the contact last used).
+	ChannelID string
+	// Subject sends the message as an email with this subject, where
+	// Capabilities.MessageSubjects (respond.io's email messages).
+	Subject string
 }
 
 // StatusChange sets a conversation's status.

@@ -28,6 +28,9 @@ type FetchFunc[T any] func(ctx context.Context, cursor string) (Page[T], error)
 // Pages iterates over the pages of a list, starting at cursor ("" for the
 // beginning, or a saved Page.Next to resume). Each page is yielded with a nil
 // error; a failure is yielded once, with a zero page, and ends the iteration.
+// A fetch that fails but returns items (a page was read, the one after it
+// cannot be requested) has them yielded first, as a last page, and then
+// its error, so that nothing read is lost.
 // Breaking out of the loop stops fetching.
 //
 // A listing ends only at its end. Pages stops with an error of kind
@@ -73,6 +76,9 @@ func PagesAfter[T any](ctx context.Context, cursor string, followed func(cursor 
 			}
 			p, err := fetch(ctx, cursor)
 			if err != nil {
+				if len(p.Items) > 0 && !yield(Page[T]{Items: p.Items, Filtered: p.Filtered}, nil) {
+					return
+				}
 				yield(Page[T]{}, err)
 				return
 			}
@@ -135,9 +141,15 @@ func lostItems[T any](cursor string, p Page[T]) error {
 // passing fault from a list that really ends there (its last contacts
 // deleted since the page before): one more request, at the end of a
 // listing only, and only when it ends on an empty page.
+//
+// A fetch that fails with items (a page read whose next page cannot be
+// requested) returns them, without a Next, with its error.
 func checkedPage[T any](cursor string, fetch func() (Page[T], error)) (Page[T], error) {
 	p, err := fetch()
-	if err == nil && cursor != "" && len(p.Items) == 0 && p.Next == "" && !p.Filtered {
+	if err != nil {
+		return Page[T]{Items: p.Items, Filtered: p.Filtered}, err
+	}
+	if cursor != "" && len(p.Items) == 0 && p.Next == "" && !p.Filtered {
 		p, err = fetch()
 	}
 	if err == nil {

@@ -17,7 +17,11 @@ const (
 	OpCreateContacts Operation = "contacts.create_batch"
 	OpUpsertContact  Operation = "contacts.upsert"
 	OpUpdateContact  Operation = "contacts.update"
+	OpUpdateContacts Operation = "contacts.update_batch"
 	OpDeleteContact  Operation = "contacts.delete"
+	// OpListContactFields lists the custom contact fields the workspace
+	// defines (Tidio's contact properties, respond.io's custom fields).
+	OpListContactFields Operation = "contacts.fields"
 
 	OpListConversations    Operation = "conversations.list"
 	OpGetConversation      Operation = "conversations.get"
@@ -25,22 +29,32 @@ const (
 	OpSetStatus            Operation = "conversations.set_status"
 	OpAssignConversation   Operation = "conversations.assign"
 	OpUnassignConversation Operation = "conversations.unassign"
+	OpSetPriority          Operation = "conversations.set_priority"
+	// OpListClosingCategories lists the categories a closing note may
+	// name (StatusChange.Category).
+	OpListClosingCategories Operation = "conversations.closing_categories"
 
 	OpListMessages Operation = "messages.list"
 	OpSendMessage  Operation = "messages.send"
 	OpSendNote     Operation = "messages.send_note"
+	OpGetMessage   Operation = "messages.get"
 
 	OpListAgents Operation = "agents.list"
+
+	// OpPassthrough sends a request of the caller's making to the vendor
+	// (Client.Passthrough).
+	OpPassthrough Operation = "passthrough"
 )
 
 // Operations returns every operation, in a stable order.
 func Operations() []Operation {
 	return []Operation{
 		OpListContacts, OpGetContact, OpGetByEmail, OpGetByPhone, OpCreateContact,
-		OpCreateContacts, OpUpsertContact, OpUpdateContact, OpDeleteContact,
+		OpCreateContacts, OpUpsertContact, OpUpdateContact, OpUpdateContacts, OpDeleteContact,
+		OpListContactFields,
 		OpListConversations, OpGetConversation, OpCreateConversation, OpSetStatus,
-		OpAssignConversation, OpUnassignConversation,
-		OpListMessages, OpSendMessage, OpSendNote, OpListAgents,
+		OpAssignConversation, OpUnassignConversation, OpSetPriority, OpListClosingCategories,
+		OpListMessages, OpGetMessage, OpSendMessage, OpSendNote, OpListAgents, OpPassthrough,
 	}
 }
 
@@ -73,6 +87,31 @@ type Capabilities struct {
 	// MaxBatch is the largest number of contacts CreateContacts sends in one
 	// request; 1 when the vendor has no batch endpoint.
 	MaxBatch int
+	// MaxBatchUpdate is the largest number of contacts UpdateContacts
+	// changes in one request; 0 or 1 when the vendor has no batch update
+	// (the Client then sends one update per contact).
+	MaxBatchUpdate int
+	// ContactFields names the contact fields the vendor can write, by the
+	// names warnings use ("first_name", "last_name", "email", "phone",
+	// "language", "country", "city", "email_consent", "lifecycle",
+	// "avatar_url", "external_id", "tags", "custom_fields"). The Client
+	// removes every other field from what it writes, with a Warning, so
+	// that nothing is dropped silently. nil means every field.
+	ContactFields []string
+	// Priorities lists the conversation priorities the vendor has, lowest
+	// first; none when conversations have no priority. Conversation.Priority
+	// is read where there are some, and OpSetPriority sets it.
+	Priorities []Priority
+	// Departments reports that a conversation can be started in a chosen
+	// department (NewConversation.Department: the ID of a team from
+	// ListAgents).
+	Departments bool
+	// ChoosesChannel reports that a message can be sent on a chosen channel
+	// of the contact's (NewMessage.ChannelID).
+	ChoosesChannel bool
+	// MessageSubjects reports that a message can carry a subject
+	// (NewMessage.Subject), sent as an email.
+	MessageSubjects bool
 	// Statuses lists the conversation statuses the vendor has.
 	Statuses []ConversationStatus
 	// AssignTeams reports whether conversations can be assigned to teams.
@@ -105,6 +144,15 @@ type Capabilities struct {
 	// each contact with GetContact, one request per contact.
 	ListOmits []string
 }
+
+// StoresField reports whether the vendor can write the contact field named
+// field (see ContactFields).
+func (c Capabilities) StoresField(field string) bool {
+	return c.ContactFields == nil || slices.Contains(c.ContactFields, field)
+}
+
+// HasPriority reports whether the vendor has conversation priority p.
+func (c Capabilities) HasPriority(p Priority) bool { return slices.Contains(c.Priorities, p) }
 
 // Supports reports whether op is among the supported operations.
 func (c Capabilities) Supports(op Operation) bool { return slices.Contains(c.Operations, op) }

@@ -135,7 +135,7 @@ func NewDriver(cfg Config) *Driver {
 // Capabilities reports every operation: the memory platform can do them all.
 func (d *Driver) Capabilities() support.Capabilities {
 	statuses := []support.ConversationStatus{support.StatusOpen, support.StatusPending, support.StatusClosed}
-	return support.Capabilities{Vendor: Vendor, Operations: support.Operations(), CreateDedup: support.DedupNone,
+	return support.Capabilities{Vendor: Vendor, Operations: memoryOps, CreateDedup: support.DedupNone,
 		MaxBatch: MaxPageSize, Statuses: statuses, AssignTeams: true, LooksUpExternalID: true}
 }
 
@@ -209,4 +209,14 @@ func get[R any](m map[string]*R, what, id string) (*R, error) {
 		return r, nil
 	}
 	return nil, fail(support.ErrNotFound, "no %s %.40q", what, id)
+}
+
+// memoryOps are the operations the driver declares.
+var memoryOps = []support.Operation{
+	support.OpListContacts, support.OpGetContact, support.OpGetByEmail, support.OpGetByPhone,
+	support.OpCreateContact, support.OpCreateContacts, support.OpUpsertContact, support.OpUpdateContact,
+	support.OpDeleteContact, support.OpListConversations, support.OpGetConversation,
+	support.OpCreateConversation, support.OpSetStatus, support.OpAssignConversation,
+	support.OpUnassignConversation, support.OpListMessages, support.OpSendMessage, support.OpSendNote,
+	support.OpListAgents,
 }

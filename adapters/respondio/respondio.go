@@ -353,11 +353,21 @@ func (d Driver) LogValue() slog.Value {
 func (d *Driver) Capabilities() support.Capabilities {
 	return support.Capabilities{
 		Vendor:              Vendor,
-		Operations:          support.Operations(),
+		Operations:          respondioOps,
 		CreateDedup:         support.DedupIdentifier,
 		MaxBatch:            1,
 		Statuses:            []support.ConversationStatus{support.StatusOpen, support.StatusClosed},
 		SplitsAttachments:   true,
 		NotesOutsideHistory: true,
 	}
+}
+
+// respondioOps are the operations the driver declares.
+var respondioOps = []support.Operation{
+	support.OpListContacts, support.OpGetContact, support.OpGetByEmail, support.OpGetByPhone,
+	support.OpCreateContact, support.OpCreateContacts, support.OpUpsertContact, support.OpUpdateContact,
+	support.OpDeleteContact, support.OpListConversations, support.OpGetConversation,
+	support.OpCreateConversation, support.OpSetStatus, support.OpAssignConversation,
+	support.OpUnassignConversation, support.OpListMessages, support.OpSendMessage, support.OpSendNote,
+	support.OpListAgents,
 }

@@ -55,6 +55,11 @@ type Request struct {
 	Idempotency Idempotency
 	// Bucket is the rate-limit bucket; "" is the whole account.
 	Bucket string
+	// Header holds extra request headers, set over the client's (Send's
+	// passthrough: never credentials, which Send refuses).
+	Header http.Header
+	// RawBody is sent as it is, instead of Body (Send's passthrough).
+	RawBody []byte
 }
 
 // Response is the vendor's answer to the last attempt.
@@ -270,16 +275,19 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 		return nil, c.fail(req, &support.Error{Kind: support.ErrInvalid, Message: "empty path segment (an empty identifier)"})
 	}
 	var body []byte
-	if req.Body != nil {
+	if req.Body != nil || req.RawBody != nil {
 		if method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions {
 			// resty would drop it silently.
 			return nil, c.fail(req, &support.Error{Kind: support.ErrInvalid, Message: "a " + method + " request cannot carry a body"})
 		}
-		b, err := json.Marshal(req.Body)
-		if err != nil {
-			return nil, c.fail(req, &support.Error{Kind: support.ErrInvalid, Message: "encoding request body", Err: err})
+		body = req.RawBody
+		if req.Body != nil {
+			b, err := json.Marshal(req.Body)
+			if err != nil {
+				return nil, c.fail(req, &support.Error{Kind: support.ErrInvalid, Message: "encoding request body", Err: err})
+			}
+			body = b
 		}
-		body = b
 	}
 	target := c.base + req.Path.escaped
 	if len(req.Query) > 0 {
@@ -307,7 +315,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 
 		start := time.Now()
 		support.CountRequest(ctx, method, attempt)
-		res, wrote, err := c.send(ctx, method, target, body, !idem)
+		res, wrote, err := c.send(ctx, method, target, body, req.Header, !idem)
 		ra, raOK := time.Duration(0), false
 		if res != nil {
 			ra, raOK = ParseRetryAfter(res.Header.Get("Retry-After"), time.Now())
@@ -511,7 +519,7 @@ func (c *Client) observe(b *bucket, res *Response, ra time.Duration, raOK bool) 
 // only those are traced, since the answer changes nothing for the others.
 // Transport errors are returned without the *url.Error wrapper, whose text
 // holds the full URL.
-func (c *Client) send(ctx context.Context, method, target string, body []byte, traced bool) (res *Response, wrote bool, err error) {
+func (c *Client) send(ctx context.Context, method, target string, body []byte, extra http.Header, traced bool) (res *Response, wrote bool, err error) {
 	var written atomic.Bool // trace hooks may run on the transport's writer goroutine
 	if traced {
 		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
@@ -526,6 +534,13 @@ func (c *Client) send(ctx context.Context, method, target string, body []byte, t
 	if body != nil {
 		r.Header = c.hdr.json
 		r.SetBody(bytes.NewReader(body)) // *bytes.Reader: net/http sets GetBody and Content-Length
+	}
+	if len(extra) > 0 {
+		h := r.Header.Clone()
+		for k, vs := range extra {
+			h[http.CanonicalHeaderKey(k)] = vs
+		}
+		r.Header = h
 	}
 	rr, err := r.Execute(method, target)
 	var raw *http.Response
