@@ -107,7 +107,7 @@ func StopsBatch(err error) bool {
 //
 // A chunk the vendor refuses as a whole (ErrInvalid, all-or-nothing
 // vendors) is split in halves until each bad record is alone and reported
-// with the vendor's message (QUALITY R5). A chunk whose outcome is unknown
+// with the vendor's message (docs/quality.md, R5). A chunk whose outcome is unknown
 // is looked up record by record: a record found is Created (with a warning
 // on "id", since nothing was read before), the others are sent again, at
 // most MaxWriteRounds times in all. StopsBatch says which failures stop

@@ -2,6 +2,7 @@ package support
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -24,9 +25,11 @@ type ContactPatch struct {
 //
 // A chunk the vendor refuses as a whole (ErrInvalid: batch updates are all
 // or nothing) is split in halves until each bad patch is alone and reported
-// with the vendor's message. StopsBatch says which failures stop the
-// batch; the patches not sent then are Failed with that error. A patch
-// named twice is Failed: the vendor would apply one of them.
+// with the vendor's message; any other failure that does not stop the
+// batch fails each patch of its chunk. StopsBatch says which failures stop
+// the batch; the patches not sent then are Failed with that error. A
+// contact patched twice (with changes both times) is Failed the second
+// time: the vendor would apply one of them.
 //
 // The result has one item per patch, in order: Updated (with the contact
 // as the vendor answered, or, from a batch that answers nothing, its ID
@@ -50,18 +53,22 @@ func (c *Client) UpdateContacts(ctx context.Context, patches []ContactPatch) (*B
 			res.Items[i] = BatchItem{Index: i, Outcome: Failed, Err: Attribute(err, c.vendor, op)}
 			continue
 		}
+		u, ws := c.stripUpdate(p.Update)
+		res.Items[i].Warnings = ws
+		if u.IsEmpty() {
+			res.Items[i].Outcome = Unchanged
+			res.Items[i].Contact = &Contact{ID: p.ID}
+			continue
+		}
+		// Only patches that are sent can be applied twice.
 		if j, dup := seen[p.ID]; dup {
-			res.Items[i] = BatchItem{Index: i, Outcome: Failed, Err: c.fail(op, ErrInvalid, "contact %s is patched twice in the batch (first as record %d)", clip(p.ID), j)}
+			res.Items[i].Outcome = Failed
+			res.Items[i].Err = c.fail(op, ErrInvalid, "contact %s is patched twice in the batch (first as record %d)", clip(p.ID), j)
 			continue
 		}
 		seen[p.ID] = i
-		u, ws := c.stripUpdate(p.Update)
-		res.Items[i].Warnings = ws
 		checked[i] = ContactPatch{ID: p.ID, Update: u}
 		switch {
-		case u.IsEmpty():
-			res.Items[i].Outcome = Unchanged
-			res.Items[i].Contact = &Contact{ID: p.ID}
 		case u.clearsIdentity() && !u.setsIdentity() && !c.caps.AnonymousContacts:
 			alone = append(alone, i)
 		default:
@@ -81,9 +88,6 @@ func (c *Client) UpdateContacts(ctx context.Context, patches []ContactPatch) (*B
 		batch = batch[n:]
 	}
 	for _, i := range alone {
-		if err := ctx.Err(); err != nil {
-			return c.stopUpdates(res, err)
-		}
 		r, err := c.UpdateContact(ctx, ID(checked[i].ID), checked[i].Update)
 		if StopsBatch(err) {
 			return c.stopUpdates(res, err)
@@ -98,7 +102,8 @@ func (c *Client) UpdateContacts(ctx context.Context, patches []ContactPatch) (*B
 
 // patchChunk sends the patches idx of checked in one batch request,
 // splitting it in halves when the vendor refuses it (ErrInvalid) until the
-// bad patch is alone. It returns an error only when the batch must stop.
+// bad patch is alone; any other failure fails each patch of the chunk. It
+// returns an error only when the batch must stop.
 func (c *Client) patchChunk(ctx context.Context, bp BatchPatcher, checked []ContactPatch, idx []int, res *BatchResult) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -107,18 +112,25 @@ func (c *Client) patchChunk(ctx context.Context, bp BatchPatcher, checked []Cont
 	for k, i := range idx {
 		ps[k] = checked[i]
 	}
-	err := bp.PatchContacts(ctx, ps)
+	ws, err := bp.PatchContacts(ctx, ps)
 	switch {
 	case err == nil:
-		for _, i := range idx {
+		for k, i := range idx {
 			res.Items[i].Outcome = Updated
 			res.Items[i].Contact = &Contact{ID: checked[i].ID}
+			if k < len(ws) {
+				res.Items[i].Warnings = append(res.Items[i].Warnings, ws[k]...)
+			}
 		}
 		return nil
 	case StopsBatch(err):
 		return err
-	case len(idx) == 1:
-		c.recordUpdate(res, idx[0], nil, err)
+	case len(idx) == 1 || !errors.Is(err, ErrInvalid):
+		// A refusal of one patch, or a failure that is no refusal (a
+		// malformed answer, a conflict): splitting would not tell which.
+		for _, i := range idx {
+			c.recordUpdate(res, i, nil, err)
+		}
 		return nil
 	}
 	half := len(idx) / 2

@@ -49,6 +49,9 @@ func NewClient(d Driver) *Client {
 			panic(fmt.Sprintf("support: driver %q declares %s but does not implement its interface", caps.Vendor, op))
 		}
 	}
+	if caps.Supports(OpUpdateContacts) && !caps.Supports(OpUpdateContact) {
+		panic(fmt.Sprintf("support: driver %q declares %s without %s, which it is built on", caps.Vendor, OpUpdateContacts, OpUpdateContact))
+	}
 	c := &Client{d: d, caps: caps, vendor: caps.Vendor}
 	if b, ok := d.(BatchCreator); ok && caps.Supports(OpCreateContacts) && caps.MaxBatch > 1 {
 		c.batch = b
@@ -150,7 +153,10 @@ func (c *Client) checkID(op Operation, what, id string) error {
 	if id == "" {
 		return c.fail(op, ErrInvalid, "empty %s ID", what)
 	}
-	return Attribute(ID(id).Validate(), c.vendor, op)
+	if err := ID(id).Validate(); err != nil {
+		return c.fail(op, ErrInvalid, "%s ID %q contains invalid characters", what, clip(id))
+	}
+	return nil
 }
 
 // ListContacts returns one page of contacts. Use AllContacts to iterate.
@@ -339,6 +345,9 @@ func (c *Client) prepare(ctx context.Context, op Operation, in ContactInput) (Co
 		return ContactInput{}, nil, Attribute(err, c.vendor, op)
 	}
 	in, dropped := c.stripInput(in)
+	if in.IsEmpty() {
+		return ContactInput{}, nil, c.fail(op, ErrInvalid, "contact: names no one once the fields %s cannot write are left out (%s)", c.vendor, fieldNames(dropped))
+	}
 	p, ws, err := c.d.PrepareContact(ctx, in)
 	if err != nil {
 		return ContactInput{}, nil, c.attr(op, err)

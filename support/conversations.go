@@ -200,7 +200,9 @@ func (c *Client) ListMessages(ctx context.Context, conversationID string, opts L
 // ErrOutcomeUnknown and nothing is sent again, since a customer messaged
 // twice cannot be unmessaged. On vendors that carry one attachment per
 // message (Capabilities.SplitsAttachments) the text and each attachment
-// are sent as messages of their own, in order; the first one is returned,
+// are sent as messages of their own, in order, on the same channel (an
+// email, a message with a Subject, carries its attachments and is not
+// split); the first one is returned,
 // with every attachment, and a failure after the first is a
 // *PartialSendError listing what was sent.
 func (c *Client) SendMessage(ctx context.Context, conversationID string, m NewMessage) (*Message, error) {
@@ -215,7 +217,7 @@ func (c *Client) SendMessage(ctx context.Context, conversationID string, m NewMe
 		return nil, err
 	}
 	parts := []NewMessage{m}
-	if c.caps.SplitsAttachments && !m.Internal && len(m.Attachments) > 0 {
+	if c.caps.SplitsAttachments && !m.Internal && m.Subject == "" && len(m.Attachments) > 0 {
 		parts = parts[:0]
 		if strings.TrimSpace(m.Text) != "" || m.HTML != "" {
 			t := m
@@ -223,7 +225,7 @@ func (c *Client) SendMessage(ctx context.Context, conversationID string, m NewMe
 			parts = append(parts, t)
 		}
 		for _, a := range m.Attachments {
-			parts = append(parts, NewMessage{AuthorID: m.AuthorID, Attachments: []Attachment{a}})
+			parts = append(parts, NewMessage{AuthorID: m.AuthorID, ChannelID: m.ChannelID, Attachments: []Attachment{a}})
 		}
 	}
 	var sent []Message

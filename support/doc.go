@@ -40,6 +40,29 @@
 // matches, the emails differ) is another person: the outcome is [Conflict],
 // nothing is written, and the error is an [IdentityConflict].
 //
+// # What the neutral API does not cover: the passthrough
+//
+// [Client.Passthrough] sends a [RawRequest] of the caller's making to the
+// vendor, as unified APIs' passthroughs do, with everything the adapter's
+// own calls get: its credentials and base URL, its rate limiter, the body
+// cap, redaction of every secret in the answer and in errors, and its
+// error decoding (a vendor's 404 is ErrNotFound, with Status and the
+// vendor's code). The path is given as segments, each escaped on its own,
+// so an identifier cannot reach another path; a header that would carry
+// credentials is refused; and only idempotent requests (GET, HEAD, PUT,
+// DELETE, or a request marked [RawRequest.Idempotent]) are retried. Each
+// adapter's package documentation has an example (respond.io's tags,
+// Tidio's contact properties, TidySupport's knowledge base).
+//
+// Fields and operations that only some vendors have are declared in
+// [Capabilities] too: the contact fields a vendor can write
+// ([Capabilities.ContactFields]; the Client leaves the others out of every
+// write with a warning), batch updates ([Capabilities.MaxBatchUpdate],
+// [Client.UpdateContacts]), conversation priorities and departments, the
+// channel and subject of a message. A field set on a vendor that cannot
+// honour it fails with ErrUnsupported, or is reported back as a warning,
+// and is never dropped silently.
+//
 // # Which layer retries what
 //
 // internal/rest, under every HTTP adapter, retries requests that certainly

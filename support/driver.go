@@ -121,7 +121,10 @@ type BatchPatcher interface {
 	// names no contact: ErrNotFound is reported as ErrInvalid when the
 	// vendor does not say which); nothing was applied and the Client
 	// splits the batch to find the record. Like PATCH, it is idempotent.
-	PatchContacts(ctx context.Context, patches []ContactPatch) error
+	// On success it may return warnings, nil or one slice per patch in
+	// order, for fields it left out of a record (a custom field the
+	// workspace does not define).
+	PatchContacts(ctx context.Context, patches []ContactPatch) ([][]Warning, error)
 }
 
 // ContactFieldLister is implemented by drivers that can list the custom

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 )
 
 // notStoredMessage is the warning of a field the vendor cannot write.
@@ -37,6 +38,15 @@ func inputFields(in *ContactInput) []struct {
 		{"external_id", in.ExternalID != "", func() { in.ExternalID = "" }},
 		{"tags", len(in.Tags) > 0, func() { in.Tags = nil }},
 	}
+}
+
+// fieldNames lists the fields of ws, comma-separated.
+func fieldNames(ws []Warning) string {
+	names := make([]string, len(ws))
+	for i, w := range ws {
+		names[i] = w.Field
+	}
+	return strings.Join(names, ", ")
 }
 
 // stripInput removes from in the fields the vendor cannot write

@@ -11,7 +11,7 @@ import (
 
 // MaxWriteRounds is how many times the Client sends one create, each time
 // only after a lookup found that the one before did not take effect. It is
-// the one limit of the lookup-before-resend rule (QUALITY R3), for every
+// the one limit of the lookup-before-resend rule (docs/quality.md, R3), for every
 // vendor; internal/rest's retries of requests that certainly did not take
 // effect (429, 503 before processing, a refused connection) are within each
 // round.
@@ -91,7 +91,13 @@ func (c *Client) createOne(ctx context.Context, op Operation, p ContactInput, ke
 		if key == "" {
 			return nil, unresolved(err, errNoLookup)
 		}
-		found, lerr := c.d.FindContacts(ctx, key, keyValue(p, key))
+		lost := key
+		if p.ExternalID != "" && c.caps.CanFind(MatchExternalID) {
+			// Exact and unique where the vendor keeps it (TidySupport's
+			// customers, whose email lookup cannot show it).
+			lost = MatchExternalID
+		}
+		found, lerr := c.d.FindContacts(ctx, lost, keyValue(p, lost))
 		if lerr != nil {
 			return nil, unresolved(err, fmt.Errorf("looking the contact up failed: %w", lerr))
 		}
@@ -214,7 +220,9 @@ func (u *ContactUpdate) warnings(msg string) []Warning {
 	return ws
 }
 
-// Diff returns the update that makes stored contact ct hold in's fields,
+// Diff returns the update that makes stored contact ct hold in's fields
+// (a name that is the same name split differently, SameName, is not a
+// difference),
 // the one UpsertContact sends to a matched contact (nothing to send is an
 // empty update: Unchanged):
 // each non-empty field of in that differs (emails ignoring case, phones by
@@ -231,8 +239,10 @@ func Diff(ct Contact, in ContactInput) (ContactUpdate, []Warning) {
 		}
 	}
 	exact := func(a, b string) bool { return a == b }
-	set(&u.FirstName, ct.FirstName, in.FirstName, exact)
-	set(&u.LastName, ct.LastName, in.LastName, exact)
+	if !SameName(ct.FirstName, ct.LastName, in.FirstName, in.LastName) {
+		set(&u.FirstName, ct.FirstName, in.FirstName, exact)
+		set(&u.LastName, ct.LastName, in.LastName, exact)
+	}
 	set(&u.Email, ct.Email, in.Email, EqualEmail)
 	set(&u.Phone, ct.Phone, in.Phone, SamePhone)
 	set(&u.Language, ct.Language, in.Language, strings.EqualFold)

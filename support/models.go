@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -182,13 +183,13 @@ func validText(field, v string) error {
 // field is left as it is, a pointer to "" clears the field. Use Ptr to build
 // the pointers.
 type ContactUpdate struct {
-	FirstName  *string
-	LastName   *string
-	Email      *string
-	Phone      *string
-	Language   *string
-	Country    *string
-	City       *string
+	FirstName *string
+	LastName  *string
+	Email     *string
+	Phone     *string
+	Language  *string
+	Country   *string
+	City      *string
 	// EmailConsent, when not nil, sets the consent; "" clears it.
 	EmailConsent *Consent
 	Lifecycle    *string
@@ -349,7 +350,7 @@ type ContactResult struct {
 	Outcome  Outcome
 	Warnings []Warning
 	// Resolved reports that the vendor's answer to the write was lost and
-	// the Client found the contact it stored by looking it up (QUALITY R3),
+	// the Client found the contact it stored by looking it up (docs/quality.md, R3),
 	// instead of sending the write again.
 	Resolved bool
 }
@@ -543,6 +544,16 @@ type StatusChange struct {
 	// one when a conversation is closed (respond.io).
 	Category string
 	Summary  string
+}
+
+// SameName reports whether two contacts' names are the same name, split
+// into first and last perhaps differently: their first and last names
+// joined, with runs of white space as one space, are equal. A vendor that
+// stores one name (TidySupport) reads a one-word name as a first name,
+// where another vendor holds the same word as the last name: that is not a
+// change to send (it would store the word twice).
+func SameName(aFirst, aLast, bFirst, bLast string) bool {
+	return strings.Join(strings.Fields(aFirst+" "+aLast), " ") == strings.Join(strings.Fields(bFirst+" "+bLast), " ")
 }
 
 // joinName joins first and last names with a single space.

@@ -69,7 +69,7 @@ func TestCapabilities(t *testing.T) {
 	if !c.Supports(OpGetContact) || c.Supports(OpDeleteContact) || !c.HasStatus(StatusOpen) || c.HasStatus(StatusPending) {
 		t.Error("Supports/HasStatus")
 	}
-	if len(Operations()) != 19 {
+	if len(Operations()) != 25 {
 		t.Errorf("Operations() has %d entries", len(Operations()))
 	}
 	seen := map[Operation]bool{}

@@ -146,16 +146,13 @@ func lostItems[T any](cursor string, p Page[T]) error {
 // requested) returns them, without a Next, with its error.
 func checkedPage[T any](cursor string, fetch func() (Page[T], error)) (Page[T], error) {
 	p, err := fetch()
+	if err == nil && cursor != "" && len(p.Items) == 0 && p.Next == "" && !p.Filtered {
+		p, err = fetch()
+	}
 	if err != nil {
 		return Page[T]{Items: p.Items, Filtered: p.Filtered}, err
 	}
-	if cursor != "" && len(p.Items) == 0 && p.Next == "" && !p.Filtered {
-		p, err = fetch()
-	}
-	if err == nil {
-		err = lostItems(cursor, p)
-	}
-	return p, err
+	return p, lostItems(cursor, p)
 }
 
 // cursorText shows a vendor's cursor in an error: its first 8 bytes and

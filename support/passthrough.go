@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // RawRequest is a request of the caller's making, sent to the vendor by
@@ -77,7 +78,8 @@ var refusedHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", 
 //
 // The request is checked first (ErrInvalid): a known method, at least one
 // path segment, no empty, "." or ".." segment, text without control
-// characters, no header the adapter sets. It is retried only when
+// characters, header names that are tokens and values without line
+// breaks, no header the adapter sets. It is retried only when
 // r.Retries().
 func (c *Client) Passthrough(ctx context.Context, r RawRequest) (*RawResponse, error) {
 	const op = OpPassthrough
@@ -121,14 +123,32 @@ func (c *Client) checkRaw(op Operation, r *RawRequest) error {
 		}
 	}
 	for k, vs := range r.Header {
+		if !headerName(k) {
+			return c.fail(op, ErrInvalid, "passthrough: header name %q is not a token (RFC 9110 §5.1)", clip(k))
+		}
 		if slices.ContainsFunc(refusedHeaders, func(h string) bool { return strings.EqualFold(h, k) }) {
 			return c.fail(op, ErrInvalid, "passthrough: header %s is the adapter's to set", clip(k))
 		}
-		for _, v := range append([]string{k}, vs...) {
-			if !utf8ValidNoControl(v) {
-				return c.fail(op, ErrInvalid, "passthrough: header %q is not valid text", clip(k))
+		for _, v := range vs {
+			if !headerValue(v) {
+				return c.fail(op, ErrInvalid, "passthrough: header %s has a value that is not valid text (no control character but tab)", clip(k))
 			}
 		}
 	}
 	return nil
+}
+
+// headerName reports whether k is a field name, a token (RFC 9110 §5.6.2):
+// net/http refuses any other only as it sends, with an error that cannot be
+// told from a network failure.
+func headerName(k string) bool {
+	return k != "" && !strings.ContainsFunc(k, func(r rune) bool {
+		return r <= ' ' || r > '~' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r)
+	})
+}
+
+// headerValue reports whether v is valid UTF-8 without control characters
+// but tab: a line break would end the header (RFC 9110 §5.5).
+func headerValue(v string) bool {
+	return utf8.ValidString(v) && !strings.ContainsFunc(v, func(r rune) bool { return (r < ' ' && r != '\t') || r == 0x7f })
 }

@@ -124,7 +124,9 @@ type Capabilities struct {
 	// SplitsAttachments reports that the vendor carries one attachment per
 	// message and none beside text (respond.io): the Client sends the text
 	// and each attachment as messages of their own, in order, and a failure
-	// after the first is a *PartialSendError saying what was sent.
+	// after the first is a *PartialSendError saying what was sent. A
+	// message with a Subject is an email, which carries its attachments: it
+	// is not split.
 	SplitsAttachments bool
 	// NotesOutsideHistory reports that internal notes are stored
 	// (SendMessage with Internal succeeds) but ListMessages does not return

@@ -9,7 +9,7 @@ import (
 // IdentityConflict is the cause of an upsert that found a contact by one
 // match key which an earlier match key contradicts: both records have a
 // value for the earlier key and the values differ, so they are two people
-// (QUALITY R9). Nothing was written. Reach it with errors.As; the error it
+// (docs/quality.md, R9). Nothing was written. Reach it with errors.As; the error it
 // comes in matches ErrConflict.
 type IdentityConflict struct {
 	// Key is the match key that found Existing.
