@@ -18,7 +18,7 @@ type Harness struct {
 	// conversations or messages) for one scenario: the adapter's New, or
 	// support.NewClient over its Driver. Agents may be pre-seeded: the
 	// platform must list at least 2 agents when OpListAgents is supported
-	// (1 team too when Capabilities().AssignTeams). Called once per
+	// (1 team too when Capabilities().AssignTeams or Departments). Called once per
 	// scenario subtest; use t.Cleanup for teardown.
 	New func(t *testing.T) *support.Client
 	// PageSize is the page size the platform uses when ListOptions.Limit is
@@ -26,6 +26,10 @@ type Harness struct {
 	// simulator can be configured to). Paging scenarios create 2*PageSize+1
 	// records.
 	PageSize int
+	// PassthroughContact returns the request that GETs contact id on the
+	// vendor through Client.Passthrough (its path and query as the vendor
+	// documents them). Nil when the adapter declares no OpPassthrough.
+	PassthroughContact func(id string) support.RawRequest
 }
 
 type scenario struct {
@@ -61,6 +65,9 @@ var groups = []group{
 		{"update", contactsUpdate},
 		{"delete", contactsDelete},
 		{"batch", contactsBatch},
+		{"update_batch", contactsUpdateBatch},
+		{"fields", contactsFields},
+		{"new_fields", contactsNewFields},
 	}},
 	{"conversations", []scenario{
 		{"create", conversationsCreate},
@@ -71,12 +78,19 @@ var groups = []group{
 		{"unassign", conversationsUnassign},
 		{"not_found", conversationsNotFound},
 		{"invalid", conversationsInvalid},
+		{"priority", conversationsPriority},
+		{"department", conversationsDepartment},
+		{"closing_categories", conversationsClosingCategories},
 	}},
 	{"messages", []scenario{
 		{"order", messagesOrder},
+		{"get", messagesGet},
 	}},
 	{"agents", []scenario{
 		{"list", agentsList},
+	}},
+	{"passthrough", []scenario{
+		{"get_contact", passthroughGetContact},
 	}},
 }
 
@@ -111,7 +125,7 @@ func Run(t *testing.T, h Harness) {
 					if p == nil {
 						t.Fatal("conformance: Harness.New returned nil")
 					}
-					s.run(&env{t: t, ctx: t.Context(), p: p, caps: p.Capabilities(), pageSize: h.PageSize})
+					s.run(&env{t: t, ctx: t.Context(), p: p, caps: p.Capabilities(), pageSize: h.PageSize, passthroughContact: h.PassthroughContact})
 				})
 			}
 		})
@@ -125,6 +139,8 @@ type env struct {
 	p        *support.Client
 	caps     support.Capabilities
 	pageSize int
+	// passthroughContact is Harness.PassthroughContact.
+	passthroughContact func(id string) support.RawRequest
 }
 
 func (e *env) supports(op support.Operation) bool { return e.caps.Supports(op) }
@@ -228,6 +244,18 @@ func callOp(ctx context.Context, p *support.Client, op support.Operation) error 
 		_, err = p.SendMessage(ctx, probeID, support.NewMessage{Text: noteText, Internal: true, AuthorID: probeID})
 	case support.OpListAgents:
 		_, err = p.ListAgents(ctx, support.ListOptions{})
+	case support.OpUpdateContacts:
+		_, err = p.UpdateContacts(ctx, []support.ContactPatch{{ID: probeID, Update: support.ContactUpdate{FirstName: support.Ptr("Augusta")}}})
+	case support.OpListContactFields:
+		_, err = p.ListContactFields(ctx)
+	case support.OpSetPriority:
+		err = p.SetPriority(ctx, probeID, support.PriorityNormal)
+	case support.OpListClosingCategories:
+		_, err = p.ListClosingCategories(ctx)
+	case support.OpGetMessage:
+		_, err = p.GetMessage(ctx, probeID, probeID)
+	case support.OpPassthrough:
+		_, err = p.Passthrough(ctx, support.RawRequest{Path: []string{"contacts", probeID}})
 	default:
 		return fmt.Errorf("conformance: no call for operation %q", op)
 	}

@@ -500,15 +500,7 @@ func contactsBatch(e *env) {
 		e.checkFields(fmt.Sprintf("CreateContacts record %d", i), it.Contact, in[i], it.Warnings)
 		ids = append(ids, it.Contact.ID)
 	}
-	var merr *multierror.Error
-	if !errors.As(err, &merr) || len(merr.Errors) != 1 {
-		e.t.Errorf("CreateContacts error is %v, want a *multierror.Error with exactly one *support.BatchItemError", err)
-	} else {
-		var item *support.BatchItemError
-		if !errors.As(merr.Errors[0], &item) || item.Index != 1 || !errors.Is(item, support.ErrInvalid) {
-			e.t.Errorf("CreateContacts error is %v, want record 1 failing with ErrInvalid", err)
-		}
-	}
+	e.wantOneBad("CreateContacts", err, 1)
 	if len(ids) == 2 {
 		if e.supports(support.OpGetContact) {
 			for i, id := range ids {
@@ -517,4 +509,122 @@ func contactsBatch(e *env) {
 		}
 		e.checkCount("after a batch of 2 good records and 1 bad", ids...)
 	}
+}
+
+// wantOneBad checks the error of a batch whose record bad alone was
+// invalid: a *multierror.Error with exactly one *support.BatchItemError,
+// for that record, matching ErrInvalid.
+func (e *env) wantOneBad(what string, err error, bad int) {
+	e.t.Helper()
+	var merr *multierror.Error
+	if !errors.As(err, &merr) || len(merr.Errors) != 1 {
+		e.t.Errorf("%s error is %v, want a *multierror.Error with exactly one *support.BatchItemError", what, err)
+		return
+	}
+	var item *support.BatchItemError
+	if !errors.As(merr.Errors[0], &item) || item.Index != bad || !errors.Is(item, support.ErrInvalid) {
+		e.t.Errorf("%s error is %v, want record %d failing with ErrInvalid", what, err, bad)
+	}
+}
+
+// contactsUpdateBatch: a batch update changes each contact as its patch
+// says and reports each outcome in order: the patch with an invalid email
+// is Failed with ErrInvalid and its contact stays as it was, the others
+// are Updated.
+func contactsUpdateBatch(e *env) {
+	if e.undeclared(support.OpUpdateContacts) {
+		return
+	}
+	people := []support.ContactInput{alan, grace, katherine}
+	var ids []string
+	for _, in := range people {
+		ids = append(ids, e.createContact(in).ID)
+	}
+	r, err := e.p.UpdateContacts(e.ctx, []support.ContactPatch{
+		{ID: ids[0], Update: support.ContactUpdate{LastName: support.Ptr("Hodges")}},
+		{ID: ids[1], Update: support.ContactUpdate{Email: support.Ptr(badEmail)}},
+		{ID: ids[2], Update: support.ContactUpdate{FirstName: support.Ptr("Kathy")}},
+	})
+	if r == nil || len(r.Items) != len(people) {
+		e.t.Fatalf("UpdateContacts of %d patches returned %+v (error %v), want %d items", len(people), r, err, len(people))
+	}
+	want := slices.Clone(people)
+	want[0].LastName, want[2].FirstName = "Hodges", "Kathy"
+	for i, it := range r.Items {
+		switch {
+		case it.Index != i:
+			e.t.Errorf("UpdateContacts item %d has Index %d", i, it.Index)
+		case i == 1 && (it.Outcome != support.Failed || !errors.Is(it.Err, support.ErrInvalid)):
+			e.t.Errorf("UpdateContacts patch to a bad email: outcome %q, error %v; want failed with ErrInvalid", it.Outcome, it.Err)
+		case i != 1 && (it.Err != nil || it.Outcome != support.Updated || it.Contact == nil || it.Contact.ID != ids[i]):
+			e.t.Errorf("UpdateContacts patch %d: outcome %q, contact %v, error %v; want contact %s updated", i, it.Outcome, it.Contact, it.Err, ids[i])
+		}
+	}
+	e.wantOneBad("UpdateContacts", err, 1)
+	if e.supports(support.OpGetContact) {
+		for i, id := range ids {
+			e.checkFields(fmt.Sprintf("GetContact of patch %d's contact after UpdateContacts", i), e.getContact(support.ID(id)), want[i], r.Items[i].Warnings)
+		}
+	}
+}
+
+// contactsFields: each custom field definition has a name, once; a custom
+// field a contact was created with, without a warning, is among them.
+func contactsFields(e *env) {
+	if e.undeclared(support.OpListContactFields) {
+		return
+	}
+	field := "custom_fields." + fieldName
+	stored := false
+	if e.canCreateContact() {
+		in := ada
+		in.CustomFields = map[string]string{fieldName: fieldValue}
+		_, ws := e.createContactWarned(in)
+		stored = !warned(ws, field)
+	}
+	defs, err := e.p.ListContactFields(e.ctx)
+	e.must(err, "ListContactFields")
+	var names []string
+	for i, d := range defs {
+		what := fmt.Sprintf("ListContactFields item %d (%q)", i, d.Name)
+		switch {
+		case d.Name == "":
+			e.t.Errorf("%s has no Name", what)
+		case slices.Contains(names, d.Name):
+			e.t.Errorf("%s is listed twice", what)
+		}
+		e.checkRead(what, d.Raw)
+		names = append(names, d.Name)
+	}
+	if stored && !slices.Contains(names, fieldName) {
+		e.t.Errorf("a contact was created with custom field %q and no warning on %s, but ListContactFields lists %q", fieldName, field, names)
+	}
+}
+
+// contactsNewFields: a contact created with a city, an email consent, a
+// lifecycle stage and an avatar reads back with those the platform stores
+// (Capabilities().ContactFields); each of the others is reported in a
+// warning on its field, and the platform warns about no field it stores.
+func contactsNewFields(e *env) {
+	e.need(support.OpGetContact)
+	in := ada
+	in.City, in.EmailConsent, in.Lifecycle, in.AvatarURL = "London", support.ConsentSubscribed, lifecycleStage, avatarURL
+	c, ws := e.createContactWarned(in)
+	got := e.getContact(support.ID(c.ID))
+	for _, f := range []struct{ name, sent, read string }{
+		{"city", in.City, got.City},
+		{"email_consent", string(in.EmailConsent), string(got.EmailConsent)},
+		{"lifecycle", in.Lifecycle, got.Lifecycle},
+		{"avatar_url", in.AvatarURL, got.AvatarURL},
+	} {
+		switch stored := e.caps.StoresField(f.name); {
+		case !stored && !warned(ws, f.name):
+			e.t.Errorf("%s is not in Capabilities().ContactFields, but creating a contact with it warned only %v", f.name, ws)
+		case stored && warned(ws, f.name):
+			e.t.Errorf("%s is in Capabilities().ContactFields, but creating a contact with it warned %v", f.name, ws)
+		case stored && f.read != f.sent:
+			e.t.Errorf("GetContact after creating a contact with %s %q: it is %q", f.name, f.sent, f.read)
+		}
+	}
+	e.checkFields("GetContact of a contact created with the new fields", got, in, ws)
 }

@@ -11,13 +11,20 @@ import (
 // conversation with them, addressed by email.
 func (e *env) startConversation(who support.ContactInput) *support.Conversation {
 	e.t.Helper()
+	return e.startConversationIn(who, "")
+}
+
+// startConversationIn is startConversation in the department dept ("" is
+// the platform's default).
+func (e *env) startConversationIn(who support.ContactInput, dept string) *support.Conversation {
+	e.t.Helper()
 	e.need(support.OpCreateConversation)
 	var contact *support.Contact
 	if e.canCreateContact() {
 		contact = e.createContact(who)
 	}
 	c, err := e.p.CreateConversation(e.ctx, support.NewConversation{
-		Contact: support.Email(who.Email), Subject: orderSubject, Text: orderText, Name: fullName(who),
+		Contact: support.Email(who.Email), Subject: orderSubject, Text: orderText, Name: fullName(who), Department: dept,
 	})
 	e.must(err, "CreateConversation with %s", who.Email)
 	if c == nil || c.ID == "" {
@@ -64,7 +71,7 @@ func (e *env) agents() (agents, teams []support.Agent) {
 func statusChange(s support.ConversationStatus) support.StatusChange {
 	c := support.StatusChange{Status: s}
 	if s == support.StatusClosed {
-		c.Category, c.Summary = "Resolved", "Closed by the conformance suite."
+		c.Category, c.Summary = "Resolved", closingSummary
 	}
 	return c
 }
@@ -456,6 +463,158 @@ func messagesOrder(e *env) {
 		}
 		prev = i
 	}
+}
+
+// conversationsPriority: each priority of Capabilities().Priorities can
+// be set and reads back; a priority not among them is ErrInvalid, sent to
+// no one, and changes nothing.
+func conversationsPriority(e *env) {
+	if e.undeclared(support.OpSetPriority) {
+		return
+	}
+	e.need(support.OpGetConversation)
+	c := e.startConversation(grace)
+	if c.Priority != "" && !e.caps.HasPriority(c.Priority) {
+		e.t.Errorf("new conversation has priority %q, not one of Capabilities().Priorities %q", c.Priority, e.caps.Priorities)
+	}
+	// Highest first: a new conversation has the vendor's default
+	// priority, seldom the highest, so the first step is a change.
+	var last support.Priority
+	for _, p := range slices.Backward(e.caps.Priorities) {
+		e.must(e.p.SetPriority(e.ctx, c.ID, p), "SetPriority(%s, %s)", c.ID, p)
+		if got := e.getConversation(c.ID); got.Priority != p {
+			e.t.Errorf("after SetPriority(%s), the conversation's priority is %q", p, got.Priority)
+		}
+		last = p
+	}
+	refused := []support.Priority{"bogus"}
+	for _, p := range priorities {
+		if !e.caps.HasPriority(p) {
+			refused = append(refused, p)
+		}
+	}
+	e.noRequests("a priority not in Capabilities().Priorities", func() {
+		for _, p := range refused {
+			e.wantKind(e.p.SetPriority(e.ctx, c.ID, p), fmt.Sprintf("SetPriority(%s), a priority not in Capabilities().Priorities", p), support.ErrInvalid)
+		}
+	})
+	if got := e.getConversation(c.ID); got.Priority != last {
+		e.t.Errorf("refused SetPriority calls changed the priority from %q to %q", last, got.Priority)
+	}
+}
+
+// conversationsDepartment: with Departments, a conversation started in a
+// team (the first and the last ListAgents lists) belongs to it; without,
+// a department fails with ErrUnsupported before any request.
+func conversationsDepartment(e *env) {
+	if !e.caps.Departments {
+		e.noRequests("a department without Capabilities().Departments", func() {
+			_, err := e.p.CreateConversation(e.ctx, support.NewConversation{Contact: support.Email(grace.Email), Text: orderText, Department: probeID})
+			e.wantKind(err, "CreateConversation in a department without Capabilities().Departments", support.ErrUnsupported)
+		})
+		return
+	}
+	e.need(support.OpCreateConversation, support.OpGetConversation)
+	_, teams := e.agents()
+	if len(teams) == 0 {
+		e.t.Fatal("the platform lists no team although it declares Departments; the harness must provide one")
+	}
+	chosen := []support.Agent{teams[len(teams)-1]}
+	if len(teams) > 1 {
+		chosen = append(chosen, teams[0])
+	}
+	for i, team := range chosen {
+		c := e.startConversationIn([]support.ContactInput{grace, ada}[i], team.ID)
+		if c.Department != "" && c.Department != team.ID {
+			e.t.Errorf("CreateConversation in department %s returned department %q", team.ID, c.Department)
+		}
+		if got := e.getConversation(c.ID); got.Department != team.ID {
+			e.t.Errorf("GetConversation of a conversation started in department %s (%s) has department %q", team.ID, team.Name, got.Department)
+		}
+	}
+}
+
+// conversationsClosingCategories: each closing category has a name, and a
+// conversation closes with a closing note in the first one.
+func conversationsClosingCategories(e *env) {
+	if e.undeclared(support.OpListClosingCategories) {
+		return
+	}
+	cats, err := e.p.ListClosingCategories(e.ctx)
+	e.must(err, "ListClosingCategories")
+	var names []string
+	for i, c := range cats {
+		what := fmt.Sprintf("ListClosingCategories item %d (%q)", i, c.Name)
+		switch {
+		case c.Name == "":
+			e.t.Errorf("%s has no Name", what)
+		case slices.Contains(names, c.Name):
+			e.t.Errorf("%s is listed twice", what)
+		}
+		e.checkRead(what, c.Raw)
+		names = append(names, c.Name)
+	}
+	if len(cats) == 0 || !e.supports(support.OpSetStatus) || !e.caps.HasStatus(support.StatusClosed) {
+		e.t.Logf("closing with a category not checked: %d categories listed", len(cats))
+		return
+	}
+	e.need(support.OpGetConversation)
+	c := e.startConversation(grace)
+	change := support.StatusChange{Status: support.StatusClosed, Category: cats[0].Name, Summary: closingSummary}
+	e.must(e.p.SetStatus(e.ctx, c.ID, change), "SetStatus(%s, closed in category %q)", c.ID, cats[0].Name)
+	if got := e.getConversation(c.ID); got.Status != support.StatusClosed {
+		e.t.Errorf("after closing in category %q, the conversation's status is %q", cats[0].Name, got.Status)
+	}
+}
+
+// messagesGet: a message sent (or, where none can be, the first one
+// listed) reads back by its ID; a well-formed unknown ID is ErrNotFound.
+func messagesGet(e *env) {
+	if e.undeclared(support.OpGetMessage) {
+		return
+	}
+	c := e.startConversation(grace)
+	var m *support.Message
+	switch {
+	case e.supports(support.OpSendMessage):
+		nm := support.NewMessage{Text: replyText}
+		if e.supports(support.OpListAgents) {
+			if agents, _ := e.agents(); len(agents) > 0 {
+				nm.AuthorID = agents[0].ID
+			}
+		}
+		sent, err := e.p.SendMessage(e.ctx, c.ID, nm)
+		e.must(err, "SendMessage")
+		m = sent
+	case e.supports(support.OpListMessages):
+		p, err := e.p.ListMessages(e.ctx, c.ID, support.ListOptions{Limit: e.pageSize})
+		e.must(err, "ListMessages")
+		if len(p.Items) == 0 {
+			e.t.Fatalf("ListMessages of a new conversation listed nothing; want its first message, to read it back")
+		}
+		m = &p.Items[0]
+	default:
+		e.need(support.OpSendMessage)
+	}
+	if m == nil || m.ID == "" {
+		e.t.Fatalf("the message to read back is %+v, want one with an ID", m)
+	}
+	got, err := e.p.GetMessage(e.ctx, c.ID, m.ID)
+	e.must(err, "GetMessage(%s, %s)", c.ID, m.ID)
+	if got == nil {
+		e.t.Fatalf("GetMessage(%s, %s) returned nil and no error", c.ID, m.ID)
+	}
+	e.checkRead("GetMessage("+m.ID+")", got.Raw, got.CreatedAt)
+	if got.ID != m.ID || got.Text != m.Text || got.Direction != m.Direction || got.Internal != m.Internal {
+		e.t.Errorf("GetMessage(%s) returned ID %q, text %q, direction %q, internal %v; want %q, %q, %q, %v",
+			m.ID, got.ID, got.Text, got.Direction, got.Internal, m.ID, m.Text, m.Direction, m.Internal)
+	}
+	if got.ConversationID != "" && got.ConversationID != c.ID {
+		e.t.Errorf("GetMessage(%s) returned conversation %q, want %q", m.ID, got.ConversationID, c.ID)
+	}
+	missing := unknownID(m.ID)
+	_, err = e.p.GetMessage(e.ctx, c.ID, missing)
+	e.wantKind(err, "GetMessage("+missing+")", support.ErrNotFound)
 }
 
 // agentsList: the platform lists at least two agents (and a team when it

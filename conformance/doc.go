@@ -19,11 +19,16 @@
 //     but unknown IDs (ErrNotFound), invalid input (ErrInvalid, before any
 //     request), paging across at least three pages, lookups by email and
 //     phone, upsert outcomes, the identity rule (a phone shared with another
-//     email is a Conflict, never an update), patch semantics, batch results,
-//     conversation statuses and assignment, message order, agents;
+//     email is a Conflict, never an update), patch semantics, batch results
+//     (creates and updates), custom field definitions, the contact fields
+//     Capabilities().ContactFields declares, conversation statuses,
+//     priorities, departments, closing categories and assignment, message
+//     order, one message by ID, agents, and a passthrough GET of a contact;
 //   - an undeclared operation must fail with an error matching
 //     [support.ErrUnsupported]: never nil, never a panic. A scenario whose
-//     subject is undeclared checks exactly that.
+//     subject is undeclared checks exactly that. So must a department, a
+//     message channel or a message subject where Capabilities() has none
+//     (Departments, ChoosesChannel, MessageSubjects), before any request.
 //   - a scenario that needs an undeclared operation only to set things up
 //     (say, a conversation to assign) is skipped, saying which.
 //
@@ -37,7 +42,10 @@
 // The package's own tests prove the suite: it fails against memory's driver
 // with one primitive broken (a paging off-by-one, a delete of a missing
 // contact that succeeds, an email lookup that minds case, a patch that
-// cannot clear, inconsistent capabilities, unlisted notes), and an HTTP
+// cannot clear, inconsistent capabilities, unlisted notes, a batch update
+// that drops a patch, a city dropped on create, unlisted custom fields, a
+// priority or a department ignored, an unnamed closing category, a message
+// read by the wrong ID, a passthrough that nests its answer), and an HTTP
 // driver is recorded, replayed and recorded again through all of it.
 //
 // # What the scenarios allow
@@ -73,6 +81,29 @@
 //     hold the conversation's first message, so that a declared
 //     messages.list is always exercised. When ListAgents is declared,
 //     messages are sent as the first agent (NewMessage.AuthorID).
+//   - contacts/new_fields creates a contact with a city, an email consent,
+//     a lifecycle stage ("Customer", a stage respond.io workspaces start
+//     with) and an avatar URL: each field Capabilities().ContactFields
+//     lists must read back equal, with no warning; each other one must
+//     come with a warning on its field.
+//   - contacts/update_batch patches three contacts, one to an invalid
+//     email: that one is Failed (ErrInvalid) and unchanged, the others are
+//     Updated and read back so, whether the vendor has a batch update or
+//     the Client sends one update each.
+//   - contacts/fields: a custom field stored without a warning must be
+//     listed by ListContactFields.
+//   - conversations/priority sets each of Capabilities().Priorities,
+//     highest first; a priority not among them is ErrInvalid before any
+//     request. conversations/department starts a conversation in the first
+//     and in the last team ListAgents lists. conversations/closing_categories
+//     closes a conversation in the first category listed, when the
+//     platform can close one.
+//   - messages/get reads a message sent (as the first agent, when agents
+//     are listed) or, where none can be sent, the first one listed.
+//   - passthrough/get_contact: the answer to Harness.PassthroughContact's
+//     request must be 200 with a body equal, as JSON, to GetContact's Raw,
+//     or an object one of whose values is; a GET of a missing contact is
+//     ErrNotFound with Status 404, the 404 answer returned with it.
 //   - With a cancelled context, every declared operation returns an error
 //     matching context.Canceled.
 //
@@ -113,6 +144,8 @@
 //				Secrets:  []string{apiKey},
 //			})
 //			return newClient(t, vendor.Config{BaseURL: srv.URL, HTTPClient: hc, APIKey: apiKey})
+//		}, PassthroughContact: func(id string) support.RawRequest {
+//			return support.RawRequest{Path: []string{"contacts", id}} // the vendor's GET of a contact
 //		}})
 //	}
 //

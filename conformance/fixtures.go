@@ -29,6 +29,15 @@ const (
 	absentEmail  = "nobody.here@example.com"
 	absentPhone  = "+1 202 555 0199"
 	badEmail     = "not-an-email"
+	// closingSummary is the summary of a closing note.
+	closingSummary = "Closed by the conformance suite."
+	// fieldName and fieldValue are the custom field a contact is created
+	// with.
+	fieldName, fieldValue = "plan", "gold"
+	// lifecycleStage is one of the stages respond.io workspaces start
+	// with (help.respond.io/workspace-settings/workspace-settings-lifecycle).
+	lifecycleStage = "Customer"
+	avatarURL      = "https://example.com/avatars/ada.png"
 )
 
 // pagingContact is the i-th contact of the paging scenario.
@@ -51,25 +60,34 @@ func (e *env) canCreateContact() bool {
 // scenarios that need contacts to exist.
 func (e *env) createContact(in support.ContactInput) *support.Contact {
 	e.t.Helper()
+	c, _ := e.createContactWarned(in)
+	return c
+}
+
+// createContactWarned is createContact, returning the platform's warnings
+// too.
+func (e *env) createContactWarned(in support.ContactInput) (*support.Contact, []support.Warning) {
+	e.t.Helper()
 	var c *support.Contact
+	var ws []support.Warning
 	switch {
 	case e.supports(support.OpCreateContact):
 		r, err := e.p.CreateContact(e.ctx, in)
 		e.must(err, "CreateContact(%s)", in.Email)
 		if r != nil {
-			c = r.Contact
+			c, ws = r.Contact, r.Warnings
 		}
 	case e.supports(support.OpUpsertContact):
 		r, err := e.p.UpsertContact(e.ctx, in, support.UpsertOptions{})
 		e.must(err, "UpsertContact(%s)", in.Email)
 		if r != nil {
-			c = r.Contact
+			c, ws = r.Contact, r.Warnings
 		}
 	case e.supports(support.OpCreateContacts):
 		r, err := e.p.CreateContacts(e.ctx, []support.ContactInput{in})
 		e.must(err, "CreateContacts(%s)", in.Email)
 		if r != nil && len(r.Items) == 1 {
-			c = r.Items[0].Contact
+			c, ws = r.Items[0].Contact, r.Items[0].Warnings
 		}
 	default:
 		e.t.Skipf("skipped by capability: this scenario needs contacts, and %s declares no way to create one", e.caps.Vendor)
@@ -77,7 +95,7 @@ func (e *env) createContact(in support.ContactInput) *support.Contact {
 	if c == nil || c.ID == "" {
 		e.t.Fatalf("creating contact %s returned no contact ID", in.Email)
 	}
-	return c
+	return c, ws
 }
 
 // getContact reads a contact that must exist.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -48,6 +49,10 @@ func rpcServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
 			writeRPC(w, r, nil, "", &support.Error{Kind: support.ErrUnauthorized, Message: "bad token"})
 			return
 		}
+		if strings.HasPrefix(r.URL.Path, rawPrefix) {
+			serveRaw(w, r, d)
+			return
+		}
 		result, next, err := serveRPC(r.Context(), d, strings.TrimPrefix(r.URL.Path, "/rpc/"), r)
 		writeRPC(w, r, result, next, err)
 	}))
@@ -73,7 +78,7 @@ type wireItem struct {
 }
 
 type wireConversation struct {
-	Contact, Subject, Text, Name string
+	Contact, Subject, Text, Name, Department string
 }
 
 // rpcArgs are the arguments of every endpoint; each uses some.
@@ -89,6 +94,31 @@ type rpcArgs struct {
 	To           support.Assignee
 	Message      support.NewMessage
 	List         support.ConversationListOptions
+	Patches      []support.ContactPatch
+	Priority     support.Priority
+	MessageID    string
+}
+
+// rawPrefix is the path below which the rpc server serves the memory
+// driver's passthrough: /raw/contacts/<id> is its contacts/<id>.
+const rawPrefix = "/raw/"
+
+// serveRaw serves the passthrough: the path's segments, unescaped one by
+// one, go to the memory driver's Send, and its answer comes back as it is.
+func serveRaw(w http.ResponseWriter, r *http.Request, d *memory.Driver) {
+	var segs []string
+	for _, s := range strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), rawPrefix), "/") {
+		seg, err := url.PathUnescape(s)
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		segs = append(segs, seg)
+	}
+	resp, _ := d.Send(r.Context(), support.RawRequest{Method: r.Method, Path: segs})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(resp.Status)
+	w.Write(resp.Body)
 }
 
 var statusOf = map[error]int{
@@ -172,8 +202,9 @@ func serveRPC(ctx context.Context, d *memory.Driver, name string, r *http.Reques
 		if err != nil {
 			return nil, "", err
 		}
+		c := args.Conversation
 		return one(d.CreateConversation(ctx, support.NewConversation{
-			Contact: who, Subject: args.Conversation.Subject, Text: args.Conversation.Text, Name: args.Conversation.Name,
+			Contact: who, Subject: c.Subject, Text: c.Text, Name: c.Name, Department: c.Department,
 		}))
 	case string(support.OpSetStatus):
 		return nil, "", d.SetStatus(ctx, args.ID, args.Change)
@@ -189,6 +220,17 @@ func serveRPC(ctx context.Context, d *memory.Driver, name string, r *http.Reques
 	case string(support.OpListAgents):
 		p, err := d.ListAgents(ctx, args.List.ListOptions)
 		return page(p.Items, p.Next, err)
+	case string(support.OpUpdateContacts):
+		_, err := d.PatchContacts(ctx, args.Patches)
+		return nil, "", err
+	case string(support.OpListContactFields):
+		return one(d.ListContactFields(ctx))
+	case string(support.OpSetPriority):
+		return nil, "", d.SetPriority(ctx, args.ID, args.Priority)
+	case string(support.OpListClosingCategories):
+		return one(d.ListClosingCategories(ctx))
+	case string(support.OpGetMessage):
+		return one(d.GetMessage(ctx, args.ID, args.MessageID))
 	}
 	return nil, "", &support.Error{Kind: support.ErrNotFound, Message: "no endpoint " + name}
 }
@@ -201,23 +243,29 @@ type rpcDriver struct {
 }
 
 var (
-	_ support.BatchCreator        = (*rpcDriver)(nil)
-	_ support.ContactPatcher      = (*rpcDriver)(nil)
-	_ support.ContactDeleter      = (*rpcDriver)(nil)
-	_ support.ConversationReader  = (*rpcDriver)(nil)
-	_ support.ConversationCreator = (*rpcDriver)(nil)
-	_ support.StatusSetter        = (*rpcDriver)(nil)
-	_ support.Assigner            = (*rpcDriver)(nil)
-	_ support.MessageReader       = (*rpcDriver)(nil)
-	_ support.MessageSender       = (*rpcDriver)(nil)
-	_ support.AgentLister         = (*rpcDriver)(nil)
+	_ support.BatchCreator          = (*rpcDriver)(nil)
+	_ support.ContactPatcher        = (*rpcDriver)(nil)
+	_ support.ContactDeleter        = (*rpcDriver)(nil)
+	_ support.ConversationReader    = (*rpcDriver)(nil)
+	_ support.ConversationCreator   = (*rpcDriver)(nil)
+	_ support.StatusSetter          = (*rpcDriver)(nil)
+	_ support.Assigner              = (*rpcDriver)(nil)
+	_ support.MessageReader         = (*rpcDriver)(nil)
+	_ support.MessageSender         = (*rpcDriver)(nil)
+	_ support.AgentLister           = (*rpcDriver)(nil)
+	_ support.BatchPatcher          = (*rpcDriver)(nil)
+	_ support.ContactFieldLister    = (*rpcDriver)(nil)
+	_ support.PrioritySetter        = (*rpcDriver)(nil)
+	_ support.ClosingCategoryLister = (*rpcDriver)(nil)
+	_ support.MessageGetter         = (*rpcDriver)(nil)
+	_ support.Requester             = (*rpcDriver)(nil)
 )
 
 // Capabilities are memory's, under another name and with smaller batches.
 func (p *rpcDriver) Capabilities() support.Capabilities {
 	c := memory.NewDriver(memory.Config{}).Capabilities()
 	c.Vendor = rpcVendor
-	c.MaxBatch = 100
+	c.MaxBatch, c.MaxBatchUpdate = 100, 2
 	return c
 }
 
@@ -367,7 +415,7 @@ func (p *rpcDriver) GetConversation(ctx context.Context, id string) (*support.Co
 }
 
 func (p *rpcDriver) CreateConversation(ctx context.Context, nc support.NewConversation) (*support.Conversation, error) {
-	args := rpcArgs{Conversation: wireConversation{Contact: nc.Contact.String(), Subject: nc.Subject, Text: nc.Text, Name: nc.Name}}
+	args := rpcArgs{Conversation: wireConversation{Contact: nc.Contact.String(), Subject: nc.Subject, Text: nc.Text, Name: nc.Name, Department: nc.Department}}
 	return rpcOne[support.Conversation](ctx, p, string(support.OpCreateConversation), args)
 }
 
@@ -402,6 +450,71 @@ func (p *rpcDriver) ListAgents(ctx context.Context, o support.ListOptions) (supp
 	return rpcList[support.Agent](ctx, p, string(support.OpListAgents), o.Cursor, listArgs(o))
 }
 
+func (p *rpcDriver) PatchContacts(ctx context.Context, patches []support.ContactPatch) ([][]support.Warning, error) {
+	_, err := p.rpc(ctx, string(support.OpUpdateContacts), "", rpcArgs{Patches: patches}, nil)
+	return nil, err
+}
+
+func (p *rpcDriver) ListContactFields(ctx context.Context) ([]support.FieldDefinition, error) {
+	defs, err := rpcOne[[]support.FieldDefinition](ctx, p, string(support.OpListContactFields), rpcArgs{})
+	if err != nil {
+		return nil, err
+	}
+	return *defs, nil
+}
+
+func (p *rpcDriver) SetPriority(ctx context.Context, id string, pr support.Priority) error {
+	_, err := p.rpc(ctx, string(support.OpSetPriority), "", rpcArgs{ID: id, Priority: pr}, nil)
+	return err
+}
+
+func (p *rpcDriver) ListClosingCategories(ctx context.Context) ([]support.ClosingCategory, error) {
+	cats, err := rpcOne[[]support.ClosingCategory](ctx, p, string(support.OpListClosingCategories), rpcArgs{})
+	if err != nil {
+		return nil, err
+	}
+	return *cats, nil
+}
+
+func (p *rpcDriver) GetMessage(ctx context.Context, id, messageID string) (*support.Message, error) {
+	return rpcOne[support.Message](ctx, p, string(support.OpGetMessage), rpcArgs{ID: id, MessageID: messageID})
+}
+
+// Send is the passthrough: r below /raw/, each segment escaped on its
+// own, with the token; a status other than 2xx is the error of its kind,
+// returned with the answer.
+func (p *rpcDriver) Send(ctx context.Context, r support.RawRequest) (*support.RawResponse, error) {
+	segs := make([]string, len(r.Path))
+	for i, s := range r.Path {
+		segs[i] = url.PathEscape(s)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, p.base+rawPrefix+strings.Join(segs, "/"), bytes.NewReader(r.Body))
+	if err != nil {
+		return nil, fmt.Errorf("building the request: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+rpcToken)
+	resp, err := p.hc.Do(req)
+	if err != nil {
+		return nil, &support.Error{Kind: support.ErrUnavailable, Err: err}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, &support.Error{Kind: support.ErrUnavailable, Err: err}
+	}
+	raw := &support.RawResponse{Status: resp.StatusCode, Header: resp.Header, Body: body}
+	if resp.StatusCode/100 == 2 {
+		return raw, nil
+	}
+	e := &support.Error{Status: resp.StatusCode, Message: string(body)}
+	for k, s := range statusOf {
+		if s == resp.StatusCode {
+			e.Kind = k
+		}
+	}
+	return raw, e
+}
+
 // runRPC runs the suite against the Client of the rpc driver, its traffic
 // going through client (record or replay) for recordings in dir. It
 // returns the requests the servers received.
@@ -418,6 +531,8 @@ func runRPC(t *testing.T, dir string, record bool) *atomic.Int64 {
 			hc = replayClient(t, opts)
 		}
 		return support.NewClient(&rpcDriver{base: srv.URL, hc: hc})
+	}, PassthroughContact: func(id string) support.RawRequest {
+		return support.RawRequest{Path: []string{"contacts", id}}
 	}})
 	return &total
 }

@@ -33,7 +33,7 @@ const brokenEnv = "DESKBRIDGE_CONFORMANCE_PLATFORM"
 
 // without returns c without the operations ops.
 func without(c support.Capabilities, ops ...support.Operation) support.Capabilities {
-	c.Operations = slices.DeleteFunc(c.Operations, func(op support.Operation) bool { return slices.Contains(ops, op) })
+	c.Operations = slices.DeleteFunc(slices.Clone(c.Operations), func(op support.Operation) bool { return slices.Contains(ops, op) })
 	return c
 }
 
@@ -106,13 +106,13 @@ func (d teamsWithoutAssign) Capabilities() support.Capabilities {
 }
 
 // reduced is a vendor that cannot do everything, and says so: no agents
-// listing, no phone lookup, no delete, no notes, no teams. The Client
+// listing, no phone lookup, no delete, no notes, no teams or departments. The Client
 // refuses the rest with ErrUnsupported.
 type reduced struct{ *memory.Driver }
 
 func (d reduced) Capabilities() support.Capabilities {
 	c := without(d.Driver.Capabilities(), support.OpListAgents, support.OpGetByPhone, support.OpDeleteContact, support.OpSendNote)
-	c.AssignTeams = false
+	c.AssignTeams, c.Departments = false, false
 	return c
 }
 
@@ -154,6 +154,91 @@ func (d listingOnly) ListMessages(ctx context.Context, id string, opts support.L
 	return page, err
 }
 
+// batchDropsLast applies every patch of a batch update but the last, and
+// reports success.
+type batchDropsLast struct{ *memory.Driver }
+
+func (d batchDropsLast) PatchContacts(ctx context.Context, patches []support.ContactPatch) ([][]support.Warning, error) {
+	return d.Driver.PatchContacts(ctx, patches[:len(patches)-1])
+}
+
+// fieldsUnlisted lists no custom field definition, although contacts
+// hold custom fields.
+type fieldsUnlisted struct{ *memory.Driver }
+
+func (fieldsUnlisted) ListContactFields(context.Context) ([]support.FieldDefinition, error) {
+	return []support.FieldDefinition{}, nil
+}
+
+// createDropsCity creates contacts without their city, and no warning.
+type createDropsCity struct{ *memory.Driver }
+
+func (d createDropsCity) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
+	in.City = ""
+	return d.Driver.CreateContact(ctx, in)
+}
+
+// priorityIgnored reports every priority change as done, and does none.
+type priorityIgnored struct{ *memory.Driver }
+
+func (priorityIgnored) SetPriority(context.Context, string, support.Priority) error { return nil }
+
+// noPriorities declares priority changes but no priority.
+type noPriorities struct{ *memory.Driver }
+
+func (d noPriorities) Capabilities() support.Capabilities {
+	c := d.Driver.Capabilities()
+	c.Priorities = nil
+	return c
+}
+
+// departmentIgnored starts every conversation in the default department.
+type departmentIgnored struct{ *memory.Driver }
+
+func (d departmentIgnored) CreateConversation(ctx context.Context, nc support.NewConversation) (*support.Conversation, error) {
+	nc.Department = ""
+	return d.Driver.CreateConversation(ctx, nc)
+}
+
+// categoryUnnamed lists a closing category without a name.
+type categoryUnnamed struct{ *memory.Driver }
+
+func (categoryUnnamed) ListClosingCategories(context.Context) ([]support.ClosingCategory, error) {
+	return []support.ClosingCategory{{Description: "no name", Raw: []byte(`{"description":"no name"}`)}}, nil
+}
+
+// getMessageFirst answers every GetMessage with the conversation's first
+// message.
+type getMessageFirst struct{ *memory.Driver }
+
+func (d getMessageFirst) GetMessage(ctx context.Context, id, _ string) (*support.Message, error) {
+	page, err := d.Driver.ListMessages(ctx, id, support.ListOptions{})
+	if err != nil || len(page.Items) == 0 {
+		return nil, err
+	}
+	return &page.Items[0], nil
+}
+
+// passthroughNested answers with the record two levels deep, and a
+// missing record with 200 and an empty object.
+type passthroughNested struct{ *memory.Driver }
+
+func (d passthroughNested) Send(ctx context.Context, r support.RawRequest) (*support.RawResponse, error) {
+	resp, err := d.Driver.Send(ctx, r)
+	if errors.Is(err, support.ErrNotFound) {
+		return &support.RawResponse{Status: 200, Body: []byte(`{}`)}, nil
+	}
+	if err == nil {
+		resp.Body = []byte(`{"data":{"contact":` + string(resp.Body) + `}}`)
+	}
+	return resp, err
+}
+
+// memoryContact is the passthrough GET of memory's contact id.
+func memoryContact(id string) support.RawRequest {
+	return support.RawRequest{Path: []string{"contacts", id}}
+}
+
 // drivers builds the driver a child process tests, under a Client.
 var drivers = map[string]func() support.Driver{
 	"paging_repeats": func() support.Driver {
@@ -172,6 +257,15 @@ var drivers = map[string]func() support.Driver{
 	"listing_drops_first": func() support.Driver {
 		return listingOnly{Driver: memory.NewDriver(memory.Config{}), dropFirst: true}
 	},
+	"batch_drops_last":   func() support.Driver { return batchDropsLast{memory.NewDriver(memory.Config{})} },
+	"fields_unlisted":    func() support.Driver { return fieldsUnlisted{memory.NewDriver(memory.Config{})} },
+	"create_drops_city":  func() support.Driver { return createDropsCity{memory.NewDriver(memory.Config{})} },
+	"priority_ignored":   func() support.Driver { return priorityIgnored{memory.NewDriver(memory.Config{})} },
+	"no_priorities":      func() support.Driver { return noPriorities{memory.NewDriver(memory.Config{})} },
+	"department_ignored": func() support.Driver { return departmentIgnored{memory.NewDriver(memory.Config{})} },
+	"category_unnamed":   func() support.Driver { return categoryUnnamed{memory.NewDriver(memory.Config{})} },
+	"get_message_first":  func() support.Driver { return getMessageFirst{memory.NewDriver(memory.Config{})} },
+	"passthrough_nested": func() support.Driver { return passthroughNested{memory.NewDriver(memory.Config{})} },
 }
 
 // TestSuite runs the suite, in child processes, against broken drivers
@@ -182,7 +276,7 @@ func TestSuite(t *testing.T) {
 	if name := os.Getenv(brokenEnv); name != "" {
 		conformance.Run(t, conformance.Harness{PageSize: 3, New: func(t *testing.T) *support.Client {
 			return support.NewClient(drivers[name]())
-		}})
+		}, PassthroughContact: memoryContact})
 		return
 	}
 	for _, tc := range []struct {
@@ -228,8 +322,53 @@ func TestSuite(t *testing.T) {
 		{driver: "listing_only", message: "--- PASS: TestSuite/messages/order"},
 		{
 			driver:  "listing_drops_first",
-			failing: []string{"messages/order"},
+			failing: []string{"messages/get", "messages/order"},
 			message: "does not list the conversation's first message",
+		},
+		{
+			driver:  "batch_drops_last",
+			failing: []string{"contacts/update_batch"},
+			message: `GetContact of patch 2's contact after UpdateContacts: first_name is "Katherine", want "Kathy"`,
+		},
+		{
+			driver:  "fields_unlisted",
+			failing: []string{"contacts/fields"},
+			message: `a contact was created with custom field "plan" and no warning on custom_fields.plan, but ListContactFields lists []`,
+		},
+		{
+			driver:  "create_drops_city",
+			failing: []string{"contacts/new_fields"},
+			message: `GetContact after creating a contact with city "London": it is ""`,
+		},
+		{
+			driver:  "priority_ignored",
+			failing: []string{"conversations/priority"},
+			message: `after SetPriority(urgent), the conversation's priority is "normal"`,
+		},
+		{
+			driver:  "no_priorities",
+			failing: []string{"capabilities/declared", "conversations/priority"},
+			message: "Capabilities().Priorities is empty although conversations.set_priority is declared",
+		},
+		{
+			driver:  "department_ignored",
+			failing: []string{"conversations/department"},
+			message: `GetConversation of a conversation started in department team_1 (Support) has department ""`,
+		},
+		{
+			driver:  "category_unnamed",
+			failing: []string{"conversations/closing_categories"},
+			message: `ListClosingCategories item 0 ("") has no Name`,
+		},
+		{
+			driver:  "get_message_first",
+			failing: []string{"messages/get"},
+			message: "GetMessage(msg_2) returned ID \"msg_1\"",
+		},
+		{
+			driver:  "passthrough_nested",
+			failing: []string{"passthrough/get_contact"},
+			message: "want GetContact's Raw, or an object holding it",
 		},
 	} {
 		t.Run(tc.driver, func(t *testing.T) {
@@ -277,7 +416,7 @@ func TestScenarios(t *testing.T) {
 			// st.Name() is TestScenarios/memory/<group>/<scenario>.
 			ran = append(ran, strings.SplitN(st.Name(), "/", 3)[2])
 			return memory.New(memory.Config{})
-		}})
+		}, PassthroughContact: memoryContact})
 	})
 	assert.Equal(t, names, ran, "Run made a Client per scenario")
 }

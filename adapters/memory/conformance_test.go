@@ -16,5 +16,8 @@ func TestConformance(t *testing.T) {
 		New: func(t *testing.T) *support.Client {
 			return memory.New(memory.Config{PageSize: 3})
 		},
+		PassthroughContact: func(id string) support.RawRequest {
+			return support.RawRequest{Path: []string{"contacts", id}}
+		},
 	})
 }

@@ -59,7 +59,8 @@ func (r *contactRecord) out() support.Contact {
 	c.CustomFields = maps.Clone(r.c.CustomFields)
 	c.Raw = render(contactJSON{
 		ID: c.ID, FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, Phone: c.Phone,
-		Language: c.Language, Country: c.Country, ExternalID: c.ExternalID,
+		Language: c.Language, Country: c.Country, City: c.City, EmailConsent: string(c.EmailConsent),
+		Lifecycle: c.Lifecycle, AvatarURL: c.AvatarURL, ExternalID: c.ExternalID,
 		Tags: c.Tags, CustomFields: c.CustomFields, CreatedAt: stamp(c.CreatedAt),
 	})
 	return c
@@ -103,7 +104,8 @@ func (d *Driver) insert(in support.ContactInput) *contactRecord {
 	r := &contactRecord{seq: seq(d.nextCtc), c: support.Contact{
 		ID:        "ctc_" + strconv.Itoa(d.nextCtc),
 		FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
-		Language: in.Language, Country: in.Country, ExternalID: in.ExternalID,
+		Language: in.Language, Country: in.Country, City: in.City, EmailConsent: in.EmailConsent,
+		Lifecycle: in.Lifecycle, AvatarURL: in.AvatarURL, ExternalID: in.ExternalID,
 		Tags: append([]string(nil), in.Tags...), CreatedAt: d.now(),
 	}}
 	if len(in.CustomFields) > 0 {
@@ -143,13 +145,58 @@ func (d *Driver) PatchContact(ctx context.Context, id string, u support.ContactU
 	if err != nil {
 		return nil, err
 	}
-	outcome := support.Unchanged
-	if c := u.Apply(r.c); !reflect.DeepEqual(c, r.c) {
-		d.reindex(r, false)
-		r.c, outcome = c, support.Updated
-		d.reindex(r, true)
-	}
+	outcome := d.patch(r, u)
 	return &support.ContactResult{Contact: support.Ptr(r.out()), Outcome: outcome}, nil
+}
+
+// patch applies u to r and says whether it changed. The caller holds d.mu.
+func (d *Driver) patch(r *contactRecord, u support.ContactUpdate) support.Outcome {
+	c := u.Apply(r.c)
+	if reflect.DeepEqual(c, r.c) {
+		return support.Unchanged
+	}
+	d.reindex(r, false)
+	r.c = c
+	d.reindex(r, true)
+	return support.Updated
+}
+
+// PatchContacts applies each patch as PatchContact does, all or nothing:
+// a patch naming no contact refuses the batch (ErrInvalid, naming the
+// record, so that the Client splits it; ErrNotFound for a batch of one),
+// and nothing is applied. It counts as one PATCH.
+func (d *Driver) PatchContacts(ctx context.Context, patches []support.ContactPatch) ([][]support.Warning, error) {
+	defer d.lock(ctx, "PATCH")()
+	for i, p := range patches {
+		switch {
+		case d.contactByID[p.ID] != nil:
+		case len(patches) == 1:
+			return nil, fail(support.ErrNotFound, "no contact %.40q", p.ID)
+		default:
+			return nil, fail(support.ErrInvalid, "record %d: no contact %.40q", i, p.ID)
+		}
+	}
+	for _, p := range patches {
+		d.patch(d.contactByID[p.ID], p.Update)
+	}
+	return nil, nil
+}
+
+// ListContactFields returns a text field for each custom field name the
+// stored contacts have, by name.
+func (d *Driver) ListContactFields(ctx context.Context) ([]support.FieldDefinition, error) {
+	defer d.lock(ctx, "GET")()
+	names := map[string]bool{}
+	for _, r := range d.contacts {
+		for k := range r.c.CustomFields {
+			names[k] = true
+		}
+	}
+	defs := []support.FieldDefinition{}
+	for _, k := range slices.Sorted(maps.Keys(names)) {
+		defs = append(defs, support.FieldDefinition{Name: k, Type: "text", Raw: render(map[string]string{"name": k, "type": "text"})})
+	}
+	return defs, nil
 }
 
 // DeleteContact deletes the contact id. Its conversations stay.

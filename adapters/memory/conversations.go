@@ -21,7 +21,8 @@ func (r *convRecord) out() support.Conversation {
 	c := r.c
 	j := conversationJSON{
 		ID: c.ID, ContactID: c.ContactID, Status: string(c.Status), Subject: c.Subject, Channel: c.Channel,
-		ClosingNote: r.closing, CreatedAt: stamp(c.CreatedAt), UpdatedAt: stamp(c.UpdatedAt),
+		Priority: string(c.Priority), Department: c.Department, ClosingNote: r.closing,
+		CreatedAt: stamp(c.CreatedAt), UpdatedAt: stamp(c.UpdatedAt),
 	}
 	if a := r.c.Assignee; a != nil {
 		c.Assignee = support.Ptr(*a)
@@ -29,6 +30,14 @@ func (r *convRecord) out() support.Conversation {
 	}
 	c.Raw = render(j)
 	return c
+}
+
+// message returns the message id of r, or nil.
+func (r *convRecord) message(id string) *msgRecord {
+	if i := slices.IndexFunc(r.msgs, func(m *msgRecord) bool { return m.m.ID == id }); i >= 0 {
+		return r.msgs[i]
+	}
+	return nil
 }
 
 type msgRecord struct {
@@ -82,15 +91,19 @@ func (d *Driver) GetConversation(ctx context.Context, id string) (*support.Conve
 	return support.Ptr(r.out()), nil
 }
 
-// CreateConversation starts an open conversation with the contact nc.Contact
-// addresses (the earliest created, by email or phone), its first message
-// being nc.Text from the contact. An email or phone Ref that matches no one
-// creates the contact, named nc.Name.
+// CreateConversation starts an open conversation of normal priority, in the
+// team nc.Department when set (an unknown team is ErrNotFound), with the
+// contact nc.Contact addresses (the earliest created, by email or phone),
+// its first message being nc.Text from the contact. An email or phone Ref
+// that matches no one creates the contact, named nc.Name.
 func (d *Driver) CreateConversation(ctx context.Context, nc support.NewConversation) (*support.Conversation, error) {
 	if strings.TrimSpace(nc.Text) == "" {
 		return nil, fail(support.ErrInvalid, "a conversation starts with a message, and Text is empty")
 	}
 	defer d.lock(ctx, "POST")()
+	if nc.Department != "" && !d.hasAgent(support.KindTeam, nc.Department) {
+		return nil, fail(support.ErrNotFound, "no team %.40q", nc.Department)
+	}
 	contact, err := d.contactFor(nc)
 	if err != nil {
 		return nil, err
@@ -98,7 +111,8 @@ func (d *Driver) CreateConversation(ctx context.Context, nc support.NewConversat
 	d.nextConv++
 	r := &convRecord{seq: seq(d.nextConv), c: support.Conversation{
 		ID: "conv_" + strconv.Itoa(d.nextConv), ContactID: contact.c.ID, Status: support.StatusOpen,
-		Subject: nc.Subject, Channel: "chat", CreatedAt: d.now(), // UpdatedAt: the first message's
+		Subject: nc.Subject, Channel: "chat", Priority: support.PriorityNormal, Department: nc.Department,
+		CreatedAt: d.now(), // UpdatedAt: the first message's
 	}}
 	d.appendMessage(r, support.Message{
 		Direction: support.Inbound, AuthorKind: support.AuthorContact, AuthorID: contact.c.ID, Text: nc.Text,
@@ -210,9 +224,7 @@ func (d *Driver) SendMessage(ctx context.Context, conversationID string, m suppo
 	if err != nil {
 		return nil, err
 	}
-	if m.AuthorID != "" && !slices.ContainsFunc(d.agents, func(a *agentRecord) bool {
-		return a.a.Kind == support.KindAgent && a.a.ID == m.AuthorID
-	}) {
+	if m.AuthorID != "" && !d.hasAgent(support.KindAgent, m.AuthorID) {
 		return nil, fail(support.ErrNotFound, "no agent %.40q", m.AuthorID)
 	}
 	mr := d.appendMessage(r, support.Message{
@@ -220,6 +232,52 @@ func (d *Driver) SendMessage(ctx context.Context, conversationID string, m suppo
 		Internal: m.Internal, Text: m.Text, HTML: m.HTML, Attachments: m.Attachments,
 	})
 	return support.Ptr(mr.out()), nil
+}
+
+// hasAgent reports whether id is a seeded agent or team of kind.
+func (d *Driver) hasAgent(kind support.AgentKind, id string) bool {
+	return slices.ContainsFunc(d.agents, func(a *agentRecord) bool { return a.a.Kind == kind && a.a.ID == id })
+}
+
+// GetMessage returns the message messageID of the conversation.
+func (d *Driver) GetMessage(ctx context.Context, conversationID, messageID string) (*support.Message, error) {
+	defer d.lock(ctx, "GET")()
+	r, err := get(d.convByID, "conversation", conversationID)
+	if err != nil {
+		return nil, err
+	}
+	if m := r.message(messageID); m != nil {
+		return support.Ptr(m.out()), nil
+	}
+	return nil, fail(support.ErrNotFound, "no message %.40q in conversation %.40q", messageID, conversationID)
+}
+
+// SetPriority changes a conversation's priority. Setting the priority it
+// has already changes nothing.
+func (d *Driver) SetPriority(ctx context.Context, id string, p support.Priority) error {
+	defer d.lock(ctx, "PATCH")()
+	r, err := get(d.convByID, "conversation", id)
+	if err != nil || r.c.Priority == p {
+		return err
+	}
+	r.c.Priority, r.c.UpdatedAt = p, d.now()
+	return nil
+}
+
+// ListClosingCategories returns three fixed categories. A closing note
+// may name any category: these are suggestions.
+func (d *Driver) ListClosingCategories(ctx context.Context) ([]support.ClosingCategory, error) {
+	defer d.lock(ctx, "GET")()
+	var cats []support.ClosingCategory
+	for _, c := range [][2]string{
+		{"Resolved", "The customer's request was dealt with."},
+		{"No reply", "The customer stopped answering."},
+		{"Spam", "The conversation was not a real request."},
+	} {
+		raw := render(map[string]string{"category": c[0], "description": c[1]})
+		cats = append(cats, support.ClosingCategory{Name: c[0], Description: c[1], Raw: raw})
+	}
+	return cats, nil
 }
 
 // ListAgents returns a page of the configured agents and teams, in

@@ -2,6 +2,7 @@ package memory_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"time"
@@ -110,4 +111,29 @@ func Example_open() {
 	// Output:
 	// memory true none
 	// memory: contacts.get_by_email: not found: no contact with email:nobody@example.com
+}
+
+// Read a record as the platform renders it, through the passthrough apps
+// use for what the neutral API does not cover.
+func Example_passthrough() {
+	ctx := context.Background()
+	p := memory.New(memory.Config{
+		Now: func() time.Time { return time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC) },
+	})
+	created, err := p.CreateContact(ctx, support.ContactInput{FirstName: "Ada", City: "London"})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	resp, err := p.Passthrough(ctx, support.RawRequest{Path: []string{"contacts", created.Contact.ID}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(resp.Status, string(resp.Body))
+
+	resp, err = p.Passthrough(ctx, support.RawRequest{Path: []string{"contacts", "ctc_9"}})
+	fmt.Println(resp.Status, errors.Is(err, support.ErrNotFound))
+	// Output:
+	// 200 {"id":"ctc_1","first_name":"Ada","city":"London","created_at":"2025-01-02T03:04:05Z"}
+	// 404 true
 }

@@ -1,4 +1,4 @@
-// Package memory is an in-process support platform with every capability
+// Package memory is an in-process support platform with every operation
 // and no HTTP or vendor behind it: [Driver] is its [support.Driver], and
 // [New] returns the [*support.Client] over it that apps call. It registers
 // itself as "memory": support.Open(ctx, "memory", map[string]any{"pagesize":
@@ -17,8 +17,10 @@
 // # Semantics
 //
 //   - CreateContact always stores a new contact, even for a known email
-//     (DedupNone), like Tidio; CreateContacts stores up to MaxPageSize per
-//     call. PrepareContact keeps every field as given, without a warning.
+//     (DedupNone), like Tidio; CreateContacts stores, and PatchContacts
+//     changes (all or nothing), up to MaxPageSize per call. PrepareContact
+//     keeps every field as given, without a warning. ListContactFields
+//     lists the custom field names the stored contacts have.
 //   - FindContacts serves all three match keys from indexes, earliest
 //     created first: an email case-insensitively (support.EmailKey), a
 //     phone by its E.164 form, an external ID exactly. A stored phone that
@@ -27,16 +29,21 @@
 //     Ref that matches no one creates the contact (as Tidio and TidySupport
 //     do), named NewConversation.Name. Text may not be empty: it is the
 //     first message, inbound from the contact.
-//   - Conversations are open, pending or closed (a closing note is kept in
-//     Raw) and assigned to a seeded agent or team, by ID (or email, for
-//     agents). A message's author must be a seeded agent; a missing
-//     contact, conversation or agent is ErrNotFound.
+//   - Conversations are open, pending or closed (a closing note, in any
+//     category, is kept in Raw), of any priority (normal when created), in
+//     a seeded team when started in one (Departments), and assigned to a
+//     seeded agent or team, by ID (or email, for agents). A message's
+//     author must be a seeded agent, and it has no channel or subject; a
+//     missing contact, conversation, message or agent is ErrNotFound.
+//   - The passthrough (Send) serves GET of the records' renderings at
+//     contacts/<id>, conversations/<id> and …/messages/<id>.
 //   - Lists are oldest first. A cursor names the last item seen, so a saved
 //     one resumes correctly after items were added or deleted; a cursor of
 //     another list is ErrInvalid.
 //   - Each primitive counts as the request it stands for in the context's
 //     support.RequestCounts: lists and lookups as a GET, writes as a POST,
-//     PATCH or DELETE, a batch create as one POST.
+//     PATCH or DELETE, a batch as one POST or PATCH, a passthrough as its
+//     method.
 //   - Returned values are copies; Raw is a JSON rendering of the record.
 //     No call blocks, so none watches the context after the Client's check.
 package memory
@@ -45,6 +52,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/base64"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,7 +66,8 @@ import (
 const Vendor = "memory"
 
 // MaxPageSize is the largest page a list returns, whatever the Limit, and
-// the largest batch CreateContacts takes (Capabilities.MaxBatch).
+// the largest batch CreateContacts and PatchContacts take
+// (Capabilities.MaxBatch, MaxBatchUpdate).
 const MaxPageSize = 1000
 
 func init() {
@@ -132,11 +141,14 @@ func NewDriver(cfg Config) *Driver {
 	return d
 }
 
-// Capabilities reports every operation: the memory platform can do them all.
+// Capabilities reports every operation: the memory platform can do them
+// all, and store every contact field.
 func (d *Driver) Capabilities() support.Capabilities {
 	statuses := []support.ConversationStatus{support.StatusOpen, support.StatusPending, support.StatusClosed}
-	return support.Capabilities{Vendor: Vendor, Operations: memoryOps, CreateDedup: support.DedupNone,
-		MaxBatch: MaxPageSize, Statuses: statuses, AssignTeams: true, LooksUpExternalID: true}
+	priorities := []support.Priority{support.PriorityLow, support.PriorityNormal, support.PriorityHigh, support.PriorityUrgent}
+	return support.Capabilities{Vendor: Vendor, Operations: slices.Clone(memoryOps), CreateDedup: support.DedupNone,
+		MaxBatch: MaxPageSize, MaxBatchUpdate: MaxPageSize, Priorities: priorities, Departments: true,
+		Statuses: statuses, AssignTeams: true, LooksUpExternalID: true}
 }
 
 // lock takes d.mu for a primitive, counted as the request of method it
@@ -215,8 +227,9 @@ func get[R any](m map[string]*R, what, id string) (*R, error) {
 var memoryOps = []support.Operation{
 	support.OpListContacts, support.OpGetContact, support.OpGetByEmail, support.OpGetByPhone,
 	support.OpCreateContact, support.OpCreateContacts, support.OpUpsertContact, support.OpUpdateContact,
-	support.OpDeleteContact, support.OpListConversations, support.OpGetConversation,
-	support.OpCreateConversation, support.OpSetStatus, support.OpAssignConversation,
-	support.OpUnassignConversation, support.OpListMessages, support.OpSendMessage, support.OpSendNote,
-	support.OpListAgents,
+	support.OpUpdateContacts, support.OpDeleteContact, support.OpListContactFields,
+	support.OpListConversations, support.OpGetConversation, support.OpCreateConversation,
+	support.OpSetStatus, support.OpAssignConversation, support.OpUnassignConversation,
+	support.OpSetPriority, support.OpListClosingCategories, support.OpListMessages, support.OpGetMessage,
+	support.OpSendMessage, support.OpSendNote, support.OpListAgents, support.OpPassthrough,
 }

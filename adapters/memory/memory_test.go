@@ -717,10 +717,25 @@ func TestRequestCounts(t *testing.T) {
 	_, err = d.ListAgents(cctx, support.ListOptions{})
 	require.NoError(t, err)
 	check(7, 9, "four conversation reads")
+	require.NoError(t, second(d.PatchContacts(cctx, []support.ContactPatch{
+		{ID: "ctc_2", Update: support.ContactUpdate{FirstName: support.Ptr("B")}},
+		{ID: "ctc_3", Update: support.ContactUpdate{FirstName: support.Ptr("C")}},
+	})))
+	require.NoError(t, d.SetPriority(cctx, conv.ID, support.PriorityHigh))
+	check(7, 11, "a batch update of 2 and a priority change")
+	_, err = d.ListContactFields(cctx)
+	require.NoError(t, err)
+	_, err = d.ListClosingCategories(cctx)
+	require.NoError(t, err)
+	_, err = d.GetMessage(cctx, conv.ID, "msg_1")
+	require.NoError(t, err)
+	_, err = d.Send(cctx, support.RawRequest{Method: "GET", Path: []string{"contacts", "ctc_2"}})
+	require.NoError(t, err)
+	check(11, 11, "three reads and a passthrough GET")
 
 	_, err = d.CreateContact(ctx, support.ContactInput{Email: "e@example.com"})
 	require.NoError(t, err)
-	check(7, 9, "a call without counts in its context")
+	check(11, 11, "a call without counts in its context")
 
 	var viaClient support.RequestCounts
 	p := support.NewClient(d)
@@ -729,3 +744,195 @@ func TestRequestCounts(t *testing.T) {
 	assert.Equal(t, int64(1), viaClient.Reads(), "a lookup by email is one FindContacts")
 	assert.Zero(t, viaClient.Writes())
 }
+
+// The contact fields of issue 11 are stored, rendered in Raw and cleared
+// by a patch; ListContactFields lists the custom field names the stored
+// contacts have.
+func TestNewFieldsAndContactFields(t *testing.T) {
+	p := newPlatform(memory.Config{})
+	defs, err := p.ListContactFields(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, defs, "no contact, no field")
+	in := support.ContactInput{Email: "ada@example.com", City: "London", EmailConsent: support.ConsentSubscribed,
+		Lifecycle: "Customer", AvatarURL: "https://example.com/ada.png", CustomFields: map[string]string{"seats": "3", "plan": "pro"}}
+	r, err := p.CreateContact(ctx, in)
+	require.NoError(t, err)
+	assert.Empty(t, r.Warnings, "memory stores every field")
+	got, err := p.GetContact(ctx, support.ID(r.Contact.ID))
+	require.NoError(t, err)
+	assert.Equal(t, in, got.Input())
+	assert.JSONEq(t, `{"id":"ctc_1","email":"ada@example.com","city":"London","email_consent":"subscribed","lifecycle":"Customer",
+		"avatar_url":"https://example.com/ada.png","custom_fields":{"plan":"pro","seats":"3"},"created_at":"2025-03-14T14:09:26Z"}`, string(got.Raw))
+	create(t, p, support.ContactInput{Email: "grace@example.com", CustomFields: map[string]string{"plan": "free", "team": "core"}})
+
+	u, err := p.UpdateContact(ctx, support.ID(got.ID), support.ContactUpdate{City: support.Ptr(""), EmailConsent: support.Ptr(support.ConsentUnsubscribed), Lifecycle: support.Ptr("")})
+	require.NoError(t, err)
+	assert.Equal(t, support.Updated, u.Outcome)
+	assert.Empty(t, u.Contact.City)
+	assert.Empty(t, u.Contact.Lifecycle)
+	assert.Equal(t, support.ConsentUnsubscribed, u.Contact.EmailConsent)
+
+	defs, err = p.ListContactFields(ctx)
+	require.NoError(t, err)
+	var names []string
+	for _, d := range defs {
+		names = append(names, d.Name)
+		assert.Equal(t, "text", d.Type)
+		assert.JSONEq(t, `{"name":"`+d.Name+`","type":"text"}`, string(d.Raw))
+	}
+	assert.Equal(t, []string{"plan", "seats", "team"}, names, "each name once, sorted")
+	require.NoError(t, p.DeleteContact(ctx, support.ID(got.ID)))
+	defs, err = p.ListContactFields(ctx)
+	require.NoError(t, err)
+	require.Len(t, defs, 2, "the deleted contact's own field is gone")
+	assert.Equal(t, "team", defs[1].Name)
+}
+
+// PatchContacts is all or nothing; through the Client, a batch update of
+// good patches is one request, and a patch of a missing contact fails
+// alone.
+func TestBatchUpdate(t *testing.T) {
+	d := memory.NewDriver(testConfig(memory.Config{}))
+	p := support.NewClient(d)
+	a, b := create(t, p, support.ContactInput{FirstName: "Ada"}), create(t, p, support.ContactInput{FirstName: "Grace"})
+	_, err := d.PatchContacts(ctx, []support.ContactPatch{
+		{ID: a.ID, Update: support.ContactUpdate{LastName: support.Ptr("Lovelace")}},
+		{ID: "ctc_404", Update: support.ContactUpdate{LastName: support.Ptr("Nobody")}},
+	})
+	require.ErrorIs(t, err, support.ErrInvalid, "a refused batch, for the Client to split")
+	assert.Contains(t, err.Error(), "record 1")
+	_, err = d.PatchContacts(ctx, []support.ContactPatch{{ID: "ctc_404", Update: support.ContactUpdate{LastName: support.Ptr("Nobody")}}})
+	require.ErrorIs(t, err, support.ErrNotFound, "a batch of one names the missing contact")
+	got, err := p.GetContact(ctx, support.ID(a.ID))
+	require.NoError(t, err)
+	assert.Empty(t, got.LastName, "a refused batch changes nothing")
+
+	var n support.RequestCounts
+	res, err := p.UpdateContacts(support.WithRequestCounts(ctx, &n), []support.ContactPatch{
+		{ID: a.ID, Update: support.ContactUpdate{LastName: support.Ptr("Lovelace")}},
+		{ID: b.ID, Update: support.ContactUpdate{LastName: support.Ptr("Hopper")}},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 2, res.Count(support.Updated))
+	assert.Equal(t, int64(1), n.Writes(), "one batch request")
+	for id, want := range map[string]string{a.ID: "Lovelace", b.ID: "Hopper"} {
+		got, err := p.GetContact(ctx, support.ID(id))
+		require.NoError(t, err)
+		assert.Equal(t, want, got.LastName)
+	}
+
+	res, err = p.UpdateContacts(ctx, []support.ContactPatch{
+		{ID: a.ID, Update: support.ContactUpdate{FirstName: support.Ptr("Augusta")}},
+		{ID: "ctc_404", Update: support.ContactUpdate{FirstName: support.Ptr("Nobody")}},
+	})
+	require.Error(t, err)
+	assert.Equal(t, support.Updated, res.Items[0].Outcome, "the good patch, once the batch is split: %v", res.Items[0].Err)
+	wantErr(t, res.Items[1].Err, support.ErrNotFound, support.OpUpdateContacts)
+	got, err = p.GetContact(ctx, support.ID(a.ID))
+	require.NoError(t, err)
+	assert.Equal(t, "Augusta", got.FirstName)
+}
+
+// Conversations have a priority (normal when created) and, when started in
+// one, a seeded team as their department.
+func TestPriorityAndDepartment(t *testing.T) {
+	p := newPlatform(memory.Config{})
+	c, err := p.CreateConversation(ctx, support.NewConversation{Contact: support.Email("a@example.com"), Text: "Hi"})
+	require.NoError(t, err)
+	assert.Equal(t, support.PriorityNormal, c.Priority)
+	assert.Empty(t, c.Department, "the default department")
+	require.NoError(t, p.SetPriority(ctx, c.ID, support.PriorityUrgent))
+	got, err := p.GetConversation(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, support.PriorityUrgent, got.Priority)
+	assert.Contains(t, string(got.Raw), `"priority":"urgent"`)
+	wantErr(t, p.SetPriority(ctx, c.ID, "critical"), support.ErrInvalid, support.OpSetPriority)
+	wantErr(t, p.SetPriority(ctx, "conv_404", support.PriorityLow), support.ErrNotFound, support.OpSetPriority)
+
+	in, err := p.CreateConversation(ctx, support.NewConversation{Contact: support.Email("a@example.com"), Text: "Hi", Department: "team_1"})
+	require.NoError(t, err)
+	got, err = p.GetConversation(ctx, in.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "team_1", got.Department)
+	assert.Contains(t, string(got.Raw), `"department":"team_1"`)
+	for _, dept := range []string{"agt_1", "team_9"} {
+		_, err := p.CreateConversation(ctx, support.NewConversation{Contact: support.Email("a@example.com"), Text: "Hi", Department: dept})
+		wantErr(t, err, support.ErrNotFound, support.OpCreateConversation)
+	}
+	convs, err := p.ListConversations(ctx, support.ConversationListOptions{})
+	require.NoError(t, err)
+	assert.Len(t, convs.Items, 2, "a refused department starts nothing")
+}
+
+func TestGetMessageAndClosingCategories(t *testing.T) {
+	p := newPlatform(memory.Config{})
+	c, err := p.CreateConversation(ctx, support.NewConversation{Contact: support.Email("a@example.com"), Text: "Hi"})
+	require.NoError(t, err)
+	other, err := p.CreateConversation(ctx, support.NewConversation{Contact: support.Email("b@example.com"), Text: "Hello"})
+	require.NoError(t, err)
+	sent, err := p.SendMessage(ctx, c.ID, support.NewMessage{Text: "Hello, Ada", AuthorID: "agt_1"})
+	require.NoError(t, err)
+	got, err := p.GetMessage(ctx, c.ID, sent.ID)
+	require.NoError(t, err)
+	assert.Equal(t, sent, got)
+	first, err := p.GetMessage(ctx, c.ID, "msg_1")
+	require.NoError(t, err)
+	assert.Equal(t, "Hi", first.Text)
+	assert.Equal(t, support.Inbound, first.Direction)
+	_, err = p.GetMessage(ctx, other.ID, sent.ID)
+	wantErr(t, err, support.ErrNotFound, support.OpGetMessage)
+	_, err = p.GetMessage(ctx, "conv_404", "msg_1")
+	wantErr(t, err, support.ErrNotFound, support.OpGetMessage)
+
+	cats, err := p.ListClosingCategories(ctx)
+	require.NoError(t, err)
+	require.Len(t, cats, 3)
+	assert.Equal(t, "Resolved", cats[0].Name)
+	assert.JSONEq(t, `{"category":"Resolved","description":"`+cats[0].Description+`"}`, string(cats[0].Raw))
+}
+
+// The passthrough serves GET of the records' renderings: what Raw holds.
+func TestPassthrough(t *testing.T) {
+	p := newPlatform(memory.Config{})
+	ct := create(t, p, support.ContactInput{Email: "a@example.com"})
+	c, err := p.CreateConversation(ctx, support.NewConversation{Contact: support.ID(ct.ID), Text: "Hi"})
+	require.NoError(t, err)
+	msgs, err := p.ListMessages(ctx, c.ID, support.ListOptions{})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		path []string
+		want json.RawMessage
+	}{
+		{[]string{"contacts", ct.ID}, ct.Raw},
+		{[]string{"conversations", c.ID}, c.Raw},
+		{[]string{"conversations", c.ID, "messages", msgs.Items[0].ID}, msgs.Items[0].Raw},
+	} {
+		resp, err := p.Passthrough(ctx, support.RawRequest{Path: tc.path})
+		require.NoError(t, err, "GET %q", tc.path)
+		assert.Equal(t, 200, resp.Status)
+		assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+		assert.JSONEq(t, string(tc.want), string(resp.Body), "GET %q", tc.path)
+	}
+	for _, path := range [][]string{{"contacts", "ctc_404"}, {"contacts", ct.ID, "x"}, {"conversations", c.ID, "messages", "msg_404"},
+		{"conversations", "conv_404", "messages", "msg_1"}, {"agents"}, {"contacts/" + ct.ID}} {
+		resp, err := p.Passthrough(ctx, support.RawRequest{Path: path})
+		wantErr(t, err, support.ErrNotFound, support.OpPassthrough)
+		var se *support.Error
+		require.ErrorAs(t, err, &se)
+		assert.Equal(t, 404, se.Status, "GET %q", path)
+		require.NotNil(t, resp, "the answer comes with the error")
+		assert.Equal(t, 404, resp.Status)
+		assert.Contains(t, string(resp.Body), `"error":"no record at`)
+	}
+	resp, err := p.Passthrough(ctx, support.RawRequest{Method: "delete", Path: []string{"contacts", ct.ID}})
+	var se *support.Error
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, 405, se.Status)
+	assert.Nil(t, se.Kind, "a 405 has no kind")
+	assert.Equal(t, 405, resp.Status)
+	_, err = p.GetContact(ctx, support.ID(ct.ID))
+	require.NoError(t, err, "a refused DELETE deletes nothing")
+}
+
+// second returns the error of a call's two results.
+func second[T any](_ T, err error) error { return err }

@@ -1,8 +1,14 @@
 package memory
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
 	"time"
+
+	"github.com/deskbridge/deskbridge/support"
 )
 
 // The JSON renderings of stored records, returned in Raw. They are what a
@@ -16,6 +22,10 @@ type contactJSON struct {
 	Phone        string            `json:"phone,omitempty"`
 	Language     string            `json:"language,omitempty"`
 	Country      string            `json:"country,omitempty"`
+	City         string            `json:"city,omitempty"`
+	EmailConsent string            `json:"email_consent,omitempty"`
+	Lifecycle    string            `json:"lifecycle,omitempty"`
+	AvatarURL    string            `json:"avatar_url,omitempty"`
 	ExternalID   string            `json:"external_id,omitempty"`
 	Tags         []string          `json:"tags,omitempty"`
 	CustomFields map[string]string `json:"custom_fields,omitempty"`
@@ -28,6 +38,8 @@ type conversationJSON struct {
 	Status      string           `json:"status"`
 	Subject     string           `json:"subject,omitempty"`
 	Channel     string           `json:"channel"`
+	Priority    string           `json:"priority"`
+	Department  string           `json:"department,omitempty"`
 	Assignee    *assigneeJSON    `json:"assignee"`
 	ClosingNote *closingNoteJSON `json:"closing_note,omitempty"`
 	CreatedAt   string           `json:"created_at"`
@@ -71,6 +83,43 @@ type agentJSON struct {
 	Email  string `json:"email,omitempty"`
 	Role   string `json:"role,omitempty"`
 	Active bool   `json:"active"`
+}
+
+// Send is the passthrough: a GET of contacts/<id>, conversations/<id> or
+// conversations/<id>/messages/<id> answers 200 with the record's JSON
+// rendering (what Raw holds); a path that names no record answers 404
+// (ErrNotFound), another method 405 (an error of no kind). The query,
+// headers and body are not read.
+func (d *Driver) Send(ctx context.Context, r support.RawRequest) (*support.RawResponse, error) {
+	defer d.lock(ctx, r.Method)()
+	body, err := d.serve(r)
+	resp := &support.RawResponse{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: body}
+	if err != nil {
+		resp.Status, resp.Body = err.Status, render(map[string]string{"error": err.Message})
+		return resp, err
+	}
+	return resp, nil
+}
+
+// serve returns the rendering of the record r names. The caller holds d.mu.
+func (d *Driver) serve(r support.RawRequest) (json.RawMessage, *support.Error) {
+	if r.Method != http.MethodGet {
+		return nil, &support.Error{Vendor: Vendor, Status: http.StatusMethodNotAllowed, Message: "method " + r.Method + " is not served: memory serves GET only"}
+	}
+	p, conv := r.Path, (*convRecord)(nil)
+	if len(p) >= 2 && p[0] == "conversations" {
+		conv = d.convByID[p[1]]
+	}
+	switch {
+	case len(p) == 2 && p[0] == "contacts" && d.contactByID[p[1]] != nil:
+		return d.contactByID[p[1]].out().Raw, nil
+	case len(p) == 2 && conv != nil:
+		return conv.out().Raw, nil
+	case len(p) == 4 && conv != nil && p[2] == "messages" && conv.message(p[3]) != nil:
+		return conv.message(p[3]).out().Raw, nil
+	}
+	return nil, &support.Error{Vendor: Vendor, Kind: support.ErrNotFound, Status: http.StatusNotFound,
+		Message: fmt.Sprintf("no record at %.80q", strings.Join(p, "/"))}
 }
 
 // stamp renders a time for Raw. Times are strings rather than time.Time so
