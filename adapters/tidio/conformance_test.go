@@ -26,6 +26,11 @@ const (
 // that paging takes several pages with few contacts.
 const conformancePageSize = 3
 
+// passthroughContact is GET /contacts/{id} as a passthrough request.
+func passthroughContact(id string) support.RawRequest {
+	return support.RawRequest{Path: []string{"contacts", id}}
+}
+
 // newSimulator starts a simulator with what the suite needs: two operators
 // and a department besides "General".
 func newSimulator(t *testing.T, opts tidiotest.Options) *tidiotest.Server {
@@ -59,7 +64,7 @@ func TestConformance(t *testing.T) {
 	} else {
 		id, secret = tidiotest.ClientID, tidiotest.ClientSecret
 	}
-	conformance.Run(t, conformance.Harness{PageSize: pageSize, New: func(t *testing.T) *support.Client {
+	conformance.Run(t, conformance.Harness{PageSize: pageSize, PassthroughContact: passthroughContact, New: func(t *testing.T) *support.Client {
 		srv := newSimulator(t, tidiotest.Options{PageSize: conformancePageSize})
 		base := srv.URL
 		var upstream http.RoundTripper = srv.Client().Transport
@@ -85,7 +90,7 @@ func TestConformance(t *testing.T) {
 // TestConformanceLive runs the suite straight against the simulator, so
 // that adapter and simulator cannot drift apart unnoticed.
 func TestConformanceLive(t *testing.T) {
-	conformance.Run(t, conformance.Harness{PageSize: conformancePageSize, New: func(t *testing.T) *support.Client {
+	conformance.Run(t, conformance.Harness{PageSize: conformancePageSize, PassthroughContact: passthroughContact, New: func(t *testing.T) *support.Client {
 		srv := newSimulator(t, tidiotest.Options{PageSize: conformancePageSize})
 		p, err := tidio.New(tidio.Config{
 			ClientID: tidiotest.ClientID, ClientSecret: tidiotest.ClientSecret,

@@ -22,12 +22,12 @@ var contactsPath = rest.Segments("contacts")
 func contactPath(id string) rest.Path { return rest.Segments("contacts", id) }
 
 // PrepareContact returns in as Tidio will store it: Tidio's field lengths
-// checked (ErrInvalid), language, country and tags removed with a warning
-// each (Tidio's API cannot write them), and the custom fields that are not
-// properties defined in the project, or whose values cannot be of their
-// property's type, removed with a warning each. The definitions are read
-// (GET /contact-properties, every page) on the first input with custom
-// fields; see the package documentation.
+// checked (ErrInvalid), and the custom fields that are not properties
+// defined in the project, or whose values cannot be of their property's
+// type, removed with a warning each. The definitions are read (GET
+// /contact-properties, every page) on the first input with custom fields;
+// see the package documentation. The Client has removed the fields Tidio
+// cannot write (Capabilities.ContactFields).
 func (d *Driver) PrepareContact(ctx context.Context, in support.ContactInput) (support.ContactInput, []support.Warning, error) {
 	if err := checkLimits(in.FirstName, in.LastName, in.Phone, in.ExternalID); err != nil {
 		return support.ContactInput{}, nil, err
@@ -37,19 +37,16 @@ func (d *Driver) PrepareContact(ctx context.Context, in support.ContactInput) (s
 			return support.ContactInput{}, nil, err
 		}
 	}
-	ws := readOnlyWarnings(in.Language != "", in.Country != "", len(in.Tags) > 0)
-	out := in
-	out.Language, out.Country, out.Tags = "", "", nil
-	if len(in.CustomFields) > 0 {
-		defs, err := d.propertyDefinitions(ctx, support.OpCreateContact, nil)
-		if err != nil {
-			return support.ContactInput{}, nil, err
-		}
-		keep, dropped := splitFields(defs, in.CustomFields, strPtr)
-		out.CustomFields = nilIfEmpty(keep)
-		ws = append(ws, dropped...)
+	if len(in.CustomFields) == 0 {
+		return in, nil, nil
 	}
-	return out, ws, nil
+	defs, err := d.propertyDefinitions(ctx, support.OpCreateContact, nil)
+	if err != nil {
+		return support.ContactInput{}, nil, err
+	}
+	keep, ws := splitFields(defs, in.CustomFields, strPtr)
+	in.CustomFields = nilIfEmpty(keep)
+	return in, ws, nil
 }
 
 // checkLimits enforces Tidio's field lengths, in characters.
@@ -77,21 +74,6 @@ func checkProperty(name, value string) error {
 		return fail(support.ErrInvalid, "custom field %q is longer than Tidio's %d characters", clipText(name, 40), MaxPropertyValueLength)
 	}
 	return nil
-}
-
-// readOnlyWarnings reports the fields Tidio's API cannot write.
-func readOnlyWarnings(language, country, tags bool) []support.Warning {
-	var ws []support.Warning
-	if language {
-		ws = append(ws, support.Warning{Field: "language", Message: "not stored: Tidio's API can read a contact's language but has no field to write it"})
-	}
-	if country {
-		ws = append(ws, support.Warning{Field: "country", Message: "not stored: Tidio's API can read a contact's country but has no field to write it"})
-	}
-	if tags {
-		ws = append(ws, support.Warning{Field: "tags", Message: "not stored: Tidio's contacts have no tags in the API"})
-	}
-	return ws
 }
 
 // ListContacts returns a page of contacts in Tidio's order, with Tidio's
@@ -207,7 +189,8 @@ func earliestFirst(a, b time.Time) int {
 // contactBody is the POST body of a prepared input with the custom fields
 // fields (sorted by name, so that a body is the same bytes every time).
 func contactBody(in support.ContactInput, fields map[string]string) wireContactIn {
-	b := wireContactIn{DistinctID: in.ExternalID, FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone}
+	b := wireContactIn{DistinctID: in.ExternalID, FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
+		EmailConsent: string(in.EmailConsent)}
 	for _, name := range slices.Sorted(maps.Keys(fields)) {
 		v := fields[name]
 		b.Properties = append(b.Properties, wirePropertyOut{Name: name, Value: &v})
@@ -220,7 +203,7 @@ func contactBody(in support.ContactInput, fields map[string]string) wireContactI
 func sent(in support.ContactInput, fields map[string]string, id string, raw json.RawMessage) *support.Contact {
 	return &support.Contact{
 		ID: id, FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
-		ExternalID: in.ExternalID, CustomFields: nilIfEmpty(maps.Clone(fields)), Raw: raw,
+		EmailConsent: in.EmailConsent, ExternalID: in.ExternalID, CustomFields: nilIfEmpty(maps.Clone(fields)), Raw: raw,
 	}
 }
 
@@ -254,36 +237,22 @@ func (d *Driver) CreateContact(ctx context.Context, in support.ContactInput) (*s
 
 // PatchContact changes the contact id: PATCH /contacts/{id} with only the
 // fields u sets, "" sent as null (which clears the field), and a nil custom
-// field value as a null property value [D T-patch]. Tidio's lengths are
-// checked first, and clearing the ExternalID is ErrInvalid [S MCP-T].
-// Language, country and tags cannot be written, nor custom fields that are
-// not properties defined in the project (or whose values cannot be of the
-// property's type): each is a warning. An update with nothing Tidio can
-// write reads the contact (GET /contacts/{id}, so that a missing one is
+// field value as a null property value [D T-patch]. Tidio's rules are
+// checked first (checkUpdate), and custom fields that are not properties
+// defined in the project (or whose values cannot be of the property's
+// type) are left out, each with a warning. An update with nothing left to
+// send reads the contact (GET /contacts/{id}, so that a missing one is
 // ErrNotFound) and is Unchanged. Tidio answers 204: the contact returned is
 // the ID and the fields sent, without Raw.
 func (d *Driver) PatchContact(ctx context.Context, id string, u support.ContactUpdate) (*support.ContactResult, error) {
 	const op = support.OpUpdateContact
-	val := func(v *string) string {
-		if v == nil {
-			return ""
-		}
-		return *v
-	}
-	if err := checkLimits(val(u.FirstName), val(u.LastName), val(u.Phone), val(u.ExternalID)); err != nil {
+	if err := checkUpdate(u); err != nil {
 		return nil, err
 	}
-	if u.ExternalID != nil && *u.ExternalID == "" {
-		return nil, fail(support.ErrInvalid, "Tidio's distinct_id (ExternalID) cannot be cleared, only changed")
-	}
-	for _, name := range slices.Sorted(maps.Keys(u.CustomFields)) {
-		if err := checkProperty(name, val(u.CustomFields[name])); err != nil {
-			return nil, err
-		}
-	}
 	var res *support.ContactResult
-	dropped, err := writeProperties(ctx, d, op, []map[string]*string{u.CustomFields}, func(v *string) *string { return v }, func(keep []map[string]*string) error {
-		s := support.ContactUpdate{FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, Phone: u.Phone, ExternalID: u.ExternalID, CustomFields: keep[0]}
+	dropped, err := writeProperties(ctx, d, op, []map[string]*string{u.CustomFields}, ptrValue, func(keep []map[string]*string) error {
+		s := u
+		s.CustomFields = keep[0]
 		if body := patchBody(s); len(body) > 0 {
 			if _, err := d.send(ctx, op, http.MethodPatch, contactPath(id), body); err != nil {
 				return err
@@ -301,17 +270,48 @@ func (d *Driver) PatchContact(ctx context.Context, id string, u support.ContactU
 	if err != nil {
 		return nil, err
 	}
-	res.Warnings = append(readOnlyWarnings(u.Language != nil, u.Country != nil, u.Tags != nil), dropped[0]...)
+	res.Warnings = dropped[0]
 	return res, nil
 }
 
-// patchBody is the PATCH body of u: its fields set, "" as null.
+// checkUpdate enforces Tidio's rules on an update before any request: its
+// field lengths, and that distinct_id cannot be cleared [S MCP-T]
+// (ErrInvalid).
+func checkUpdate(u support.ContactUpdate) error {
+	val := func(v *string) string {
+		if v == nil {
+			return ""
+		}
+		return *v
+	}
+	if err := checkLimits(val(u.FirstName), val(u.LastName), val(u.Phone), val(u.ExternalID)); err != nil {
+		return err
+	}
+	if u.ExternalID != nil && *u.ExternalID == "" {
+		return fail(support.ErrInvalid, "Tidio's distinct_id (ExternalID) cannot be cleared, only changed")
+	}
+	for _, name := range slices.Sorted(maps.Keys(u.CustomFields)) {
+		if err := checkProperty(name, val(u.CustomFields[name])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// patchBody is the PATCH body of u, for PATCH /contacts/{id} and a record
+// of PATCH /contacts/batch: the fields Tidio can write that u sets, "" as
+// null [D T-patch].
 func patchBody(u support.ContactUpdate) map[string]any {
 	body := map[string]any{}
+	var consent *string
+	if u.EmailConsent != nil {
+		consent = support.Ptr(string(*u.EmailConsent))
+	}
 	for _, f := range []struct {
 		name string
 		v    *string
-	}{{"first_name", u.FirstName}, {"last_name", u.LastName}, {"email", u.Email}, {"phone", u.Phone}, {"distinct_id", u.ExternalID}} {
+	}{{"first_name", u.FirstName}, {"last_name", u.LastName}, {"email", u.Email}, {"phone", u.Phone},
+		{"email_consent", consent}, {"distinct_id", u.ExternalID}} {
 		switch {
 		case f.v == nil:
 		case *f.v == "":
@@ -338,8 +338,9 @@ func (d *Driver) DeleteContact(ctx context.Context, id string) error {
 	return err
 }
 
-// strPtr returns a pointer to v, for splitFields.
-func strPtr(v string) *string { return &v }
+// strPtr returns a pointer to v, and ptrValue v itself, for splitFields.
+func strPtr(v string) *string    { return &v }
+func ptrValue(v *string) *string { return v }
 
 // nilIfEmpty returns m, or nil when it is empty.
 func nilIfEmpty[V any](m map[string]V) map[string]V {

@@ -80,7 +80,8 @@ func TestGetContact(t *testing.T) {
 	srv.SeedContact(tidiotest.Contact{FirstName: "Later", Email: "dup@example.com", CreatedAt: t0.Add(time.Hour)})
 	first := srv.SeedContact(tidiotest.Contact{
 		FirstName: "Earlier", LastName: "Dup", Email: "Dup@Example.com", Phone: "123 456 789", Language: "en",
-		Country: "PL", DistinctID: "ext-9", CreatedAt: t0, Properties: []tidiotest.Property{{Name: "score", Value: "42"}},
+		Country: "PL", City: "Kraków", EmailConsent: "subscribed", DistinctID: "ext-9", CreatedAt: t0,
+		Properties: []tidiotest.Property{{Name: "score", Value: "42"}},
 	})
 	srv.SeedContact(tidiotest.Contact{FirstName: "Third", Email: "dup@example.com", CreatedAt: t0.Add(2 * time.Hour)})
 
@@ -89,7 +90,8 @@ func TestGetContact(t *testing.T) {
 	got.Raw = nil
 	assert.Equal(t, support.Contact{
 		ID: first.ID, FirstName: "Earlier", LastName: "Dup", Email: "Dup@Example.com", Phone: "123 456 789",
-		Language: "en", Country: "PL", ExternalID: "ext-9", CustomFields: map[string]string{"score": "42"}, CreatedAt: t0,
+		Language: "en", Country: "PL", City: "Kraków", EmailConsent: support.ConsentSubscribed, ExternalID: "ext-9",
+		CustomFields: map[string]string{"score": "42"}, CreatedAt: t0,
 	}, *got, "the earliest created of the three")
 
 	byID, err := c.GetContact(t.Context(), support.ID(first.ID))

@@ -2,6 +2,7 @@ package tidio_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -53,7 +54,7 @@ func Example() {
 	var d *tidio.Driver
 	fmt.Println("driver:", c.As(&d), d.Capabilities().MaxBatch)
 	// Output:
-	// created [language: not stored: Tidio's API can read a contact's language but has no field to write it]
+	// created [language: not stored: tidio has no field to write it]
 	// created true
 	// by email, the earliest: true
 	// by phone: true
@@ -116,4 +117,33 @@ func mustParse(s string) int64 {
 		panic(err)
 	}
 	return n
+}
+
+// The passthrough reaches what the neutral API does not cover, here the
+// contact property definitions, with the adapter's credentials, pacing and
+// error decoding.
+func Example_passthrough() {
+	c, srv := exampleClient()
+	defer srv.Close()
+	srv.SeedProperty(tidiotest.PropertyDef{Name: "plan", Label: "Plan", Type: "text"})
+	ctx := context.Background()
+
+	res, err := c.Passthrough(ctx, support.RawRequest{Path: []string{"contact-properties"}})
+	if err != nil {
+		panic(err)
+	}
+	var body struct {
+		Properties []struct{ Name, Label, Type string }
+	}
+	if err := json.Unmarshal(res.Body, &body); err != nil {
+		panic(err)
+	}
+	fmt.Println(res.Status, body.Properties)
+
+	// A vendor error comes back decoded, with the answer.
+	res, err = c.Passthrough(ctx, support.RawRequest{Path: []string{"contacts", "0f0f0f0f-0000-4000-8000-000000000000"}})
+	fmt.Println(res.Status, errors.Is(err, support.ErrNotFound))
+	// Output:
+	// 200 [{plan Plan text}]
+	// 404 true
 }

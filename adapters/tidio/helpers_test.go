@@ -2,7 +2,14 @@ package tidio_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -108,4 +115,75 @@ func mustInt(t *testing.T, s string) int64 {
 	n, err := strconv.ParseInt(s, 10, 64)
 	require.NoError(t, err, "ticket ID %q", s)
 	return n
+}
+
+// payload returns testdata/vendor/name: one of Tidio's own example
+// payloads (see its README).
+func payload(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "vendor", name))
+	require.NoError(t, err)
+	return string(b)
+}
+
+// answer is what a fakeTidio route answers: a status and a JSON body.
+type answer struct {
+	status int
+	body   string
+}
+
+// request is a request a fakeTidio received.
+type request struct {
+	method, uri, body string
+}
+
+// fakeTidio is a server that answers "METHOD /path?query" (or, without a
+// route for the query, "METHOD /path") with its answer, 404 otherwise, and
+// keeps every request it gets.
+type fakeTidio struct {
+	*httptest.Server
+	mu  sync.Mutex
+	got []request
+}
+
+func newFakeTidio(t testing.TB, routes map[string]answer) *fakeTidio {
+	t.Helper()
+	f := &fakeTidio{}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		f.mu.Lock()
+		f.got = append(f.got, request{r.Method, r.URL.RequestURI(), string(body)})
+		f.mu.Unlock()
+		a, ok := routes[r.Method+" "+r.URL.RequestURI()]
+		if !ok {
+			a, ok = routes[r.Method+" "+r.URL.Path]
+		}
+		if !ok {
+			a = answer{http.StatusNotFound, `{"errors":[{"code":"not_found","message":"Route not found"}]}`}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(a.status)
+		fmt.Fprint(w, a.body)
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+// client returns the Client of f.
+func (f *fakeTidio) client(t testing.TB) *support.Client {
+	t.Helper()
+	return mustNew(t, tidio.Config{BaseURL: f.URL, HTTPClient: f.Client(), MaxAttempts: 1})
+}
+
+// sent returns the bodies of the requests received for "METHOD /path".
+func (f *fakeTidio) sent(route string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, r := range f.got {
+		if path, _, _ := strings.Cut(r.uri, "?"); r.method+" "+path == route {
+			out = append(out, r.body)
+		}
+	}
+	return out
 }

@@ -146,32 +146,53 @@ func (d *Driver) rereadProperties(ctx context.Context, op support.Operation, use
 	return fresh
 }
 
-// readProperties reads every page of GET /contact-properties. A page
-// without its list is an error, not a project without properties: every
-// custom field would otherwise be dropped.
+// readProperties reads the definitions (listProperties). A page without
+// its list is an error, not a project without properties: every custom
+// field would otherwise be dropped.
 func (d *Driver) readProperties(ctx context.Context, op support.Operation) (*propertyDefs, error) {
-	all := &propertyDefs{types: map[string]string{}}
-	for page, err := range support.Pages(ctx, "", func(ctx context.Context, cursor string) (support.Page[wirePropertyDef], error) {
+	list, err := d.listProperties(ctx, op)
+	switch statusOf(err) {
+	case http.StatusNotFound, http.StatusForbidden, http.StatusMethodNotAllowed:
+		if d.cfg.Logger != nil {
+			d.cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "tidio: contact property definitions not available; custom fields are sent unchecked",
+				slog.String("op", string(op)), slog.Int("status", statusOf(err)))
+		}
+		return &propertyDefs{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	all := &propertyDefs{types: make(map[string]string, len(list))}
+	for _, p := range list {
+		all.types[p.Name] = p.Type
+	}
+	return all, nil
+}
+
+// listProperties reads every page of GET /contact-properties [S MCP-T, AE],
+// leaving out definitions without a name.
+func (d *Driver) listProperties(ctx context.Context, op support.Operation) ([]support.FieldDefinition, error) {
+	out := []support.FieldDefinition{}
+	for page, err := range support.Pages(ctx, "", func(ctx context.Context, cursor string) (support.Page[support.FieldDefinition], error) {
 		return listPage(ctx, d, op, propertiesPath, nil, cursor, "properties", decodePropertyDef)
 	}) {
-		switch statusOf(err) {
-		case http.StatusNotFound, http.StatusForbidden, http.StatusMethodNotAllowed:
-			if d.cfg.Logger != nil {
-				d.cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "tidio: contact property definitions not available; custom fields are sent unchecked",
-					slog.String("op", string(op)), slog.Int("status", statusOf(err)))
-			}
-			return &propertyDefs{}, nil
-		}
 		if err != nil {
 			return nil, err
 		}
 		for _, p := range page.Items {
 			if p.Name != "" {
-				all.types[string(p.Name)] = string(p.Type)
+				out = append(out, p)
 			}
 		}
 	}
-	return all, nil
+	return out, nil
+}
+
+// ListContactFields returns the project's contact property definitions,
+// the names CustomFields may use: GET /contact-properties, every page. It
+// does not change the definitions writes are checked against.
+func (d *Driver) ListContactFields(ctx context.Context) ([]support.FieldDefinition, error) {
+	return d.listProperties(ctx, support.OpListContactFields)
 }
 
 // writeProperties sends a write (send) of records whose custom fields are

@@ -153,8 +153,9 @@ func (d *Driver) GetConversation(ctx context.Context, id string) (*support.Conve
 }
 
 // CreateConversation opens a ticket on behalf of a contact: POST
-// /tickets/as-contact {contact_email, subject, message_content} [S MCP-T],
-// then GET /tickets/{id} to return it. The contact is addressed by email
+// /tickets/as-contact {contact_email, subject, message_content,
+// assigned_department_id (nc.Department, when set)} [S MCP-T], then GET
+// /tickets/{id} to return it. The contact is addressed by email
 // (an id: Ref is read first for its email; a phone: Ref is ErrInvalid);
 // Tidio finds the contact by that email or creates it. Name is not sent:
 // the body has no name field. Subject and Text are required. A create
@@ -180,6 +181,9 @@ func (d *Driver) CreateConversation(ctx context.Context, nc support.NewConversat
 		email = ct.Email
 	}
 	body := map[string]string{"contact_email": email, "subject": nc.Subject, "message_content": nc.Text}
+	if nc.Department != "" {
+		body["assigned_department_id"] = nc.Department
+	}
 	res, err := d.send(ctx, op, http.MethodPost, ticketAsContact, body)
 	if err != nil {
 		return nil, err
@@ -205,6 +209,16 @@ func (d *Driver) SetStatus(ctx context.Context, id string, change support.Status
 		return fail(support.ErrInvalid, "unknown conversation status %q; Tidio has open, pending and closed (solved)", clipText(string(change.Status), 40))
 	}
 	_, err := d.send(ctx, support.OpSetStatus, http.MethodPatch, ticketPath(id), map[string]string{"status": s})
+	return err
+}
+
+// SetPriority changes a ticket's priority: PATCH /tickets/{id} {priority},
+// low, normal or urgent [S MCP-T, AE].
+func (d *Driver) SetPriority(ctx context.Context, id string, p support.Priority) error {
+	if err := checkTicketID(id); err != nil {
+		return err
+	}
+	_, err := d.send(ctx, support.OpSetPriority, http.MethodPatch, ticketPath(id), map[string]string{"priority": string(p)})
 	return err
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -95,9 +94,6 @@ func TestTicketStatusAndAssignment(t *testing.T) {
 			t.Errorf("after SetStatus(%s), status %q", s, got)
 		}
 	}
-	if !strings.Contains(string(get().Raw), `"priority":"normal"`) {
-		t.Errorf("Raw %s does not keep the priority", get().Raw)
-	}
 
 	ops, depts := srv.Operators(), srv.Departments()
 	billing := depts[1]
@@ -150,6 +146,58 @@ func TestTicketStatusAndAssignment(t *testing.T) {
 	if n := srv.Stats.Total(); n != 0 {
 		t.Errorf("%d requests for invalid input", n)
 	}
+}
+
+// TestTicketPriorityAndDepartment: a ticket reads with its priority, which
+// SetPriority changes (to low, normal or urgent, the others refused before
+// any request), and with its department, the one it was created in; the
+// default department reads as none, as it does for the assignee.
+func TestTicketPriorityAndDepartment(t *testing.T) {
+	srv := tidiotest.NewServer(tidiotest.Options{})
+	defer srv.Close()
+	seedDirectory(srv)
+	billing := srv.Departments()[1]
+	c := newClient(t, srv, tidio.Config{})
+	conv := openTicket(t, c, support.Email("ada@example.com"))
+	assert.Equal(t, support.PriorityNormal, conv.Priority)
+	assert.Empty(t, conv.Department, "in the default department")
+	if tk, _ := srv.Ticket(mustInt(t, conv.ID)); tk.AssignedDepartmentID != srv.DefaultDepartment().ID {
+		t.Errorf("stored in department %q", tk.AssignedDepartmentID)
+	}
+	for _, p := range []support.Priority{support.PriorityUrgent, support.PriorityLow, support.PriorityNormal} {
+		require.NoError(t, c.SetPriority(t.Context(), conv.ID, p))
+		tk, _ := srv.Ticket(mustInt(t, conv.ID))
+		assert.Equal(t, string(p), tk.Priority)
+		got, err := c.GetConversation(t.Context(), conv.ID)
+		require.NoError(t, err)
+		assert.Equal(t, p, got.Priority)
+	}
+	srv.Stats.Reset()
+	wantKind(t, c.SetPriority(t.Context(), conv.ID, support.PriorityHigh), support.ErrInvalid)
+	wantKind(t, c.SetPriority(t.Context(), "abc", support.PriorityLow), support.ErrInvalid)
+	assert.Zero(t, srv.Stats.Total(), "requests for priorities Tidio does not have")
+	wantKind(t, c.SetPriority(t.Context(), "99999", support.PriorityLow), support.ErrNotFound)
+
+	in, err := c.CreateConversation(t.Context(), support.NewConversation{
+		Contact: support.Email("ada@example.com"), Subject: "Invoice", Text: "Wrong amount", Department: billing.ID,
+	})
+	require.NoError(t, err)
+	assert.Equal(t, billing.ID, in.Department)
+	assert.Equal(t, &support.Assignee{Kind: support.KindTeam, ID: billing.ID}, in.Assignee)
+	if tk, _ := srv.Ticket(mustInt(t, in.ID)); tk.AssignedDepartmentID != billing.ID {
+		t.Errorf("created in department %q, want %q", tk.AssignedDepartmentID, billing.ID)
+	}
+	require.NoError(t, c.Assign(t.Context(), in.ID, support.Assignee{Kind: support.KindAgent, ID: srv.Operators()[0].ID}))
+	got, err := c.GetConversation(t.Context(), in.ID)
+	require.NoError(t, err)
+	assert.Equal(t, billing.ID, got.Department, "an operator's ticket keeps its department")
+
+	tickets := len(srv.Tickets())
+	_, err = c.CreateConversation(t.Context(), support.NewConversation{
+		Contact: support.Email("ada@example.com"), Subject: "s", Text: "t", Department: "0f0f0f0f-0000-4000-8000-000000000000",
+	})
+	wantKind(t, err, support.ErrInvalid)
+	assert.Len(t, srv.Tickets(), tickets, "a ticket created in a department that does not exist")
 }
 
 func equalAssignee(a, b *support.Assignee) bool {

@@ -14,9 +14,10 @@
 // Panel > Developer > OpenAPI by the project owner or an admin [D T-auth].
 //
 // Source tags ([D T-post], [S MCP-T], [AE], ...) refer to the vendor facts in
-// the project's VENDORS.md §1: D is a Tidio documentation page, S the
-// Tidio-side MCP server, 3P third-party code, AE the api-evangelist profile
-// (the seed OpenAPI file).
+// the project's docs/vendors.md (its Tidio section): D is a Tidio
+// documentation page, S the Tidio-side MCP server, 3P third-party code, AE
+// the api-evangelist profile (the seed OpenAPI file). Tests hold the driver
+// to Tidio's own example payloads, in testdata/vendor.
 //
 // # Mapping
 //
@@ -25,15 +26,19 @@
 //	Contact.FirstName/LastName   first_name / last_name (≤ 127 characters [AE])
 //	Contact.Email                email (the list's exact-address filter)
 //	Contact.Phone                phone, free text, not normalized (≤ 155 [AE])
-//	Contact.Language/Country     language / country: read only, no create or
-//	                             update field [D T-post, AE]; writing them warns
+//	Contact.EmailConsent         email_consent, subscribed or unsubscribed
+//	                             [D T-ref]; cleared (null) by an update to ""
+//	Contact.Language/Country/    language / country / city: read only, no
+//	  City                       create or update field [D T-post, D T-patch]
 //	Contact.ExternalID           distinct_id (≤ 55 characters [D T-post])
 //	Contact.CustomFields         properties [{name ≤ 128, value ≤ 1000}], only
 //	                             those defined in the project, with a value
 //	                             that can be of their type [D T-patch]; the
 //	                             others warn and are not sent (see below)
-//	Contact.Tags                 none: writing them warns
+//	Contact.Tags                 none
 //	Contact.CreatedAt            created_at
+//	FieldDefinition              contact property definition {name, label,
+//	                             type} [S MCP-T, AE]
 //	Conversation                 ticket (integer id) [S MCP-T, AE]
 //	Conversation.Status          open ↔ open, pending ↔ pending, closed ↔ solved
 //	Conversation.Assignee        assigned_operator_id → agent; else
@@ -41,7 +46,9 @@
 //	                             default "General" department, where new and
 //	                             unassigned tickets sit → nil
 //	Conversation.Channel         custom_channel_id, or "email"
-//	ticket priority              Raw only (low, normal, urgent)
+//	Conversation.Priority        priority: low, normal, urgent [AE, S MCP-T]
+//	Conversation.Department,     assigned_department_id, "" for the default
+//	  NewConversation.Department department
 //	Message                      ticket message (ULID id), body in
 //	                             message_content [S MCP-T tests]
 //	Message.Internal             message_type internal
@@ -51,44 +58,57 @@
 //
 // # Driver primitives
 //
-//	PrepareContact      Tidio's field limits, read-only fields, property definitions (GET /contact-properties)
+//	PrepareContact      Tidio's field limits, property definitions (GET /contact-properties)
 //	ListContacts        GET    /contacts?cursor=
 //	GetContact          GET    /contacts/{id}
 //	FindContacts        GET    /contacts?email=&cursor=, every page (email only)
 //	CreateContact       POST   /contacts
 //	CreateContacts      POST   /contacts/batch (at most 100)
 //	PatchContact        PATCH  /contacts/{id} (204)
+//	PatchContacts       PATCH  /contacts/batch (at most 100, 204)
 //	DeleteContact       DELETE /contacts/{id}
+//	ListContactFields   GET    /contact-properties?cursor=, every page
 //	ListConversations   GET    /tickets?cursor=
 //	GetConversation     GET    /tickets/{id}
 //	CreateConversation  POST   /tickets/as-contact, then GET /tickets/{id}
 //	SetStatus, Assign,  PATCH  /tickets/{id}
-//	  Unassign
+//	  Unassign,
+//	  SetPriority
 //	ListMessages        GET    /tickets/{id} (its messages)
 //	SendMessage         POST   /tickets/{id}/reply
 //	ListAgents          GET    /operators?cursor=, then GET /departments
+//	Send                any request below the base URL (Client.Passthrough)
 //
 // The Client builds the rest from these, as for every vendor: validation,
 // GetContact and UpdateContact by email, UpsertContact (matching by email,
 // the only key Tidio can look up, under the identity rule), the read
 // before a create and the lookup after one whose outcome is unknown,
-// CreateContacts' chunks of 100, bisection of a refused batch and the
-// one-by-one fallback, and the search of a ticket for a reply whose
-// outcome is unknown.
+// CreateContacts' and UpdateContacts' chunks of 100, bisection of a refused
+// batch and the one-by-one fallback, the warnings on fields Tidio cannot
+// write (language, country, city, tags: Capabilities.ContactFields), and
+// the search of a ticket for a reply whose outcome is unknown.
 //
 // # Capabilities
 //
-// Every operation but contacts.get_by_phone: Tidio has no phone lookup (the
-// contact list filters by email only [D T-ref]) and the driver does not
-// scan every contact instead, nor by distinct_id (LooksUpExternalID is
-// false): a scan would cost a page per 100 contacts for every upsert.
-// CreateDedup is none: "using this method will always add new contacts ...
-// even if it includes the email or a distinct_id" [D T-post], so a create is
-// always a new contact, whatever exists already. MaxBatch is 100 (POST
-// /contacts/batch [AE]). Statuses are open, pending and closed; tickets can
-// be assigned to operators and to departments (AssignTeams). Notes are
-// listed with the ticket's messages. AnonymousContacts: only id and
-// created_at are required, every name field may be null [AE, D T-patch].
+// Every operation but contacts.get_by_phone, conversations.closing_categories
+// and messages.get. Tidio has no phone lookup (the contact list filters by
+// email only [D T-ref]) and the driver does not scan every contact instead,
+// nor by distinct_id (LooksUpExternalID is false): a scan would cost a page
+// per 100 contacts for every upsert. A solved ticket has no closing note,
+// and a message is read with its ticket only. CreateDedup is none: "using
+// this method will always add new contacts ... even if it includes the
+// email or a distinct_id" [D T-post], so a create is always a new contact,
+// whatever exists already. MaxBatch is 100 (POST /contacts/batch [AE]), and
+// so is MaxBatchUpdate (PATCH /contacts/batch,
+// developers.tidio.com/reference/patch_contacts-batch). ContactFields are
+// first_name, last_name, email, phone, email_consent, external_id and
+// custom_fields, the body fields of Tidio's create and update
+// [D T-post, D T-patch]. Priorities are low, normal and urgent; a ticket
+// can be created in a department (Departments). Statuses are open, pending
+// and closed; tickets can be assigned to operators and to departments
+// (AssignTeams). Notes are listed with the ticket's messages.
+// AnonymousContacts: only id and created_at are required, every name field
+// may be null [AE, D T-patch].
 //
 // # Behaviour
 //
@@ -115,8 +135,13 @@
 //     clears the field, and so is a nil custom field value [D T-patch].
 //     distinct_id cannot be cleared [S MCP-T]: asking to is ErrInvalid.
 //     Tidio answers 204, so the result is the ID and what was sent (no
-//     Raw). An update with nothing Tidio can write reads the contact (GET
-//     /contacts/{id}) and is Unchanged.
+//     Raw). An update left with nothing to send (its custom fields not
+//     defined properties) reads the contact (GET /contacts/{id}) and is
+//     Unchanged.
+//   - PatchContacts: one PATCH /contacts/batch per 100 updates, all or
+//     nothing; a refused batch is ErrInvalid, which the Client bisects. A
+//     record with a custom field that is not a defined property is
+//     refused before any request: a batch cannot report a field left out.
 //   - CreateContacts: the batch is all-or-nothing, so a 400 or 422 for it is
 //     ErrInvalid, which the Client bisects until each bad record is alone
 //     and reported with Tidio's message. A 404 or 405 to POST
@@ -243,6 +268,14 @@
 //     the MCP's and reads either id.
 //   - Ticket messages: the profile has no body field; the MCP's fixtures use
 //     message_content [S MCP-T tests], and content is read too.
+//   - PATCH /contacts/batch answers 204 (Tidio's reference,
+//     developers.tidio.com/reference/patch_contacts-batch); the profile
+//     says 200 [AE]; the driver takes any 2xx. The profile's batch records carry no
+//     id; the driver sends each record's id beside its fields, as PATCH
+//     /contacts/{id} takes the id in its path.
+//   - city is read, never written: the profile lists it among the contact's
+//     fields, but neither Tidio's create nor its update has a city field
+//     [D T-post, D T-patch].
 //   - PATCH /contacts/{id} answers 204 [D T-patch], not the profile's 200;
 //     first_name, last_name and phone lengths (127, 155) come from the
 //     profile only and are enforced before sending all the same.
@@ -264,6 +297,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -285,7 +319,8 @@ const DefaultRequestsPerMinute = 60
 
 // Tidio's limits, enforced before any request.
 const (
-	// MaxBatch is the most contacts POST /contacts/batch takes [AE].
+	// MaxBatch is the most contacts POST /contacts/batch takes [AE], and
+	// PATCH /contacts/batch (see Driver.PatchContacts).
 	MaxBatch = 100
 	// MaxNameLength bounds first_name and last_name, in characters [AE].
 	MaxNameLength = 127
@@ -384,6 +419,10 @@ var (
 	_ support.ContactDeleter      = (*Driver)(nil)
 	_ support.ConversationReader  = (*Driver)(nil)
 	_ support.ConversationCreator = (*Driver)(nil)
+	_ support.BatchPatcher        = (*Driver)(nil)
+	_ support.ContactFieldLister  = (*Driver)(nil)
+	_ support.PrioritySetter      = (*Driver)(nil)
+	_ support.Requester           = (*Driver)(nil)
 	_ support.StatusSetter        = (*Driver)(nil)
 	_ support.Assigner            = (*Driver)(nil)
 	_ support.MessageReader       = (*Driver)(nil)
@@ -493,18 +532,30 @@ func (d *Driver) Capabilities() support.Capabilities {
 		Operations: []support.Operation{
 			support.OpListContacts, support.OpGetContact, support.OpGetByEmail,
 			support.OpCreateContact, support.OpCreateContacts, support.OpUpsertContact,
-			support.OpUpdateContact, support.OpDeleteContact,
+			support.OpUpdateContact, support.OpUpdateContacts, support.OpDeleteContact, support.OpListContactFields,
 			support.OpListConversations, support.OpGetConversation, support.OpCreateConversation,
-			support.OpSetStatus, support.OpAssignConversation, support.OpUnassignConversation,
+			support.OpSetStatus, support.OpAssignConversation, support.OpUnassignConversation, support.OpSetPriority,
 			support.OpListMessages, support.OpSendMessage, support.OpSendNote,
-			support.OpListAgents,
+			support.OpListAgents, support.OpPassthrough,
 		},
-		CreateDedup:       support.DedupNone,
-		MaxBatch:          MaxBatch,
+		CreateDedup:    support.DedupNone,
+		MaxBatch:       MaxBatch,
+		MaxBatchUpdate: MaxBatch,
+		// Language, country and city are read only, and contacts have no
+		// tags [D T-post, D T-patch].
+		ContactFields:     []string{"first_name", "last_name", "email", "phone", "email_consent", "external_id", "custom_fields"},
+		Priorities:        slices.Clone(priorities),
+		Departments:       true,
 		Statuses:          []support.ConversationStatus{support.StatusOpen, support.StatusPending, support.StatusClosed},
 		AssignTeams:       true,
 		AnonymousContacts: true,
 	}
+}
+
+// Send is the passthrough (support.Requester): r below the base URL, with
+// the Driver's credentials, pacing and error decoding (see rest.Client.Send).
+func (d *Driver) Send(ctx context.Context, r support.RawRequest) (*support.RawResponse, error) {
+	return d.rest.Send(ctx, r)
 }
 
 // get sends a GET and returns the response, whose body the caller decodes

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/deskbridge/deskbridge/adapters/tidio"
 	"github.com/deskbridge/deskbridge/adapters/tidio/tidiotest"
 	"github.com/deskbridge/deskbridge/support"
@@ -162,15 +164,19 @@ func TestCapabilities(t *testing.T) {
 	caps := c.Capabilities()
 	var want []support.Operation
 	for _, op := range support.Operations() {
-		if op != support.OpGetByPhone {
+		switch op {
+		case support.OpGetByPhone, support.OpListClosingCategories, support.OpGetMessage:
+		default:
 			want = append(want, op)
 		}
 	}
-	if !reflect.DeepEqual(caps.Operations, want) {
-		t.Errorf("operations %v, want every one but %s: %v", caps.Operations, support.OpGetByPhone, want)
-	}
+	assert.Equal(t, want, caps.Operations, "every operation but the phone lookup, closing categories and a message by ID")
+	assert.Equal(t, []string{"first_name", "last_name", "email", "phone", "email_consent", "external_id", "custom_fields"}, caps.ContactFields)
+	assert.Equal(t, []support.Priority{support.PriorityLow, support.PriorityNormal, support.PriorityUrgent}, caps.Priorities)
+	assert.True(t, caps.Departments)
+	assert.Equal(t, 100, caps.MaxBatchUpdate)
 	if caps.CreateDedup != support.DedupNone || caps.MaxBatch != 100 || !caps.AssignTeams || caps.LooksUpExternalID ||
-		caps.SplitsAttachments || caps.NotesOutsideHistory ||
+		caps.SplitsAttachments || caps.NotesOutsideHistory || caps.ChoosesChannel || caps.MessageSubjects ||
 		!reflect.DeepEqual(caps.Statuses, []support.ConversationStatus{support.StatusOpen, support.StatusPending, support.StatusClosed}) {
 		t.Errorf("capabilities %+v", caps)
 	}
@@ -230,4 +236,33 @@ func TestErrorKinds(t *testing.T) {
 	if !errors.As(err, &se) || se.Kind != support.ErrUnavailable || !strings.Contains(se.Message, "malformed") || se.Vendor != tidio.Vendor {
 		t.Errorf("malformed list: %v", err)
 	}
+}
+
+// TestPassthrough: a passthrough request goes out with the adapter's
+// credentials, path segments escaped one by one, and cannot carry headers
+// of its own that replace them.
+func TestPassthrough(t *testing.T) {
+	srv := tidiotest.NewServer(tidiotest.Options{})
+	defer srv.Close()
+	c := newClient(t, srv, tidio.Config{})
+	ct := srv.SeedContact(tidiotest.Contact{FirstName: "Ada", Email: "ada@example.com"})
+	res, err := c.Passthrough(t.Context(), support.RawRequest{Path: []string{"contacts", ct.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	typed, err := c.GetContact(t.Context(), support.ID(ct.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assert.JSONEq(t, string(typed.Raw), string(res.Body))
+	_, err = c.Passthrough(t.Context(), support.RawRequest{Path: []string{"contacts", ct.ID + "/../x"}})
+	wantKind(t, err, support.ErrNotFound)
+	assert.Equal(t, 3, srv.Requests("GET /contacts/{id}"), "the odd ID stayed one segment")
+
+	srv.Stats.Reset()
+	for _, h := range []string{"X-Tidio-Openapi-Client-Id", "X-Tidio-Openapi-Client-Secret"} {
+		_, err := c.Passthrough(t.Context(), support.RawRequest{Path: []string{"contacts"}, Header: http.Header{h: {"ci_other"}}})
+		wantKind(t, err, support.ErrInvalid)
+	}
+	assert.Zero(t, srv.Stats.Total(), "requests with the caller's credentials")
 }

@@ -117,12 +117,13 @@ func (b wireBatchCreated) ids() []string {
 // wireContactIn is the body of POST /contacts and of a batch item. Empty
 // fields are left out [D T-post].
 type wireContactIn struct {
-	DistinctID string            `json:"distinct_id,omitempty"`
-	FirstName  string            `json:"first_name,omitempty"`
-	LastName   string            `json:"last_name,omitempty"`
-	Email      string            `json:"email,omitempty"`
-	Phone      string            `json:"phone,omitempty"`
-	Properties []wirePropertyOut `json:"properties,omitempty"`
+	DistinctID   string            `json:"distinct_id,omitempty"`
+	FirstName    string            `json:"first_name,omitempty"`
+	LastName     string            `json:"last_name,omitempty"`
+	Email        string            `json:"email,omitempty"`
+	Phone        string            `json:"phone,omitempty"`
+	EmailConsent string            `json:"email_consent,omitempty"`
+	Properties   []wirePropertyOut `json:"properties,omitempty"`
 }
 
 // wirePropertyOut is a property sent; a nil Value clears it in a PATCH.
@@ -131,21 +132,14 @@ type wirePropertyOut struct {
 	Value *string `json:"value"`
 }
 
-// wirePropertyDef is a property definition: type is one of text, email,
-// number, phone, url [S MCP-T, AE].
-type wirePropertyDef struct {
-	Name  text `json:"name"`
-	Label text `json:"label"`
-	Type  text `json:"type"`
-}
-
 // decodePropertyDef decodes a property definition of GET
-// /contact-properties, its type in lower case.
-func decodePropertyDef(raw []byte) (wirePropertyDef, error) {
-	var p wirePropertyDef
+// /contact-properties {name, label, type}, its type (text, email, number,
+// phone, url [S MCP-T, AE]) in lower case.
+func decodePropertyDef(raw []byte) (support.FieldDefinition, error) {
+	var p struct{ Name, Label, Type text }
 	err := json.Unmarshal(raw, &p)
-	p.Type = text(strings.ToLower(string(p.Type)))
-	return p, err
+	return support.FieldDefinition{Name: string(p.Name), Label: string(p.Label), Type: strings.ToLower(string(p.Type)),
+		Raw: slices.Clone(json.RawMessage(raw))}, err
 }
 
 // wireTicket is a ticket as Tidio sends it; GET /tickets/{id} adds the
@@ -215,7 +209,8 @@ func decodeContact(raw []byte) (support.Contact, error) {
 	}
 	c := support.Contact{
 		ID: string(w.ID), FirstName: string(w.FirstName), LastName: string(w.LastName), Email: string(w.Email),
-		Phone: string(w.Phone), Language: string(w.Language), Country: string(w.Country), ExternalID: string(w.DistinctID),
+		Phone: string(w.Phone), Language: string(w.Language), Country: string(w.Country), City: string(w.City),
+		EmailConsent: consent(w.EmailConsent), ExternalID: string(w.DistinctID),
 		CreatedAt: parseTime(w.CreatedAt), Raw: slices.Clone(json.RawMessage(raw)),
 	}
 	for _, p := range w.Properties {
@@ -228,6 +223,15 @@ func decodeContact(raw []byte) (support.Contact, error) {
 		c.CustomFields[string(p.Name)] = string(p.Value)
 	}
 	return c, nil
+}
+
+// consent maps email_consent (subscribed or unsubscribed [D T-ref]); any
+// other value is unknown, "", and stays in Raw.
+func consent(t text) support.Consent {
+	if c := support.Consent(t); c == support.ConsentSubscribed || c == support.ConsentUnsubscribed {
+		return c
+	}
+	return ""
 }
 
 // noListError is the decoding error of a list answer without its list.
@@ -284,6 +288,10 @@ func nextCursor(c text) string {
 	return string(c)
 }
 
+// priorities are Tidio's ticket priorities, lowest first, named as the
+// neutral ones [AE, S MCP-T].
+var priorities = []support.Priority{support.PriorityLow, support.PriorityNormal, support.PriorityUrgent}
+
 // ticketStatus maps Tidio's ticket statuses onto the neutral ones.
 var ticketStatus = map[string]support.ConversationStatus{
 	"open":    support.StatusOpen,
@@ -320,11 +328,17 @@ func decodeTicket(raw []byte, defaultDept string) (support.Conversation, []suppo
 	if w.CustomChannelID != "" {
 		c.Channel = string(w.CustomChannelID)
 	}
+	if p := support.Priority(w.Priority); slices.Contains(priorities, p) {
+		c.Priority = p
+	}
+	if string(w.AssignedDepartmentID) != defaultDept {
+		c.Department = string(w.AssignedDepartmentID)
+	}
 	switch {
 	case w.AssignedOperatorID != "":
 		c.Assignee = &support.Assignee{Kind: support.KindAgent, ID: string(w.AssignedOperatorID)}
-	case w.AssignedDepartmentID != "" && string(w.AssignedDepartmentID) != defaultDept:
-		c.Assignee = &support.Assignee{Kind: support.KindTeam, ID: string(w.AssignedDepartmentID)}
+	case c.Department != "":
+		c.Assignee = &support.Assignee{Kind: support.KindTeam, ID: c.Department}
 	}
 	msgs := make([]support.Message, 0, len(w.Messages))
 	for i, mraw := range w.Messages {
@@ -337,14 +351,13 @@ func decodeTicket(raw []byte, defaultDept string) (support.Conversation, []suppo
 	return c, msgs, nil
 }
 
-// needsDefaultDept reports whether mapping the ticket's assignee depends on
-// which department is the default one: no operator, some department.
+// needsDefaultDept reports whether mapping the ticket's department and
+// assignee depends on which department is the default one: it has one.
 func needsDefaultDept(raw []byte) bool {
 	var w struct {
-		Op   text `json:"assigned_operator_id"`
 		Dept text `json:"assigned_department_id"`
 	}
-	return json.Unmarshal(raw, &w) == nil && w.Op == "" && w.Dept != ""
+	return json.Unmarshal(raw, &w) == nil && w.Dept != ""
 }
 
 // decodeMessage decodes a ticket message.

@@ -301,7 +301,11 @@ func TestDecodePropertyPage(t *testing.T) {
 		"properties", decodePropertyDef)
 	require.NoError(t, err)
 	assert.Equal(t, "YWJj", page.Next)
-	assert.Equal(t, []wirePropertyDef{{Name: "company", Label: "Company", Type: "text"}, {Name: "seats", Type: "number"}, {Type: "url"}}, page.Items)
+	assert.Equal(t, []support.FieldDefinition{
+		{Name: "company", Label: "Company", Type: "text", Raw: json.RawMessage(`{"name":"company","label":"Company","type":"text"}`)},
+		{Name: "seats", Type: "number", Raw: json.RawMessage(`{"name":"seats","type":"Number"}`)},
+		{Type: "url", Raw: json.RawMessage(`{"name":null,"type":"url"}`)},
+	}, page.Items)
 	// Without the list, the body is not a project without properties:
 	// taking it for one would drop every custom field.
 	for _, body := range []string{`{"data":[]}`, `{"properties":null}`, `[]`, `null`, ``, `{"properties":{}}`} {

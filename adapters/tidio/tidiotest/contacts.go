@@ -408,11 +408,11 @@ func (v *vendor) patch(c Contact, fields map[string]json.RawMessage) (Contact, [
 	text("phone", &c.Phone, maxPhone, true)
 	text("distinct_id", &c.DistinctID, maxDistinctID, false)
 	text("email", &c.Email, maxEmail, true)
-	text("email_consent", &c.EmailConsent, len("unsubscribed"), false)
+	text("email_consent", &c.EmailConsent, len("unsubscribed"), true)
 	if c.Email != "" && !validEmail(c.Email) {
 		ps = append(ps, problem{"email", "This value is not a valid email address."})
 	}
-	if c.EmailConsent != "subscribed" && c.EmailConsent != "unsubscribed" {
+	if c.EmailConsent != "" && c.EmailConsent != "subscribed" && c.EmailConsent != "unsubscribed" {
 		ps = append(ps, problem{"email_consent", "must be subscribed or unsubscribed"})
 	}
 	if raw, ok := fields["properties"]; ok && string(bytes.TrimSpace(raw)) != "null" {
@@ -433,6 +433,62 @@ func (v *vendor) patch(c Contact, fields map[string]json.RawMessage) (Contact, [
 		}
 	}
 	return c, ps
+}
+
+// patchContacts serves PATCH /contacts/batch {contacts: [{id, ...}]}: 1 to
+// 100 records, each validated as PATCH /contacts/{id} validates its body
+// (a missing contact is a problem of its record), all or nothing, 204
+// (developers.tidio.com/reference/patch_contacts-batch). A contact named
+// twice gets both records, in order.
+func (v *vendor) patchContacts(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Contacts []map[string]json.RawMessage `json:"contacts"`
+	}
+	if err := sim.ReadJSON(r, &in, sim.ReadOptions{MaxBytes: 4 << 20}); err != nil {
+		writeBodyError(w, err)
+		return
+	}
+	if n := len(in.Contacts); n < 1 || n > MaxBatch {
+		writeValidation(w, []problem{{"contacts", fmt.Sprintf("This collection should contain between 1 and %d elements.", MaxBatch)}})
+		return
+	}
+	var ps []problem
+	v.contacts.Atomically(func(tx *sim.Tx[Contact]) {
+		patched, order := map[string]Contact{}, []string{}
+		for i, fields := range in.Contacts {
+			prefix := fmt.Sprintf("contacts.%d.", i)
+			var id string
+			if err := json.Unmarshal(fields["id"], &id); err != nil || id == "" {
+				ps = append(ps, problem{prefix + "id", "This value should be a contact ID."})
+				continue
+			}
+			c, ok := patched[id]
+			if !ok {
+				if c, ok = tx.Get(id); !ok {
+					ps = append(ps, problem{prefix + "id", "Contact not found."})
+					continue
+				}
+				order = append(order, id)
+			}
+			delete(fields, "id")
+			c, cps := v.patch(c, fields)
+			for _, p := range cps {
+				ps = append(ps, problem{prefix + p.field, p.message})
+			}
+			patched[id] = c
+		}
+		if len(ps) > 0 {
+			return
+		}
+		for _, id := range order {
+			tx.Put(id, patched[id])
+		}
+	})
+	if len(ps) > 0 {
+		writeValidation(w, ps)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // deleteContact serves DELETE /contacts/{id}: 204 [AE, 3P T-py].

@@ -3,8 +3,8 @@
 //
 // It speaks HTTP like the real vendor and imports nothing of the tidio
 // adapter, so it catches the adapter's mistakes instead of sharing them. What
-// it does follows the vendor facts gathered in the project's VENDORS.md §1
-// (source tags in brackets):
+// it does follows the vendor facts in the project's docs/vendors.md (its
+// Tidio section; source tags in brackets):
 //
 //   - Auth: both X-Tidio-Openapi-Client-Id (prefix "ci_") and
 //     X-Tidio-Openapi-Client-Secret (prefix "cs_") must match the configured
@@ -18,9 +18,15 @@
 //     without regard to case: an assumption, the docs do not say), GET, POST
 //     (always a new contact, never deduplicated [D T-post]), PATCH (absent
 //     field untouched, null clears; distinct_id cannot be cleared
-//     [D T-patch, S MCP-T]), DELETE, and POST /contacts/batch (1 to 100,
+//     [D T-patch, S MCP-T]), DELETE, POST /contacts/batch (1 to 100,
 //     all-or-nothing, a 422 naming each bad record as "contacts.<i>.<field>")
-//     [AE]. Validation: at least one of email, first_name, last_name, phone;
+//     [AE], and PATCH /contacts/batch {contacts: [{id, ...}]} (1 to 100,
+//     each record validated as PATCH /contacts/{id}, all or nothing, 204;
+//     developers.tidio.com/reference/patch_contacts-batch). The fields
+//     written are email, first_name, last_name, phone, email_consent
+//     (subscribed or unsubscribed), distinct_id and properties [D T-post,
+//     D T-patch]; language, country and city are read only. Validation: at
+//     least one of email, first_name, last_name, phone;
 //     email syntax; first_name and last_name ≤ 127, phone ≤ 155 [AE],
 //     distinct_id ≤ 55, property names ≤ 128 and values ≤ 1000 characters
 //     [D T-post]; a property must be defined (SeedProperty) and its value
@@ -29,8 +35,9 @@
 //     {name, label, type}, paged like every list [S MCP-T, AE];
 //     SeedProperty and DeleteProperty change them.
 //   - Tickets: list (no messages), get (with messages, body in
-//     "message_content" [S MCP-T tests]), PATCH status/priority/assigned
-//     (null unassigns), POST /tickets/as-contact with the MCP body
+//     "message_content" [S MCP-T tests]), PATCH status (open, pending,
+//     solved), priority (low, normal, urgent) and assigned (null
+//     unassigns), POST /tickets/as-contact with the MCP body
 //     {contact_email, subject, message_content, assigned_department_id?},
 //     POST /tickets/{id}/reply (operator replies need operator_id; public or
 //     internal), DELETE [S MCP-T, AE].
@@ -60,6 +67,10 @@
 //     and returns the ticket to the General department. An unknown operator
 //     or department is a 422.
 //   - A property value of null in a PATCH clears that property.
+//   - A contact created without email_consent has "unsubscribed"; a PATCH
+//     with email_consent null clears it, and it then reads as null.
+//   - A record of PATCH /contacts/batch naming no stored contact is a 422
+//     problem "contacts.<i>.id" (Tidio's answer is not documented).
 //   - GET /contact-properties lists the seeded properties only; Tidio's
 //     own listing also holds its default ones [AE], which contacts carry
 //     as fields, not as properties. Values are checked by type as follows:

@@ -453,6 +453,108 @@ func TestBatch(t *testing.T) {
 	}
 }
 
+// TestBatchPatch: PATCH /contacts/batch validates each record as PATCH
+// /contacts/{id} does, names the bad ones, applies all or nothing, answers
+// 204 and counts as a write.
+func TestBatchPatch(t *testing.T) {
+	srv := newSim(t, tidiotest.Options{})
+	srv.SeedProperty(tidiotest.PropertyDef{Name: "seats", Type: "number"})
+	a := srv.SeedContact(tidiotest.Contact{FirstName: "Ada", Email: "ada@example.com", DistinctID: "a"})
+	b := srv.SeedContact(tidiotest.Contact{FirstName: "Bob", Phone: "1", EmailConsent: "subscribed"})
+	before := srv.Contacts()
+
+	for _, tc := range []struct{ body, problem string }{
+		{`{"contacts":[{"id":"` + a.ID + `","last_name":"King"},{"id":"` + b.ID + `","email":"broken"}]}`, "contacts.1.email:"},
+		{`{"contacts":[{"id":"` + a.ID + `","distinct_id":null}]}`, "contacts.0.distinct_id:"},
+		{`{"contacts":[{"id":"` + a.ID + `","email_consent":"maybe"}]}`, "contacts.0.email_consent:"},
+		{`{"contacts":[{"id":"` + a.ID + `","properties":[{"name":"seats","value":"many"}]}]}`, "contacts.0.properties.0.value:"},
+		{`{"contacts":[{"id":"` + a.ID + `","last_name":"King"},{"id":"0f0f0f0f-0000-4000-8000-000000000000","last_name":"X"}]}`, "contacts.1.id:"},
+		{`{"contacts":[{"last_name":"X"}]}`, "contacts.0.id:"},
+		{`{"contacts":[]}`, "contacts:"},
+	} {
+		r := call(t, srv, "PATCH", "/contacts/batch", tc.body)
+		if r.status != 422 {
+			t.Errorf("%.70s: status %d, want 422", tc.body, r.status)
+			continue
+		}
+		if _, msgs := r.errors(t); len(msgs) != 1 || !strings.HasPrefix(msgs[0], tc.problem) {
+			t.Errorf("%.70s: messages %q, want one naming %s", tc.body, msgs, tc.problem)
+		}
+	}
+	if after := srv.Contacts(); !reflect.DeepEqual(after, before) {
+		t.Fatalf("refused batches changed contacts: %+v", after)
+	}
+	var many []string
+	for range 101 {
+		many = append(many, `{"id":"`+a.ID+`","last_name":"X"}`)
+	}
+	if r := call(t, srv, "PATCH", "/contacts/batch", `{"contacts":[`+strings.Join(many, ",")+`]}`); r.status != 422 {
+		t.Errorf("batch of 101: %d", r.status)
+	}
+
+	writes := srv.Writes()
+	r := call(t, srv, "PATCH", "/contacts/batch", `{"contacts":[{"id":"`+a.ID+`","last_name":"King","email_consent":"subscribed","properties":[{"name":"seats","value":3}]},{"id":"`+b.ID+`","phone":null,"email_consent":null,"first_name":"Robert"}]}`)
+	if r.status != 204 || len(r.body) != 0 {
+		t.Fatalf("good batch: %d %s", r.status, r.body)
+	}
+	gotA, _ := srv.Contact(a.ID)
+	gotB, _ := srv.Contact(b.ID)
+	wantA, wantB := a, b
+	wantA.LastName, wantA.EmailConsent, wantA.Properties = "King", "subscribed", []tidiotest.Property{{Name: "seats", Value: "3"}}
+	wantB.Phone, wantB.EmailConsent, wantB.FirstName = "", "", "Robert"
+	if !reflect.DeepEqual(gotA, wantA) || !reflect.DeepEqual(gotB, wantB) {
+		t.Errorf("after the batch:\n%+v\n%+v\nwant\n%+v\n%+v", gotA, gotB, wantA, wantB)
+	}
+	if c := call(t, srv, "GET", "/contacts/"+b.ID, "").json(t); c["email_consent"] != nil {
+		t.Errorf("a cleared consent reads as %#v, want null", c["email_consent"])
+	}
+	if n := srv.Writes() - writes; n != 1 || srv.Requests("PATCH /contacts/batch") != 9 {
+		t.Errorf("%d writes counted, %d batch requests", n, srv.Requests("PATCH /contacts/batch"))
+	}
+}
+
+// TestTicketPriorityAndDepartment: a ticket is created in the department
+// asked for, which must exist; its priority is stored and validated.
+func TestTicketPriorityAndDepartment(t *testing.T) {
+	srv := newSim(t, tidiotest.Options{})
+	sales := srv.SeedDepartment(tidiotest.Department{Name: "Sales"})
+	r := call(t, srv, "POST", "/tickets/as-contact", `{"contact_email":"ada@example.com","subject":"S","message_content":"M","assigned_department_id":"`+sales.ID+`"}`)
+	if r.status != 201 {
+		t.Fatalf("create in a department: %d %s", r.status, r.body)
+	}
+	id := int64(r.json(t)["id"].(float64))
+	if tk, _ := srv.Ticket(id); tk.AssignedDepartmentID != sales.ID {
+		t.Errorf("ticket in department %q, want %q", tk.AssignedDepartmentID, sales.ID)
+	}
+	r = call(t, srv, "POST", "/tickets/as-contact", `{"contact_email":"ada@example.com","subject":"S","message_content":"M","assigned_department_id":"nowhere"}`)
+	if _, msgs := r.errors(t); r.status != 422 || !strings.HasPrefix(msgs[0], "assigned_department_id:") {
+		t.Errorf("an unknown department: %d %q", r.status, msgs)
+	}
+	if n := len(srv.Tickets()); n != 1 {
+		t.Errorf("%d tickets after a refused create", n)
+	}
+	path := fmt.Sprintf("/tickets/%d", id)
+	for _, tc := range []struct {
+		body   string
+		status int
+		want   string
+	}{
+		{`{"priority":"urgent"}`, 204, "urgent"},
+		{`{"priority":"low"}`, 204, "low"},
+		{`{"priority":"high"}`, 422, "low"},
+		{`{"priority":null}`, 422, "low"},
+	} {
+		r := call(t, srv, "PATCH", path, tc.body)
+		tk, _ := srv.Ticket(id)
+		if r.status != tc.status || tk.Priority != tc.want {
+			t.Errorf("PATCH %s: %d, priority %q; want %d, %q", tc.body, r.status, tk.Priority, tc.status, tc.want)
+		}
+	}
+	if got := call(t, srv, "GET", path, "").json(t)["priority"]; got != "low" {
+		t.Errorf("GET priority %v", got)
+	}
+}
+
 func TestTickets(t *testing.T) {
 	srv := newSim(t, tidiotest.Options{})
 	op := srv.SeedOperator(tidiotest.Operator{Name: "Alex", Email: "alex@example.com", Active: true})

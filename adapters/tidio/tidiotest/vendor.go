@@ -71,6 +71,7 @@ func newVendor(opts Options, clock *sim.Clock) *vendor {
 	}
 	m.HandleFunc("GET /contacts/{id}", v.getContact)
 	m.HandleFunc("PATCH /contacts/{id}", v.patchContact)
+	m.HandleFunc("PATCH /contacts/batch", v.patchContacts)
 	m.HandleFunc("DELETE /contacts/{id}", v.deleteContact)
 	m.HandleFunc("GET /contact-properties", v.listProperties)
 	m.HandleFunc("GET /tickets", v.listTickets)
