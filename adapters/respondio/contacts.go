@@ -15,16 +15,14 @@ import (
 	"github.com/deskbridge/deskbridge/support"
 )
 
-// warnExternalID is the warning for an input with an external ID.
-var warnExternalID = support.Warning{Field: "external_id", Message: "respond.io contacts have no external ID field; not stored"}
-
 // PrepareContact applies respond.io's field rules (see the package doc): an
 // email or a phone, the phone in E.164, two-letter language and country
-// codes, tags of at most MaxTagLength characters (repeats dropped), custom
-// field names of at most MaxCustomFieldName. The external ID is removed with
-// a warning. The first name is CreateContact's check: an upsert that
-// matches needs none.
-func (d *Driver) PrepareContact(_ context.Context, in support.ContactInput) (support.ContactInput, []support.Warning, error) {
+// codes, an http(s) avatar URL, tags of at most MaxTagLength characters
+// (repeats dropped), custom field names of at most MaxCustomFieldName. Custom
+// fields the workspace does not define are removed with a warning each (it
+// reads the definitions: see writeFields). The first name is CreateContact's
+// check: an upsert that matches needs none.
+func (d *Driver) PrepareContact(ctx context.Context, in support.ContactInput) (support.ContactInput, []support.Warning, error) {
 	const op = support.OpCreateContact
 	if in.Email == "" && in.Phone == "" {
 		return in, nil, invalid(op, "respond.io addresses a contact by email or phone, and the input has neither")
@@ -33,10 +31,15 @@ func (d *Driver) PrepareContact(_ context.Context, in support.ContactInput) (sup
 	if err != nil {
 		return in, nil, err
 	}
-	var warns []support.Warning
-	if p.ExternalID != "" {
-		p.ExternalID, warns = "", []support.Warning{warnExternalID}
+	if len(p.CustomFields) == 0 {
+		return p, nil, nil
 	}
+	set, err := d.fieldSet(ctx, op, nil)
+	if err != nil {
+		return in, nil, err
+	}
+	var warns []support.Warning
+	p.CustomFields, warns = splitFields(set, p.CustomFields)
 	return p, warns, nil
 }
 
@@ -55,6 +58,11 @@ func normalize(op support.Operation, in support.ContactInput) (support.ContactIn
 	}
 	if in.Country, err = checkCode(op, "country", "an ISO 3166-1 alpha-2 code", in.Country, strings.ToUpper); err != nil {
 		return in, err
+	}
+	if in.AvatarURL != "" {
+		if u, err := url.Parse(in.AvatarURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return in, invalid(op, "avatar URL %q is not an http(s) URL", clip(in.AvatarURL))
+		}
 	}
 	if in.Tags, err = checkTags(op, in.Tags); err != nil {
 		return in, err
@@ -107,15 +115,23 @@ func body(in support.ContactInput) contactBody {
 	}
 	b := contactBody{
 		FirstName: opt(in.FirstName), LastName: opt(in.LastName), Email: opt(in.Email), Phone: opt(in.Phone),
-		Language: opt(in.Language), CountryCode: opt(in.Country),
+		Language: opt(in.Language), CountryCode: opt(in.Country), ProfilePic: opt(in.AvatarURL),
 	}
-	// Sorted by name, so that a body is the same bytes every time
-	// (retries, recordings).
 	for _, name := range slices.Sorted(maps.Keys(in.CustomFields)) {
 		v := in.CustomFields[name]
 		b.CustomFields = append(b.CustomFields, fieldBody{Name: name, Value: &v})
 	}
 	return b
+}
+
+// fieldBodies renders custom fields to write (nil clears), sorted by name
+// so that a body is the same bytes every time (retries, recordings).
+func fieldBodies(fields map[string]*string) []fieldBody {
+	var out []fieldBody
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		out = append(out, fieldBody{Name: name, Value: fields[name]})
+	}
+	return out
 }
 
 // read reads the contact ident addresses.
@@ -179,18 +195,34 @@ func listPage[W, T any](ctx context.Context, d *Driver, op support.Operation, ep
 	return page, nil
 }
 
+// listAll reads every page of a respond.io list (see listPage).
+func listAll[W, T any](ctx context.Context, d *Driver, op support.Operation, ep endpoint, path rest.Path,
+	conv func(*W) (T, bool, error)) ([]T, error) {
+	out := []T{}
+	for page, err := range support.Pages(ctx, "", func(ctx context.Context, cursor string) (support.Page[T], error) {
+		return listPage(ctx, d, op, ep, path, support.ListOptions{Cursor: cursor}, nil, conv)
+	}) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+	}
+	return out, nil
+}
+
 // badPage is the ErrUnavailable error of a list answer (of status, when
 // known) that cannot be read: what is wrong, and its cause.
 func badPage(op support.Operation, status int, what string, cause error) error {
 	return &support.Error{Vendor: Vendor, Op: op, Status: status, Kind: support.ErrUnavailable, Message: what + " in respond.io's response", Err: cause}
 }
 
-// pageQuery renders limit (capped at 100; 0 leaves respond.io's default of
-// 10) and cursorId (a cursor this adapter returned: a number).
+// pageQuery renders limit (1–100: 0, and more than 100, is MaxPageSize,
+// so that a listing takes as few requests as it can; respond.io's own
+// default is 10) and cursorId (a cursor this adapter returned: a number).
 func pageQuery(op support.Operation, opts support.ListOptions) (url.Values, error) {
-	q := url.Values{}
-	if opts.Limit > 0 {
-		q.Set("limit", strconv.Itoa(min(opts.Limit, MaxPageSize)))
+	q := url.Values{"limit": {strconv.Itoa(MaxPageSize)}}
+	if opts.Limit > 0 && opts.Limit < MaxPageSize {
+		q.Set("limit", strconv.Itoa(opts.Limit))
 	}
 	if opts.Cursor != "" {
 		if _, err := strconv.ParseUint(opts.Cursor, 10, 63); err != nil {
@@ -242,8 +274,9 @@ func (d *Driver) CheckCreate(in support.ContactInput) error {
 // CreateContact stores a prepared input, addressed by its email (or else its
 // phone), with one POST /contact/create_or_update/{identifier} [S R-SDK,
 // R-n8n], which answers the new contact's ID (see the package doc). Tags
-// follow with POST /contact/id:{id}/tag; a contact whose tags failed is
-// still Created, with a warning on "tags".
+// follow with POST /contact/id:{id}/tag, the lifecycle with POST
+// /contact/id:{id}/lifecycle/update; a contact whose tags or lifecycle
+// failed is still Created, with a warning on "tags" or "lifecycle".
 func (d *Driver) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
 	const op = support.OpCreateContact
 	ident := "email:" + in.Email
@@ -251,7 +284,11 @@ func (d *Driver) CreateContact(ctx context.Context, in support.ContactInput) (*s
 		ident = "phone:" + in.Phone
 	}
 	var reply contactIDReply
-	if err := d.call(ctx, op, epCreateContact, rest.Segments("contact", "create_or_update", ident), rest.Request{Body: body(in)}, &reply); err != nil {
+	ws, err := writeFields(ctx, d, op, in.CustomFields, func(keep map[string]string) error {
+		in.CustomFields = keep
+		return d.call(ctx, op, epCreateContact, rest.Segments("contact", "create_or_update", ident), rest.Request{Body: body(in)}, &reply)
+	})
+	if err != nil {
 		return nil, err
 	}
 	if reply.ContactID == "" {
@@ -259,14 +296,28 @@ func (d *Driver) CreateContact(ctx context.Context, in support.ContactInput) (*s
 	}
 	ct := &support.Contact{
 		ID: string(reply.ContactID), FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
-		Language: in.Language, Country: in.Country, Tags: slices.Clone(in.Tags), CustomFields: maps.Clone(in.CustomFields),
+		Language: in.Language, Country: in.Country, AvatarURL: in.AvatarURL, Lifecycle: in.Lifecycle,
+		Tags: slices.Clone(in.Tags), CustomFields: maps.Clone(in.CustomFields),
 	}
-	res := &support.ContactResult{Contact: ct, Outcome: support.Created}
+	res := &support.ContactResult{Contact: ct, Outcome: support.Created, Warnings: ws}
 	if err := d.tag(ctx, op, epAddTags, byID(ct.ID), in.Tags); err != nil {
 		ct.Tags = nil
-		res.Warnings = []support.Warning{{Field: "tags", Message: fmt.Sprintf("the contact was created, but its tags were not added: %v", err)}}
+		res.Warnings = append(res.Warnings, support.Warning{Field: "tags", Message: fmt.Sprintf("the contact was created, but its tags were not added: %v", err)})
+	}
+	if in.Lifecycle != "" {
+		if err := d.setLifecycle(ctx, op, byID(ct.ID), in.Lifecycle); err != nil {
+			ct.Lifecycle = ""
+			res.Warnings = append(res.Warnings, support.Warning{Field: "lifecycle", Message: fmt.Sprintf("the contact was created, but its lifecycle was not set: %v", err)})
+		}
 	}
 	return res, nil
+}
+
+// setLifecycle sets the lifecycle stage of the contact ident addresses; ""
+// clears it. It calls POST /contact/{identifier}/lifecycle/update {name}
+// [S R-SDK contact.ts].
+func (d *Driver) setLifecycle(ctx context.Context, op support.Operation, ident, name string) error {
+	return d.call(ctx, op, epLifecycle, contactPath(ident, "lifecycle", "update"), rest.Request{Body: lifecycleBody{Name: nullable(name)}}, nil)
 }
 
 // tag adds (epAddTags) or removes (epRemoveTags) tags, at most ten per
@@ -283,14 +334,16 @@ func (d *Driver) tag(ctx context.Context, op support.Operation, ep endpoint, ide
 }
 
 // PatchContact changes the contact id: "" (or a nil custom field value)
-// clears. The first name cannot be cleared (respond.io requires one);
-// ExternalID cannot be stored (a warning). Tags replace the contact's tags:
-// the stored ones are read and the difference added and removed. The result
-// holds the ID and the fields written, as stored, with a nil Raw
-// (respond.io answers {contactId}); Unchanged when nothing was written.
+// clears. The first name cannot be cleared (respond.io requires one).
+// Custom fields the workspace does not define are left out with a warning
+// (see writeFields). Tags replace the contact's tags: the stored ones are
+// read and the difference added and removed. The result holds the ID and
+// the fields written, as stored, with a nil Raw (respond.io answers
+// {contactId}); Unchanged when nothing was written.
 //
-// It calls PUT /contact/id:{id} [S R-SDK contact.ts], and with Tags
-// GET /contact/id:{id} and the tag requests.
+// It calls PUT /contact/id:{id} [S R-SDK contact.ts], with Tags
+// GET /contact/id:{id} and the tag requests, and with Lifecycle
+// POST /contact/id:{id}/lifecycle/update.
 func (d *Driver) PatchContact(ctx context.Context, id string, u support.ContactUpdate) (*support.ContactResult, error) {
 	const op = support.OpUpdateContact
 	cid, err := contactID(op, id)
@@ -302,11 +355,15 @@ func (d *Driver) PatchContact(ctx context.Context, id string, u support.ContactU
 		return nil, err
 	}
 	ct, wrote := &support.Contact{ID: cid}, false
-	if !b.empty() {
-		if err := d.call(ctx, op, epUpdateContact, contactPath(byID(cid)), rest.Request{Body: b}, nil); err != nil {
-			return nil, err
+	ws, err := writeFields(ctx, d, op, u.CustomFields, func(keep map[string]*string) error {
+		if b.CustomFields = fieldBodies(keep); b.empty() {
+			return nil
 		}
 		wrote = true
+		return d.call(ctx, op, epUpdateContact, contactPath(byID(cid)), rest.Request{Body: b}, nil)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if tags != nil {
 		if ct, err = d.read(ctx, op, byID(cid)); err != nil {
@@ -322,19 +379,22 @@ func (d *Driver) PatchContact(ctx context.Context, id string, u support.ContactU
 		}
 		wrote, ct.Tags, ct.Raw = wrote || len(add)+len(remove) > 0, tags, nil
 	}
+	if u.Lifecycle != nil {
+		if err := d.setLifecycle(ctx, op, byID(cid), *u.Lifecycle); err != nil {
+			return nil, err
+		}
+		wrote, ct.Lifecycle = true, *u.Lifecycle
+	}
 	b.applyTo(ct)
-	res := &support.ContactResult{Contact: ct, Outcome: support.Unchanged}
+	res := &support.ContactResult{Contact: ct, Outcome: support.Unchanged, Warnings: ws}
 	if wrote {
 		res.Outcome = support.Updated
-	}
-	if u.ExternalID != nil {
-		res.Warnings = []support.Warning{warnExternalID}
 	}
 	return res, nil
 }
 
-// updateBody applies respond.io's rules to u and renders its body and the
-// tags it sets (nil: no change).
+// updateBody applies respond.io's rules to u and renders its body, but for
+// the custom fields, and the tags it sets (nil: no change).
 func updateBody(op support.Operation, u support.ContactUpdate) (contactBody, []string, error) {
 	if u.FirstName != nil && strings.TrimSpace(*u.FirstName) == "" {
 		return contactBody{}, nil, invalid(op, "respond.io requires a first name; it cannot be cleared")
@@ -346,7 +406,7 @@ func updateBody(op support.Operation, u support.ContactUpdate) (contactBody, []s
 		return *p
 	}
 	// The rules of PrepareContact, on the values u sets.
-	in := support.ContactInput{Phone: val(u.Phone), Language: val(u.Language), Country: val(u.Country), CustomFields: map[string]string{}}
+	in := support.ContactInput{Phone: val(u.Phone), Language: val(u.Language), Country: val(u.Country), AvatarURL: val(u.AvatarURL), CustomFields: map[string]string{}}
 	for name := range u.CustomFields {
 		in.CustomFields[name] = ""
 	}
@@ -367,9 +427,7 @@ func updateBody(op support.Operation, u support.ContactUpdate) (contactBody, []s
 		FirstName: field(u.FirstName, val(u.FirstName)), LastName: field(u.LastName, val(u.LastName)),
 		Email: field(u.Email, val(u.Email)), Phone: field(u.Phone, in.Phone),
 		Language: field(u.Language, in.Language), CountryCode: field(u.Country, in.Country),
-	}
-	for _, name := range slices.Sorted(maps.Keys(u.CustomFields)) {
-		b.CustomFields = append(b.CustomFields, fieldBody{Name: name, Value: u.CustomFields[name]})
+		ProfilePic: field(u.AvatarURL, in.AvatarURL),
 	}
 	var tags []string
 	if u.Tags != nil {
@@ -385,7 +443,7 @@ func (b *contactBody) applyTo(c *support.Contact) {
 		dst *string
 	}{
 		{b.FirstName, &c.FirstName}, {b.LastName, &c.LastName}, {b.Email, &c.Email}, {b.Phone, &c.Phone},
-		{b.Language, &c.Language}, {b.CountryCode, &c.Country},
+		{b.Language, &c.Language}, {b.CountryCode, &c.Country}, {b.ProfilePic, &c.AvatarURL},
 	} {
 		if f.v != nil {
 			*f.dst = string(*f.v)
@@ -424,7 +482,7 @@ const OpMerge support.Operation = "contacts.merge"
 // Merge merges the contact secondaryID into primaryID, which respond.io
 // keeps; fields gives values the merged contact takes (its empty fields are
 // not sent; respond.io's field rules apply, and it cannot set the external
-// ID or tags). It returns the merged contact. This is respond.io-only: no
+// ID, city, email consent, lifecycle or tags). It returns the merged contact. This is respond.io-only: no
 // other platform merges contacts, and apps reach it with Client.As. A merge
 // is not resent: one whose answer was lost is ErrOutcomeUnknown (the
 // secondary contact being gone, ErrNotFound from GetContact, shows it took
@@ -445,8 +503,8 @@ func (d *Driver) Merge(ctx context.Context, primaryID, secondaryID string, field
 	if p == s {
 		return nil, invalid(op, "cannot merge contact %s into itself", p)
 	}
-	if fields.ExternalID != "" || len(fields.Tags) > 0 {
-		return nil, invalid(op, "a merge cannot set the external ID or tags")
+	if fields.ExternalID != "" || fields.City != "" || fields.EmailConsent != "" || fields.Lifecycle != "" || len(fields.Tags) > 0 {
+		return nil, invalid(op, "a merge cannot set the external ID, city, email consent, lifecycle or tags")
 	}
 	if fields.Email != "" {
 		if err := support.ValidateEmail(fields.Email); err != nil {

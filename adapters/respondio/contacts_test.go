@@ -273,6 +273,7 @@ func TestFirstNameIsRequired(t *testing.T) {
 
 func TestCreateWritesTagsAndCustomFields(t *testing.T) {
 	srv, c := setup(t, respondiotest.Options{})
+	define(t, srv.Simulator, "plan", "seats")
 	var tags []string
 	for i := range 12 {
 		tags = append(tags, "tag"+itoa(int64(i)))
@@ -283,7 +284,7 @@ func TestCreateWritesTagsAndCustomFields(t *testing.T) {
 	}
 	r, err := c.CreateContact(t.Context(), in)
 	require.NoError(t, err)
-	assert.Equal(t, []support.Warning{{Field: "external_id", Message: "respond.io contacts have no external ID field; not stored"}}, r.Warnings)
+	assert.Equal(t, []support.Warning{{Field: "external_id", Message: "not stored: respondio has no field to write it"}}, r.Warnings)
 	assert.Equal(t, 2, srv.Requests("POST /v2/contact/{identifier}/tag"), "tag requests for 12 tags (at most 10 each)")
 	// The result is the contact as written; a read gives the stored one.
 	got, err := c.GetContact(t.Context(), support.ID(r.Contact.ID))
@@ -361,6 +362,7 @@ func TestUpsertMatchKeysSkippingTheEmail(t *testing.T) {
 func TestUpdateContact(t *testing.T) {
 	srv, c := setup(t, respondiotest.Options{})
 	s := srv.Simulator
+	define(t, s, "plan", "seats")
 	seed(t, s, respondiotest.Contact{
 		FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com", Tags: []string{"a", "b"},
 		CustomFields: []respondiotest.CustomField{{Name: "plan", Value: []byte(`"gold"`)}},

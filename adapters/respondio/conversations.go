@@ -113,7 +113,7 @@ func (d *Driver) CreateConversation(ctx context.Context, nc support.NewConversat
 			slog.String("op", string(op)))
 	}
 	if strings.TrimSpace(nc.Text) != "" {
-		if _, err := d.send(ctx, op, ident, messageBody{Type: "text", Text: nc.Text}); err != nil {
+		if _, err := d.send(ctx, op, ident, "", messageBody{Type: "text", Text: nc.Text}); err != nil {
 			return nil, err
 		}
 	}
@@ -145,6 +145,22 @@ func (d *Driver) SetStatus(ctx context.Context, id string, change support.Status
 		body = statusBody{Status: "close", Category: change.Category, Summary: change.Summary}
 	}
 	return d.call(ctx, op, epStatus, contactPath(byID(cid), "conversation", "status"), rest.Request{Body: body}, nil)
+}
+
+// ListClosingCategories returns the workspace's closing-note categories,
+// which SetStatus sends as StatusChange.Category when closing.
+//
+// It calls GET /space/closing_notes?limit=&cursorId=, every page [S R-SDK
+// space.ts].
+func (d *Driver) ListClosingCategories(ctx context.Context) ([]support.ClosingCategory, error) {
+	const op = support.OpListClosingCategories
+	return listAll(ctx, d, op, epClosingNotes, rest.Segments("space", "closing_notes"),
+		func(w *wireClosingNote) (support.ClosingCategory, bool, error) {
+			if w.Category == "" {
+				return support.ClosingCategory{}, false, malformed(op, "a closing note without category")
+			}
+			return support.ClosingCategory{Name: w.Category, Description: w.Description, Raw: w.raw}, true, nil
+		})
 }
 
 // Assign assigns the conversation of contact id to a user, by ID or by

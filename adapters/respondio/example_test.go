@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/deskbridge/deskbridge/adapters/respondio"
 	"github.com/deskbridge/deskbridge/adapters/respondio/respondiotest"
@@ -122,4 +123,33 @@ func ExampleDriver_Comment() {
 	// Output:
 	// true 1 2026-01-02
 	// 1
+}
+
+// Client.Passthrough reaches what the neutral API does not cover, with the
+// adapter's token, rate limiter and error decoding: here respond.io's
+// workspace tags (POST and DELETE /space/tag, by name). A POST is sent
+// once; a refusal comes back as an error of its kind with the answer.
+func Example_passthrough() {
+	srv := respondiotest.NewServer(respondiotest.Options{})
+	defer srv.Close()
+	ctx := context.Background()
+	c, _ := respondio.New(respondio.Config{Token: respondiotest.Token, BaseURL: srv.URL(), HTTPClient: srv.Client(), RateLimit: -1})
+
+	res, err := c.Passthrough(ctx, support.RawRequest{Method: "POST", Path: []string{"space", "tag"},
+		Body: []byte(`{"name":"VIP","description":"VIP customers","colorCode":"#FF0000"}`)})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.Status, strings.TrimSpace(string(res.Body)))
+	res, err = c.Passthrough(ctx, support.RawRequest{Method: "POST", Path: []string{"space", "tag"}, Body: []byte(`{"name":"VIP"}`)})
+	fmt.Println(res.Status, errors.Is(err, support.ErrConflict))
+	res, err = c.Passthrough(ctx, support.RawRequest{Method: "DELETE", Path: []string{"space", "tag"}, Body: []byte(`{"name":"VIP"}`)})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.Status, strings.TrimSpace(string(res.Body)))
+	// Output:
+	// 200 {"id":1,"name":"VIP","description":"VIP customers","colorCode":"#FF0000"}
+	// 409 true
+	// 200 {"code":200,"message":"Tag deleted successfully"}
 }

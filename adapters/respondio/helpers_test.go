@@ -75,6 +75,16 @@ func noRequest(t *testing.T, srv *respondiotest.Server, what string, f func() er
 	}
 }
 
+// define makes custom fields known to the simulator's workspace, failing t
+// on error.
+func define(t testing.TB, s *respondiotest.Simulator, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		_, err := s.DefineField(respondiotest.FieldDef{Name: n})
+		require.NoError(t, err)
+	}
+}
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // jsonDecode decodes and closes a response body.

@@ -63,8 +63,12 @@ var (
 	epAssignee       = endpoint{"POST", "/contact/{identifier}/conversation/assignee", rest.Idempotent}
 	epSendMessage    = endpoint{"POST", "/contact/{identifier}/message", rest.NotIdempotent}
 	epListMessages   = endpoint{"GET", "/contact/{identifier}/message/list", rest.ByMethod}
+	epGetMessage     = endpoint{"GET", "/contact/{identifier}/message/{messageId}", rest.ByMethod}
 	epComment        = endpoint{"POST", "/contact/{identifier}/comment", rest.NotIdempotent}
+	epLifecycle      = endpoint{"POST", "/contact/{identifier}/lifecycle/update", rest.Idempotent}
 	epListUsers      = endpoint{"GET", "/space/user", rest.ByMethod}
+	epListFields     = endpoint{"GET", "/space/custom_field", rest.ByMethod}
+	epClosingNotes   = endpoint{"GET", "/space/closing_notes", rest.ByMethod}
 )
 
 // call sends one request to ep and decodes a 2xx body into out.

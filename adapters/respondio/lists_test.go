@@ -33,22 +33,22 @@ func drain[T any](seq func(func(T, error) bool)) error {
 
 var listings = []listing{
 	{"contacts", "POST", "/v2/contact/list", func(ctx context.Context, c *support.Client) error {
-		return drain(support.AllContacts(ctx, c, support.ContactListOptions{}))
+		return drain(support.AllContacts(ctx, c, support.ContactListOptions{ListOptions: support.ListOptions{Limit: 2}}))
 	}},
 	{"conversations", "POST", "/v2/contact/list", func(ctx context.Context, c *support.Client) error {
-		return drain(support.AllConversations(ctx, c, support.ConversationListOptions{}))
+		return drain(support.AllConversations(ctx, c, support.ConversationListOptions{ListOptions: support.ListOptions{Limit: 2}}))
 	}},
 	{"messages", "GET", "/v2/contact/id:1/message/list", func(ctx context.Context, c *support.Client) error {
-		return drain(support.AllMessages(ctx, c, "1", support.ListOptions{}))
+		return drain(support.AllMessages(ctx, c, "1", support.ListOptions{Limit: 2}))
 	}},
 	{"agents", "GET", "/v2/space/user", func(ctx context.Context, c *support.Client) error {
-		return drain(support.AllAgents(ctx, c, support.ListOptions{}))
+		return drain(support.AllAgents(ctx, c, support.ListOptions{Limit: 2}))
 	}},
 }
 
-// newListed returns a simulator with pages of 2 and 5 items in every list
-// (contacts with conversations, messages of contact 1, users), and a
-// Client on it.
+// newListed returns a simulator with 5 items in every list (contacts with
+// conversations, messages of contact 1, users), listed in pages of 2, and
+// a Client on it.
 func newListed(t *testing.T) (*respondiotest.Server, *support.Client) {
 	t.Helper()
 	srv, c := setup(t, respondiotest.Options{PageSize: 2, NoDefaultUsers: true})

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/url"
+	"path"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -35,13 +38,16 @@ func (d *Driver) ListMessages(ctx context.Context, conversationID string, opts s
 }
 
 // SendMessage sends one message to the contact conversationID, on the
-// contact's last-interacted channel: its text, or its one attachment (the
-// Client splits a message, Capabilities.SplitsAttachments), or with
-// m.Internal a comment (see the package doc). HTML alone is refused.
+// channel m.ChannelID (a number) or else the contact's last-interacted one:
+// with a Subject an email of its text and attachments, else its text or its
+// one attachment (the Client splits a message,
+// Capabilities.SplitsAttachments), or with m.Internal a comment (see the
+// package doc). HTML alone is refused.
 //
-// It calls POST /contact/id:{id}/message {message: {type: "text", text}}
-// or {message: {type: "attachment", attachment: {type, url}}} [S R-SDK
-// messaging.ts, types/message.ts], or for a note POST
+// It calls POST /contact/id:{id}/message {channelId?, message: {type:
+// "text", text}}, {message: {type: "attachment", attachment: {type, url}}}
+// or {message: {type: "email", text, subject, attachments: [{type, url,
+// fileName}]}} [S R-SDK messaging.ts, types/message.ts], or for a note POST
 // /contact/id:{id}/comment {text} [S R-MCP, R-n8n].
 func (d *Driver) SendMessage(ctx context.Context, conversationID string, m support.NewMessage) (*support.Message, error) {
 	op := support.OpSendMessage
@@ -55,23 +61,60 @@ func (d *Driver) SendMessage(ctx context.Context, conversationID string, m suppo
 	if m.Internal {
 		return d.note(ctx, byID(cid), m)
 	}
+	if m.ChannelID != "" {
+		ch, err := contactID(op, m.ChannelID) // channel IDs are positive numbers too
+		if err != nil {
+			return nil, invalid(op, "channel ID %q is not a respond.io ID (a positive number)", clip(m.ChannelID))
+		}
+		m.ChannelID = ch
+	}
 	b := messageBody{Type: "text", Text: m.Text}
 	switch {
+	case strings.TrimSpace(m.Text) == "" && (m.Subject != "" || len(m.Attachments) == 0):
+		return nil, invalid(op, "respond.io sends plain text: set NewMessage.Text")
+	case m.Subject != "":
+		b = messageBody{Type: "email", Text: m.Text, Subject: m.Subject}
+		for _, a := range m.Attachments {
+			b.Attachments = append(b.Attachments, attachmentBody{Type: attachmentType(a.ContentType), URL: a.URL, FileName: fileName(a)})
+		}
 	case len(m.Attachments) > 0:
 		a := m.Attachments[0]
 		b = messageBody{Type: "attachment", Attachment: &attachmentBody{Type: attachmentType(a.ContentType), URL: a.URL}}
-	case strings.TrimSpace(m.Text) == "":
-		return nil, invalid(op, "respond.io sends plain text: set NewMessage.Text")
+		m.Attachments = m.Attachments[:1:1]
 	}
-	sent, err := d.send(ctx, op, byID(cid), b)
+	sent, err := d.send(ctx, op, byID(cid), m.ChannelID, b)
 	if err != nil {
 		return nil, err
 	}
-	sent.ConversationID = cid
-	if len(m.Attachments) > 0 {
-		sent.Attachments = m.Attachments[:1:1]
-	}
+	sent.ConversationID, sent.ChannelID, sent.Subject, sent.Attachments = cid, m.ChannelID, m.Subject, slices.Clone(m.Attachments)
 	return sent, nil
+}
+
+// GetMessage returns the message messageID of contact conversationID.
+//
+// It calls GET /contact/id:{id}/message/{messageId} [S R-SDK messaging.ts].
+func (d *Driver) GetMessage(ctx context.Context, conversationID, messageID string) (*support.Message, error) {
+	const op = support.OpGetMessage
+	cid, err := contactID(op, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	mid, err := contactID(op, messageID)
+	if err != nil {
+		return nil, invalid(op, "message ID %q is not a respond.io ID (a positive number)", clip(messageID))
+	}
+	var w wireMessage
+	if err := d.call(ctx, op, epGetMessage, contactPath(byID(cid), "message", mid), rest.Request{}, &w); err != nil {
+		return nil, err
+	}
+	m, err := w.message(op)
+	if err != nil {
+		return nil, err
+	}
+	if m.ConversationID == "" {
+		m.ConversationID = cid
+	}
+	return &m, nil
 }
 
 // note adds the note m as a comment on the conversation of the contact
@@ -81,6 +124,8 @@ func (d *Driver) SendMessage(ctx context.Context, conversationID string, m suppo
 func (d *Driver) note(ctx context.Context, ident string, m support.NewMessage) (*support.Message, error) {
 	const op = support.OpSendNote
 	switch n := utf8.RuneCountInString(m.Text); {
+	case m.ChannelID != "":
+		return nil, invalid(op, "respond.io comments go on the conversation, not on a channel: a note cannot have a ChannelID")
 	case len(m.Attachments) > 0:
 		return nil, invalid(op, "respond.io comments are text only: a note cannot carry attachments")
 	case strings.TrimSpace(m.Text) == "" && m.HTML != "":
@@ -127,11 +172,24 @@ func attachmentType(contentType string) string {
 	return "file"
 }
 
-// send posts one message, once, and returns it as sent.
-func (d *Driver) send(ctx context.Context, op support.Operation, ident string, b messageBody) (*support.Message, error) {
+// fileName is an email attachment's file name: its Name, or else the last
+// segment of its URL's path.
+func fileName(a support.Attachment) string {
+	if a.Name != "" {
+		return a.Name
+	}
+	if u, err := url.Parse(a.URL); err == nil && path.Base(u.Path) != "/" && path.Base(u.Path) != "." {
+		return path.Base(u.Path)
+	}
+	return "attachment"
+}
+
+// send posts one message, once, on channel (a number; "" for the contact's
+// last-interacted channel), and returns it as sent.
+func (d *Driver) send(ctx context.Context, op support.Operation, ident, channel string, b messageBody) (*support.Message, error) {
 	var reply messageIDReply
 	var raw json.RawMessage
-	if err := d.call(ctx, op, epSendMessage, contactPath(ident, "message"), rest.Request{Body: sendBody{Message: b}}, &raw); err != nil {
+	if err := d.call(ctx, op, epSendMessage, contactPath(ident, "message"), rest.Request{Body: sendBody{ChannelID: json.Number(channel), Message: b}}, &raw); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(raw, &reply); err != nil || reply.MessageID == "" {

@@ -6,8 +6,8 @@
 // …})). Every request carries "Authorization: Bearer <Token>" and goes
 // through internal/rest, which retries, waits, caps bodies and redacts the
 // token. The facts below come from respond.io's own SDK, integrations and
-// pages, tagged as in deskbridge's VENDORS.md §2 ([D] docs page, [S] official
-// SDK or connector, [3P] third party, [AE] the seed profile).
+// pages, tagged as in docs/vendors.md, "## respond.io" ([D] docs page, [S]
+// official SDK or connector, [3P] third party, [AE] the seed profile).
 //
 // # Mapping
 //
@@ -17,16 +17,24 @@
 //	Contact.FirstName, LastName  firstName, lastName
 //	Contact.Email, Phone         email, phone (E.164; normalized before use)
 //	Contact.Language, Country    language (ISO 639-1), countryCode (ISO 3166-1)
+//	Contact.Lifecycle            lifecycle (written with POST …/lifecycle/update {name})
+//	Contact.AvatarURL            profilePic (an http(s) URL)
 //	Contact.Tags                 tags (written with POST/DELETE …/tag)
 //	Contact.CustomFields         custom_fields [{name, value}] (customFields read too)
 //	Contact.CreatedAt            created_at, Unix seconds (created read too)
-//	Contact.ExternalID           none: not stored, reported as a Warning
+//	Contact.ExternalID, City,    none: the Client leaves them out with a Warning
+//	EmailConsent                 (Capabilities.ContactFields)
+//	FieldDefinition              custom field {name, dataType} (Name and Label: name)
 //	Conversation.ID, ContactID   the contact's id: one conversation per contact
 //	Conversation.Status          status: open → open, close (closed, done) → closed,
 //	                             snoozed/unsnoozed → open; absent: no conversation
 //	Conversation.Assignee        assignee {id, email, …} → agent (an email string is read too)
 //	StatusChange.Category, Summary  category, summary of the closing note
+//	ClosingCategory              closing note {category, description}
 //	Message.ID                   messageId
+//	Message.ChannelID            channelId (NewMessage.ChannelID sends it, a number)
+//	Message.Subject              message.subject of an email (NewMessage.Subject
+//	                             sends {type: "email", text, subject, attachments})
 //	Message.Direction            traffic incoming → inbound, outgoing → outbound
 //	Message.AuthorKind           incoming → contact; sender.source user, echo, api →
 //	                             agent (AuthorID = userId); ai_agent, workflow → bot;
@@ -54,17 +62,28 @@
 //
 // # Capabilities
 //
-// Every operation (support.Operations). CreateDedup is "identifier":
-// respond.io addresses a new contact by email: or phone:, and the Client
-// refuses a create of one it already has (ErrConflict; the simulator's 409
-// for a duplicate phone is a choice, what respond.io answers is UNKNOWN).
-// MaxBatch is 1. Statuses are open and closed; conversations are assigned to
-// users only (AssignTeams false). External IDs cannot be looked up.
+// Every operation (support.Operations) but SetPriority: respond.io
+// conversations have no priority. CreateDedup is "identifier": respond.io
+// addresses a new contact by email: or phone:, and the Client refuses a
+// create of one it already has (ErrConflict; the simulator's 409 for a
+// duplicate phone is a choice, what respond.io answers is UNKNOWN).
+// MaxBatch is 1 and there is no batch update: the Client sends
+// UpdateContacts one contact at a time. Statuses are open and closed;
+// conversations are assigned to users only (AssignTeams false), and have no
+// department. External IDs cannot be looked up. ContactFields lists what
+// respond.io stores (no external ID, city or email consent). ChoosesChannel
+// and MessageSubjects are true. Passthrough (Client.Passthrough) sends any
+// request below the base URL with the token; Example_passthrough makes and
+// deletes a workspace tag.
 //
 // SplitsAttachments: a respond.io message is text or one attachment [S R-SDK
 // types/message.ts], so the Client sends the text and each attachment as
 // messages of their own, in order; a failure after the first is a
-// *support.PartialSendError saying what was sent.
+// *support.PartialSendError saying what was sent. An email (NewMessage with
+// a Subject) carries its attachments itself, and the driver sends them in
+// the one email message; the Client still splits them off today, so they
+// go as attachment messages of their own, on the contact's last-interacted
+// channel.
 //
 // NotesOutsideHistory: an internal note (SendMessage with Internal) is a
 // respond.io comment [S R-MCP, R-n8n types] on the contact's conversation,
@@ -95,18 +114,29 @@
 //     status, assignee and tag changes and the contact search are idempotent
 //     and retried as such; so is any request shown not to have been acted on
 //     (429, never written).
-//   - Paging: limit 1–100 (default 10; larger limits are capped) and
-//     cursorId, read from pagination.next (a full URL, never followed) or the
-//     seed's {cursorId, hasMore}; Page.Next is that cursorId.
+//   - Custom fields the workspace does not define (GET /space/custom_field)
+//     are left out before any write, with a Warning each; PrepareContact
+//     says so too, so a plan shows them. The definitions are read when a
+//     custom field is first written, and read again once per Driver when
+//     respond.io refuses a custom field they allowed (a 400 speaking of a
+//     custom field; respond.io's wording is UNKNOWN), the write then sent
+//     again without it. Definitions respond.io does not serve (404, 403,
+//     405) leave custom fields unchecked.
+//   - Paging: limit 1–100 (0, and larger limits, ask for 100: respond.io's
+//     own default is 10, ten times the requests) and cursorId, read from
+//     pagination.next (a full URL, never followed) or the seed's {cursorId,
+//     hasMore}; Page.Next is that cursorId.
 //   - ListConversations filters by status on the client, so a page may hold
 //     fewer conversations than the limit (or none) and still have a Next;
 //     contacts without a conversation are left out.
 //   - Messages are listed in the vendor's order, which respond.io does not
 //     document (UNKNOWN); the simulator lists oldest first. SendMessage sends
 //     plain text (HTML alone is refused, HTML beside Text is not sent) on the
-//     contact's last-interacted channel; NewMessage.AuthorID is not sent (API
-//     messages have sender.source "api"). Conversations have no subject:
-//     NewConversation.Subject is not stored (logged at Warn).
+//     channel NewMessage.ChannelID names (a positive number, else ErrInvalid
+//     before sending), or else the contact's last-interacted one;
+//     NewMessage.AuthorID is not sent (API messages have sender.source
+//     "api"). Conversations have no subject: NewConversation.Subject is not
+//     stored (logged at Warn).
 //
 // # Rate limits
 //
@@ -149,9 +179,10 @@
 //     sender, where the seed has a status string and a timestamp; a send
 //     answers {messageId} only.
 //   - Errors are {code, message}, not {message, status} [S R-SDK].
-//   - Channels, tags and custom field definitions live under /contact/…/channels
-//     and /space/… rather than the seed's /channel, /tag and /custom_field
-//     [S R-SDK]; the adapter uses none of them.
+//   - Channels, tags, custom field definitions and closing notes live under
+//     /contact/…/channels and /space/… rather than the seed's /channel, /tag
+//     and /custom_field [S R-SDK]; the adapter reads /space/custom_field and
+//     /space/closing_notes.
 //   - The 5 requests per second per method is the seed's figure only; it is
 //     the default of a setting, not a fact.
 //
@@ -165,6 +196,7 @@
 package respondio
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -261,7 +293,8 @@ type Config struct {
 type Driver struct {
 	rc      *rest.Client
 	log     *slog.Logger
-	account string // Account's answer
+	account string     // Account's answer
+	fields  fieldCache // the custom field definitions writes are checked against
 }
 
 // Account names the respond.io workspace by the base URL and a fingerprint
@@ -331,7 +364,14 @@ func NewDriver(cfg Config) (*Driver, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Driver{rc: rc, log: log, account: support.AccountFingerprint(cfg.BaseURL, token)}, nil
+	return &Driver{rc: rc, log: log, account: support.AccountFingerprint(cfg.BaseURL, token), fields: fieldCache{sem: make(chan struct{}, 1)}}, nil
+}
+
+// Send sends a request of the caller's making (Client.Passthrough) below
+// the base URL, with the token, the rate limiter (one bucket for every
+// passthrough request), body cap and redaction (see rest.Client.Send).
+func (d *Driver) Send(ctx context.Context, r support.RawRequest) (*support.RawResponse, error) {
+	return d.rc.Send(ctx, r)
 }
 
 // String shows the base URL only.
@@ -347,15 +387,19 @@ func (d Driver) LogValue() slog.Value {
 }
 
 // Capabilities reports what respond.io can do through this adapter: every
-// operation, with text and attachments sent as messages of their own, and
-// internal notes stored as comments that ListMessages does not return (see
-// the package documentation).
+// operation but SetPriority, with text and attachments sent as messages of
+// their own, and internal notes stored as comments that ListMessages does
+// not return (see the package documentation).
 func (d *Driver) Capabilities() support.Capabilities {
 	return support.Capabilities{
-		Vendor:              Vendor,
-		Operations:          respondioOps,
-		CreateDedup:         support.DedupIdentifier,
-		MaxBatch:            1,
+		Vendor:      Vendor,
+		Operations:  respondioOps,
+		CreateDedup: support.DedupIdentifier,
+		MaxBatch:    1,
+		ContactFields: []string{"first_name", "last_name", "email", "phone", "language", "country", "lifecycle",
+			"avatar_url", "tags", "custom_fields"},
+		ChoosesChannel:      true,
+		MessageSubjects:     true,
 		Statuses:            []support.ConversationStatus{support.StatusOpen, support.StatusClosed},
 		SplitsAttachments:   true,
 		NotesOutsideHistory: true,
@@ -366,8 +410,9 @@ func (d *Driver) Capabilities() support.Capabilities {
 var respondioOps = []support.Operation{
 	support.OpListContacts, support.OpGetContact, support.OpGetByEmail, support.OpGetByPhone,
 	support.OpCreateContact, support.OpCreateContacts, support.OpUpsertContact, support.OpUpdateContact,
-	support.OpDeleteContact, support.OpListConversations, support.OpGetConversation,
-	support.OpCreateConversation, support.OpSetStatus, support.OpAssignConversation,
-	support.OpUnassignConversation, support.OpListMessages, support.OpSendMessage, support.OpSendNote,
-	support.OpListAgents,
+	support.OpUpdateContacts, support.OpDeleteContact, support.OpListContactFields,
+	support.OpListConversations, support.OpGetConversation, support.OpCreateConversation, support.OpSetStatus,
+	support.OpAssignConversation, support.OpUnassignConversation, support.OpListClosingCategories,
+	support.OpListMessages, support.OpGetMessage, support.OpSendMessage, support.OpSendNote,
+	support.OpListAgents, support.OpPassthrough,
 }

@@ -145,5 +145,22 @@ func TestCapabilities(t *testing.T) {
 	assert.True(t, caps.SplitsAttachments, "SplitsAttachments")
 	assert.True(t, caps.NotesOutsideHistory, "NotesOutsideHistory")
 	assert.False(t, caps.ListsNotes(), "ListsNotes")
-	assert.Equal(t, support.Operations(), caps.Operations, "every operation")
+	assert.True(t, caps.ChoosesChannel, "ChoosesChannel")
+	assert.True(t, caps.MessageSubjects, "MessageSubjects")
+	assert.False(t, caps.Departments, "Departments")
+	assert.Empty(t, caps.Priorities, "Priorities")
+	assert.LessOrEqual(t, caps.MaxBatchUpdate, 1, "no batch update endpoint")
+	var want []support.Operation
+	for _, op := range support.Operations() {
+		if op != support.OpSetPriority {
+			want = append(want, op)
+		}
+	}
+	assert.Equal(t, want, caps.Operations, "every operation but SetPriority")
+	for _, f := range []string{"first_name", "last_name", "email", "phone", "language", "country", "lifecycle", "avatar_url", "tags", "custom_fields"} {
+		assert.True(t, caps.StoresField(f), f)
+	}
+	for _, f := range []string{"city", "email_consent", "external_id"} {
+		assert.False(t, caps.StoresField(f), f)
+	}
 }

@@ -145,6 +145,8 @@ type wireContact struct {
 	Email          *string       `json:"email"`
 	Language       *string       `json:"language"`
 	CountryCode    *string       `json:"countryCode"`
+	ProfilePic     *string       `json:"profilePic"`
+	Lifecycle      *string       `json:"lifecycle"`
 	Status         *string       `json:"status"`
 	Tags           []string      `json:"tags"`
 	CustomFields   []wireField   `json:"custom_fields"`
@@ -177,7 +179,7 @@ func (w *wireContact) contact(op support.Operation) (support.Contact, error) {
 		ID: string(w.ID), FirstName: str(w.FirstName), LastName: str(w.LastName),
 		Email: str(w.Email), Phone: str(w.Phone),
 		Language: strings.ToLower(str(w.Language)), Country: strings.ToUpper(str(w.CountryCode)),
-		Tags: slices.Clone(w.Tags), Raw: w.raw,
+		AvatarURL: str(w.ProfilePic), Lifecycle: str(w.Lifecycle), Tags: slices.Clone(w.Tags), Raw: w.raw,
 	}
 	fields := w.CustomFields
 	if fields == nil {
@@ -272,6 +274,7 @@ type wirePage[T any] struct {
 type wireMessage struct {
 	MessageID flexID          `json:"messageId"`
 	ContactID flexID          `json:"contactId"`
+	ChannelID flexID          `json:"channelId"`
 	Traffic   string          `json:"traffic"`
 	Message   wireMessageBody `json:"message"`
 	Status    wireStatuses    `json:"status"`
@@ -293,6 +296,7 @@ type wireMessageBody struct {
 	Type       string `json:"type"`
 	Text       string `json:"text"`
 	Title      string `json:"title"`
+	Subject    string `json:"subject"` // of an email
 	Attachment *struct {
 		Type string `json:"type"`
 		URL  string `json:"url"`
@@ -325,7 +329,7 @@ func (w *wireMessage) message(op support.Operation) (support.Message, error) {
 	if w.MessageID == "" {
 		return support.Message{}, malformed(op, "a message without messageId")
 	}
-	m := support.Message{ID: string(w.MessageID), ConversationID: string(w.ContactID), Raw: w.raw}
+	m := support.Message{ID: string(w.MessageID), ConversationID: string(w.ContactID), ChannelID: string(w.ChannelID), Raw: w.raw}
 	if strings.EqualFold(w.Traffic, "incoming") {
 		m.Direction, m.AuthorKind, m.AuthorID = support.Inbound, support.AuthorContact, string(w.ContactID)
 	} else {
@@ -341,7 +345,7 @@ func (w *wireMessage) message(op support.Operation) (support.Message, error) {
 		}
 	}
 	b := w.Message
-	m.Text = b.Text
+	m.Text, m.Subject = b.Text, b.Subject
 	if m.Text == "" {
 		m.Text = b.Title // quick replies
 	}
@@ -406,6 +410,7 @@ type contactBody struct {
 	Email        *nullable   `json:"email,omitempty"`
 	Language     *nullable   `json:"language,omitempty"`
 	CountryCode  *nullable   `json:"countryCode,omitempty"`
+	ProfilePic   *nullable   `json:"profilePic,omitempty"`
 	CustomFields []fieldBody `json:"custom_fields,omitempty"`
 }
 
@@ -429,27 +434,68 @@ type fieldBody struct {
 
 func (b *contactBody) empty() bool {
 	return b.FirstName == nil && b.LastName == nil && b.Phone == nil && b.Email == nil &&
-		b.Language == nil && b.CountryCode == nil && len(b.CustomFields) == 0
+		b.Language == nil && b.CountryCode == nil && b.ProfilePic == nil && len(b.CustomFields) == 0
 }
 
 // allContacts is the body of POST /contact/list [S R-SDK types/contact.ts]:
 // no search, every contact.
 var allContacts = json.RawMessage(`{"search":"","timezone":"UTC","filter":{"$and":[]}}`)
 
-// messageBody is a text or attachment message [S R-SDK types/message.ts].
+// messageBody is a text, attachment or email message [S R-SDK
+// types/message.ts].
 type messageBody struct {
-	Type       string          `json:"type"`
-	Text       string          `json:"text,omitempty"`
-	Attachment *attachmentBody `json:"attachment,omitempty"`
+	Type        string           `json:"type"`
+	Text        string           `json:"text,omitempty"`
+	Subject     string           `json:"subject,omitempty"`
+	Attachment  *attachmentBody  `json:"attachment,omitempty"`
+	Attachments []attachmentBody `json:"attachments,omitempty"` // an email's
 }
 
+// attachmentBody is an attachment; an email's has a fileName.
 type attachmentBody struct {
-	Type string `json:"type"`
-	URL  string `json:"url"`
+	Type     string `json:"type"`
+	URL      string `json:"url"`
+	FileName string `json:"fileName,omitempty"`
 }
 
+// sendBody is the body of a send: channelId a number, or absent for the
+// contact's last-interacted channel.
 type sendBody struct {
-	Message messageBody `json:"message"`
+	ChannelID json.Number `json:"channelId,omitempty"`
+	Message   messageBody `json:"message"`
+}
+
+// lifecycleBody is the body of …/lifecycle/update: a stage's name, or null
+// to clear it [S R-SDK contact.ts].
+type lifecycleBody struct {
+	Name nullable `json:"name"`
+}
+
+// wireClosingNote is a closing-note category [S R-SDK types/space.ts].
+type wireClosingNote struct {
+	Category    string `json:"category"`
+	Description string `json:"description"`
+
+	raw json.RawMessage
+}
+
+func (w *wireClosingNote) UnmarshalJSON(b []byte) error {
+	type plain wireClosingNote
+	return decodeRaw(b, (*plain)(w), &w.raw)
+}
+
+// wireFieldDef is a custom field definition {id, name, description,
+// dataType, allowedValues?} [S R-SDK types/space.ts].
+type wireFieldDef struct {
+	Name     string `json:"name"`
+	DataType string `json:"dataType"`
+
+	raw json.RawMessage
+}
+
+func (w *wireFieldDef) UnmarshalJSON(b []byte) error {
+	type plain wireFieldDef
+	return decodeRaw(b, (*plain)(w), &w.raw)
 }
 
 // commentBody is the body of POST /contact/{identifier}/comment [S R-MCP,

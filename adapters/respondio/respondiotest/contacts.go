@@ -173,9 +173,9 @@ func readBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	return false
 }
 
-// apply writes the fields of in onto c. It returns a 400 message for a
-// field respond.io would refuse.
-func apply(c *Contact, in contactFields) string {
+// applyLocked writes the fields of in onto c. It returns a 400 message for
+// a field respond.io would refuse; the caller holds s.mu.
+func (s *Simulator) applyLocked(c *Contact, in contactFields) string {
 	if in.FirstName.cleared() {
 		return "firstName is required"
 	}
@@ -228,6 +228,9 @@ func apply(c *Contact, in contactFields) string {
 		for _, f := range *in.CustomFields {
 			if f.Name == "" || utf8.RuneCountInString(f.Name) > maxFieldNameLength {
 				return "custom_fields: a field name must be 1 to 50 characters"
+			}
+			if !s.definedLocked(f.Name) {
+				return "custom_fields: " + strconv.Quote(f.Name) + " is not a custom field of this workspace"
 			}
 			v := bytes.TrimSpace(f.Value)
 			if len(v) == 0 || v[0] == '{' || v[0] == '[' {
@@ -313,7 +316,7 @@ func (s *Simulator) createLocked(id identifier, in contactFields) (Contact, int,
 		return Contact{}, http.StatusBadRequest, "firstName is required"
 	}
 	c := Contact{ID: s.nextContactID(), CreatedAt: s.Clock.Now()}
-	if msg := apply(&c, in); msg != "" {
+	if msg := s.applyLocked(&c, in); msg != "" {
 		return Contact{}, http.StatusBadRequest, msg
 	}
 	if msg := s.conflictLocked(c, 0); msg != "" {
@@ -381,7 +384,7 @@ func (s *Simulator) createOrUpdateContact(w http.ResponseWriter, r *http.Request
 // s.mu.
 func (s *Simulator) updateLocked(w http.ResponseWriter, c Contact, in contactFields) {
 	c = c.clone()
-	if msg := apply(&c, in); msg != "" {
+	if msg := s.applyLocked(&c, in); msg != "" {
 		writeError(w, http.StatusBadRequest, msg)
 		return
 	}
@@ -726,7 +729,7 @@ func (s *Simulator) mergeContacts(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	m.Email, m.Phone = email, phone
-	if msg := apply(&m, in.contactFields); msg != "" {
+	if msg := s.applyLocked(&m, in.contactFields); msg != "" {
 		writeError(w, http.StatusBadRequest, msg)
 		return
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/deskbridge/deskbridge/internal/sim"
@@ -35,6 +37,10 @@ func (s *Simulator) setStatus(w http.ResponseWriter, r *http.Request) {
 	case "close":
 		if s.opts.RequireClosingNote && (strings.TrimSpace(in.Category) == "" || strings.TrimSpace(in.Summary) == "") {
 			writeError(w, http.StatusBadRequest, "category and summary are required to close a conversation")
+			return
+		}
+		if in.Category != "" && !slices.ContainsFunc(s.closingNotes, func(n ClosingNote) bool { return n.Category == in.Category }) {
+			writeError(w, http.StatusBadRequest, "category "+strconv.Quote(in.Category)+" is not a closing-note category of this workspace (GET /space/closing_notes)")
 			return
 		}
 		c.ClosingCategory, c.ClosingSummary = in.Category, in.Summary

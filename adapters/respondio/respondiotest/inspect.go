@@ -32,16 +32,24 @@ func (s *Simulator) routes() *router {
 	rt.handle("GET "+c+"{identifier}/message/list", s.listMessages)
 	rt.handle("GET "+c+"{identifier}/message/{messageId}", s.getMessage)
 	rt.handle("POST "+c+"{identifier}/comment", s.addComment)
+	rt.handle("GET "+c+"{identifier}/channels", s.listContactChannels)
+	rt.handle("POST "+c+"{identifier}/lifecycle/update", s.updateLifecycle)
 	rt.handle("GET /v2/space/user", s.listUsers)
 	rt.handle("GET /v2/space/user/{id}", s.getUser)
+	rt.handle("GET /v2/space/custom_field", s.listFieldDefs)
+	rt.handle("GET /v2/space/closing_notes", s.listClosingNotes)
+	rt.handle("POST /v2/space/tag", s.spaceTag)
+	rt.handle("DELETE /v2/space/tag", s.spaceTag)
 	return rt
 }
 
 // SeedContact stores c directly, without a request, and returns it as
 // stored. A zero ID gets the next one; a zero CreatedAt gets the clock's
-// time; the phone is normalized to E.164. It fails for a contact respond.io
-// would refuse: no first name, no email and no phone, an invalid email or
-// phone, or an email, phone or ID another contact has.
+// time; the phone is normalized to E.164. Its custom fields need no
+// definition (a definition may have gone since they were written). It
+// fails for a contact respond.io would refuse: no first name, no email and
+// no phone, an invalid email or phone, or an email, phone or ID another
+// contact has, or a channel the workspace does not have.
 func (s *Simulator) SeedContact(c Contact) (Contact, error) {
 	c = c.clone()
 	if c.FirstName == "" {
@@ -75,6 +83,11 @@ func (s *Simulator) SeedContact(c Contact) (Contact, error) {
 	if c.AssigneeID != 0 {
 		if _, ok := s.userLocked(c.AssigneeID); !ok {
 			return Contact{}, fmt.Errorf("respondiotest: SeedContact: no user %d", c.AssigneeID)
+		}
+	}
+	for _, ch := range c.Channels {
+		if _, ok := s.channelLocked(ch); !ok {
+			return Contact{}, fmt.Errorf("respondiotest: SeedContact: no channel %d", ch)
 		}
 	}
 	if msg := s.conflictLocked(c, 0); msg != "" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -20,6 +21,15 @@ type messageBody struct {
 		Type string `json:"type"`
 		URL  string `json:"url"`
 	} `json:"attachment"`
+	// An email's.
+	Subject     string   `json:"subject"`
+	CC          []string `json:"cc"`
+	BCC         []string `json:"bcc"`
+	Attachments []struct {
+		Type     string `json:"type"`
+		URL      string `json:"url"`
+		FileName string `json:"fileName"`
+	} `json:"attachments"`
 	Title    string          `json:"title"`
 	Replies  []string        `json:"replies"`
 	Payload  json.RawMessage `json:"payload"`
@@ -32,22 +42,34 @@ type messageBody struct {
 // check returns a 400 message for a message respond.io would refuse.
 func (m messageBody) check() string {
 	switch m.Type {
-	case "text", "email":
+	case "text":
 		if strings.TrimSpace(m.Text) == "" {
 			return "message.text is required"
+		}
+	case "email":
+		if strings.TrimSpace(m.Text) == "" {
+			return "message.text is required"
+		}
+		for _, a := range m.Attachments {
+			if msg := checkAttachment("message.attachments[]", a.Type, a.URL); msg != "" {
+				return msg
+			}
+			if strings.TrimSpace(a.FileName) == "" {
+				return "message.attachments[].fileName is required"
+			}
+		}
+		for _, addr := range append(slices.Clone(m.CC), m.BCC...) {
+			if !validEmail(addr) {
+				return "message.cc and message.bcc must hold email addresses"
+			}
 		}
 	case "attachment":
 		a := m.Attachment
 		if a == nil {
 			return "message.attachment is required"
 		}
-		switch a.Type {
-		case "image", "video", "audio", "file":
-		default:
-			return "message.attachment.type must be image, video, audio or file"
-		}
-		if u, err := url.Parse(a.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return "message.attachment.url must be an http(s) URL"
+		if msg := checkAttachment("message.attachment", a.Type, a.URL); msg != "" {
+			return msg
 		}
 	case "quick_reply":
 		if m.Title == "" || len(m.Replies) < 1 || len(m.Replies) > 10 {
@@ -69,8 +91,23 @@ func (m messageBody) check() string {
 	return ""
 }
 
+// checkAttachment returns a 400 message for an attachment respond.io would
+// refuse.
+func checkAttachment(field, typ, rawURL string) string {
+	switch typ {
+	case "image", "video", "audio", "file":
+	default:
+		return field + ".type must be image, video, audio or file"
+	}
+	if u, err := url.Parse(rawURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return field + ".url must be an http(s) URL"
+	}
+	return ""
+}
+
 // POST /contact/{identifier}/message: {channelId?, message}; answers
-// {messageId}.
+// {messageId}. A channelId must be one of the contact's channels, an email
+// channel for an email message.
 func (s *Simulator) sendMessage(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		ChannelID json.RawMessage `json:"channelId"`
@@ -103,11 +140,22 @@ func (s *Simulator) sendMessage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if channel != 0 {
+		ch, ok := s.channelLocked(channel)
+		switch {
+		case !ok || !slices.Contains(c.Channels, channel):
+			writeError(w, http.StatusBadRequest, "channelId "+itoa(channel)+" is not a channel of this contact")
+			return
+		case body.Type == "email" && !ch.email():
+			writeError(w, http.StatusBadRequest, "an email message needs an email channel")
+			return
+		}
+	}
 	var compact bytes.Buffer
 	json.Compact(&compact, in.Message) // valid: it was decoded above
 	m := s.addMessageLocked(Message{
 		ContactID: c.ID, ChannelID: channel, Traffic: "outgoing", Body: compact.Bytes(),
-		Type: body.Type, Text: body.Text, SenderSource: "api",
+		Type: body.Type, Text: body.Text, Subject: body.Subject, SenderSource: "api",
 	})
 	sim.WriteJSON(w, http.StatusOK, map[string]int64{"messageId": m.ID})
 }

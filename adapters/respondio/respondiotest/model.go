@@ -29,7 +29,10 @@ type Contact struct {
 	Lifecycle       string
 	Tags            []string
 	CustomFields    []CustomField
-	CreatedAt       time.Time
+	// Channels are the IDs of the workspace channels (SeedChannel) the
+	// contact is reachable on; a message sent with a channelId must use one.
+	Channels  []int64
+	CreatedAt time.Time
 }
 
 // CustomField is one custom field value of a contact.
@@ -43,7 +46,52 @@ type CustomField struct {
 func (c Contact) clone() Contact {
 	c.Tags = slices.Clone(c.Tags)
 	c.CustomFields = slices.Clone(c.CustomFields)
+	c.Channels = slices.Clone(c.Channels)
 	return c
+}
+
+// FieldDef is a custom field the workspace defines [S R-SDK types/space.ts].
+// Contacts may hold only defined custom fields (a write of another is a
+// 400).
+type FieldDef struct {
+	ID          int64
+	Name        string // what a contact's custom_fields name
+	Description string
+	// DataType is text, list, checkbox, email, number, url, date or time.
+	DataType      string
+	AllowedValues []string
+}
+
+// ClosingNote is a closing-note category [S R-SDK types/space.ts]:
+// closing a conversation with a category needs one of them.
+type ClosingNote struct {
+	Category    string
+	Description string
+}
+
+// DefaultClosingNotes returns the closing notes a workspace starts with:
+// the official SDK's example.
+func DefaultClosingNotes() []ClosingNote {
+	return []ClosingNote{{Category: "Resolved", Description: "Issue resolved"}}
+}
+
+// Channel is a workspace channel [S R-SDK types/contact.ts, space.ts].
+type Channel struct {
+	ID     int64
+	Name   string
+	Source string // whatsapp, gmail, other_email, telegram, ...
+}
+
+// email reports whether the channel carries email messages.
+func (c Channel) email() bool { return c.Source == "gmail" || c.Source == "other_email" }
+
+// Tag is a workspace tag, made with POST /space/tag [S R-SDK space.ts].
+type Tag struct {
+	ID          int64
+	Name        string
+	Description string
+	ColorCode   string
+	Emoji       string
 }
 
 // Conversation is a contact's conversation, as the simulator holds it.
@@ -68,9 +116,10 @@ type Message struct {
 	// Body is the message object as sent, such as
 	// {"type":"text","text":"Hello"}.
 	Body json.RawMessage
-	// Type and Text are read from Body, for tests.
-	Type string
-	Text string
+	// Type, Text and Subject (of an email) are read from Body, for tests.
+	Type    string
+	Text    string
+	Subject string
 	// SenderSource is who sent an outgoing message ("api" for messages
 	// sent through the API); "" for incoming ones.
 	SenderSource string

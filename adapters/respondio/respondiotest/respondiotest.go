@@ -4,8 +4,8 @@
 // respondio adapter, so that it catches adapter mistakes instead of sharing
 // them.
 //
-// What it does, as the vendor documents it (deskbridge's VENDORS.md §2, with the
-// source tags used there):
+// What it does, as the vendor documents it (docs/vendors.md, "## respond.io",
+// with the source tags used there):
 //
 //   - Auth: every request needs "Authorization: Bearer <Token>"; anything else
 //     is a 401 [D R-docs].
@@ -17,8 +17,12 @@
 //     /contact/{identifier}/tag), conversation status and assignee
 //     (POST /contact/{identifier}/conversation/status and …/assignee),
 //     messages (POST /contact/{identifier}/message, GET …/message/list,
-//     GET …/message/{messageId}), comments (POST /contact/{identifier}/comment)
-//     and users (GET /space/user, GET /space/user/{id}).
+//     GET …/message/{messageId}), comments (POST /contact/{identifier}/comment),
+//     a contact's channels (GET …/channels), its lifecycle
+//     (POST …/lifecycle/update {name}, null clears), users (GET /space/user,
+//     GET /space/user/{id}), custom field definitions
+//     (GET /space/custom_field), closing notes (GET /space/closing_notes)
+//     and workspace tags (POST and DELETE /space/tag).
 //   - Identifiers: id:{number}, email:{address} (matched case-insensitively
 //     [D R-chg]) and phone:{+E164} (spaces, dashes, dots and parentheses
 //     are stripped; a number without its country code is a 400 [D R-chg]).
@@ -46,21 +50,27 @@
 //     routes (404), wrong methods (405) and malformed JSON (400) included
 //     [S R-SDK types/common.ts].
 //
-// Where respond.io's behaviour is UNKNOWN (VENDORS.md), the simulator makes
-// one choice and says so: a plain create of an existing contact is a 409;
-// an unknown assignee is a 400; custom fields need no definition; messages
-// are listed oldest first; sending needs no channel (channelId is stored as
-// given, or null); every message carries one status entry with its time
-// ("sent" outgoing, "delivered" incoming). The contact filter supports isEqualTo, isNotEqualTo,
-// exists and doesNotExist on contact fields, hasAnyOf, hasAllOf and
-// hasNoneOf on tags, and isEqualTo on the lifecycle; other operators are a
-// 400.
+// Where respond.io's behaviour is UNKNOWN (docs/vendors.md), the simulator
+// makes one choice and says so: a plain create of an existing contact is a
+// 409; an unknown assignee is a 400; a custom field the workspace does not
+// define (DefineField) is a 400 naming it, on every write; closing with a
+// category that is not a closing note's is a 400; any lifecycle name is
+// taken; messages are listed oldest first; sending needs no channel (no
+// channelId: the simulator does not model the last-interacted one), and a
+// channelId must be one of the contact's channels (Contact.Channels,
+// SeedChannel), an email channel (gmail, other_email) for an email; every
+// message carries one status entry with its time ("sent" outgoing,
+// "delivered" incoming); workspace tags are a list of their own, which a
+// contact's tags need not be in. The contact filter supports isEqualTo,
+// isNotEqualTo, exists and doesNotExist on contact fields, hasAnyOf,
+// hasAllOf and hasNoneOf on tags, and isEqualTo on the lifecycle; other
+// operators are a 400.
 //
 // The simulator is deterministic (IDs from a seeded sequence, a manual clock
 // at sim.Epoch unless Options.RealTime), inspectable (Contacts,
-// Conversations, Messages, Comments, Users, Stats) and fault-injecting
-// (Faults, from internal/sim: 429s, 5xx, resets before and after the change
-// is committed, slow and malformed answers).
+// Conversations, Messages, Comments, Users, FieldDefs, Tags, Stats) and
+// fault-injecting (Faults, from internal/sim: 429s, 5xx, resets before and
+// after the change is committed, slow and malformed answers).
 package respondiotest
 
 import (
@@ -101,7 +111,8 @@ const (
 )
 
 // Options configures a Simulator. The zero value works: no rate limit,
-// a manual clock, page size 10, and the DefaultUsers.
+// a manual clock, page size 10, the DefaultUsers and the
+// DefaultClosingNotes.
 type Options struct {
 	// Seed selects the fault-injection draws (Faults.Seed). Contact,
 	// message and user IDs are sequences (1, 2, 3, ...), as respond.io's
@@ -157,6 +168,14 @@ type Simulator struct {
 	messages    map[int64][]Message
 	comments    map[int64][]Comment
 	users       []User
+	// The workspace: custom field definitions (by ID), closing notes,
+	// channels (by ID) and tags.
+	fieldDefs    []FieldDef
+	lastFieldDef int64
+	closingNotes []ClosingNote
+	channels     []Channel
+	spaceTags    []Tag
+	lastTag      int64
 }
 
 // New returns a Simulator, not yet served: use NewServer for a loopback
@@ -170,9 +189,10 @@ func New(opts Options) *Simulator {
 		opts.RateWindow = time.Second
 	}
 	s := &Simulator{
-		opts:     opts,
-		messages: map[int64][]Message{},
-		comments: map[int64][]Comment{},
+		opts:         opts,
+		messages:     map[int64][]Message{},
+		comments:     map[int64][]Comment{},
+		closingNotes: DefaultClosingNotes(),
 	}
 	if opts.RealTime {
 		s.Clock = sim.RealClock()

@@ -149,6 +149,11 @@ func TestUpdateClearsWithNull(t *testing.T) {
 	if _, err := srv.SeedContact(respondiotest.Contact{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com", Language: "en"}); err != nil {
 		t.Fatal(err)
 	}
+	for _, name := range []string{"plan", "seats"} {
+		if _, err := srv.DefineField(respondiotest.FieldDef{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	status, _, body := call(t, srv, "PUT", "/v2/contact/id:1", `{"lastName":null,"language":"","custom_fields":[{"name":"plan","value":"gold"},{"name":"seats","value":3}]}`)
 	if status != 200 || body["contactId"] != float64(1) {
 		t.Fatalf("update: %d %v", status, body)
@@ -244,7 +249,8 @@ func TestSearchAndFilter(t *testing.T) {
 
 func TestConversationAndMessages(t *testing.T) {
 	srv := start(t, respondiotest.Options{RequireClosingNote: true})
-	if _, err := srv.SeedContact(respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com"}); err != nil {
+	srv.SeedChannel(respondiotest.Channel{ID: 7, Name: "WhatsApp", Source: "whatsapp"})
+	if _, err := srv.SeedContact(respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com", Channels: []int64{7}}); err != nil {
 		t.Fatal(err)
 	}
 	steps := []struct {
