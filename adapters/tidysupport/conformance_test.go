@@ -21,6 +21,14 @@ func liveCredentials() (key, workspace string, ok bool) {
 	return key, workspace, key != "" && workspace != "" && conformance.Recording()
 }
 
+// passthroughContact is the inbox's GET of contact id in workspace ws, the
+// request GetContact sends, as a passthrough.
+func passthroughContact(ws string) func(id string) support.RawRequest {
+	return func(id string) support.RawRequest {
+		return support.RawRequest{Path: []string{"v1", "workspaces", ws, "support", "inbox", "contacts", id}}
+	}
+}
+
 // TestConformance runs the shared suite in replay mode from the recordings
 // in testdata/conformance. Record them again (against the simulator, or the
 // live vendor when TIDYSUPPORT_API_KEY and TIDYSUPPORT_WORKSPACE_ID are set)
@@ -29,7 +37,11 @@ func liveCredentials() (key, workspace string, ok bool) {
 // hold the live workspace ID, so the committed recordings are made against the
 // simulator.
 func TestConformance(t *testing.T) {
-	conformance.Run(t, conformance.Harness{PageSize: pageSize, New: func(t *testing.T) *support.Client {
+	ws := tidysupporttest.WorkspaceID
+	if _, live, ok := liveCredentials(); ok {
+		ws = live
+	}
+	conformance.Run(t, conformance.Harness{PageSize: pageSize, PassthroughContact: passthroughContact(ws), New: func(t *testing.T) *support.Client {
 		srv := tidysupporttest.NewServer(tidysupporttest.Options{Seed: 1})
 		t.Cleanup(srv.Close)
 		cfg := simulatorConfig(srv)
@@ -49,9 +61,11 @@ func TestConformance(t *testing.T) {
 // TestConformanceLive runs the same suite straight against the simulator,
 // so that adapter and simulator cannot drift apart.
 func TestConformanceLive(t *testing.T) {
-	conformance.Run(t, conformance.Harness{PageSize: pageSize, New: func(t *testing.T) *support.Client {
+	h := conformance.Harness{PageSize: pageSize, PassthroughContact: passthroughContact(tidysupporttest.WorkspaceID)}
+	h.New = func(t *testing.T) *support.Client {
 		srv := tidysupporttest.NewServer(tidysupporttest.Options{Seed: 1})
 		t.Cleanup(srv.Close)
 		return mustNew(t, simulatorConfig(srv))
-	}})
+	}
+	conformance.Run(t, h)
 }

@@ -14,41 +14,41 @@ import (
 	"github.com/deskbridge/deskbridge/support"
 )
 
-// notStored is the warning about a field TidySupport cannot store.
-const notStored = "not stored: TidySupport's contact create takes only email, name and phone"
-
 // PrepareContact returns in as TidySupport stores it: email, the name
-// joined and read back split at its last space (a warning on both name
-// fields when that moves a word), and the phone in E.164 when it normalizes
-// (otherwise as typed: TidySupport's phone is free text). Language,
-// country, external ID, tags and custom fields cannot be stored: they are
-// removed, with a warning each. An input without an email fails with
-// ErrInvalid: the Contact Object's email is not nullable [seed].
+// joined and read back split (fullName, support.SplitName: a warning on
+// both name fields when that moves a word), and the phone in E.164 when it
+// normalizes (otherwise as typed: TidySupport's phone is free text). A
+// contact with an external ID is created with the Customers API, which
+// takes no phone, and custom fields are stored only there, as its metadata
+// [D TS-cust]: a phone beside an external ID, or custom fields without
+// one, are removed with a warning each. The Client has removed what
+// TidySupport cannot write at all (Capabilities.ContactFields). An input
+// without an email fails with ErrInvalid: the Contact Object's email is
+// not nullable [seed].
 func (d *Driver) PrepareContact(_ context.Context, in support.ContactInput) (support.ContactInput, []support.Warning, error) {
 	if in.Email == "" {
 		return support.ContactInput{}, nil, fail(support.ErrInvalid,
 			"TidySupport needs an email to create a contact (the Contact Object's email is not nullable)")
 	}
-	out := support.ContactInput{Email: in.Email, Phone: in.Phone}
+	out := support.ContactInput{Email: in.Email, Phone: in.Phone, ExternalID: in.ExternalID, CustomFields: in.CustomFields}
 	if e164, err := support.NormalizePhone(in.Phone); err == nil {
 		out.Phone = e164
 	}
-	out.FirstName, out.LastName = support.SplitName(support.JoinName(in.FirstName, in.LastName))
+	out.FirstName, out.LastName = support.SplitName(fullName(in.FirstName, in.LastName))
 	var ws []support.Warning
 	if out.FirstName != in.FirstName || out.LastName != in.LastName {
-		msg := fmt.Sprintf("TidySupport stores one name, which reads back split at its last space: first %q, last %q", out.FirstName, out.LastName)
+		msg := fmt.Sprintf("TidySupport stores one name, which reads back split before its last word: first %q, last %q", out.FirstName, out.LastName)
 		ws = append(ws, support.Warning{Field: "first_name", Message: msg}, support.Warning{Field: "last_name", Message: msg})
 	}
-	for _, f := range []struct {
-		field string
-		set   bool
-	}{{"language", in.Language != ""}, {"country", in.Country != ""}, {"external_id", in.ExternalID != ""}, {"tags", len(in.Tags) > 0}} {
-		if f.set {
-			ws = append(ws, support.Warning{Field: f.field, Message: notStored})
+	switch {
+	case out.ExternalID != "" && out.Phone != "":
+		out.Phone = ""
+		ws = append(ws, support.Warning{Field: "phone", Message: "not stored: a contact with an external ID is created with TidySupport's Customers API, which takes no phone"})
+	case out.ExternalID == "":
+		for _, k := range slices.Sorted(maps.Keys(out.CustomFields)) {
+			ws = append(ws, support.Warning{Field: "custom_fields." + k, Message: "not stored: TidySupport keeps custom fields as a customer's metadata, written only with an external ID"})
 		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(in.CustomFields)) {
-		ws = append(ws, support.Warning{Field: "custom_fields." + k, Message: notStored})
+		out.CustomFields = nil
 	}
 	return out, ws, nil
 }
@@ -110,12 +110,13 @@ func pageQuery(opts support.ListOptions) url.Values {
 }
 
 // page is a page of items whose Next is the vendor's cursor when it has
-// more, "" when it has not, and ErrIncomplete when it has more but no
-// cursor.
+// more, "" when it has not. A page that has more but no cursor (the inbox
+// lists document none) is returned with its items and an ErrIncomplete
+// error: what was read is kept, and the listing stops there.
 func page[T any](what string, items []T, hasMore bool, cursor string) (support.Page[T], error) {
 	if hasMore && cursor == "" {
-		return support.Page[T]{}, incomplete(fmt.Sprintf(
-			"TidySupport has more %s (hasMore) but sent no cursor, and this list's next-page parameter is not publicly documented; ask for a larger Limit or a narrower filter", what))
+		return support.Page[T]{Items: items}, incomplete(fmt.Sprintf(
+			"TidySupport has more %s (hasMore) but sent no cursor: the %d on this page are returned, and the next page cannot be requested, since this list's next-page parameter is not publicly documented; ask for a larger Limit or a narrower filter", what, len(items)))
 	}
 	if !hasMore {
 		cursor = ""
@@ -133,17 +134,25 @@ func (d *Driver) GetContact(ctx context.Context, id string) (*support.Contact, e
 	return &ct, nil
 }
 
-// FindContacts returns the contacts with the email value, earliest created
-// first; email is the only key TidySupport can look up.
+// FindContacts returns the contacts whose email or external ID is value.
 //
-// It calls GET …/inbox/search?q=<email>&limit=<SearchLimit>, keeps the
-// results whose email is the same address (ignoring case: search may match
-// more, its rules are not public), and reads each with GET
-// …/inbox/contacts/{contactId}. A search that fills its limit without an
-// exact match fails with ErrIncomplete: the contact may be beyond it.
+// By email it calls GET …/inbox/search?q=<email>&limit=<SearchLimit>, keeps
+// the results whose email is the same address (ignoring case: search may
+// match more, its rules are not public), and reads each with GET
+// …/inbox/contacts/{contactId}, earliest created first. A search that fills
+// its limit without an exact match fails with ErrIncomplete: the contact
+// may be beyond it.
+//
+// By external ID it calls GET /v1/customers/lookup?externalId= [D
+// TS-cust]: a 404, or an answer without a customer, is no match. The
+// customer has no phone (the Customers API has none).
 func (d *Driver) FindContacts(ctx context.Context, key support.MatchKey, value string) ([]support.Contact, error) {
-	if key != support.MatchEmail {
-		return nil, fail(support.ErrUnsupported, "TidySupport looks contacts up by email only, not by %s", key)
+	switch key {
+	case support.MatchExternalID:
+		return d.findExternalID(ctx, value)
+	case support.MatchEmail:
+	default:
+		return nil, fail(support.ErrUnsupported, "TidySupport looks contacts up by email and external ID only, not by %s", key)
 	}
 	q := url.Values{"q": {value}, "limit": {strconv.Itoa(d.searchLimit)}}
 	results, err := call(ctx, d, rest.Request{Op: support.OpGetByEmail, Path: d.inbox("search"), Query: q}, decodeSearch)
@@ -169,15 +178,61 @@ func (d *Driver) FindContacts(ctx context.Context, key support.MatchKey, value s
 	return found, nil
 }
 
-// CreateContact sends POST
+// findExternalID looks the customer with external ID id up: GET
+// /v1/customers/lookup?externalId=. A customer whose externalId is another
+// is no match; one without is taken to be id's (the lookup's answer is
+// beyond the docs' stored copy).
+func (d *Driver) findExternalID(ctx context.Context, id string) ([]support.Contact, error) {
+	req := rest.Request{Op: support.OpGetContact, Path: rest.Segments("v1", "customers", "lookup"), Query: url.Values{"externalId": {id}}}
+	ct, err := call(ctx, d, req, decodeLookup)
+	switch {
+	case errors.Is(err, support.ErrNotFound):
+		return []support.Contact{}, nil
+	case err != nil:
+		return nil, err
+	case ct == nil || ct.ExternalID != "" && ct.ExternalID != id:
+		return []support.Contact{}, nil
+	}
+	ct.ExternalID = id
+	return []support.Contact{*ct}, nil
+}
+
+// CreateContact sends one create, once: POST
 // /v1/workspaces/{workspaceId}/support/inbox/contacts with {email, name,
-// phone}, once. TidySupport returns the existing contact for a known email,
-// without saying so: the outcome is Created (the Client has read the email
-// just before). A lost or garbled answer is ErrOutcomeUnknown.
+// phone}, or, for an input with an external ID, POST /v1/customers with
+// {externalId, email, name, metadata} [D TS-cust], so that the external ID
+// and the custom fields are stored. The inbox create returns the existing
+// contact for a known email, without saying so: the outcome is Created
+// (the Client has read the email just before). A lost or garbled answer is
+// ErrOutcomeUnknown.
+//
+// The Customers API's externalId is unique in the workspace; what it does
+// with one already taken is not public. A 409 is looked up by the external
+// ID: the customer with the same email is returned, Matched, as the inbox
+// create returns a known email (a create sent again after a lost answer
+// meets the first one so: the Client's email lookup cannot see external
+// IDs); with another email, or none found, it is ErrConflict; a lookup
+// that fails leaves the outcome unknown (ErrOutcomeUnknown).
 func (d *Driver) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
-	body := contactBody{Email: in.Email, Name: support.JoinName(in.FirstName, in.LastName), Phone: in.Phone}
-	req := rest.Request{Op: support.OpCreateContact, Method: http.MethodPost, Path: d.inbox("contacts"), Body: body}
-	ct, err := call(ctx, d, req, decodeContact)
+	name := fullName(in.FirstName, in.LastName)
+	req := rest.Request{Op: support.OpCreateContact, Method: http.MethodPost, Path: d.inbox("contacts"),
+		Body: contactBody{Email: in.Email, Name: name, Phone: in.Phone}}
+	decode := decodeContact
+	if in.ExternalID != "" {
+		req.Path, decode = rest.Segments("v1", "customers"), decodeCustomer
+		req.Body = customerBody{ExternalID: in.ExternalID, Email: in.Email, Name: name, Metadata: in.CustomFields}
+	}
+	ct, err := call(ctx, d, req, decode)
+	if in.ExternalID != "" && errors.Is(err, support.ErrConflict) {
+		found, lerr := d.findExternalID(ctx, in.ExternalID)
+		switch {
+		case lerr != nil:
+			return nil, &support.Error{Vendor: Vendor, Kind: support.ErrUnavailable, OutcomeUnknown: true, Err: lerr,
+				Message: "the externalId is taken (409) and looking it up failed: whether an earlier send stored this contact is unknown"}
+		case len(found) == 1 && support.EqualEmail(found[0].Email, in.Email):
+			return &support.ContactResult{Contact: &found[0], Outcome: support.Matched}, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -148,12 +148,20 @@ func TestUpsertOutcomes(t *testing.T) {
 		{"email in another case", support.ContactInput{Email: "GRACE@example.com"}, support.Unchanged, nil},
 		{"new last name", support.ContactInput{FirstName: "Grace", LastName: "Murray", Email: "grace@example.com"},
 			support.Matched, []string{"last_name"}},
-		// PrepareContact removes what TidySupport cannot store: nothing is
-		// left that differs.
-		{"fields TidySupport cannot store", support.ContactInput{
-			Email: "grace@example.com", Language: "en", ExternalID: "crm-1", Tags: []string{"vip"},
-			CustomFields: map[string]string{"plan": "pro", "seats": "3"},
-		}, support.Unchanged, []string{"language", "external_id", "tags", "custom_fields.plan", "custom_fields.seats"}},
+		// The Client removes what TidySupport cannot store
+		// (Capabilities.ContactFields): nothing is left that differs.
+		{"fields TidySupport cannot store", support.ContactInput{Email: "grace@example.com", Language: "en", Tags: []string{"vip"}},
+			support.Unchanged, []string{"language", "tags"}},
+		// Custom fields are stored only with an external ID: PrepareContact
+		// removes them.
+		{"custom fields without an external ID", support.ContactInput{
+			Email: "grace@example.com", CustomFields: map[string]string{"plan": "pro", "seats": "3"},
+		}, support.Unchanged, []string{"custom_fields.plan", "custom_fields.seats"}},
+		// With one, they are stored on a create; the contact found by email
+		// has neither, and TidySupport cannot add them to it.
+		{"external ID and custom fields for a contact made without", support.ContactInput{
+			Email: "grace@example.com", ExternalID: "crm-1", CustomFields: map[string]string{"plan": "pro", "seats": "3"},
+		}, support.Matched, []string{"external_id", "custom_fields.plan", "custom_fields.seats"}},
 	} {
 		r, err := c.UpsertContact(ctx, tc.in, support.UpsertOptions{})
 		require.NoError(t, err, tc.name)
@@ -231,7 +239,8 @@ func TestCreateWarnsAboutWhatIsNotStored(t *testing.T) {
 		FirstName: "Ada", LastName: "King Lovelace", Email: "ada@example.com", Country: "GB",
 	})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"first_name", "last_name", "country"}, fields(r.Warnings))
+	assert.Equal(t, []string{"country", "first_name", "last_name"}, fields(r.Warnings))
+	assert.Contains(t, r.Warnings[0].Message, "not stored", "the Client's warning for a field TidySupport has not")
 	// What was stored: one name, split at the last space on the way back.
 	assert.Equal(t, "Ada King", r.Contact.FirstName)
 	assert.Equal(t, "Lovelace", r.Contact.LastName)
@@ -420,7 +429,7 @@ func TestListContactsRefusesAnotherWorkspace(t *testing.T) {
 	assert.Equal(t, 2025, page.Items[0].CreatedAt.Year())
 }
 
-func TestListWithHasMoreButNoCursorFails(t *testing.T) {
+func TestListWithHasMoreButNoCursorKeepsTheItems(t *testing.T) {
 	srv, _ := newSim(t, tidysupporttest.Options{})
 	cfg := simulatorConfig(srv)
 	cfg.ContactList = tidysupport.ListInbox
@@ -428,9 +437,15 @@ func TestListWithHasMoreButNoCursorFails(t *testing.T) {
 	for i := range 4 {
 		srv.SeedContact(tidysupporttest.Contact{Email: fmt.Sprintf("c%d@example.com", i)})
 	}
-	_, err := c.ListContacts(t.Context(), support.ContactListOptions{ListOptions: support.ListOptions{Limit: 3}})
+	page, err := c.ListContacts(t.Context(), support.ContactListOptions{ListOptions: support.ListOptions{Limit: 3}})
 	assert.ErrorIs(t, err, tidysupport.ErrIncomplete, "inbox list with more than a page")
-	page, err := c.ListContacts(t.Context(), support.ContactListOptions{ListOptions: support.ListOptions{Limit: 4}})
+	assert.Len(t, page.Items, 3, "the page's items come with the error")
+	assert.Empty(t, page.Next)
+	// With Complete too: the items read are completed, then the error.
+	page, err = c.ListContacts(t.Context(), support.ContactListOptions{ListOptions: support.ListOptions{Limit: 3}, Complete: true})
+	assert.ErrorIs(t, err, tidysupport.ErrIncomplete)
+	assert.Len(t, page.Items, 3)
+	page, err = c.ListContacts(t.Context(), support.ContactListOptions{ListOptions: support.ListOptions{Limit: 4}})
 	require.NoError(t, err)
 	assert.Len(t, page.Items, 4)
 	assert.Empty(t, page.Next)

@@ -15,7 +15,8 @@ import (
 // lists the vendor's default inbox, which hides archived conversations.
 // opts.ContactID is applied on the client, so a page may hold fewer than
 // opts.Limit conversations (it is then Filtered). A page with hasMore but
-// no cursor fails with ErrIncomplete (see the package documentation).
+// no cursor is returned with an ErrIncomplete error (see the package
+// documentation).
 //
 // The Client passes only open and closed; apps list archived conversations
 // by calling this method on the Driver (Client.As) with StatusArchived.
@@ -44,19 +45,17 @@ func (d *Driver) ListConversations(ctx context.Context, opts support.Conversatio
 		}
 	}
 	out, err := page("conversations", items, p.HasMore, p.Cursor)
-	if err == nil {
-		out.Filtered = len(items) < len(p.Items)
-	}
+	out.Filtered = len(items) < len(p.Items)
 	return out, err
 }
 
 // GetConversation sends nothing and fails with ErrUnsupported: TidySupport
 // documents no endpoint that reads one conversation with its assignee
-// (VENDORS.md §3). It exists because support.ConversationReader pairs it
+// (docs/vendors.md). It exists because support.ConversationReader pairs it
 // with ListConversations; Capabilities does not declare it, so the Client
 // never calls it.
 func (d *Driver) GetConversation(context.Context, string) (*support.Conversation, error) {
-	return nil, fail(support.ErrUnsupported, "TidySupport documents no endpoint that reads one conversation (VENDORS.md §3)")
+	return nil, fail(support.ErrUnsupported, "TidySupport documents no endpoint that reads one conversation (docs/vendors.md)")
 }
 
 // CreateConversation starts a conversation with a contact by email: POST

@@ -98,23 +98,66 @@ func TestListConversationsFollowsAVendorCursor(t *testing.T) {
 	assert.Equal(t, "cursor=c2&limit=1", v.requests()[1].RawQuery)
 }
 
-func TestListConversationsWithHasMoreButNoCursorFails(t *testing.T) {
+// Issue 11 point 6: a page with hasMore and no cursor keeps its items:
+// they are yielded, then the error that the next page cannot be requested.
+func TestListConversationsWithHasMoreButNoCursorKeepsTheItems(t *testing.T) {
 	srv, c := newSim(t, tidysupporttest.Options{})
 	ct := srv.SeedContact(tidysupporttest.Contact{Email: "ada@example.com"})
+	var want []string
 	for range 3 {
-		srv.SeedConversation(tidysupporttest.Conversation{ContactID: ct.ID})
+		want = append(want, srv.SeedConversation(tidysupporttest.Conversation{ContactID: ct.ID}).ID)
 	}
-	var got int
+	var got []string
 	var last error
-	for _, err := range support.AllConversations(t.Context(), c, support.ConversationListOptions{ListOptions: support.ListOptions{Limit: 2}}) {
+	for cv, err := range support.AllConversations(t.Context(), c, support.ConversationListOptions{ListOptions: support.ListOptions{Limit: 2}}) {
 		if err != nil {
 			last = err
 			break
 		}
-		got++
+		got = append(got, cv.ID)
 	}
 	assert.ErrorIs(t, last, tidysupport.ErrIncomplete, "rather than a silently short list")
-	assert.Zero(t, got)
+	assert.Equal(t, want[:2], got, "the page's items, then the error")
+}
+
+// Issue 11 point 6: the docs' own conversations example has hasMore true
+// and no cursor. Its items are returned, with an ErrIncomplete error saying
+// that the next page cannot be requested; AllConversations yields the
+// items, then the error.
+func TestDocsConversationsHasMoreWithoutCursor(t *testing.T) {
+	v := newStub(t, map[string]stubReply{"GET " + seedPath + "/conversations": {status: 200, body: fixture(t, "docs/conversations_list_has_more.json")}})
+	c := v.client()
+	opts := support.ConversationListOptions{Status: support.StatusOpen, ListOptions: support.ListOptions{Limit: 20}}
+	page, err := c.ListConversations(t.Context(), opts)
+	require.ErrorIs(t, err, tidysupport.ErrIncomplete)
+	var se *support.Error
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, support.OpListConversations, se.Op)
+	assert.Contains(t, err.Error(), "the 1 on this page are returned")
+	assert.Contains(t, err.Error(), "the next page cannot be requested")
+	require.Len(t, page.Items, 1, "the page's items are kept")
+	assert.Empty(t, page.Next)
+	cv := page.Items[0]
+	assert.Equal(t, "thd_xyz789", cv.ID)
+	assert.Equal(t, seedContact, cv.ContactID)
+	assert.Equal(t, support.StatusOpen, cv.Status)
+	assert.Equal(t, "Billing question", cv.Subject)
+	assert.Equal(t, &support.Assignee{Kind: support.KindAgent, ID: "agt_abc123"}, cv.Assignee)
+	assert.Equal(t, "limit=20&status=OPEN", v.requests()[0].RawQuery)
+
+	var got []string
+	var errs []error
+	for cv, err := range support.AllConversations(t.Context(), c, opts) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		got = append(got, cv.ID)
+	}
+	assert.Equal(t, []string{"thd_xyz789"}, got, "the items first")
+	require.Len(t, errs, 1, "then the error, once")
+	assert.ErrorIs(t, errs[0], tidysupport.ErrIncomplete)
+	assert.Len(t, v.requests(), 2, "one request per listing: the next page is never asked for")
 }
 
 func TestCreateConversation(t *testing.T) {
@@ -234,8 +277,9 @@ func TestListMessagesAgainstTheSimulator(t *testing.T) {
 	assert.Equal(t, ct.ID, page.Items[0].AuthorID)
 	assert.Equal(t, "agt_7", page.Items[1].AuthorID)
 	assert.Equal(t, "<b>two</b>", page.Items[1].HTML)
-	_, err = c.ListMessages(ctx, cv.ID, support.ListOptions{Limit: 2})
+	page, err = c.ListMessages(ctx, cv.ID, support.ListOptions{Limit: 2})
 	assert.ErrorIs(t, err, tidysupport.ErrIncomplete, "two of three messages")
+	assert.Len(t, page.Items, 2, "the two read come with the error")
 	_, err = c.ListMessages(ctx, cv.ID+"x", support.ListOptions{})
 	assert.ErrorIs(t, err, support.ErrNotFound, "unknown conversation")
 }
@@ -256,6 +300,11 @@ func TestUndeclaredOperationsAreUnsupported(t *testing.T) {
 	_, checks[support.OpUpdateContact] = c.UpdateContact(ctx, support.ID("ctc_1"), support.ContactUpdate{LastName: support.Ptr("")})
 	checks[support.OpDeleteContact] = c.DeleteContact(ctx, support.ID("ctc_1"))
 	_, checks[support.OpGetByPhone] = c.GetContact(ctx, support.Phone("+442079460958"))
+	_, checks[support.OpUpdateContacts] = c.UpdateContacts(ctx, []support.ContactPatch{{ID: "ctc_1", Update: support.ContactUpdate{LastName: support.Ptr("King")}}})
+	_, checks[support.OpListContactFields] = c.ListContactFields(ctx)
+	checks[support.OpSetPriority] = c.SetPriority(ctx, "thd_1", support.PriorityLow)
+	_, checks[support.OpListClosingCategories] = c.ListClosingCategories(ctx)
+	_, checks[support.OpGetMessage] = c.GetMessage(ctx, "thd_1", "msg_1")
 	for _, op := range support.Operations() {
 		err, checked := checks[op]
 		assert.NotEqual(t, caps.Supports(op), checked, "%s: declared %v", op, caps.Supports(op))

@@ -14,10 +14,12 @@ import (
 
 // ErrIncomplete is the cause (support.Error.Err) of a call that stopped
 // because TidySupport said there was more than it returned, without a
-// documented way to fetch the rest: a list page with hasMore but no cursor,
-// or a search that filled its limit without an exact match. Returning what
-// was received as if it were everything would lose records silently.
-var ErrIncomplete = errors.New("tidysupport: the vendor has more results than it returned, and no documented way to fetch them")
+// documented way to request the rest. A list page with hasMore but no
+// cursor comes back with its items and this error: the items read are
+// kept, and the next page cannot be requested. A search that filled its
+// limit without an exact match fails with it. Taking either for the whole
+// answer would lose records silently.
+var ErrIncomplete = errors.New("tidysupport: incomplete: the vendor has more than it sent and no documented way to request the rest (a list returns the items it read; its next page cannot be requested)")
 
 // maxMessage bounds a vendor message kept in an error.
 const maxMessage = 500

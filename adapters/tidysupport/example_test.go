@@ -2,8 +2,10 @@ package tidysupport_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 
 	"golang.org/x/time/rate"
 
@@ -140,4 +142,46 @@ func ExampleDriver_ListConversations() {
 	}
 	// Output:
 	// Old closed
+}
+
+// The knowledge base is not part of the neutral API: Client.Passthrough
+// lists its articles (GET /v1/workspaces/{workspaceId}/knowledge/articles,
+// offset paging [D TS-kb]) with the adapter's key, rate limiter and error
+// decoding.
+func Example_passthrough() {
+	srv := tidysupporttest.NewServer(tidysupporttest.Options{}) // the offline simulator
+	defer srv.Close()
+	srv.SeedArticle(tidysupporttest.Article{Title: "How to reset your password", IsPublished: true})
+	srv.SeedArticle(tidysupporttest.Article{Title: "Billing FAQ", Source: "CRAWLER", IsPublished: true})
+	p, err := tidysupport.New(tidysupport.Config{
+		APIKey: tidysupporttest.APIKey, WorkspaceID: tidysupporttest.WorkspaceID, BaseURL: srv.URL, RateLimit: rate.Inf,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp, err := p.Passthrough(context.Background(), support.RawRequest{
+		Path:  []string{"v1", "workspaces", tidysupporttest.WorkspaceID, "knowledge", "articles"},
+		Query: url.Values{"limit": {"10"}, "offset": {"0"}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var kb struct {
+		Articles []struct{ Title, Source string }
+		Total    int
+	}
+	if err := json.Unmarshal(resp.Body, &kb); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, a := range kb.Articles {
+		fmt.Println(a.Title, "/", a.Source)
+	}
+	fmt.Println(resp.Status, kb.Total, "articles")
+	// Output:
+	// How to reset your password / MANUAL
+	// Billing FAQ / CRAWLER
+	// 200 2 articles
 }

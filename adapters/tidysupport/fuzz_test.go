@@ -20,11 +20,11 @@ import (
 //
 //	go test ./adapters/tidysupport -run '^$' -fuzz FuzzDecodeContactPage -fuzztime 30s
 
-// addFixtures adds every JSON file under testdata/seed and testdata/vendor
-// as a seed.
+// addFixtures adds every JSON file under testdata/seed, testdata/vendor
+// and testdata/docs as a seed.
 func addFixtures(f *testing.F) {
 	f.Helper()
-	for _, dir := range []string{"seed", "vendor"} {
+	for _, dir := range []string{"seed", "vendor", "docs"} {
 		files, err := filepath.Glob(filepath.Join("testdata", dir, "*.json"))
 		if err != nil || len(files) == 0 {
 			f.Fatalf("no fixtures in testdata/%s: %v", dir, err)
@@ -37,7 +37,7 @@ func addFixtures(f *testing.F) {
 			f.Add(b)
 		}
 	}
-	for _, s := range []string{"", "null", "[]", "{}", `{"contact":null}`, `{"items":null}`, `{"customers":{}}`, `"x"`, "{"} {
+	for _, s := range []string{"", "null", "[]", "{}", `{"contact":null}`, `{"items":null}`, `{"customers":{}}`, `{"customer":null}`, `{"customer":{"id":"ctc_1","metadata":{"a":[1]}}}`, `"x"`, "{"} {
 		f.Add([]byte(s))
 	}
 }
@@ -66,6 +66,23 @@ func FuzzDecodeContact(f *testing.F) {
 			t.Error("decoded a contact without ID")
 		}
 		checkRaw(t, "contact", c.Raw, c.CreatedAt)
+	})
+}
+
+func FuzzDecodeLookup(f *testing.F) {
+	addFixtures(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c, err := decodeLookup(body)
+		if err != nil || c == nil {
+			return
+		}
+		if c.ID == "" {
+			t.Error("decoded a customer without ID")
+		}
+		checkRaw(t, "customer", c.Raw, c.CreatedAt)
+		if _, err := decodeCustomer(body); err != nil {
+			t.Errorf("decodeLookup read a customer that decodeCustomer refuses: %v", err)
+		}
 	})
 }
 

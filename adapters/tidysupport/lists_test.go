@@ -3,6 +3,7 @@ package tidysupport_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -65,7 +66,8 @@ func newListed(t *testing.T, inbox bool, pageSize int) (*tidysupporttest.Server,
 	srv := tidysupporttest.NewServer(tidysupporttest.Options{PageSize: pageSize})
 	t.Cleanup(srv.Close)
 	for i := range 5 {
-		ct := srv.SeedContact(tidysupporttest.Contact{Email: fmt.Sprintf("p%d@example.com", i), Name: fmt.Sprintf("P %d", i), Phone: fmt.Sprintf("+1555010%d", i)})
+		ct := srv.SeedContact(tidysupporttest.Contact{Email: fmt.Sprintf("p%d@example.com", i), Name: fmt.Sprintf("P %d", i), Phone: fmt.Sprintf("+1555010%d", i),
+			AvatarURL: fmt.Sprintf("https://example.com/p%d.png", i)})
 		srv.SeedConversation(tidysupporttest.Conversation{ContactID: ct.ID, Subject: "s"}, tidysupporttest.Message{Direction: "INBOUND", SenderType: "CUSTOMER", ContentText: "hi"})
 	}
 	cfg := simulatorConfig(srv)
@@ -143,7 +145,7 @@ func TestListOmitsAndComplete(t *testing.T) {
 		omits []string
 		route string
 	}{
-		{tidysupport.ListCustomers, []string{"phone"}, tidysupporttest.RouteListCustomers},
+		{tidysupport.ListCustomers, []string{"phone", "avatar_url"}, tidysupporttest.RouteListCustomers},
 		{tidysupport.ListInbox, []string{"phone", "created_at"}, tidysupporttest.RouteInboxCustomers},
 	} {
 		t.Run(tc.list, func(t *testing.T) {
@@ -168,6 +170,9 @@ func TestListOmitsAndComplete(t *testing.T) {
 			}
 			for _, ct := range read(false) {
 				assert.Empty(t, ct.Phone, "the list carries a phone: ListOmits is wrong")
+				if slices.Contains(tc.omits, "avatar_url") {
+					assert.Empty(t, ct.AvatarURL, "the list carries an avatar: ListOmits is wrong")
+				}
 			}
 			assert.Zero(t, srv.Stats.Count(tidysupporttest.RouteGetContact))
 			lists := srv.Stats.Count(tc.route)
@@ -175,6 +180,7 @@ func TestListOmitsAndComplete(t *testing.T) {
 			for i, ct := range read(true) {
 				assert.Equal(t, fmt.Sprintf("+1555010%d", i), ct.Phone, "contact %d: no phone with Complete", i)
 				assert.Equal(t, created, ct.CreatedAt, "contact %d", i)
+				assert.Equal(t, fmt.Sprintf("https://example.com/p%d.png", i), ct.AvatarURL, "contact %d: no avatar with Complete", i)
 				assert.Equal(t, fmt.Sprintf("p%d@example.com", i), ct.Email)
 			}
 			assert.Equal(t, 5, srv.Stats.Count(tidysupporttest.RouteGetContact), "one read per contact")

@@ -7,22 +7,30 @@
 // imported. Every request goes through internal/rest: Bearer auth, retries
 // by idempotency, a rate limiter, capped bodies, and TidySupport's error
 // bodies decoded into *support.Error. Sources are tagged as in the project's
-// VENDORS.md §3 ([D TS-contacts] is the vendor's Contacts docs page, [seed]
-// the seed Contacts API page 002_0168389bc6ba4e91).
+// docs/vendors.md ([D TS-contacts] is the vendor's Contacts docs page,
+// [D TS-cust] its Customers page, [seed] the seed Contacts API page
+// 002_0168389bc6ba4e91).
 //
 // # Mapping
 //
 //	neutral                          TidySupport
 //	-------                          -----------
 //	Contact.ID                       contact id ("ctc_…")
-//	Contact.FirstName, LastName      name, split at the last space (support.SplitName); written joined
+//	Contact.FirstName, LastName      name: written first + " " + last (trimmed, one space; either alone when the
+//	                                 other is empty), read split before its last word (support.SplitName): a
+//	                                 one-word name is a first name alone
 //	Contact.Email                    email (required to create a contact: the Contact Object's email is not nullable [seed])
-//	Contact.Phone                    phone, as stored (free text: the docs' example is "+1-555-0123"); written in E.164 when it normalizes
-//	Contact.ExternalID               externalId of /v1/customers (read only)
+//	Contact.Phone                    phone, as stored (free text: the docs' example is "+1-555-0123"); written in E.164
+//	                                 when it normalizes; not with an external ID (the Customers API has no phone)
+//	Contact.ExternalID               externalId of the Customers API: written by POST /v1/customers, read from
+//	                                 /v1/customers and its lookup (the inbox contact has none) [D TS-cust]
+//	Contact.CustomFields             metadata of the Customers API, both ways: written as strings with an external ID
+//	                                 (without one they cannot be stored: a Warning each); read strings as they are,
+//	                                 other values as their JSON text, nulls left out [D TS-cust]
+//	Contact.AvatarURL                avatarUrl (read only: no create takes it)
 //	Contact.CreatedAt                createdAt (RFC 3339, in UTC)
-//	Contact.CustomFields             metadata of /v1/customers (read only: strings as they are, other values as JSON,
-//	                                 nulls left out [D TS-cust]); not written: PrepareContact removes them, with a Warning each
-//	Contact.Language, Country, Tags  not stored: PrepareContact removes them, with a Warning per field
+//	Contact.Language, Country, City, not stored: Capabilities.ContactFields leaves them out, so the Client removes them
+//	EmailConsent, Lifecycle, Tags    with a Warning per field
 //	Conversation.ID                  thread id ("thd_…")
 //	Conversation.ContactID           contact.id
 //	Conversation.Status              OPEN → open; CLOSED → closed; ARCHIVED → closed (Raw keeps "ARCHIVED")
@@ -44,26 +52,38 @@
 //
 //	ListContacts        GET  /v1/customers?limit=&cursor=   (Config.ContactList "inbox": GET …/inbox/customers?limit=)
 //	GetContact          GET  /v1/workspaces/{workspaceId}/support/inbox/contacts/{contactId}
-//	FindContacts        GET  …/inbox/search?q=&limit=, exact email matches, then GET …/inbox/contacts/{contactId} each
-//	CreateContact       POST …/inbox/contacts {email, name, phone}
+//	FindContacts        email: GET …/inbox/search?q=&limit=, exact matches, then GET …/inbox/contacts/{contactId} each;
+//	                    external ID: GET /v1/customers/lookup?externalId= [D TS-cust]
+//	CreateContact       POST …/inbox/contacts {email, name, phone}; with an external ID,
+//	                    POST /v1/customers {externalId, email, name, metadata} [D TS-cust]
 //	ListConversations   GET  …/inbox/conversations?status=&limit=
 //	GetConversation     none: sends nothing (support.ConversationReader pairs it with ListConversations; never called)
 //	CreateConversation  POST …/inbox/conversations (this emails the contact)
 //	ListMessages        GET  …/inbox/conversations/{conversationId}/messages?limit=
+//	Send                the passthrough (Client.Passthrough): any request below the base URL
 //
 // The Client builds the rest from these: GetContact by email, CreateContact's
-// read before it writes, and UpsertContact from FindContacts (email is the
-// only key TidySupport can look up), CreateContacts one by one (no batch
-// endpoint: MaxBatch 1).
+// read before it writes, and UpsertContact from FindContacts (external ID
+// first, then email), CreateContacts one by one (no batch endpoint:
+// MaxBatch 1).
 //
 // Capabilities: contacts.list, contacts.get, contacts.get_by_email,
 // contacts.create, contacts.create_batch (MaxBatch 1), contacts.upsert,
-// conversations.list, conversations.create, messages.list. CreateDedup is
-// email; statuses are open and closed; no team assignment; external IDs
-// cannot be looked up (LooksUpExternalID false). ListOmits: no list has
-// the phone, the inbox list no creation time; GetContact has both [D
-// TS-cust, TS-contacts] (ContactListOptions.Complete reads them, as migrate
-// does). Only /v1/customers has metadata (custom fields); GetContact has none.
+// conversations.list, conversations.create, messages.list, passthrough.
+// CreateDedup is email; statuses are open and closed; no team assignment;
+// external IDs are looked up (LooksUpExternalID). ContactFields: first_name,
+// last_name, email, phone, external_id, custom_fields. ListOmits: no list
+// has the phone, /v1/customers no avatar, the inbox list no creation time;
+// GetContact has them [D TS-cust, TS-contacts] (ContactListOptions.Complete
+// reads them, as migrate does). Only the Customers API has externalId and
+// metadata; GetContact has neither, and Complete keeps them as listed.
+//
+// # Passthrough
+//
+// Client.Passthrough reaches what the neutral API does not cover, such as
+// the knowledge base (GET /v1/workspaces/{workspaceId}/knowledge/articles,
+// paged by limit and offset [D TS-kb]; see the example), with the
+// adapter's key, rate limiter, body cap, redaction and error decoding.
 //
 // # TidySupport only: Client.As
 //
@@ -74,7 +94,8 @@
 //	var d *tidysupport.Driver
 //	if client.As(&d) { page, err := d.ListConversations(ctx, support.ConversationListOptions{Status: tidysupport.StatusArchived}) }
 //
-// ErrIncomplete is the cause of a list or lookup the vendor cut short.
+// ErrIncomplete is the cause of a list or lookup the vendor cut short; a
+// list returns the items it read with it.
 //
 // # Not supported
 //
@@ -107,13 +128,27 @@
 //     the outcome Matched (and warnings for the fields that differ) and no
 //     write. Between the read and the create another client could create the
 //     same email; TidySupport then returns that contact, reported as Created.
-//   - UpsertContact: TidySupport's create matches by email whatever
-//     UpsertOptions.MatchKeys says; external_id and phone cannot be looked up
-//     and are skipped (but still tell two people apart: with phone before
-//     email in MatchKeys, a contact found by email whose phone differs is a
-//     support.IdentityConflict, never updated). A match is Unchanged when the
-//     prepared input holds nothing the contact lacks, else Matched with a
-//     Warning per differing field, since nothing can be updated.
+//   - UpsertContact: the external ID is looked up first, then the email;
+//     TidySupport's inbox create matches by email whatever
+//     UpsertOptions.MatchKeys says. The phone cannot be looked up and is
+//     skipped (but still tells two people apart: with phone before email in
+//     MatchKeys, a contact found by email whose phone differs is a
+//     support.IdentityConflict, never updated). A contact found by email
+//     shows no external ID (the inbox contact has none), so it is never
+//     contradicted by one. A match is Unchanged when the prepared input
+//     holds nothing the contact lacks, else Matched with a Warning per
+//     differing field, since nothing can be updated (an external ID cannot
+//     be added to a contact made without one).
+//   - External IDs: the Customers API's externalId is unique in the
+//     workspace [D TS-cust]; what a create with one already taken does is
+//     not public. The Client reads the email first, so a known email is
+//     Matched without a write. A 409 is looked up by the external ID: the
+//     customer with the same email is Matched (a create sent again after
+//     a lost answer meets its first send so, since the email lookup cannot
+//     show external IDs); an external ID another contact has is
+//     support.ErrConflict. The Customers API needs a key with the
+//     api_user scope: with a user-scope key, creates and upserts with an
+//     external ID fail with ErrForbidden.
 //   - Safe creates (R3): a contact create whose outcome is unknown (a reset
 //     after sending, a 502, a garbled 2xx) fails with
 //     support.ErrOutcomeUnknown; the Client looks the email up and sends it
@@ -125,9 +160,11 @@
 //     cursor (sent back as cursor=) and hasMore [D TS-cust]. The inbox
 //     lists (customers, conversations, messages) document hasMore but no
 //     cursor [D TS-contacts, TS-conv]: a cursor the vendor sends is
-//     followed, and hasMore without one is ErrIncomplete, never the end of
-//     the list. A larger Limit or a status filter fits a list in one page
-//     (the vendor's largest limit is not public).
+//     followed, and a page with hasMore but none is returned with its items
+//     and an ErrIncomplete error saying that the next page cannot be
+//     requested, never taken for the end of the list (support.Pages yields
+//     the items, then the error). A larger Limit or a status filter fits a
+//     list in one page (the vendor's largest limit is not public).
 //   - Email lookups ask search for Config.SearchLimit results (default 25)
 //     and keep the exact (case-insensitive) matches, earliest created first
 //     (the vendor dedups emails, so there is at most one). If search fills
@@ -172,9 +209,12 @@
 //     list stays available (Config.ContactList "inbox"); each list's answer
 //     is read in its own shape.
 //   - The seed's error shape could not be confirmed from any public source
-//     [VENDORS.md §3]; bodies that do not have it are reported with the HTTP
+//     [docs/vendors.md]; bodies that do not have it are reported with the HTTP
 //     status text.
-//   - Search: VENDORS.md §3 lists its path and parameters as unknown; the
+//   - External IDs and custom fields: the seed's contacts have neither;
+//     this adapter writes and looks them up with the Customers API [D
+//     TS-cust].
+//   - Search: docs/vendors.md lists its path and parameters as unknown; the
 //     seed documents GET …/inbox/search?q=&limit=, which this adapter uses.
 //     Its matching rules are not public, so matches are filtered on the
 //     client, and a full page without a match is not taken for a miss.
@@ -402,19 +442,29 @@ func (d Driver) Format(f fmt.State, _ rune) { fmt.Fprint(f, d.String()) }
 // Capabilities reports what TidySupport's public API allows; the package
 // documentation says why the rest is unsupported.
 func (d *Driver) Capabilities() support.Capabilities {
-	omits := map[string][]string{ListCustomers: {"phone"}, ListInbox: {"phone", "created_at"}}[d.contactList]
+	omits := map[string][]string{ListCustomers: {"phone", "avatar_url"}, ListInbox: {"phone", "created_at"}}[d.contactList]
 	return support.Capabilities{
 		Vendor: Vendor,
 		Operations: []support.Operation{
 			support.OpListContacts, support.OpGetContact, support.OpGetByEmail,
 			support.OpCreateContact, support.OpCreateContacts, support.OpUpsertContact,
 			support.OpListConversations, support.OpCreateConversation, support.OpListMessages,
+			support.OpPassthrough,
 		},
-		CreateDedup: support.DedupEmail,
-		MaxBatch:    1,
-		Statuses:    []support.ConversationStatus{support.StatusOpen, support.StatusClosed},
-		ListOmits:   omits,
+		CreateDedup:       support.DedupEmail,
+		MaxBatch:          1,
+		ContactFields:     []string{"first_name", "last_name", "email", "phone", "external_id", "custom_fields"},
+		Statuses:          []support.ConversationStatus{support.StatusOpen, support.StatusClosed},
+		LooksUpExternalID: true,
+		ListOmits:         omits,
 	}
+}
+
+// Send is the passthrough (support.Requester): r goes below the base URL
+// with the key, rate limiter, body cap, redaction and error decoding of
+// the adapter's own calls.
+func (d *Driver) Send(ctx context.Context, r support.RawRequest) (*support.RawResponse, error) {
+	return d.rest.Send(ctx, r)
 }
 
 // inbox returns the path of an inbox endpoint of the workspace, every

@@ -56,12 +56,14 @@ func TestCapabilities(t *testing.T) {
 		Operations: []support.Operation{
 			support.OpListContacts, support.OpGetContact, support.OpGetByEmail, support.OpCreateContact,
 			support.OpCreateContacts, support.OpUpsertContact, support.OpListConversations,
-			support.OpCreateConversation, support.OpListMessages,
+			support.OpCreateConversation, support.OpListMessages, support.OpPassthrough,
 		},
-		CreateDedup: support.DedupEmail,
-		MaxBatch:    1,
-		Statuses:    []support.ConversationStatus{support.StatusOpen, support.StatusClosed},
-		ListOmits:   []string{"phone"},
+		CreateDedup:       support.DedupEmail,
+		MaxBatch:          1,
+		ContactFields:     []string{"first_name", "last_name", "email", "phone", "external_id", "custom_fields"},
+		Statuses:          []support.ConversationStatus{support.StatusOpen, support.StatusClosed},
+		LooksUpExternalID: true,
+		ListOmits:         []string{"phone", "avatar_url"},
 	}
 	assert.Equal(t, want, c.Capabilities())
 }
@@ -156,4 +158,46 @@ func TestIdentifiersStayOnePathSegment(t *testing.T) {
 			assert.Equal(t, [2]string{ws, id}, [2]string{got.ws, got.id}, "ListMessages reached workspace, conversation")
 		}
 	}
+}
+
+// Issue 11 point 1: the passthrough sends the caller's request with the
+// adapter's key, each path segment escaped on its own, and returns the
+// vendor's answer: the docs' knowledge-base example, as served.
+func TestPassthroughKnowledgeBase(t *testing.T) {
+	body := fixture(t, "docs/kb_articles_list.json")
+	v := newStub(t, map[string]stubReply{
+		"GET /v1/workspaces/wrk_abc123/knowledge/articles": {status: 200, body: body},
+		"GET /v1/workspaces/wrk_abc123/knowledge/a%2Fb":    {status: 404, body: `{"statusCode":404,"error":"Not Found","message":"Article not found."}`},
+	})
+	c := v.client()
+	ctx := t.Context()
+	resp, err := c.Passthrough(ctx, support.RawRequest{
+		Path:  []string{"v1", "workspaces", "wrk_abc123", "knowledge", "articles"},
+		Query: map[string][]string{"limit": {"10"}, "offset": {"0"}},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 200, resp.Status)
+	assert.True(t, sameJSON(t, resp.Body, []byte(body)), "body %s", resp.Body)
+	reqs := v.requests()
+	require.Len(t, reqs, 1)
+	assert.Equal(t, "Bearer "+tidysupporttest.APIKey, reqs[0].Header.Get("Authorization"))
+	assert.Equal(t, "limit=10&offset=0", reqs[0].RawQuery)
+
+	// One segment stays one segment; the vendor's error is decoded and the
+	// answer returned with it.
+	resp, err = c.Passthrough(ctx, support.RawRequest{Path: []string{"v1", "workspaces", "wrk_abc123", "knowledge", "a/b"}})
+	require.ErrorIs(t, err, support.ErrNotFound)
+	require.NotNil(t, resp)
+	assert.Equal(t, 404, resp.Status)
+	var se *support.Error
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "Article not found.", se.Message)
+	assert.Equal(t, support.OpPassthrough, se.Op)
+
+	// The adapter's credentials are its own to set.
+	for _, h := range []string{"Authorization", "X-Api-Key"} {
+		_, err = c.Passthrough(ctx, support.RawRequest{Path: []string{"v1", "customers"}, Header: http.Header{h: {"Bearer ts_sk_other"}}})
+		assert.ErrorIs(t, err, support.ErrInvalid, h)
+	}
+	assert.Len(t, v.requests(), 2, "refused requests are not sent")
 }

@@ -39,6 +39,13 @@ func (t *wireTime) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// fullName is the one name TidySupport stores for a first and last name:
+// both joined with one space, or the one that is set, white space trimmed
+// and collapsed. support.SplitName reads it back: the last word is the last
+// name, the words before it the first name, and a single word a first
+// name alone. These two are the adapter's only name rule, one way each.
+func fullName(first, last string) string { return strings.Join(strings.Fields(first+" "+last), " ") }
+
 // contactWire is the Contact Object (seed 002_0168389bc6ba4e91) and the
 // Customers API's customer [D TS-cust], which share their "ctc_" IDs.
 type contactWire struct {
@@ -46,6 +53,7 @@ type contactWire struct {
 	Email       string                     `json:"email"`
 	Name        string                     `json:"name"`
 	Phone       string                     `json:"phone"`
+	AvatarURL   string                     `json:"avatarUrl"`
 	Status      string                     `json:"status"`
 	ExternalID  string                     `json:"externalId"`
 	WorkspaceID string                     `json:"workspaceId"`
@@ -62,7 +70,7 @@ func (w *contactWire) contact(raw json.RawMessage) (support.Contact, error) {
 	}
 	first, last := support.SplitName(w.Name)
 	c := support.Contact{
-		ID: w.ID, FirstName: first, LastName: last, Email: w.Email, Phone: w.Phone,
+		ID: w.ID, FirstName: first, LastName: last, Email: w.Email, Phone: w.Phone, AvatarURL: w.AvatarURL,
 		ExternalID: w.ExternalID, CreatedAt: w.CreatedAt.Time, Raw: raw,
 	}
 	for k, v := range w.Metadata {
@@ -115,6 +123,54 @@ func decodeContact(body []byte) (support.Contact, error) {
 		return support.Contact{}, fmt.Errorf("contact: %w", err)
 	}
 	return w.contact(env.Contact)
+}
+
+// decodeLookup reads the answer of GET /v1/customers/lookup: a customer as
+// POST /v1/customers answers it [D TS-cust] (the docs' copy ends before the
+// lookup's example), or the same under "customer". null, {} or an empty
+// body is no customer (nil). Raw is the customer object.
+func decodeLookup(body []byte) (*support.Contact, error) {
+	raw := json.RawMessage(bytes.TrimSpace(body))
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var env struct {
+		Customer json.RawMessage `json:"customer"`
+	}
+	if err := decodeObject(raw, &env); err != nil {
+		return nil, err
+	}
+	if len(env.Customer) > 0 {
+		raw = env.Customer
+	}
+	if string(raw) == "null" {
+		return nil, nil
+	}
+	var w contactWire
+	if err := decodeObject(raw, &w); err != nil {
+		return nil, fmt.Errorf("customer: %w", err)
+	}
+	if w.ID == "" && w.Email == "" && w.ExternalID == "" {
+		return nil, nil
+	}
+	c, err := w.contact(bytes.Clone(raw))
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// decodeCustomer reads the answer of POST /v1/customers, the customer
+// created [D TS-cust].
+func decodeCustomer(body []byte) (support.Contact, error) {
+	c, err := decodeLookup(body)
+	if err == nil && c == nil {
+		err = errors.New("the response has no customer")
+	}
+	if err != nil {
+		return support.Contact{}, err
+	}
+	return *c, nil
 }
 
 // wireList is a list as TidySupport wraps it: {items, hasMore}, and a
@@ -428,6 +484,15 @@ type contactBody struct {
 	Email string `json:"email"`
 	Name  string `json:"name,omitempty"`
 	Phone string `json:"phone,omitempty"`
+}
+
+// customerBody is POST /v1/customers [D TS-cust]; metadata holds the
+// custom fields.
+type customerBody struct {
+	ExternalID string            `json:"externalId"`
+	Email      string            `json:"email"`
+	Name       string            `json:"name,omitempty"`
+	Metadata   map[string]string `json:"metadata,omitempty"`
 }
 
 // conversationBody is POST …/inbox/conversations [D TS-conv].

@@ -27,13 +27,17 @@ func (s *Simulator) routes() {
 	s.mux.HandleFunc(RouteCreateConversation, s.inbox(s.createConversation))
 	s.mux.HandleFunc(RouteListMessages, s.inbox(s.listMessages))
 	s.mux.HandleFunc(RouteListCustomers, s.listCustomers)
+	s.mux.HandleFunc(RouteCreateCustomer, s.createCustomer)
+	s.mux.HandleFunc(RouteLookupCustomer, s.lookupCustomer)
+	s.mux.HandleFunc(RouteListArticles, s.inbox(s.listArticles))
 	// Unknown routes and methods, in the framework's words.
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("Cannot %s %s", r.Method, r.URL.EscapedPath()))
 	})
 }
 
-// inbox checks the workspace of an inbox route before h runs.
+// inbox checks the workspace of a route with one (the inbox's, the
+// knowledge base's) before h runs.
 func (s *Simulator) inbox(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.PathValue("workspaceId") != WorkspaceID {
@@ -44,7 +48,7 @@ func (s *Simulator) inbox(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// Wire shapes (VENDORS.md §3 and the seed).
+// Wire shapes (docs/vendors.md and the seed).
 
 type contactJSON struct {
 	ID                 string  `json:"id"`
@@ -92,7 +96,18 @@ type customerJSON struct {
 	Status      string         `json:"status"`
 	Metadata    map[string]any `json:"metadata"`
 	CreatedAt   string         `json:"createdAt"`
-	UpdatedAt   string         `json:"updatedAt"`
+	UpdatedAt   *string        `json:"updatedAt"`
+}
+
+type articleJSON struct {
+	ID          string  `json:"id"`
+	Title       string  `json:"title"`
+	ContentText string  `json:"contentText"`
+	Source      string  `json:"source"`
+	SourceRef   *string `json:"sourceRef,omitempty"`
+	IsPublished bool    `json:"isPublished"`
+	CreatedAt   string  `json:"createdAt"`
+	UpdatedAt   string  `json:"updatedAt"`
 }
 
 type convContactJSON struct {
@@ -576,18 +591,128 @@ func (s *Simulator) listCustomers(w http.ResponseWriter, r *http.Request) {
 	}
 	items := make([]customerJSON, 0, len(page.Items))
 	for _, e := range page.Items {
-		c := e.Value
-		if c.Metadata == nil {
-			c.Metadata = map[string]any{}
-		}
-		items = append(items, customerJSON{
-			ID: c.ID, WorkspaceID: WorkspaceID, ExternalID: opt(c.ExternalID), Email: c.Email, Name: c.Name,
-			Status: c.Status, Metadata: c.Metadata, CreatedAt: stamp(c.CreatedAt), UpdatedAt: stamp(c.UpdatedAt),
-		})
+		items = append(items, customer(e.Value))
 	}
 	var cursor *string
 	if page.Next != "" {
 		cursor = opt(sim.EncodeCursor(cursorPrefix, page.Next))
 	}
 	sim.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "cursor": cursor, "hasMore": page.Next != ""})
+}
+
+// customer is c as the Customers API shows it [D TS-cust]: metadata {}
+// when it has none, updatedAt null until it is changed.
+func customer(c Contact) customerJSON {
+	if c.Metadata == nil {
+		c.Metadata = map[string]any{}
+	}
+	j := customerJSON{
+		ID: c.ID, WorkspaceID: WorkspaceID, ExternalID: opt(c.ExternalID), Email: c.Email, Name: c.Name,
+		Status: c.Status, Metadata: c.Metadata, CreatedAt: stamp(c.CreatedAt),
+	}
+	if c.UpdatedAt.After(c.CreatedAt) {
+		j.UpdatedAt = opt(stamp(c.UpdatedAt))
+	}
+	return j
+}
+
+// POST /v1/customers {externalId, email, name, metadata}: the externalId
+// must be unique in the workspace [D TS-cust]. What the vendor does with
+// one taken, or with an email another contact has, is not public: both
+// are refused with 409, so that nothing is overwritten or merged.
+func (s *Simulator) createCustomer(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ExternalID *string        `json:"externalId"`
+		Email      *string        `json:"email"`
+		Name       *string        `json:"name"`
+		Metadata   map[string]any `json:"metadata"`
+	}
+	if !readBody(w, r, &in) {
+		return
+	}
+	switch {
+	case in.ExternalID == nil || strings.TrimSpace(*in.ExternalID) == "":
+		writeError(w, http.StatusBadRequest, "externalId is required.")
+		return
+	case in.Email == nil || *in.Email == "":
+		writeError(w, http.StatusBadRequest, "email is required.")
+		return
+	case !validEmail(*in.Email):
+		writeError(w, http.StatusBadRequest, "Invalid email address format.")
+		return
+	case !validText(*in.ExternalID), in.Name != nil && !validText(*in.Name):
+		writeError(w, http.StatusBadRequest, "externalId and name must be plain text.")
+		return
+	}
+	var c Contact
+	conflict := ""
+	s.contacts.Atomically(func(tx *txContacts) {
+		if _, ok := tx.Lookup(byExternalID, *in.ExternalID); ok {
+			conflict = "A customer with this externalId already exists."
+			return
+		}
+		if _, ok := tx.Lookup(byEmail, foldEmail(*in.Email)); ok {
+			conflict = "A customer with this email already exists."
+			return
+		}
+		now := s.Clock.Now()
+		c = Contact{
+			ID: s.ids.Prefixed("ctc_"), Email: *in.Email, Status: "ACTIVE", Source: "API",
+			ExternalID: *in.ExternalID, Metadata: in.Metadata, CreatedAt: now, UpdatedAt: now,
+		}
+		if in.Name != nil {
+			c.Name = *in.Name
+		}
+		tx.Put(c.ID, c)
+	})
+	if conflict != "" {
+		writeError(w, http.StatusConflict, conflict)
+		return
+	}
+	sim.WriteJSON(w, http.StatusCreated, customer(c))
+}
+
+// GET /v1/customers/lookup?externalId=: the customer, or 404. The docs'
+// copy ends before the answer's example; the simulator answers the
+// customer as POST /v1/customers does.
+func (s *Simulator) lookupCustomer(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("externalId")
+	if id == "" {
+		writeError(w, http.StatusBadRequest, "externalId is required.")
+		return
+	}
+	e, ok := s.contacts.Lookup(byExternalID, id)
+	if !ok {
+		writeError(w, http.StatusNotFound, "Customer not found.")
+		return
+	}
+	sim.WriteJSON(w, http.StatusOK, customer(e.Value))
+}
+
+// GET /v1/workspaces/{workspaceId}/knowledge/articles?limit=&offset=
+// [D TS-kb]: offset paging, with the total.
+func (s *Simulator) listArticles(w http.ResponseWriter, r *http.Request) {
+	limit, ok := s.limit(w, r, 10)
+	if !ok {
+		return
+	}
+	offset := 0
+	if v := r.URL.Query().Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeError(w, http.StatusBadRequest, "offset must be a non-negative integer.")
+			return
+		}
+		offset = n
+	}
+	all := s.articles.Values()
+	page := all[min(offset, len(all)):min(offset+limit, len(all))]
+	items := make([]articleJSON, 0, len(page))
+	for _, a := range page {
+		items = append(items, articleJSON{
+			ID: a.ID, Title: a.Title, ContentText: a.ContentText, Source: a.Source, SourceRef: opt(a.SourceRef),
+			IsPublished: a.IsPublished, CreatedAt: stamp(a.CreatedAt), UpdatedAt: stamp(a.UpdatedAt),
+		})
+	}
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"articles": items, "total": len(all)})
 }

@@ -69,8 +69,23 @@ type Channel struct {
 	Email string
 }
 
+// Article is a knowledge-base article [D TS-kb].
+type Article struct {
+	ID          string
+	Title       string
+	ContentText string
+	// Source is MANUAL or CRAWLER.
+	Source string
+	// SourceRef is the crawled page of a CRAWLER article.
+	SourceRef   string
+	IsPublished bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
 // Index names.
 const (
+	byExternalID   = "externalId"
 	byEmail        = "email"
 	byContact      = "contact"
 	byConversation = "conversation"
@@ -106,6 +121,27 @@ func (s *Simulator) SeedContact(c Contact) Contact {
 	c.Metadata = maps.Clone(c.Metadata)
 	s.contacts.Put(c.ID, c)
 	return c
+}
+
+// SeedArticle stores a knowledge-base article; an empty ID, Source
+// (MANUAL) and times are filled in ("ka_…", now). It returns the stored
+// article.
+func (s *Simulator) SeedArticle(a Article) Article {
+	if a.ID == "" {
+		a.ID = s.ids.Prefixed("ka_")
+	}
+	if a.Source == "" {
+		a.Source = "MANUAL"
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = s.Clock.Now()
+	}
+	if a.UpdatedAt.IsZero() {
+		a.UpdatedAt = a.CreatedAt
+	}
+	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+	s.articles.Put(a.ID, a)
+	return a
 }
 
 // SeedConversation stores c and its messages, in order. Empty IDs, Status
@@ -187,6 +223,13 @@ func (s *Simulator) Contacts() []Contact { return s.contacts.Values() }
 
 // Contact returns the stored contact with id.
 func (s *Simulator) Contact(id string) (Contact, bool) { return s.contacts.Get(id) }
+
+// ContactByExternalID returns the stored contact with the Customers API's
+// external ID id.
+func (s *Simulator) ContactByExternalID(id string) (Contact, bool) {
+	e, ok := s.contacts.Lookup(byExternalID, id)
+	return e.Value, ok
+}
 
 // ContactsByEmail returns the stored contacts with email, ignoring case.
 func (s *Simulator) ContactsByEmail(email string) []Contact {

@@ -4,7 +4,7 @@
 // It speaks HTTP exactly as the adapter's users would see the vendor, and
 // imports nothing of the adapter, so that it catches the adapter's mistakes
 // instead of sharing them. What it does follows what is publicly known of the
-// vendor (the project's VENDORS.md §3, and the seed Contacts API page); where
+// vendor (the project's docs/vendors.md, and the seed Contacts API page); where
 // nothing is known it makes a plain choice and says so below.
 //
 // # What it serves
@@ -20,6 +20,9 @@
 //	GET  /v1/workspaces/{workspaceId}/support/inbox/conversations/{conversationId}/messages?limit=
 //	                                                                       {thread:{conversation, contact, channel, messages:{items, hasMore}}}
 //	GET  /v1/customers?status=&limit=&cursor=                              {items:[…], cursor, hasMore} (api_user keys only)
+//	POST /v1/customers                                                     {externalId, email, name, metadata} → the customer (api_user)
+//	GET  /v1/customers/lookup?externalId=                                  the customer, or 404 (api_user)
+//	GET  /v1/workspaces/{workspaceId}/knowledge/articles?limit=&offset=    {articles:[…], total}
 //
 // # Behaviour
 //
@@ -32,7 +35,14 @@
 //     email returns the existing contact unchanged, with status 200 (a new one
 //     is 201; the real vendor's status codes are not documented). The email is
 //     required: the seed's Contact Object has it as a non-nullable string.
-//   - IDs are "ctc_", "thd_", "msg_" and "chn_" followed by 24 base62
+//   - Customers are the contacts, with an externalId and metadata
+//     [D TS-cust]: POST /v1/customers stores both, /v1/customers lists them
+//     and the lookup finds a customer by externalId; the inbox endpoints
+//     show neither. The externalId must be unique [D TS-cust]; what the
+//     vendor does with a taken one, or with a known email, is not public,
+//     so both are a 409 here (nothing is overwritten or merged).
+//     Customers have no phone.
+//   - IDs are "ctc_", "thd_", "msg_", "chn_" and "ka_" followed by 24 base62
 //     characters, generated from Options.Seed: the same seed gives the same IDs.
 //   - Search: a query that contains "@" matches contacts whose email equals it
 //     (ignoring case), through an index so that it stays fast with many
@@ -57,6 +67,8 @@
 //     vendor does not take finds out.
 //   - Rate limits: none are published. Options.RateLimit sets a fixed window
 //     per API key; a denied request gets 429 with a Retry-After header.
+//   - The knowledge base lists articles (SeedArticle) by limit and offset,
+//     with their total [D TS-kb].
 //   - Agents: no endpoint that lists or assigns them is known, so the
 //     simulator has none to serve; SeedConversation's AssignedToID sets the
 //     assignee a conversation reads back with.
@@ -101,6 +113,9 @@ const (
 	RouteCreateConversation = "POST " + inboxPrefix + "/conversations"
 	RouteListMessages       = "GET " + inboxPrefix + "/conversations/{conversationId}/messages"
 	RouteListCustomers      = "GET /v1/customers"
+	RouteCreateCustomer     = "POST /v1/customers"
+	RouteLookupCustomer     = "GET /v1/customers/lookup"
+	RouteListArticles       = "GET /v1/workspaces/{workspaceId}/knowledge/articles"
 )
 
 const inboxPrefix = "/v1/workspaces/{workspaceId}/support/inbox"
@@ -150,6 +165,7 @@ type Simulator struct {
 	contacts sim.Store[Contact]
 	convs    sim.Store[Conversation]
 	msgs     sim.Store[Message]
+	articles sim.Store[Article]
 	channel  Channel
 	emails   atomic.Int64
 }
@@ -178,6 +194,7 @@ func New(opts Options) *Simulator {
 	s.ids.Seed = opts.Seed
 	s.limiter = &sim.Limiter{Limit: opts.RateLimit, Window: opts.RateWindow, Clock: clock}
 	s.contacts.Index(byEmail, func(c Contact) []string { return []string{foldEmail(c.Email)} })
+	s.contacts.Index(byExternalID, func(c Contact) []string { return []string{c.ExternalID} })
 	s.convs.Index(byContact, func(c Conversation) []string { return []string{c.ContactID} })
 	s.msgs.Index(byConversation, func(m Message) []string { return []string{m.ConversationID} })
 	s.channel = Channel{ID: s.ids.Prefixed("chn_"), Name: "Support", Email: "support@example.com"}

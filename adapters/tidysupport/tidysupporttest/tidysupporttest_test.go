@@ -223,7 +223,7 @@ func TestCustomersPageWithACursor(t *testing.T) {
 		for _, it := range r.body["items"].([]any) {
 			m := it.(map[string]any)
 			got = append(got, m["id"].(string))
-			if m["workspaceId"] != tidysupporttest.WorkspaceID || m["externalId"] == nil || m["updatedAt"] == nil {
+			if _, has := m["updatedAt"]; m["workspaceId"] != tidysupporttest.WorkspaceID || m["externalId"] == nil || !has {
 				t.Errorf("customer %v", m)
 			}
 		}
