@@ -110,3 +110,71 @@ func TestFailedSourceListingIsNeverComplete(t *testing.T) {
 		assert.Len(t, dst.all(), 30)
 	})
 }
+
+// inboxLike is a target whose list omits the phone and whose GetContact
+// lacks the external ID that its list and lookups have (TidySupport's
+// inbox contact has no externalId, its Customers API has), and that
+// updates contacts only with update.
+type inboxLike struct {
+	omitting
+	update bool
+}
+
+func (o inboxLike) Capabilities() support.Capabilities {
+	caps := o.omitting.Capabilities()
+	if !o.update {
+		caps = without(caps, caps.MaxBatch, support.OpUpdateContact)
+	}
+	return caps
+}
+
+func (o inboxLike) GetContact(ctx context.Context, id string) (*support.Contact, error) {
+	c, err := o.store.GetContact(ctx, id)
+	if c != nil {
+		c.ExternalID = ""
+	}
+	return c, err
+}
+
+// A matched contact read because the target's list omits fields takes
+// only those fields from the read (support.MergeOmitted), not the
+// external ID that the read lacks: the plan is the run (up to date).
+func TestPlanTakesOnlyTheOmittedFieldsFromARead(t *testing.T) {
+	src, inner := newStore("src", 1), newStore("dst", 1)
+	ps := people(20)
+	src.seed(ps...)
+	for _, p := range ps {
+		p.ID = ""
+		inner.seed(p)
+	}
+	dst := inboxLike{omitting{inner}, true}
+	plan := run(t, src, dst, Options{DryRun: true})
+	rep := run(t, src, dst, Options{})
+	assert.Equal(t, Counts{Unchanged: 20}, rep.Counts)
+	assert.Equal(t, rep.Counts, plan.Counts, "the plan is the run")
+	assert.Equal(t, rep.WriteCalls, plan.PlannedWriteCalls)
+}
+
+// A dry run of StrategyUpsert compares a contact changed in the source
+// with its target contact read by ID, as the run does, not with the
+// listing: its counts are the run's whatever the target's get lacks.
+func TestPlanOfAChangeReadsLikeTheRun(t *testing.T) {
+	src, inner := newStore("src", 1), newStore("dst", 1)
+	src.seed(people(10)...)
+	dst := inboxLike{omitting{inner}, false}
+	st := openState(t)
+	first := run(t, src, dst, Options{State: st})
+	require.Equal(t, 10, first.Created)
+	// Changed in the source, and in the target alike.
+	src.edit("src_000000", support.ContactUpdate{LastName: support.Ptr("Both")})
+	for _, c := range inner.all() {
+		if c.Email == person(0).Email {
+			inner.edit(c.ID, support.ContactUpdate{LastName: support.Ptr("Both")})
+		}
+	}
+
+	plan := run(t, src, dst, Options{State: st, DryRun: true})
+	rep := run(t, src, dst, Options{State: st})
+	assert.Equal(t, rep.Counts, plan.Counts, "the plan is the run")
+	assert.Equal(t, 9, rep.Skipped)
+}

@@ -100,3 +100,43 @@ func mapped(t *testing.T, s *store, id string) support.ContactInput {
 	in, _ := DefaultMap(*c)
 	return in
 }
+
+// Issue 11: a change of city, email consent, lifecycle or avatar URL in
+// the source reaches the target (migrate's own diff compares them); the
+// first run carries them too.
+func TestNewContactFieldsAreMigrated(t *testing.T) {
+	for _, maxBatch := range []int{100, 1} {
+		t.Run(fmt.Sprintf("batch=%d", maxBatch), func(t *testing.T) {
+			src, dst := newStore("src", 1), newStore("dst", maxBatch)
+			c := person(1)
+			c.City, c.EmailConsent, c.Lifecycle, c.AvatarURL = "Paris", support.ConsentSubscribed, "Lead", "https://example.com/1.png"
+			src.seed(c, person(2))
+			st := openState(t)
+			first := run(t, src, dst, Options{State: st})
+			require.Equal(t, 2, first.Created)
+			byEmail := func() support.Contact {
+				for _, got := range dst.all() {
+					if got.Email == c.Email {
+						return got
+					}
+				}
+				t.Fatalf("%s is not in the target", c.Email)
+				return support.Contact{}
+			}
+			got := byEmail()
+			assert.Equal(t, []string{"Paris", "subscribed", "Lead", "https://example.com/1.png"},
+				[]string{got.City, string(got.EmailConsent), got.Lifecycle, got.AvatarURL})
+
+			src.edit("src_000001", support.ContactUpdate{City: support.Ptr("Lyon"), EmailConsent: support.Ptr(support.ConsentUnsubscribed),
+				Lifecycle: support.Ptr("Customer"), AvatarURL: support.Ptr("https://example.com/2.png")})
+			plan := run(t, src, dst, Options{State: st, DryRun: true})
+			delta := run(t, src, dst, Options{State: st})
+			assert.Equal(t, Counts{Changed: 1, Skipped: 1}, delta.Counts)
+			assert.Equal(t, plan.Counts, delta.Counts, "the plan is the run")
+			assert.Equal(t, 1, delta.WriteCalls)
+			got = byEmail()
+			assert.Equal(t, []string{"Lyon", "unsubscribed", "Customer", "https://example.com/2.png"},
+				[]string{got.City, string(got.EmailConsent), got.Lifecycle, got.AvatarURL})
+		})
+	}
+}

@@ -40,11 +40,16 @@
 //     listed once into the State's index (key → target contact, on disk for a
 //     FileState). A source contact whose key is indexed is matched (under
 //     the identity rule below): the fields it sets that differ are sent
-//     with UpdateContact (Updated), or nothing is sent (Unchanged); a target
-//     that cannot update reports Matched, with a warning per differing
-//     field. The unmatched are created with CreateContacts in full batches
-//     of Options.BatchSize (the target's MaxBatch): batches span source
-//     pages, so 10,000 contacts take 100 write calls. Within the source, the
+//     (Updated), or nothing is sent (Unchanged); a target that cannot
+//     update reports Matched, with a warning per differing field. The
+//     unmatched are created with CreateContacts in full batches of
+//     Options.BatchSize (the target's MaxBatch): batches span source
+//     pages, so 10,000 contacts take 100 write calls. The updates go the
+//     same way, in full batches of UpdateContacts, where the target has a
+//     batch update (Capabilities.MaxBatchUpdate > 1: Tidio's PATCH
+//     /contacts/batch), so 10,000 changed contacts take 100 write calls
+//     too; otherwise one UpdateContact each. The source contacts of one
+//     target contact are updated in order, one per batch. Within the source, the
 //     first contact with a key is created and the later ones with the same
 //     key (two spellings of one email, say) wait for it and then match it,
 //     as they would a contact that was in the target.
@@ -57,9 +62,11 @@
 // A dry run plans with the batch strategy's index whatever the target,
 // and writes nothing. For StrategyUpsert it matches as the Client's upsert
 // will (only by the keys the target can look up) and compares with its
-// rules, and a matched contact of a target whose list omits fields is read
-// before it is compared, so that its counts and PlannedWriteCalls are the
-// run's. A rule that the target applies only when it creates (respond.io's
+// rules, a matched contact of a target whose list omits fields is read
+// before it is compared, and a contact changed since an earlier run is
+// compared with its target contact read by ID, as the run reads it, so
+// that its counts and PlannedWriteCalls are the run's. The batches of
+// updates it plans are the run's too. A rule that the target applies only when it creates (respond.io's
 // first name: support.Client.CheckCreate) is applied to every contact the
 // plan or the run would create, before any write.
 //
@@ -214,7 +221,9 @@
 // assumes that a target's lookups and listings see a stored contact at
 // once; a vendor whose search lagged behind its writes could make "not
 // found" wrong. Updates (patches) and reads are idempotent and simply
-// retried. Writes stay batched (a lost batch costs its lookups and at most
+// retried: a batch of updates refused for a rate limit or an outage, or
+// lost, is sent again, and one sent again after a crash changes nothing
+// more. Writes stay batched (a lost batch costs its lookups and at most
 // one listing, not a write per contact).
 //
 // If the process dies at any point, what the disk holds is one of: nothing
@@ -245,8 +254,8 @@
 // a contact in the ID map whose fingerprint is unchanged is skipped, so a
 // pass over an unchanged source sends no write at all. One whose source
 // record changed is brought up to date: its target contact (from the index,
-// or one GetContact by ID) is compared with the new input and one
-// UpdateContact sends the fields that differ (Counts.Changed); none if the
+// or one GetContact by ID) is compared with the new input and the fields
+// that differ are sent, in batches as above (Counts.Changed); none if the
 // target has them already. Contacts added to the source since are migrated.
 // Mapped contacts that a complete pass did not list were deleted in the
 // source: they are reported (Report.Deleted, DeletedInSource), never

@@ -139,17 +139,17 @@ type pageRef struct {
 type runner struct {
 	src, dst     *support.Client
 	scaps, dcaps support.Capabilities
-	// drv is the target's driver, whose PrepareContact says what the
-	// target can hold; nil when the Client does not expose it.
-	drv      support.Driver
-	o        Options
-	strategy Strategy
-	batch    int
-	dry      bool
-	st       State
-	log      *slog.Logger
-	rep      *Report
-	phase    Phase
+	o            Options
+	strategy     Strategy
+	dry          bool
+	st           State
+	log          *slog.Logger
+	rep          *Report
+	phase        Phase
+
+	// batch is the size of a create batch; updBatch, of an update batch
+	// (1: one UpdateContact each).
+	batch, updBatch int
 
 	// writes, reads and retries count the calls migrate makes (and tries
 	// again); srcN and dstN, the requests the vendors see (see finish).
@@ -451,8 +451,8 @@ func cursorMark(cursor string) string {
 }
 
 // wantMore reports whether the window should take another source page: the
-// batch strategy waits for a full batch; the upsert one takes a page at a
-// time.
+// batch strategy waits for a full batch (of creates or of updates); the
+// upsert one takes a page at a time.
 func (r *runner) wantMore() bool {
 	open := 0
 	for _, t := range r.tasks {
@@ -463,10 +463,11 @@ func (r *runner) wantMore() bool {
 	if len(r.pages) >= maxWindowPages {
 		return false // commit what is done first, so memory stays bounded
 	}
-	if r.batch <= 1 {
+	size := max(r.batch, r.updBatch)
+	if size <= 1 {
 		return open == 0
 	}
-	return open < r.batch
+	return open < size
 }
 
 // addPage turns a source page into tasks: mapped, validated, and skipped
@@ -579,9 +580,10 @@ func (r *runner) complete(ctx context.Context, p *support.Page[support.Contact])
 }
 
 // prepareWindow applies the target's rules to the input of every task
-// about to be matched and written, as the Client does before it writes:
-// ContactInput.Validate, then the driver's PrepareContact (what the target
-// can hold, with warnings). Matching, diffs and the dry run's plan then see
+// about to be matched and written, as the Client does before it writes
+// (support.Client.PrepareContact): ContactInput.Validate, the fields the
+// target cannot write (Capabilities.ContactFields) removed, then the
+// driver's own rules (what the target can hold), with warnings. Matching, diffs and the dry run's plan then see
 // what the target would store, and a refusal fails the contact before any
 // write, in a real run and a dry run alike. A phone the target refuses is
 // dropped as in a write (retryWithoutPhone). The Client applies the same
@@ -593,7 +595,7 @@ func (r *runner) prepareWindow(ctx context.Context) {
 		}
 		t.prepared = true
 		for {
-			p, ws, err := r.prepare(ctx, t.in)
+			p, ws, err := r.dst.PrepareContact(ctx, t.in)
 			if err == nil {
 				t.in = p
 				r.learn(ws)
@@ -612,30 +614,16 @@ func (r *runner) prepareWindow(ctx context.Context) {
 	}
 }
 
-// prepare is the Client's validation of in for the target.
-func (r *runner) prepare(ctx context.Context, in support.ContactInput) (support.ContactInput, []support.Warning, error) {
-	if err := in.Validate(); err != nil {
-		return support.ContactInput{}, nil, err
-	}
-	if r.drv == nil {
-		return in, nil, nil
-	}
-	p, ws, err := r.drv.PrepareContact(ctx, in)
-	if err != nil {
-		return support.ContactInput{}, nil, support.Attribute(err, r.dcaps.Vendor, support.OpUpsertContact)
-	}
-	return p, ws, nil
-}
-
 // changed is the report outcome of a delta: a mapped contact changed in
 // the source and updated in the target (Counts.Changed). Never stored.
 const changed Outcome = "changed"
 
 // fetchChanged finds the target contacts of the window's tChanged tasks:
-// in the index (StrategyBatch and dry runs, whose index is fresh), else
-// with one GetContact by ID each. Found, the task is matched to it, and
-// updateOne sends what differs; gone from the target, the contact is
-// migrated again like a new one.
+// in the index (StrategyBatch, whose index is fresh), else with one
+// GetContact by ID each, in a dry run too, so that it compares with what
+// the run will read (a vendor's get may lack what its list has). Found,
+// the task is matched to it, and what differs is sent; gone from the
+// target, the contact is migrated again like a new one.
 func (r *runner) fetchChanged(ctx context.Context) error {
 	var ts [][]*task
 	for _, t := range r.tasks {
@@ -648,7 +636,7 @@ func (r *runner) fetchChanged(ctx context.Context) error {
 	}
 	return r.each(ctx, ts, func(ctx context.Context, t *task) error {
 		var tgt *Target
-		if r.indexes() {
+		if r.strategy == StrategyBatch {
 			if fresh, ok := r.byID[t.targetID]; ok {
 				tgt = fresh.clone()
 			} else if got, ok, err := r.st.Target(t.targetID); err != nil {

@@ -356,6 +356,8 @@ const (
 	mCreate = "create"
 	mBatch  = "batch"
 	mPatch  = "patch"
+	// mPatches is the batch update (PatchContacts).
+	mPatches = "patches"
 )
 
 func (f *faulty) pick(method string) fault {
@@ -368,7 +370,7 @@ func (f *faulty) pick(method string) fault {
 		rng = rand.New(rand.NewPCG(f.seed, h.Sum64()))
 		f.rngs[method] = rng
 	}
-	write := method == mCreate || method == mBatch || method == mPatch
+	write := method == mCreate || method == mBatch || method == mPatch || method == mPatches
 	f.calls.Add(1)
 	if write {
 		f.writeCalls.Add(1)
@@ -444,6 +446,9 @@ func (f *faulty) CreateContacts(ctx context.Context, in []support.ContactInput) 
 func (f *faulty) PatchContact(ctx context.Context, id string, u support.ContactUpdate) (*support.ContactResult, error) {
 	return do(ctx, f, mPatch, func() (*support.ContactResult, error) { return f.contactDriver.PatchContact(ctx, id, u) })
 }
+func (f *faulty) PatchContacts(ctx context.Context, ps []support.ContactPatch) ([][]support.Warning, error) {
+	return do(ctx, f, mPatches, func() ([][]support.Warning, error) { return patchContacts(ctx, f.contactDriver, ps) })
+}
 
 // capsOverride changes what a driver declares, to drive the engine's and
 // the Client's choices (a target without batch, without update, without
@@ -504,4 +509,85 @@ func countDuplicates(cs []support.Contact) int {
 		seen[k] = true
 	}
 	return dups
+}
+
+// batchPatcher gives a driver a batch update of up to size contacts, like
+// Tidio's PATCH /contacts/batch: one request, all or nothing. A batch
+// larger than size, naming a contact that does not exist, or holding a
+// patch that refuse refuses, fails whole with ErrInvalid and changes
+// nothing. Its own counts say what reached it: batch requests and their
+// patches, and single patches (PatchContact).
+type batchPatcher struct {
+	contactDriver
+	size int
+	// refuse, when set, is the vendor's rule for one patch (also applied
+	// to PatchContact).
+	refuse func(support.ContactPatch) error
+
+	calls, records, singles atomic.Int64
+}
+
+var _ support.BatchPatcher = (*batchPatcher)(nil)
+
+// withBatchUpdate returns d with a batch update of up to size contacts.
+func withBatchUpdate(d contactDriver, size int) *batchPatcher {
+	return &batchPatcher{contactDriver: d, size: size}
+}
+
+// Capabilities declares the batch update.
+func (b *batchPatcher) Capabilities() support.Capabilities {
+	caps := b.contactDriver.Capabilities()
+	caps.Operations = append(slices.Clone(caps.Operations), support.OpUpdateContacts)
+	caps.MaxBatchUpdate = b.size
+	return caps
+}
+
+// PatchContacts applies every patch, or none, in one request.
+func (b *batchPatcher) PatchContacts(ctx context.Context, ps []support.ContactPatch) ([][]support.Warning, error) {
+	b.calls.Add(1)
+	b.records.Add(int64(len(ps)))
+	support.CountRequest(ctx, "PATCH", 1)
+	ctx = support.WithRequestCounts(ctx, nil) // counted once, here
+	if len(ps) > b.size {
+		return nil, &support.Error{Kind: support.ErrInvalid, Status: 400, Message: fmt.Sprintf("batch of %d > %d", len(ps), b.size)}
+	}
+	for i, p := range ps {
+		if _, err := b.contactDriver.GetContact(ctx, p.ID); err != nil {
+			return nil, &support.Error{Kind: support.ErrInvalid, Status: 422, Message: fmt.Sprintf("contacts[%d]: %v", i, err)}
+		}
+		if b.refuse == nil {
+			continue
+		}
+		if err := b.refuse(p); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range ps {
+		if _, err := b.contactDriver.PatchContact(ctx, p.ID, p.Update); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// PatchContact is the single update, under the same rule.
+func (b *batchPatcher) PatchContact(ctx context.Context, id string, u support.ContactUpdate) (*support.ContactResult, error) {
+	b.singles.Add(1)
+	if b.refuse != nil {
+		if err := b.refuse(support.ContactPatch{ID: id, Update: u}); err != nil {
+			support.CountRequest(ctx, "PATCH", 1)
+			return nil, err
+		}
+	}
+	return b.contactDriver.PatchContact(ctx, id, u)
+}
+
+// patchContacts is the batch update of d, for the wrappers that pass it
+// on; ErrUnsupported when d has none.
+func patchContacts(ctx context.Context, d contactDriver, ps []support.ContactPatch) ([][]support.Warning, error) {
+	bp, ok := d.(support.BatchPatcher)
+	if !ok {
+		return nil, support.Unsupported("", support.OpUpdateContacts, "the driver has no batch update")
+	}
+	return bp.PatchContacts(ctx, ps)
 }

@@ -23,8 +23,9 @@ import (
 //     that cannot be (no country code) is kept as written, for targets that
 //     take free text. If the target refuses it, Run sends the contact again
 //     once without the phone and reports that as a warning;
-//   - language is lower-cased and country upper-cased; external ID, tags and
-//     custom fields are trimmed, and empty or repeated tags dropped. A custom
+//   - language is lower-cased and country upper-cased; city, lifecycle,
+//     avatar URL, external ID, tags and custom fields are trimmed, and
+//     empty or repeated tags dropped; the email consent is kept as it is. A custom
 //     field without a name cannot be written and is dropped with a warning.
 //
 // Fields the target cannot hold are reported by the target's adapter, and Run
@@ -53,6 +54,9 @@ func defaultMap(c support.Contact) (in support.ContactInput, warns []support.War
 	}
 	in.Language = strings.ToLower(strings.TrimSpace(in.Language))
 	in.Country = strings.ToUpper(strings.TrimSpace(in.Country))
+	in.City = strings.TrimSpace(in.City)
+	in.Lifecycle = strings.TrimSpace(in.Lifecycle)
+	in.AvatarURL = strings.TrimSpace(in.AvatarURL)
 	in.ExternalID = strings.TrimSpace(in.ExternalID)
 	if len(in.Tags) > 0 {
 		tags := make([]string, 0, len(in.Tags))
@@ -159,12 +163,21 @@ func diff(in, have support.ContactInput, skip func(field string) bool) (support.
 	}
 	exact := func(a, b string) bool { return a == b }
 	fold := strings.EqualFold
-	set("first_name", in.FirstName, have.FirstName, exact, &u.FirstName)
-	set("last_name", in.LastName, have.LastName, exact, &u.LastName)
+	if !support.SameName(in.FirstName, in.LastName, have.FirstName, have.LastName) {
+		set("first_name", in.FirstName, have.FirstName, exact, &u.FirstName)
+		set("last_name", in.LastName, have.LastName, exact, &u.LastName)
+	}
 	set("email", in.Email, have.Email, support.EqualEmail, &u.Email)
 	set("phone", in.Phone, have.Phone, support.SamePhone, &u.Phone)
 	set("language", in.Language, have.Language, fold, &u.Language)
 	set("country", in.Country, have.Country, fold, &u.Country)
+	set("city", in.City, have.City, exact, &u.City)
+	if c := in.EmailConsent; c != "" && c != have.EmailConsent && !skip("email_consent") {
+		u.EmailConsent = support.Ptr(c)
+		fields = append(fields, "email_consent")
+	}
+	set("lifecycle", in.Lifecycle, have.Lifecycle, exact, &u.Lifecycle)
+	set("avatar_url", in.AvatarURL, have.AvatarURL, exact, &u.AvatarURL)
 	set("external_id", in.ExternalID, have.ExternalID, exact, &u.ExternalID)
 	if !skip("tags") {
 		var missing []string
@@ -194,38 +207,20 @@ func diff(in, have support.ContactInput, skip func(field string) bool) (support.
 	return u, fields
 }
 
-// apply returns have with the update u applied.
+// apply returns have with the update u applied (support.ContactUpdate.Apply).
 func apply(have support.ContactInput, u support.ContactUpdate) support.ContactInput {
-	out := have
-	for _, f := range []struct {
-		dst *string
-		src *string
-	}{
-		{&out.FirstName, u.FirstName}, {&out.LastName, u.LastName}, {&out.Email, u.Email},
-		{&out.Phone, u.Phone}, {&out.Language, u.Language}, {&out.Country, u.Country},
-		{&out.ExternalID, u.ExternalID},
-	} {
-		if f.src != nil {
-			*f.dst = *f.src
-		}
+	c := u.Apply(asContact(have))
+	return c.Input()
+}
+
+// asContact returns the contact that holds exactly the fields of in.
+func asContact(in support.ContactInput) support.Contact {
+	return support.Contact{
+		FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
+		Language: in.Language, Country: in.Country, City: in.City, EmailConsent: in.EmailConsent,
+		Lifecycle: in.Lifecycle, AvatarURL: in.AvatarURL, ExternalID: in.ExternalID,
+		Tags: in.Tags, CustomFields: in.CustomFields,
 	}
-	if u.Tags != nil {
-		out.Tags = slices.Clone(*u.Tags)
-	}
-	if len(u.CustomFields) > 0 {
-		out.CustomFields = maps.Clone(have.CustomFields)
-		if out.CustomFields == nil {
-			out.CustomFields = map[string]string{}
-		}
-		for k, v := range u.CustomFields {
-			if v == nil {
-				delete(out.CustomFields, k)
-			} else {
-				out.CustomFields[k] = *v
-			}
-		}
-	}
-	return out
 }
 
 // sameIdentity reports whether a contact found in the target by one key can
@@ -262,14 +257,18 @@ func unionKeys(a, b []string) []string {
 // tags in order without repeats; custom fields by name. It is what
 // Entry.Fingerprint stores.
 func fingerprint(in support.ContactInput) string {
-	n := in
+	n := fingerprinted{
+		FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
+		Language: in.Language, Country: in.Country, City: in.City, EmailConsent: in.EmailConsent,
+		Lifecycle: in.Lifecycle, AvatarURL: in.AvatarURL, ExternalID: in.ExternalID,
+		Tags: slices.Compact(slices.Sorted(slices.Values(in.Tags))), CustomFields: in.CustomFields,
+	}
 	if n.Email != "" {
 		n.Email = support.EmailKey(n.Email)
 	}
 	if p, err := support.NormalizePhone(n.Phone); err == nil {
 		n.Phone = p
 	}
-	n.Tags = slices.Compact(slices.Sorted(slices.Values(n.Tags)))
 	if len(n.Tags) == 0 {
 		n.Tags = nil
 	}
@@ -284,13 +283,29 @@ func fingerprint(in support.ContactInput) string {
 	return hex.EncodeToString(sum[:12])
 }
 
+// fingerprinted is what fingerprint hashes. The fields that ContactInput
+// gained after fingerprints were first stored (city, email consent,
+// lifecycle, avatar URL) are left out when empty, so that an entry stored
+// before them keeps its fingerprint and is not taken for changed.
+type fingerprinted struct {
+	FirstName, LastName, Email, Phone, Language, Country string
+
+	City         string          `json:",omitempty"`
+	EmailConsent support.Consent `json:",omitempty"`
+	Lifecycle    string          `json:",omitempty"`
+	AvatarURL    string          `json:",omitempty"`
+
+	ExternalID   string
+	Tags         []string
+	CustomFields map[string]string
+}
+
 // upsertDiff is the update support.Client.UpsertContact sends to a matched
 // contact have for the prepared input in (support.Diff), with the names of
 // the fields it sets, so that a dry run of StrategyUpsert plans what the
 // run sends.
 func upsertDiff(have, in support.ContactInput) (support.ContactUpdate, []string) {
-	ct := support.Contact{FirstName: have.FirstName, LastName: have.LastName, Email: have.Email, Phone: have.Phone,
-		Language: have.Language, Country: have.Country, ExternalID: have.ExternalID, Tags: have.Tags, CustomFields: have.CustomFields}
+	ct := asContact(have)
 	u, _ := support.Diff(ct, in)
 	var fields []string
 	for _, w := range support.Differences(ct, in) {

@@ -1,6 +1,9 @@
 package migrate
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"reflect"
 	"slices"
 	"testing"
@@ -28,6 +31,17 @@ func TestDefaultMap(t *testing.T) {
 				CustomFields: map[string]string{"plan": "pro"},
 			},
 			warns: []string{"custom_fields"},
+		},
+		{
+			name: "city, consent, lifecycle and avatar carried",
+			in: support.Contact{
+				Email: "a@b.co", City: " Kraków ", EmailConsent: support.ConsentSubscribed,
+				Lifecycle: " Customer ", AvatarURL: " https://example.com/a.png ",
+			},
+			want: support.ContactInput{
+				Email: "a@b.co", City: "Kraków", EmailConsent: support.ConsentSubscribed,
+				Lifecycle: "Customer", AvatarURL: "https://example.com/a.png",
+			},
 		},
 		{
 			name: "full name in the first name is split",
@@ -145,5 +159,86 @@ func TestConnectedGroupsSharedKeys(t *testing.T) {
 	want := [][]string{{"a", "b", "c"}, {"d"}, {"e"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("groups %v, want %v", got, want)
+	}
+}
+
+// Issue 11: the contact fields added to support.Contact (city, email
+// consent, lifecycle, avatar URL) are compared and applied like the others,
+// so that a change of one of them is migrated.
+func TestDiffAndApplyNewFields(t *testing.T) {
+	have := support.ContactInput{Email: "a@b.co", City: "Paris", EmailConsent: support.ConsentSubscribed, Lifecycle: "Lead"}
+	none := func(string) bool { return false }
+
+	if u, fields := diff(have, have, none); !u.IsEmpty() || fields != nil {
+		t.Fatalf("equal inputs differ: %+v %v", u, fields)
+	}
+	in := support.ContactInput{Email: "a@b.co", City: "Lyon", EmailConsent: support.ConsentUnsubscribed,
+		Lifecycle: "Customer", AvatarURL: "https://example.com/a.png"}
+	u, fields := diff(in, have, none)
+	if want := []string{"city", "email_consent", "lifecycle", "avatar_url"}; !slices.Equal(fields, want) {
+		t.Fatalf("fields %v, want %v", fields, want)
+	}
+	if got := apply(have, u); !reflect.DeepEqual(got, in) {
+		t.Fatalf("applied %+v, want %+v", got, in)
+	}
+	// Empty in the source: left as the target has it.
+	if u, _ := diff(support.ContactInput{Email: "a@b.co"}, have, none); !u.IsEmpty() {
+		t.Fatalf("empty fields differ: %+v", u)
+	}
+	if u, _ := diff(in, have, func(f string) bool { return f != "city" }); u.City == nil || u.EmailConsent != nil || u.Lifecycle != nil || u.AvatarURL != nil {
+		t.Fatalf("fields the target does not hold differ: %+v", u)
+	}
+	// The dry run of the upsert strategy compares them too (support.Diff).
+	if u, fields := upsertDiff(have, have); !u.IsEmpty() || fields != nil {
+		t.Fatalf("upsertDiff of equal inputs: %+v %v", u, fields)
+	}
+}
+
+// An entry stored before ContactInput had the new fields keeps its
+// fingerprint when they are empty (it is not taken for changed), and a
+// value in one of them changes the fingerprint.
+func TestFingerprintOfTheNewFields(t *testing.T) {
+	in := support.ContactInput{FirstName: "Ada", Email: "Ada@Example.com", Phone: "+44 20 7946 0958", Tags: []string{"b", "a"},
+		CustomFields: map[string]string{"plan": "pro"}}
+	// The input as it was hashed before: the fields it had, in order.
+	before := struct {
+		FirstName, LastName, Email, Phone, Language, Country, ExternalID string
+		Tags                                                             []string
+		CustomFields                                                     map[string]string
+	}{FirstName: "Ada", Email: "ada@example.com", Phone: "+442079460958", Tags: []string{"a", "b"}, CustomFields: in.CustomFields}
+	b, err := json.Marshal(before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	if got, want := fingerprint(in), hex.EncodeToString(sum[:12]); got != want {
+		t.Fatalf("fingerprint %s, want the earlier version's %s", got, want)
+	}
+	for _, change := range []func(*support.ContactInput){
+		func(in *support.ContactInput) { in.City = "Paris" },
+		func(in *support.ContactInput) { in.EmailConsent = support.ConsentSubscribed },
+		func(in *support.ContactInput) { in.Lifecycle = "Lead" },
+		func(in *support.ContactInput) { in.AvatarURL = "https://example.com/a.png" },
+	} {
+		changed := in
+		change(&changed)
+		if fingerprint(changed) == fingerprint(in) {
+			t.Errorf("%+v has the fingerprint of %+v", changed, in)
+		}
+	}
+}
+
+func TestDiffTakesAnotherSplitOfTheSameNameAsUnchanged(t *testing.T) {
+	none := func(string) bool { return false }
+	// TidySupport reads a one-word name as a first name; the target holds
+	// it as the last: not a change ("Torvalds26 Torvalds26" before).
+	u, fields := diff(support.ContactInput{FirstName: "Torvalds26", Email: "t@example.com"},
+		support.ContactInput{LastName: "Torvalds26", Email: "t@example.com"}, none)
+	if !u.IsEmpty() {
+		t.Errorf("the same name split otherwise is a change: %v", fields)
+	}
+	u, _ = diff(support.ContactInput{FirstName: "Linus"}, support.ContactInput{LastName: "Torvalds"}, none)
+	if u.FirstName == nil || *u.FirstName != "Linus" {
+		t.Errorf("another name is still a change: %+v", u)
 	}
 }

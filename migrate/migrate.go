@@ -50,6 +50,8 @@ type Options struct {
 	Concurrency int
 	// BatchSize is how many contacts one CreateContacts call carries; 0 is
 	// the target's Capabilities.MaxBatch, which is also the upper bound.
+	// It bounds the batches of updates too (UpdateContacts, up to the
+	// target's Capabilities.MaxBatchUpdate).
 	BatchSize int
 	// Strategy forces a write strategy; StrategyAuto chooses from the
 	// target's capabilities. A resumed migration keeps the strategy it was
@@ -100,9 +102,10 @@ type Counts struct {
 	Failed   int `json:"failed"`
 	// Changed counts the contacts mapped by an earlier run that changed in
 	// the source since (their Fingerprint differs) and were brought up to
-	// date with one UpdateContact each, carrying only the fields that
-	// differ from the target contact. Those whose target contact already
-	// had the new values are counted in Skipped, with no write.
+	// date, carrying only the fields that differ from the target contact
+	// (one UpdateContact each, or in batches where the target has a batch
+	// update). Those whose target contact already had the new values are
+	// counted in Skipped, with no write.
 	Changed int `json:"changed"`
 	// Conflicts counts the source contacts not migrated because the target
 	// contact a match key found for them is another person (the identity
@@ -196,10 +199,10 @@ type Report struct {
 	WarningsOmitted int             `json:"warnings_omitted,omitempty"`
 	WarningCounts   map[string]int  `json:"warning_counts,omitempty"`
 	// WriteCalls is how many write requests the target was sent, as the
-	// vendor sees them (support.RequestCounts): a CreateContacts batch is
-	// one, each request counted once however often it was retried (see
-	// Retries), the Client's own requests (a batch split in halves)
-	// included. For a target driver that counts no request, it is the
+	// vendor sees them (support.RequestCounts): a CreateContacts or
+	// UpdateContacts batch is one, each request counted once however often
+	// it was retried (see Retries), the Client's own requests (a batch
+	// split in halves) included. For a target driver that counts no request, it is the
 	// write calls migrate made.
 	WriteCalls int `json:"write_calls"`
 	// PlannedWriteCalls is, in a dry run, how many write requests the real
@@ -356,9 +359,6 @@ func newRunner(src, dst *support.Client, opts Options) (*runner, error) {
 		dry: o.DryRun, log: o.Logger, dropped: map[string]bool{},
 		bySource: map[string]*task{}, overlay: map[string]*Target{}, byID: map[string]*Target{},
 	}
-	if !dst.As(&r.drv) {
-		r.drv = nil
-	}
 	r.rep = &Report{Source: r.scaps.Vendor, Target: r.dcaps.Vendor, DryRun: o.DryRun, WarningCounts: map[string]int{}}
 	if !r.scaps.Supports(support.OpListContacts) {
 		return nil, support.Unsupported(r.scaps.Vendor, support.OpListContacts, "migrate: the source cannot list its contacts")
@@ -409,14 +409,27 @@ func (r *runner) chooseStrategy(saved Strategy) error {
 	}
 	r.strategy = want
 	r.rep.Strategy = want
-	r.batch = 1
+	r.batch, r.updBatch = 1, 1
 	if want == StrategyBatch {
-		r.batch = max(1, r.dcaps.MaxBatch)
-		if r.o.BatchSize > 0 {
-			r.batch = min(r.batch, r.o.BatchSize)
+		r.batch = r.batchSize(r.dcaps.MaxBatch)
+		// Batched updates where the Client sends them in batches: the
+		// target's batch update (support.BatchPatcher) of more than one.
+		var bp support.BatchPatcher
+		if r.dcaps.Supports(support.OpUpdateContact) && r.dcaps.Supports(support.OpUpdateContacts) && r.dst.As(&bp) {
+			r.updBatch = r.batchSize(r.dcaps.MaxBatchUpdate)
 		}
 	}
 	return nil
+}
+
+// batchSize is the size of a batch for a target that takes up to largest
+// records in one: largest, or Options.BatchSize when smaller; at least 1.
+func (r *runner) batchSize(largest int) int {
+	n := largest
+	if r.o.BatchSize > 0 {
+		n = min(n, r.o.BatchSize)
+	}
+	return max(n, 1)
 }
 
 func (r *runner) finish(elapsed time.Duration) {

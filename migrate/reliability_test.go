@@ -219,20 +219,27 @@ func (p *interrupter) CreateContact(ctx context.Context, in support.ContactInput
 func (p *interrupter) PatchContact(ctx context.Context, id string, u support.ContactUpdate) (*support.ContactResult, error) {
 	return interrupt(p, ctx, func() (*support.ContactResult, error) { return p.contactDriver.PatchContact(ctx, id, u) })
 }
+func (p *interrupter) PatchContacts(ctx context.Context, ps []support.ContactPatch) ([][]support.Warning, error) {
+	return interrupt(p, ctx, func() ([][]support.Warning, error) { return patchContacts(ctx, p.contactDriver, ps) })
+}
 
 // R2: stopping the migrator at random points (a cancelled context, before or
 // after a call took effect; or a "killed" process whose State stops taking
 // commits, then closed and reopened from disk) and running it again until
 // it finishes ends with nothing lost and nothing doubled; a finished
 // migration run again sends no write. Calls also fail as in R1, at 10%
-// (MaxAttempts as in R1).
+// (MaxAttempts as in R1). On a target with a batch update (Tidio's), the
+// matched contacts' updates go in batches, and so do, in a second pass
+// interrupted the same way, those of a third of the source contacts
+// changed since: the target ends with every new value.
 func TestR2CrashAndResume(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		maxBatch int
+		updates  int // the target's batch update size; 0: none
 		n        int
 		seed     uint64
-	}{{"batch", 50, 1500, 3}, {"upsert", 1, 800, 4}} {
+	}{{"batch", 50, 0, 1500, 3}, {"upsert", 1, 0, 800, 4}, {"batch-update", 50, 50, 1500, 5}} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				ps := people(tc.n)
@@ -246,53 +253,81 @@ func TestR2CrashAndResume(t *testing.T) {
 					existing = append(existing, c)
 				}
 				inner, _ := memoryWith(t, 40, existing)
-				faults := newFaulty(memoryTarget(inner, tc.maxBatch), tc.seed, 0.10, 0.5)
+				target := memoryTarget(inner, tc.maxBatch)
+				if tc.updates > 0 {
+					target = withBatchUpdate(target, tc.updates)
+				}
+				faults := newFaulty(target, tc.seed, 0.10, 0.5)
 				source := client(memorySource(src))
 				path := filepath.Join(t.TempDir(), "state.db")
 				rng := rand.New(rand.NewPCG(tc.seed, 99))
 				stops := 0
-				for {
-					st, err := OpenState(path)
-					if err != nil {
-						t.Fatal(err)
-					}
-					ctx, cancel := context.WithCancel(context.Background())
-					dst := &interrupter{contactDriver: faults, left: 1 << 30, cancel: cancel}
-					var state State = st
-					switch rng.IntN(3) {
-					case 0:
-						dst.left = 1 + rng.IntN(40)
-					case 1:
-						dst.left, dst.after = 1+rng.IntN(40), true
-					default:
-						state = &killState{State: st, left: rng.IntN(8)}
-					}
-					rep, err := Run(ctx, source, client(dst), Options{State: state, Concurrency: 3, MaxAttempts: 20})
-					cancel()
-					if err := st.Close(); err != nil {
-						t.Fatal(err)
-					}
-					if err == nil {
-						if !rep.Complete {
-							t.Fatalf("finished without completing: %+v", rep)
+				finish := func() {
+					for {
+						st, err := OpenState(path)
+						if err != nil {
+							t.Fatal(err)
 						}
-						break
+						ctx, cancel := context.WithCancel(context.Background())
+						dst := &interrupter{contactDriver: faults, left: 1 << 30, cancel: cancel}
+						var state State = st
+						switch rng.IntN(3) {
+						case 0:
+							dst.left = 1 + rng.IntN(40)
+						case 1:
+							dst.left, dst.after = 1+rng.IntN(40), true
+						default:
+							state = &killState{State: st, left: rng.IntN(8)}
+						}
+						rep, err := Run(ctx, source, client(dst), Options{State: state, Concurrency: 3, MaxAttempts: 20})
+						cancel()
+						if err := st.Close(); err != nil {
+							t.Fatal(err)
+						}
+						if err == nil {
+							if !rep.Complete {
+								t.Fatalf("finished without completing: %+v", rep)
+							}
+							return
+						}
+						if !errors.Is(err, context.Canceled) && !errors.Is(err, errKilled) {
+							t.Fatalf("run %d: unexpected error %v", stops, err)
+						}
+						stops++
+						if stops > 2000 {
+							t.Fatal("no progress")
+						}
 					}
-					if !errors.Is(err, context.Canceled) && !errors.Is(err, errKilled) {
-						t.Fatalf("run %d: unexpected error %v", stops, err)
+				}
+				finish()
+				if tc.updates > 0 {
+					for i, c := range listed {
+						if i%3 == 0 {
+							_, err := src.PatchContact(context.Background(), c.ID, support.ContactUpdate{LastName: support.Ptr(fmt.Sprintf("Changed%d", i))})
+							require.NoError(t, err)
+						}
 					}
-					stops++
-					if stops > 2000 {
-						t.Fatal("no progress")
-					}
+					finish()
+					listed = listAll(t, src)
 				}
 				st, err := OpenState(path)
 				if err != nil {
 					t.Fatal(err)
 				}
 				defer st.Close()
-				checkMigrated(t, listed, listAll(t, inner), st)
-				again, err := Run(context.Background(), source, client(memoryTarget(inner, tc.maxBatch)), Options{State: st})
+				all := listAll(t, inner)
+				checkMigrated(t, listed, all, st)
+				if tc.updates > 0 {
+					last := map[string]string{}
+					for _, c := range all {
+						last[strings.ToLower(c.Email)] = c.LastName
+					}
+					for _, c := range listed {
+						require.Equal(t, c.LastName, last[strings.ToLower(c.Email)], "the target's last name of %s", c.Email)
+					}
+					assert.Positive(t, target.(*batchPatcher).records.Load(), "updates went in batches")
+				}
+				again, err := Run(context.Background(), source, client(target), Options{State: st})
 				require.NoError(t, err)
 				assert.Zero(t, again.WriteCalls, "re-run of a finished migration")
 				assert.Equal(t, Counts{Skipped: tc.n}, again.Counts, "re-run of a finished migration")

@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,7 +14,8 @@ import (
 
 // roundBatch is one round of the batch strategy (and of every dry run):
 // match, update the matched, create the unmatched in batches, resolve the
-// lost. It reports whether it did anything.
+// lost. Unless flush, creates and batched updates short of a full batch
+// wait for more source pages. It reports whether it did anything.
 func (r *runner) roundBatch(ctx context.Context, flush bool) (bool, error) {
 	matched, leaders, err := r.plan()
 	if err != nil {
@@ -25,8 +27,12 @@ func (r *runner) roundBatch(ctx context.Context, flush bool) (bool, error) {
 	if len(matched)+len(leaders) == 0 {
 		return false, nil
 	}
-	if err := r.updateMatched(ctx, matched); err != nil {
+	did, err := r.updateMatched(ctx, matched, flush)
+	if err != nil {
 		return true, err
+	}
+	if !did && len(leaders) == 0 {
+		return false, nil
 	}
 	for chunk := range slices.Chunk(leaders, r.batch) {
 		if err := r.createBatch(ctx, chunk); err != nil {
@@ -389,8 +395,10 @@ func (r *runner) isDropped(field string) bool {
 }
 
 // updateMatched brings the matched tasks' target contacts up to date, the
-// tasks of one target contact in order, different contacts concurrently.
-func (r *runner) updateMatched(ctx context.Context, matched []*task) error {
+// tasks of one target contact in order: in batches (updateBatches) where
+// the target has a batch update, else one UpdateContact each, different
+// contacts concurrently. It reports whether it did anything.
+func (r *runner) updateMatched(ctx context.Context, matched []*task, flush bool) (bool, error) {
 	var groups [][]*task
 	at := map[string]int{}
 	for _, t := range matched {
@@ -409,65 +417,25 @@ func (r *runner) updateMatched(ctx context.Context, matched []*task) error {
 			t.target = &tgt
 		}
 	}
-	return r.each(ctx, groups, r.updateOne, nil)
+	if r.updBatch > 1 {
+		return r.updateBatches(ctx, groups, flush)
+	}
+	return len(groups) > 0, r.each(ctx, groups, r.updateOne, nil)
 }
 
 // updateOne updates t's target contact with what differs, if anything.
 func (r *runner) updateOne(ctx context.Context, t *task) error {
-	tgt := t.target
-	if tgt.listed && len(r.dcaps.ListOmits) > 0 {
-		// The index has the contact as the target's list shows it: read
-		// the fields the list leaves out before comparing.
-		var c *support.Contact
-		err := r.retry(ctx, true, nil, func() error {
-			r.reads.Add(1)
-			var err error
-			c, err = r.dst.GetContact(r.on(ctx, r.dst), support.ID(tgt.ID))
-			return err
-		})
-		if err != nil && !errors.Is(err, support.ErrNotFound) {
-			return fmt.Errorf("migrate: read target contact %q: %w", tgt.ID, err)
-		}
-		if c != nil {
-			tgt.Fields = c.Input()
-		}
-		tgt.listed = false
+	if err := r.readOmitted(ctx, t); err != nil {
+		return err
 	}
 	for {
-		u, fields := diff(t.in, tgt.Fields, r.isDropped)
-		if r.dry && r.strategy == StrategyUpsert && !t.delta {
-			// The run's UpsertContact sends what its own rules find different.
-			u, fields = upsertDiff(tgt.Fields, t.in)
-		}
-		if u.IsEmpty() {
-			o := Unchanged
-			if t.resolved {
-				o = t.resolvedOutcome()
-			}
-			t.done(o, tgt.ID)
-			tgt.Keys = unionKeys(tgt.Keys, t.keys)
-			t.newTarget = tgt.clone()
-			return nil
-		}
-		if !r.dcaps.Supports(support.OpUpdateContact) {
-			for _, f := range fields {
-				t.warns = append(t.warns, support.Warning{Field: f, Message: "differs in the target, which cannot update contacts; left as it is"})
-			}
-			o := Matched
-			if t.resolved {
-				o = t.resolvedOutcome()
-			}
-			t.done(o, tgt.ID)
-			tgt.Keys = unionKeys(tgt.Keys, t.keys)
-			t.newTarget = tgt.clone()
+		u, ok := r.pendingUpdate(t)
+		if !ok {
 			return nil
 		}
 		if r.dry {
 			r.planned.Add(1)
-			tgt.Fields = apply(tgt.Fields, u)
-			tgt.Keys = unionKeys(tgt.Keys, t.keys)
-			t.done(Updated, tgt.ID)
-			t.newTarget = tgt.clone()
+			r.updated(t, u, nil)
 			return nil
 		}
 		if err := r.attempt(t); err != nil {
@@ -477,34 +445,22 @@ func (r *runner) updateOne(ctx context.Context, t *task) error {
 		err := r.retry(ctx, true, t, func() error {
 			r.writes.Add(1)
 			var err error
-			res, err = r.dst.UpdateContact(r.on(ctx, r.dst), support.ID(tgt.ID), u)
+			res, err = r.dst.UpdateContact(r.on(ctx, r.dst), support.ID(t.target.ID), u)
 			return err
 		})
 		t.err = err
 		switch classify(ctx, err, true) {
 		case cOK:
+			var warns []support.Warning
 			if res != nil {
-				r.learn(res.Warnings)
-				t.warns = append(t.warns, res.Warnings...)
+				warns = res.Warnings
 			}
-			tgt.Fields = apply(tgt.Fields, u)
-			tgt.Keys = unionKeys(tgt.Keys, t.keys)
-			o := Updated
-			if t.resolved && t.write == WriteCreate {
-				o = Created // then brought up to date
-			}
-			t.done(o, tgt.ID)
-			t.newTarget = tgt.clone()
+			r.updated(t, u, warns)
 			return nil
 		case cRecord:
-			if r.retryWithoutPhone(t, err) {
+			if r.refusedUpdate(t, err) {
 				continue
 			}
-			reason, _, _, _ := errorDetails(err)
-			if errors.Is(err, support.ErrNotFound) {
-				reason = fmt.Sprintf("target contact %q no longer exists: %s", tgt.ID, reason)
-			}
-			t.fail(Failed, reason, err)
 			return nil
 		case cFatal:
 			return fmt.Errorf("migrate: write to the target: %w", err)
@@ -514,6 +470,211 @@ func (r *runner) updateOne(ctx context.Context, t *task) error {
 			return fmt.Errorf("migrate: the target stayed unavailable: %w", err)
 		}
 	}
+}
+
+// readOmitted reads t's target contact when the index has it as the
+// target's list shows it and that list leaves fields out, so that the
+// comparison sees them: only those come from the read
+// (support.MergeOmitted), as a vendor's get may lack what its list has.
+func (r *runner) readOmitted(ctx context.Context, t *task) error {
+	tgt := t.target
+	if !tgt.listed || len(r.dcaps.ListOmits) == 0 {
+		return nil
+	}
+	var c *support.Contact
+	err := r.retry(ctx, true, nil, func() error {
+		r.reads.Add(1)
+		var err error
+		c, err = r.dst.GetContact(r.on(ctx, r.dst), support.ID(tgt.ID))
+		return err
+	})
+	if err != nil && !errors.Is(err, support.ErrNotFound) {
+		return fmt.Errorf("migrate: read target contact %q: %w", tgt.ID, err)
+	}
+	if c != nil {
+		merged := support.MergeOmitted(asContact(tgt.Fields), *c, r.dcaps.ListOmits)
+		tgt.Fields = merged.Input()
+	}
+	tgt.listed = false
+	return nil
+}
+
+// pendingUpdate returns the update that t's target contact needs, and
+// true; or, when it needs none or the target cannot update contacts,
+// finishes t (Unchanged, or Matched with a warning per differing field)
+// and returns false.
+func (r *runner) pendingUpdate(t *task) (support.ContactUpdate, bool) {
+	tgt := t.target
+	u, fields := diff(t.in, tgt.Fields, r.isDropped)
+	if r.dry && r.strategy == StrategyUpsert && !t.delta {
+		// The run's UpsertContact sends what its own rules find different.
+		u, fields = upsertDiff(tgt.Fields, t.in)
+	}
+	canUpdate := r.dcaps.Supports(support.OpUpdateContact)
+	if !u.IsEmpty() && canUpdate {
+		return u, true
+	}
+	o := Unchanged
+	if !u.IsEmpty() {
+		for _, f := range fields {
+			t.warns = append(t.warns, support.Warning{Field: f, Message: "differs in the target, which cannot update contacts; left as it is"})
+		}
+		o = Matched
+	}
+	if t.resolved {
+		o = t.resolvedOutcome()
+	}
+	t.done(o, tgt.ID)
+	tgt.Keys = unionKeys(tgt.Keys, t.keys)
+	t.newTarget = tgt.clone()
+	return support.ContactUpdate{}, false
+}
+
+// updated finishes t, whose target contact took the update u (with the
+// target's warnings warns).
+func (r *runner) updated(t *task, u support.ContactUpdate, warns []support.Warning) {
+	r.learn(warns)
+	t.warns = append(t.warns, warns...)
+	tgt := t.target
+	tgt.Fields = apply(tgt.Fields, u)
+	tgt.Keys = unionKeys(tgt.Keys, t.keys)
+	o := Updated
+	if t.resolved && t.write == WriteCreate {
+		o = Created // then brought up to date
+	}
+	t.done(o, tgt.ID)
+	t.newTarget = tgt.clone()
+}
+
+// refusedUpdate handles the target refusing t's update with err: it
+// reports true when t is to be sent again without its phone
+// (retryWithoutPhone), and otherwise fails t with the target's reason.
+func (r *runner) refusedUpdate(t *task, err error) bool {
+	if r.retryWithoutPhone(t, err) {
+		return true
+	}
+	reason, _, _, _ := errorDetails(err)
+	if errors.Is(err, support.ErrNotFound) {
+		reason = fmt.Sprintf("target contact %q no longer exists: %s", t.target.ID, reason)
+	}
+	t.fail(Failed, reason, err)
+	return false
+}
+
+// updateBatches brings groups' target contacts up to date with
+// UpdateContacts calls of up to updBatch contacts, one task per target
+// contact at a time (each group in order, its next task once the one
+// before is finished). Unless flush, the updates short of a full batch
+// wait, their tasks matched, for a later round. It reports whether it did
+// anything.
+func (r *runner) updateBatches(ctx context.Context, groups [][]*task, flush bool) (bool, error) {
+	if len(r.dcaps.ListOmits) > 0 {
+		if err := r.each(ctx, groups, r.readOmitted, nil); err != nil {
+			return true, err
+		}
+	}
+	did := false
+	for {
+		var send []*task
+		var us []support.ContactUpdate
+		finished := false
+		for i, g := range groups {
+			for len(g) > 0 && g[0].terminal() {
+				g = g[1:]
+			}
+			groups[i] = g
+			if len(g) == 0 {
+				continue
+			}
+			u, ok := r.pendingUpdate(g[0])
+			if !ok {
+				r.settle(g[0])
+				finished = true
+				continue
+			}
+			send, us = append(send, g[0]), append(us, u)
+		}
+		if finished {
+			did = true
+			continue // the next tasks of those groups
+		}
+		n := len(send)
+		if !flush {
+			n = n / r.updBatch * r.updBatch
+		}
+		if n == 0 {
+			return did, nil
+		}
+		did = true
+		for i := 0; i < n; i += r.updBatch {
+			end := min(i+r.updBatch, n)
+			if err := r.updateChunk(ctx, send[i:end], us[i:end]); err != nil {
+				return true, err
+			}
+		}
+	}
+}
+
+// updateChunk sends the updates us of the tasks ts (one each, to distinct
+// target contacts) in one UpdateContacts call, and maps each result as
+// updateOne maps its UpdateContact's. The tasks the target refused for a
+// rate limit or an outage (the whole call, or the part the Client did not
+// send once it stopped) stay matched and are sent again in the next
+// batch, after a pause: an update is idempotent. It returns an error when
+// the run must stop.
+func (r *runner) updateChunk(ctx context.Context, ts []*task, us []support.ContactUpdate) error {
+	if r.dry {
+		r.planned.Add(1)
+		for i, t := range ts {
+			r.updated(t, us[i], nil)
+			r.settle(t)
+		}
+		return nil
+	}
+	patches := make([]support.ContactPatch, len(ts))
+	for i, t := range ts {
+		if err := r.attempt(t); err != nil {
+			return err
+		}
+		patches[i] = support.ContactPatch{ID: t.target.ID, Update: us[i]}
+	}
+	r.writes.Add(1)
+	res, err := r.dst.UpdateContacts(r.on(ctx, r.dst), patches)
+	var stop, limited error
+	attempts := 0
+	for i, t := range ts {
+		itemErr, warns := err, []support.Warning(nil)
+		if res != nil && i < len(res.Items) {
+			it := res.Items[i]
+			itemErr, warns = it.Err, it.Warnings
+			if itemErr == nil && it.Outcome == support.Failed {
+				itemErr = errors.New("the target reported the update failed, without a reason")
+			}
+		}
+		t.err = itemErr
+		switch classify(ctx, itemErr, true) {
+		case cOK:
+			r.updated(t, us[i], warns)
+		case cRecord:
+			r.refusedUpdate(t, itemErr)
+		case cTransient:
+			limited, attempts = itemErr, max(attempts, t.attempts)
+		case cFatal:
+			stop = cmp.Or(stop, fmt.Errorf("migrate: write to the target: %w", itemErr))
+		default:
+			stop = cmp.Or(stop, stopped(ctx, itemErr))
+		}
+		r.settle(t)
+	}
+	switch {
+	case stop != nil:
+		return stop
+	case limited == nil:
+		return nil
+	case attempts >= r.o.MaxAttempts:
+		return fmt.Errorf("migrate: the target stayed unavailable: %w", limited)
+	}
+	return r.pause(ctx, attempts, limited)
 }
 
 // resolvedOutcome is the outcome of a write whose response was lost and

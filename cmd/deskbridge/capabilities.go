@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,8 +19,10 @@ Usage: deskbridge capabilities [--markdown | --json]
 
 Prints what each vendor adapter can do: the operations it supports (the
 others fail with support.ErrUnsupported), what a plain create does with a
-duplicate, the largest batch, and the conversation statuses. It needs no
-credentials and sends no request.`)
+duplicate, the largest batch of creates and of updates, the contact fields
+it writes, the conversation statuses and priorities, and what a
+conversation or a message can choose. It needs no credentials and sends no
+request.`)
 	md := fs.Bool("markdown", false, "print a markdown table (as in the README)")
 	js := fs.Bool("json", false, "print the capabilities as JSON")
 	if err := parse(fs, args, false); err != nil {
@@ -34,13 +37,41 @@ credentials and sends no request.`)
 	}
 	switch {
 	case *js:
-		return writeJSON(a.stdout, caps)
+		out := make([]capabilitiesJSON, len(caps))
+		for i, c := range caps {
+			out[i] = capabilitiesJSON(c)
+		}
+		return writeJSON(a.stdout, out)
 	case *md:
 		_, err := io.WriteString(a.stdout, capabilityMatrix(caps))
 		return err
 	default:
 		return writeMatrixText(a.stdout, caps)
 	}
+}
+
+// capabilitiesJSON is support.Capabilities as `capabilities --json` prints
+// it, with snake_case names as the CLI's other JSON. It converts from
+// support.Capabilities, so a field added there fails the build until it
+// is named here.
+type capabilitiesJSON struct {
+	Vendor              string                       `json:"vendor"`
+	Operations          []support.Operation          `json:"operations"`
+	CreateDedup         support.Dedup                `json:"create_dedup"`
+	MaxBatch            int                          `json:"max_batch"`
+	MaxBatchUpdate      int                          `json:"max_batch_update"`
+	ContactFields       []string                     `json:"contact_fields"` // null: every field
+	Priorities          []support.Priority           `json:"priorities"`
+	Departments         bool                         `json:"departments"`
+	ChoosesChannel      bool                         `json:"chooses_channel"`
+	MessageSubjects     bool                         `json:"message_subjects"`
+	Statuses            []support.ConversationStatus `json:"statuses"`
+	AssignTeams         bool                         `json:"assign_teams"`
+	LooksUpExternalID   bool                         `json:"looks_up_external_id"`
+	SplitsAttachments   bool                         `json:"splits_attachments"`
+	NotesOutsideHistory bool                         `json:"notes_outside_history"`
+	AnonymousContacts   bool                         `json:"anonymous_contacts"`
+	ListOmits           []string                     `json:"list_omits"`
 }
 
 // vendorCapabilities returns the Capabilities of every vendor the CLI
@@ -75,8 +106,7 @@ func currentCapabilityMatrix(ctx context.Context) (string, error) {
 }
 
 // matrixRows returns the capability matrix as rows of cells: a header row,
-// one row per operation, then the rows for dedup, batch size, statuses and
-// team assignment.
+// one row per operation, then the rows of the other capabilities.
 func matrixRows(caps []support.Capabilities) [][]string {
 	head := []string{"operation"}
 	for _, c := range caps {
@@ -100,14 +130,25 @@ func matrixRows(caps []support.Capabilities) [][]string {
 	}{
 		{"create with a duplicate", func(c support.Capabilities) string { return dedupText(c.CreateDedup) }},
 		{"largest batch", func(c support.Capabilities) string { return strconv.Itoa(c.MaxBatch) }},
-		{"conversation statuses", func(c support.Capabilities) string {
-			s := make([]string, len(c.Statuses))
-			for i, st := range c.Statuses {
-				s[i] = string(st)
+		{"largest batch update", func(c support.Capabilities) string {
+			if !c.Supports(support.OpUpdateContacts) {
+				return "–"
 			}
-			return strings.Join(s, ", ")
+			return strconv.Itoa(max(1, c.MaxBatchUpdate))
 		}},
+		{"contact fields written", func(c support.Capabilities) string {
+			if c.ContactFields == nil {
+				return "all"
+			}
+			return strings.Join(c.ContactFields, ", ")
+		}},
+		{"find by external ID", func(c support.Capabilities) string { return yesNo(c.LooksUpExternalID) }},
+		{"conversation statuses", func(c support.Capabilities) string { return joined(c.Statuses) }},
+		{"conversation priorities", func(c support.Capabilities) string { return cmp.Or(joined(c.Priorities), "none") }},
+		{"start in a department", func(c support.Capabilities) string { return yesNo(c.Departments) }},
 		{"assign to teams", func(c support.Capabilities) string { return yesNo(c.AssignTeams) }},
+		{"choose a message's channel", func(c support.Capabilities) string { return yesNo(c.ChoosesChannel) }},
+		{"message subjects", func(c support.Capabilities) string { return yesNo(c.MessageSubjects) }},
 		{"notes listed with messages", func(c support.Capabilities) string {
 			if !c.Supports(support.OpSendNote) {
 				return "–"
@@ -123,6 +164,15 @@ func matrixRows(caps []support.Capabilities) [][]string {
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// joined lists values, comma-separated.
+func joined[T ~string](values []T) string {
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
 }
 
 func yesNo(b bool) string {

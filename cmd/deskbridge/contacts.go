@@ -94,6 +94,10 @@ type jsonContact struct {
 	Phone        string            `json:"phone,omitempty"`
 	Language     string            `json:"language,omitempty"`
 	Country      string            `json:"country,omitempty"`
+	City         string            `json:"city,omitempty"`
+	EmailConsent support.Consent   `json:"email_consent,omitempty"`
+	Lifecycle    string            `json:"lifecycle,omitempty"`
+	AvatarURL    string            `json:"avatar_url,omitempty"`
 	ExternalID   string            `json:"external_id,omitempty"`
 	Tags         []string          `json:"tags,omitempty"`
 	CustomFields map[string]string `json:"custom_fields,omitempty"`
@@ -122,7 +126,8 @@ func (cw *contactWriter) write(c support.Contact) error {
 	if cw.json {
 		jc := jsonContact{
 			ID: c.ID, FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, Phone: c.Phone,
-			Language: c.Language, Country: c.Country, ExternalID: c.ExternalID, Tags: c.Tags, CustomFields: c.CustomFields,
+			Language: c.Language, Country: c.Country, City: c.City, EmailConsent: c.EmailConsent,
+			Lifecycle: c.Lifecycle, AvatarURL: c.AvatarURL, ExternalID: c.ExternalID, Tags: c.Tags, CustomFields: c.CustomFields,
 		}
 		if !c.CreatedAt.IsZero() {
 			t := c.CreatedAt.UTC()

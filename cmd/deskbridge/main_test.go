@@ -480,7 +480,8 @@ func (r *renamed) Capabilities() support.Capabilities {
 
 func TestContactsList(t *testing.T) {
 	p := seeded(t, []support.ContactInput{
-		{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com", ExternalID: "crm-1"},
+		{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com", ExternalID: "crm-1", City: "London",
+			EmailConsent: support.ConsentSubscribed, Lifecycle: "Customer", AvatarURL: "https://example.com/ada.png"},
 		{FirstName: "Grace", LastName: "Hopper", Phone: "+14155550100"},
 		{FirstName: "Alan", LastName: "Turing", Email: "alan@example.com", Tags: []string{"vip"}},
 	})
@@ -510,6 +511,9 @@ ctc_3  Alan Turing   alan@example.com
 	if len(got) != 2 || got[0].ExternalID != "crm-1" || got[1].Phone != "+14155550100" || got[0].CreatedAt == nil {
 		t.Fatalf("JSON %+v", got)
 	}
+	for _, field := range []string{`"city":"London"`, `"email_consent":"subscribed"`, `"lifecycle":"Customer"`, `"avatar_url":"https://example.com/ada.png"`} {
+		assert.Contains(t, a.out.String(), field, "the new contact fields, snake_case")
+	}
 
 	empty := newTestApp(fullEnv, map[string]*support.Client{"tidio": memory.New(memory.Config{})})
 	if code := empty.exec(context.Background(), "contacts", "list", "--vendor", "tidio", "--json"); code != exitOK || empty.out.String() != "[]\n" {
@@ -532,13 +536,16 @@ func TestContactsListStreamsInBlocks(t *testing.T) {
 
 func TestCapabilityMatrix(t *testing.T) {
 	caps := []support.Capabilities{
-		{Vendor: "a", Operations: []support.Operation{support.OpListContacts, support.OpCreateContacts}, CreateDedup: support.DedupNone,
-			MaxBatch: 100, Statuses: []support.ConversationStatus{support.StatusOpen, support.StatusClosed}, AssignTeams: true},
-		{Vendor: "b", Operations: []support.Operation{support.OpListContacts}, CreateDedup: support.DedupEmail, MaxBatch: 1},
+		{Vendor: "a", Operations: []support.Operation{support.OpListContacts, support.OpCreateContacts, support.OpUpdateContacts},
+			CreateDedup: support.DedupNone, MaxBatch: 100, MaxBatchUpdate: 100, ContactFields: []string{"email", "city"},
+			Statuses: []support.ConversationStatus{support.StatusOpen, support.StatusClosed}, AssignTeams: true,
+			Priorities: []support.Priority{"low", "urgent"}, Departments: true},
+		{Vendor: "b", Operations: []support.Operation{support.OpListContacts}, CreateDedup: support.DedupEmail, MaxBatch: 1,
+			LooksUpExternalID: true, ChoosesChannel: true, MessageSubjects: true},
 	}
 	md := capabilityMatrix(caps)
 	lines := strings.Split(strings.TrimSuffix(md, "\n"), "\n")
-	if want := len(support.Operations()) + 7; len(lines) != want {
+	if want := len(support.Operations()) + 14; len(lines) != want {
 		t.Fatalf("%d lines, want %d:\n%s", len(lines), want, md)
 	}
 	for _, want := range []string{
@@ -548,9 +555,18 @@ func TestCapabilityMatrix(t *testing.T) {
 		"| contacts.create_batch | ✓ | – |",
 		"| agents.list | – | – |",
 		"| create with a duplicate | always new | returns the existing (email) |",
+		"| contacts.update_batch | ✓ | – |",
+		"| passthrough | – | – |",
 		"| largest batch | 100 | 1 |",
+		"| largest batch update | 100 | – |",
+		"| contact fields written | email, city | all |",
+		"| find by external ID | no | yes |",
 		"| conversation statuses | open, closed |  |",
+		"| conversation priorities | low, urgent |  |",
+		"| start in a department | yes | no |",
 		"| assign to teams | yes | no |",
+		"| choose a message's channel | no | yes |",
+		"| message subjects | no | yes |",
 		"| notes listed with messages | – | – |",
 	} {
 		if !strings.Contains(md, want+"\n") {
@@ -573,10 +589,15 @@ func TestCapabilityMatrix(t *testing.T) {
 	if code := a.exec(context.Background(), "capabilities", "--json"); code != exitOK {
 		t.Fatal(code)
 	}
-	var got []support.Capabilities
-	if err := json.Unmarshal(a.out.Bytes(), &got); err != nil || len(got) != 3 || !got[0].Supports(support.OpAssignConversation) {
-		t.Fatalf("JSON: %v %+v", err, got)
+	var got []capabilitiesJSON
+	require.NoError(t, json.Unmarshal(a.out.Bytes(), &got), a.out.String())
+	require.Len(t, got, 3)
+	assert.Equal(t, memory.New(memory.Config{}).Capabilities(), support.Capabilities(got[0]), "the JSON holds every capability")
+	for _, key := range []string{`"max_batch_update":`, `"contact_fields":`, `"priorities":`, `"departments":`, `"chooses_channel":`,
+		`"message_subjects":`, `"looks_up_external_id":`, `"list_omits":`} {
+		assert.Contains(t, a.out.String(), key, "snake_case JSON")
 	}
+	assert.NotContains(t, a.out.String(), `"MaxBatch"`)
 	if code := a.exec(context.Background(), "capabilities"); code != exitOK || !strings.Contains(a.out.String(), "contacts.list  ") {
 		t.Fatalf("text:\n%s", a.out.String())
 	}

@@ -130,7 +130,7 @@ func startSimulator(name string, o simOptions) (*simulator, error) {
 			_, err := r.SeedContact(c)
 			return err == nil
 		}
-		s.define = func(string) {} // respond.io takes any custom field name
+		s.define = func(name string) { r.DefineField(respondiotest.FieldDef{Name: name, DataType: "text"}) }
 		s.count = r.ContactCount
 		s.emails = func() []string {
 			var out []string
@@ -159,7 +159,7 @@ func startSimulator(name string, o simOptions) (*simulator, error) {
 				Phone: in.Phone, ExternalID: in.ExternalID})
 			return true
 		}
-		s.define = func(string) {} // TidySupport has no custom fields: they are warned about
+		s.define = func(string) {} // TidySupport takes any metadata key: nothing to define
 		s.edit = func(id, lastName string) bool {
 			return ts.EditContact(id, func(c *tidysupporttest.Contact) {
 				first, _ := support.SplitName(c.Name)

@@ -1,5 +1,5 @@
 // Package e2e holds deskbridge's end-to-end proofs of the quality bars that
-// span vendors: contacts migrated between the three vendors' simulators
+// span vendors (docs/quality.md): contacts migrated between the three vendors' simulators
 // (Tidio, respond.io, TidySupport) through their real adapters and
 // migrate.Run, with faults injected into the HTTP traffic, and the result
 // checked in the target simulator's own store.
@@ -13,7 +13,9 @@
 //   - P2 (benchmark): against a simulator enforcing its rate limit in real
 //     time, a migration sustains at least 95% of the limit with 0 responses
 //     of status 429.
-//   - P3: 10,000 contacts into Tidio take at most 110 write requests.
+//   - P3: 10,000 contacts into Tidio take at most 110 write requests, and
+//     so do, once migrated, 10,000 of them changed in the source (Tidio's
+//     batch update).
 //
 // The package has tests only. Most of them run the traffic through the
 // simulators' in-process transport inside testing/synctest bubbles, so that
