@@ -562,7 +562,7 @@ func TestCapabilityMatrix(t *testing.T) {
 		"| contact fields written | email, city | all |",
 		"| find by external ID | no | yes |",
 		"| conversation statuses | open, closed |  |",
-		"| conversation priorities | low, urgent |  |",
+		"| conversation priorities | low, urgent | none |",
 		"| start in a department | yes | no |",
 		"| assign to teams | yes | no |",
 		"| choose a message's channel | no | yes |",
