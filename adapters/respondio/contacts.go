@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/deskbridge/deskbridge/internal/fielddefs"
 	"github.com/deskbridge/deskbridge/internal/rest"
 	"github.com/deskbridge/deskbridge/support"
 )
@@ -20,7 +21,7 @@ import (
 // codes, an http(s) avatar URL, tags of at most MaxTagLength characters
 // (repeats dropped), custom field names of at most MaxCustomFieldName. Custom
 // fields the workspace does not define are removed with a warning each (it
-// reads the definitions: see writeFields). The first name is CreateContact's
+// reads the definitions: see fielddefs). The first name is CreateContact's
 // check: an upsert that matches needs none.
 func (d *Driver) PrepareContact(ctx context.Context, in support.ContactInput) (support.ContactInput, []support.Warning, error) {
 	const op = support.OpCreateContact
@@ -31,15 +32,11 @@ func (d *Driver) PrepareContact(ctx context.Context, in support.ContactInput) (s
 	if err != nil {
 		return in, nil, err
 	}
-	if len(p.CustomFields) == 0 {
-		return p, nil, nil
-	}
-	set, err := d.fieldSet(ctx, op, nil)
+	keep, warns, err := fielddefs.Split(ctx, d.fields, op, p.CustomFields)
 	if err != nil {
 		return in, nil, err
 	}
-	var warns []support.Warning
-	p.CustomFields, warns = splitFields(set, p.CustomFields)
+	p.CustomFields = keep
 	return p, warns, nil
 }
 
@@ -284,8 +281,8 @@ func (d *Driver) CreateContact(ctx context.Context, in support.ContactInput) (*s
 		ident = "phone:" + in.Phone
 	}
 	var reply contactIDReply
-	ws, err := writeFields(ctx, d, op, in.CustomFields, func(keep map[string]string) error {
-		in.CustomFields = keep
+	ws, err := fielddefs.Write(ctx, d.fields, op, []map[string]string{in.CustomFields}, func(keep []map[string]string) error {
+		in.CustomFields = keep[0]
 		return d.call(ctx, op, epCreateContact, rest.Segments("contact", "create_or_update", ident), rest.Request{Body: body(in)}, &reply)
 	})
 	if err != nil {
@@ -299,7 +296,7 @@ func (d *Driver) CreateContact(ctx context.Context, in support.ContactInput) (*s
 		Language: in.Language, Country: in.Country, AvatarURL: in.AvatarURL, Lifecycle: in.Lifecycle,
 		Tags: slices.Clone(in.Tags), CustomFields: maps.Clone(in.CustomFields),
 	}
-	res := &support.ContactResult{Contact: ct, Outcome: support.Created, Warnings: ws}
+	res := &support.ContactResult{Contact: ct, Outcome: support.Created, Warnings: ws[0]}
 	if err := d.tag(ctx, op, epAddTags, byID(ct.ID), in.Tags); err != nil {
 		ct.Tags = nil
 		res.Warnings = append(res.Warnings, support.Warning{Field: "tags", Message: fmt.Sprintf("the contact was created, but its tags were not added: %v", err)})
@@ -336,7 +333,7 @@ func (d *Driver) tag(ctx context.Context, op support.Operation, ep endpoint, ide
 // PatchContact changes the contact id: "" (or a nil custom field value)
 // clears. The first name cannot be cleared (respond.io requires one).
 // Custom fields the workspace does not define are left out with a warning
-// (see writeFields). Tags replace the contact's tags: the stored ones are
+// (see fielddefs.Write). Tags replace the contact's tags: the stored ones are
 // read and the difference added and removed. The result holds the ID and
 // the fields written, as stored, with a nil Raw (respond.io answers
 // {contactId}); Unchanged when nothing was written.
@@ -355,8 +352,8 @@ func (d *Driver) PatchContact(ctx context.Context, id string, u support.ContactU
 		return nil, err
 	}
 	ct, wrote := &support.Contact{ID: cid}, false
-	ws, err := writeFields(ctx, d, op, u.CustomFields, func(keep map[string]*string) error {
-		if b.CustomFields = fieldBodies(keep); b.empty() {
+	ws, err := fielddefs.Write(ctx, d.fields, op, []map[string]*string{u.CustomFields}, func(keep []map[string]*string) error {
+		if b.CustomFields = fieldBodies(keep[0]); b.empty() {
 			return nil
 		}
 		wrote = true
@@ -386,7 +383,7 @@ func (d *Driver) PatchContact(ctx context.Context, id string, u support.ContactU
 		wrote, ct.Lifecycle = true, *u.Lifecycle
 	}
 	b.applyTo(ct)
-	res := &support.ContactResult{Contact: ct, Outcome: support.Unchanged, Warnings: ws}
+	res := &support.ContactResult{Contact: ct, Outcome: support.Unchanged, Warnings: ws[0]}
 	if wrote {
 		res.Outcome = support.Updated
 	}

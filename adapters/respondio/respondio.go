@@ -205,6 +205,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/deskbridge/deskbridge/internal/fielddefs"
 	"github.com/deskbridge/deskbridge/internal/rest"
 	"github.com/deskbridge/deskbridge/support"
 )
@@ -293,8 +294,8 @@ type Config struct {
 type Driver struct {
 	rc      *rest.Client
 	log     *slog.Logger
-	account string     // Account's answer
-	fields  fieldCache // the custom field definitions writes are checked against
+	account string                            // Account's answer
+	fields  *fielddefs.Cache[map[string]bool] // the custom field names writes are checked against
 }
 
 // Account names the respond.io workspace by the base URL and a fingerprint
@@ -364,7 +365,10 @@ func NewDriver(cfg Config) (*Driver, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Driver{rc: rc, log: log, account: support.AccountFingerprint(cfg.BaseURL, token), fields: fieldCache{sem: make(chan struct{}, 1)}}, nil
+	d := &Driver{rc: rc, log: log, account: support.AccountFingerprint(cfg.BaseURL, token)}
+	d.fields = fielddefs.New(fielddefs.Source[map[string]bool]{Vendor: Vendor, What: "custom field definitions", Logger: log,
+		Read: d.readFields, Check: fieldDefined, Refused: fieldRefused})
+	return d, nil
 }
 
 // Send sends a request of the caller's making (Client.Passthrough) below

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/deskbridge/deskbridge/internal/fielddefs"
 	"github.com/deskbridge/deskbridge/internal/rest"
 	"github.com/deskbridge/deskbridge/support"
 )
@@ -43,7 +44,7 @@ func (d *Driver) CreateContacts(ctx context.Context, in []support.ContactInput) 
 		fields[i] = in[i].CustomFields
 	}
 	var ids []string
-	ws, err := writeProperties(ctx, d, op, fields, strPtr, func(keep []map[string]string) error {
+	ws, err := fielddefs.Write(ctx, d.props, op, fields, func(keep []map[string]string) error {
 		body := wireBatchIn{Contacts: make([]wireContactIn, len(in))}
 		for i := range in {
 			body.Contacts[i] = contactBody(in[i], keep[i])
@@ -95,7 +96,7 @@ func (d *Driver) PatchContacts(ctx context.Context, patches []support.ContactPat
 		}
 		fields[i] = p.Update.CustomFields
 	}
-	ws, err := writeProperties(ctx, d, op, fields, ptrValue, func(keep []map[string]*string) error {
+	ws, err := fielddefs.Write(ctx, d.props, op, fields, func(keep []map[string]*string) error {
 		body := wireBatchPatch{Contacts: make([]map[string]any, len(patches))}
 		for i, p := range patches {
 			u := p.Update

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/deskbridge/deskbridge/internal/fielddefs"
 	"github.com/deskbridge/deskbridge/internal/rest"
 	"github.com/deskbridge/deskbridge/support"
 )
@@ -40,11 +41,10 @@ func (d *Driver) PrepareContact(ctx context.Context, in support.ContactInput) (s
 	if len(in.CustomFields) == 0 {
 		return in, nil, nil
 	}
-	defs, err := d.propertyDefinitions(ctx, support.OpCreateContact, nil)
+	keep, ws, err := fielddefs.Split(ctx, d.props, support.OpCreateContact, in.CustomFields)
 	if err != nil {
 		return support.ContactInput{}, nil, err
 	}
-	keep, ws := splitFields(defs, in.CustomFields, strPtr)
 	in.CustomFields = nilIfEmpty(keep)
 	return in, ws, nil
 }
@@ -217,7 +217,7 @@ func sent(in support.ContactInput, fields map[string]string, id string, raw json
 func (d *Driver) CreateContact(ctx context.Context, in support.ContactInput) (*support.ContactResult, error) {
 	const op = support.OpCreateContact
 	var ct *support.Contact
-	ws, err := writeProperties(ctx, d, op, []map[string]string{in.CustomFields}, strPtr, func(keep []map[string]string) error {
+	ws, err := fielddefs.Write(ctx, d.props, op, []map[string]string{in.CustomFields}, func(keep []map[string]string) error {
 		res, err := d.send(ctx, op, http.MethodPost, contactsPath, contactBody(in, keep[0]))
 		if err != nil {
 			return err
@@ -250,7 +250,7 @@ func (d *Driver) PatchContact(ctx context.Context, id string, u support.ContactU
 		return nil, err
 	}
 	var res *support.ContactResult
-	dropped, err := writeProperties(ctx, d, op, []map[string]*string{u.CustomFields}, ptrValue, func(keep []map[string]*string) error {
+	dropped, err := fielddefs.Write(ctx, d.props, op, []map[string]*string{u.CustomFields}, func(keep []map[string]*string) error {
 		s := u
 		s.CustomFields = keep[0]
 		if body := patchBody(s); len(body) > 0 {
@@ -337,10 +337,6 @@ func (d *Driver) DeleteContact(ctx context.Context, id string) error {
 	_, err := d.send(ctx, support.OpDeleteContact, http.MethodDelete, contactPath(id), nil)
 	return err
 }
-
-// strPtr returns a pointer to v, and ptrValue v itself, for splitFields.
-func strPtr(v string) *string    { return &v }
-func ptrValue(v *string) *string { return v }
 
 // nilIfEmpty returns m, or nil when it is empty.
 func nilIfEmpty[V any](m map[string]V) map[string]V {

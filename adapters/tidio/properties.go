@@ -4,13 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"maps"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
 
 	"github.com/deskbridge/deskbridge/internal/rest"
@@ -74,91 +70,11 @@ func (d *propertyDefs) check(name string, value *string) string {
 	return fmt.Sprintf(msgWrongType, what, typ)
 }
 
-// propertyCache holds a Driver's property definitions: read once, when a
-// custom field is first written, and read again at most once, when Tidio
-// refuses a property the definitions allowed (they changed meanwhile).
-type propertyCache struct {
-	mu      sync.Mutex
-	defs    *propertyDefs // nil until read
-	loading chan struct{} // closed when the read in flight ends
-	reread  bool          // the one re-read is spent
-}
-
-// propertyDefinitions returns the project's property definitions, reading
-// them (GET /contact-properties, every page) unless they are cached and
-// not stale. Concurrent callers share one read. A failed read is not
-// cached; 404, 403 and 405 are, as definitions that cannot be known.
-func (d *Driver) propertyDefinitions(ctx context.Context, op support.Operation, stale *propertyDefs) (*propertyDefs, error) {
-	pc := &d.props
-	for {
-		pc.mu.Lock()
-		if defs := pc.defs; defs != nil && defs != stale {
-			pc.mu.Unlock()
-			return defs, nil
-		}
-		if wait := pc.loading; wait != nil {
-			pc.mu.Unlock()
-			select {
-			case <-wait:
-				continue
-			case <-ctx.Done():
-				return nil, &support.Error{Vendor: Vendor, Err: ctx.Err()}
-			}
-		}
-		done := make(chan struct{})
-		pc.loading = done
-		pc.mu.Unlock()
-
-		defs, err := d.readProperties(ctx, op)
-		pc.mu.Lock()
-		if err == nil {
-			pc.defs = defs
-		}
-		pc.loading = nil
-		close(done)
-		pc.mu.Unlock()
-		return defs, err
-	}
-}
-
-// rereadProperties returns definitions fresher than used, after Tidio
-// refused a property that used allowed: those another call read already,
-// or else a new read, once per Driver. It returns nil when there are none
-// to be had: Tidio does not serve them, the one re-read is spent, or it
-// failed.
-func (d *Driver) rereadProperties(ctx context.Context, op support.Operation, used *propertyDefs) *propertyDefs {
-	pc := &d.props
-	pc.mu.Lock()
-	if cur := pc.defs; cur != nil && cur != used {
-		pc.mu.Unlock()
-		return cur
-	}
-	if !used.known() || pc.reread {
-		pc.mu.Unlock()
-		return nil
-	}
-	pc.reread = true
-	pc.mu.Unlock()
-	fresh, err := d.propertyDefinitions(ctx, op, used)
-	if err != nil {
-		return nil
-	}
-	return fresh
-}
-
 // readProperties reads the definitions (listProperties). A page without
 // its list is an error, not a project without properties: every custom
 // field would otherwise be dropped.
 func (d *Driver) readProperties(ctx context.Context, op support.Operation) (*propertyDefs, error) {
 	list, err := d.listProperties(ctx, op)
-	switch statusOf(err) {
-	case http.StatusNotFound, http.StatusForbidden, http.StatusMethodNotAllowed:
-		if d.cfg.Logger != nil {
-			d.cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "tidio: contact property definitions not available; custom fields are sent unchecked",
-				slog.String("op", string(op)), slog.Int("status", statusOf(err)))
-		}
-		return &propertyDefs{}, nil
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -195,46 +111,6 @@ func (d *Driver) ListContactFields(ctx context.Context) ([]support.FieldDefiniti
 	return d.listProperties(ctx, support.OpListContactFields)
 }
 
-// writeProperties sends a write (send) of records whose custom fields are
-// fields, each filtered by the definitions (read first when no record was
-// prepared with them, as for PatchContact), and returns the warnings on the
-// fields each record leaves out. When Tidio refuses a property all the same
-// (propertyRefused: the write did not take effect), the definitions are
-// read again (rereadProperties) and the write is sent once more if they
-// leave out more fields.
-func writeProperties[V any](ctx context.Context, d *Driver, op support.Operation, fields []map[string]V, value func(V) *string,
-	send func(keep []map[string]V) error) ([][]support.Warning, error) {
-	var defs *propertyDefs
-	if slices.ContainsFunc(fields, func(f map[string]V) bool { return len(f) > 0 }) {
-		var err error
-		if defs, err = d.propertyDefinitions(ctx, op, nil); err != nil {
-			return nil, err
-		}
-	}
-	keep := make([]map[string]V, len(fields))
-	ws := make([][]support.Warning, len(fields))
-	for again := false; ; again = true {
-		sentAny := false
-		for i, f := range fields {
-			keep[i], ws[i] = splitFields(defs, f, value)
-			sentAny = sentAny || len(keep[i]) > 0
-		}
-		err := send(keep)
-		if err == nil || again || !sentAny || !propertyRefused(err) {
-			return ws, err
-		}
-		fresh := d.rereadProperties(ctx, op, defs)
-		if fresh == nil || !slices.ContainsFunc(fields, func(f map[string]V) bool {
-			k, _ := splitFields(fresh, f, value)
-			k0, _ := splitFields(defs, f, value)
-			return len(k) != len(k0)
-		}) {
-			return ws, err
-		}
-		defs = fresh
-	}
-}
-
 // propertyRefused reports whether err is Tidio refusing a property: a 400 or 422 whose message speaks of a property (the
 // simulator's "properties.0.name: Property "x" does not exist."; Tidio's
 // own wording is not documented, only that an undefined or mistyped
@@ -246,23 +122,4 @@ func propertyRefused(err error) bool {
 		return false
 	}
 	return strings.Contains(strings.ToLower(se.Message), "propert")
-}
-
-// splitFields divides custom fields into those to send and warnings on the
-// others, by defs (all are sent when defs cannot tell).
-func splitFields[V any](defs *propertyDefs, fields map[string]V, value func(V) *string) (map[string]V, []support.Warning) {
-	if len(fields) == 0 {
-		return fields, nil
-	}
-	keep := make(map[string]V, len(fields))
-	var ws []support.Warning
-	for _, name := range slices.Sorted(maps.Keys(fields)) {
-		v := fields[name]
-		if msg := defs.check(name, value(v)); msg != "" {
-			ws = append(ws, support.Warning{Field: "custom_fields." + name, Message: msg})
-			continue
-		}
-		keep[name] = v
-	}
-	return keep, ws
 }

@@ -304,6 +304,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/deskbridge/deskbridge/internal/fielddefs"
 	"github.com/deskbridge/deskbridge/internal/rest"
 	"github.com/deskbridge/deskbridge/support"
 )
@@ -404,8 +405,8 @@ type settings struct {
 
 // learned is what a Driver learns from Tidio as it goes, shared by copies.
 type learned struct {
-	// props are the contact property definitions.
-	props propertyCache
+	// props are the contact property definitions writes are checked against.
+	props *fielddefs.Cache[*propertyDefs]
 
 	mu          sync.Mutex
 	deptKnown   bool
@@ -486,7 +487,10 @@ func NewDriver(cfg Config) (*Driver, error) {
 	}
 	kept := settings{BaseURL: cfg.BaseURL, DefaultDepartmentID: cfg.DefaultDepartmentID, DefaultOperatorID: cfg.DefaultOperatorID, Logger: cfg.Logger,
 		account: support.AccountFingerprint(cfg.BaseURL, cfg.ClientID.Reveal())}
-	return &Driver{rest: rc, cfg: kept, learned: &learned{}}, nil
+	d := &Driver{rest: rc, cfg: kept, learned: &learned{}}
+	d.props = fielddefs.New(fielddefs.Source[*propertyDefs]{Vendor: Vendor, What: "contact property definitions", Logger: cfg.Logger,
+		Read: d.readProperties, Check: (*propertyDefs).check, Refused: propertyRefused})
+	return d, nil
 }
 
 // pace is the client-side rate for a limit of perMinute requests a minute:
