@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -584,18 +585,12 @@ func contactsFields(e *env) {
 	}
 	defs, err := e.p.ListContactFields(e.ctx)
 	e.must(err, "ListContactFields")
-	var names []string
+	names := make([]string, len(defs))
+	raws := make([]json.RawMessage, len(defs))
 	for i, d := range defs {
-		what := fmt.Sprintf("ListContactFields item %d (%q)", i, d.Name)
-		switch {
-		case d.Name == "":
-			e.t.Errorf("%s has no Name", what)
-		case slices.Contains(names, d.Name):
-			e.t.Errorf("%s is listed twice", what)
-		}
-		e.checkRead(what, d.Raw)
-		names = append(names, d.Name)
+		names[i], raws[i] = d.Name, d.Raw
 	}
+	e.checkNamed("ListContactFields", names, raws)
 	if stored && !slices.Contains(names, fieldName) {
 		e.t.Errorf("a contact was created with custom field %q and no warning on %s, but ListContactFields lists %q", fieldName, field, names)
 	}
@@ -627,4 +622,19 @@ func contactsNewFields(e *env) {
 		}
 	}
 	e.checkFields("GetContact of a contact created with the new fields", got, in, ws)
+}
+
+// checkNamed checks the items of a list of named definitions that call
+// returned: each has a Name, none twice, and each a vendor payload in Raw.
+func (e *env) checkNamed(call string, names []string, raws []json.RawMessage) {
+	for i, name := range names {
+		what := fmt.Sprintf("%s item %d (%q)", call, i, name)
+		switch {
+		case name == "":
+			e.t.Errorf("%s has no Name", what)
+		case slices.Contains(names[:i], name):
+			e.t.Errorf("%s is listed twice", what)
+		}
+		e.checkRead(what, raws[i])
+	}
 }

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -542,18 +543,12 @@ func conversationsClosingCategories(e *env) {
 	}
 	cats, err := e.p.ListClosingCategories(e.ctx)
 	e.must(err, "ListClosingCategories")
-	var names []string
+	names := make([]string, len(cats))
+	raws := make([]json.RawMessage, len(cats))
 	for i, c := range cats {
-		what := fmt.Sprintf("ListClosingCategories item %d (%q)", i, c.Name)
-		switch {
-		case c.Name == "":
-			e.t.Errorf("%s has no Name", what)
-		case slices.Contains(names, c.Name):
-			e.t.Errorf("%s is listed twice", what)
-		}
-		e.checkRead(what, c.Raw)
-		names = append(names, c.Name)
+		names[i], raws[i] = c.Name, c.Raw
 	}
+	e.checkNamed("ListClosingCategories", names, raws)
 	if len(cats) == 0 || !e.supports(support.OpSetStatus) || !e.caps.HasStatus(support.StatusClosed) {
 		e.t.Logf("closing with a category not checked: %d categories listed", len(cats))
 		return
