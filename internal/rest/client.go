@@ -22,6 +22,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/deskbridge/deskbridge/internal/version"
 	"github.com/deskbridge/deskbridge/support"
 )
 
@@ -141,7 +142,7 @@ func New(cfg Config) (*Client, error) {
 		hdr.Set("Accept", "application/json")
 	}
 	if hdr.Get("User-Agent") == "" {
-		hdr.Set("User-Agent", "deskbridge")
+		hdr.Set("User-Agent", version.UserAgent())
 	}
 	jsonHdr := hdr.Clone()
 	jsonHdr.Set("Content-Type", "application/json")
