@@ -24,8 +24,8 @@ func TestFromBuildInfo(t *testing.T) {
 			Main: debug.Module{Path: Module, Version: "v0.3.0"},
 		}, Info{Version: "v0.3.0"}},
 		"a dependency": {&debug.BuildInfo{
-			Main: debug.Module{Path: "example.com/app", Version: "(devel)"},
-			Deps: []*debug.Module{{Path: "golang.org/x/time", Version: "v0.5.0"}, {Path: Module, Version: "v0.4.1"}},
+			Main:     debug.Module{Path: "example.com/app", Version: "(devel)"},
+			Deps:     []*debug.Module{{Path: "golang.org/x/time", Version: "v0.5.0"}, {Path: Module, Version: "v0.4.1"}},
 			Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "app-commit"}},
 		}, Info{Version: "v0.4.1"}},
 		"a replaced dependency": {&debug.BuildInfo{
