@@ -1,11 +1,24 @@
 // Package events is the neutral model of what happens on a support
 // platform (a contact created, a conversation assigned, a message received)
-// and the HTTP plumbing that turns a vendor's webhook deliveries into it.
+// and the two ways an app gets it, for every vendor alike.
 //
-// A vendor adapter supplies a Verifier and a Parser (for Tidio,
-// tidio.NewWebhookHandler); NewHandler does the rest: it caps the body,
-// verifies, parses, drops duplicate deliveries and hands each event to the
-// app once.
+// Webhooks, where the vendor documents them: a vendor adapter supplies a
+// Verifier and a Parser (tidio.NewWebhookHandler, whose signature Tidio
+// documents; tidysupport.NewWebhookHandler, which needs a Verifier from the
+// app because TidySupport documents none, HeaderSecret being the simplest);
+// NewHandler does the rest: it caps the body, verifies, parses, drops
+// duplicate deliveries (Dedup: MemoryDedup, or a store shared by replicas)
+// and hands each event to the app once.
+//
+// The change feed, Watch, for every vendor, and the only source on those
+// without documented webhooks (respond.io): it polls the vendor's lists and
+// emits the same Events, resumable from a Checkpoint (MemoryCheckpoint,
+// FileCheckpoint), within a request budget that leaves the rest of the
+// vendor's rate limit to the app. PolledKinds says which kinds the lists can
+// reveal on a vendor.
+//
+// Vendors do not promise delivery order: order events by OccurredAt. Both
+// sources carry a stable DeliveryID, so one Dedup can serve both.
 package events
 
 import (
