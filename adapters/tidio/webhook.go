@@ -9,7 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +43,9 @@ type WebhookConfig struct {
 	Dedup events.Dedup
 	// MaxBody caps the body in bytes; 0 means events.DefaultMaxBody.
 	MaxBody int64
+	// Logger receives why deliveries were rejected; nil means
+	// slog.Default().
+	Logger *slog.Logger
 }
 
 // NewWebhookHandler returns the http.Handler to register as a Tidio webhook
@@ -74,7 +80,7 @@ func NewWebhookHandler(cfg WebhookConfig, deliver func(context.Context, events.E
 		cfg.Now = time.Now
 	}
 	v := verifier{secrets: cfg.Secrets, tolerance: cfg.Tolerance, now: cfg.Now}
-	return events.NewHandler(events.Config{Verify: v.verify, Parse: parseWebhook, Dedup: cfg.Dedup, MaxBody: cfg.MaxBody}, deliver)
+	return events.NewHandler(events.Config{Verify: v.verify, Parse: parseWebhook, Dedup: cfg.Dedup, MaxBody: cfg.MaxBody, Logger: cfg.Logger}, deliver)
 }
 
 // verifier checks X-Tidio-Signature against its secrets and clock.
@@ -84,7 +90,9 @@ type verifier struct {
 	now       func() time.Time
 }
 
-// verify implements events.Verifier.
+// verify implements events.Verifier. As Tidio's PHP snippet does, it
+// accepts the delivery when any s equals the lower-case hex HMAC under a
+// secret [D T-wh-sig].
 func (v verifier) verify(h http.Header, body []byte) error {
 	t, sigs, err := parseSignature(h.Get(signatureHeader))
 	if err != nil {
@@ -97,9 +105,9 @@ func (v verifier) verify(h http.Header, body []byte) error {
 	for _, secret := range v.secrets {
 		mac := hmac.New(sha256.New, []byte(secret))
 		mac.Write(payload)
-		want := mac.Sum(nil)
+		want := []byte(hex.EncodeToString(mac.Sum(nil)))
 		for _, s := range sigs {
-			if hmac.Equal(want, s) {
+			if hmac.Equal(want, []byte(s)) {
 				return nil
 			}
 		}
@@ -108,22 +116,20 @@ func (v verifier) verify(h http.Header, body []byte) error {
 }
 
 // parseSignature splits "t=<unix>,s=<hex>[,s=<hex>…]" into the signing time
-// and the decoded signatures; it ignores keys it does not know.
-func parseSignature(header string) (int64, [][]byte, error) {
+// and the signatures, kept as sent, like the PHP snippet [D T-wh-sig]:
+// items other than t and s are ignored, an s that is no hex just matches
+// nothing. A t that is not a positive integer, or a second t, is refused.
+func parseSignature(header string) (int64, []string, error) {
 	if header == "" {
 		return 0, nil, fmt.Errorf("tidio: no %s header", signatureHeader)
 	}
 	var (
 		t     int64
 		haveT bool
-		sigs  [][]byte
+		sigs  []string
 	)
 	for item := range strings.SplitSeq(header, ",") {
-		key, val, ok := strings.Cut(strings.TrimSpace(item), "=")
-		if !ok {
-			return 0, nil, fmt.Errorf("tidio: %s item %q is not key=value", signatureHeader, item)
-		}
-		switch key {
+		switch key, val, _ := strings.Cut(item, "="); key {
 		case "t":
 			n, err := strconv.ParseInt(val, 10, 64)
 			if err != nil || n <= 0 || haveT {
@@ -131,11 +137,7 @@ func parseSignature(header string) (int64, [][]byte, error) {
 			}
 			t, haveT = n, true
 		case "s":
-			b, err := hex.DecodeString(val)
-			if err != nil || len(b) != sha256.Size {
-				return 0, nil, fmt.Errorf("tidio: %s has a bad signature %q", signatureHeader, val)
-			}
-			sigs = append(sigs, b)
+			sigs = append(sigs, val)
 		}
 	}
 	if !haveT || len(sigs) == 0 {
@@ -168,6 +170,12 @@ var webhookKinds = map[string]events.Kind{
 	"ticket.operator_replied":           events.KindMessageSent,
 	"ticket.internal_note_added":        events.KindNoteAdded,
 	"ticket.operator_assigned":          events.KindConversationAssigned,
+}
+
+// WebhookKinds returns the kinds Tidio's webhooks deliver, sorted, each
+// once; a topic of no kind arrives as events.KindOther, which is not listed.
+func WebhookKinds() []events.Kind {
+	return slices.Compact(slices.Sorted(maps.Values(webhookKinds)))
 }
 
 // parseWebhook implements events.Parser for Tidio's envelope.

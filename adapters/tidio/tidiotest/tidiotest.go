@@ -50,6 +50,19 @@
 //   - Errors: every failure, unknown routes (404), wrong methods (405) and
 //     malformed JSON (400) included, has Tidio's body
 //     {"errors":[{"code":"…","message":"…"}]} [D T-ref, D T-rl].
+//   - Webhooks (Options.Webhooks; Server.Webhooks sends them): what a
+//     person does in Tidio's panel or chat widget, through the Simulate
+//     methods, queues the delivery Tidio sends for it; changes made through
+//     the OpenAPI send none, as Tidio says [D T-wh-ev]. A delivery is a POST
+//     with content-type application/json, user-agent "Tidio Webhook" and
+//     X-Tidio-Signature t=<unix>,s=<hex>, one s per secret
+//     (Options.WebhookSecrets), s the lower-case hex HMAC-SHA256 of
+//     body + "_" + t under that secret [D T-wh, D T-wh-sig]. The body is the
+//     envelope {created_at, project_public_key, topic, version (1),
+//     webhook_id (a UUID), content} [D T-wh]. contact.created
+//     (SimulateVisitor) and contact.updated (SimulateContactEdit) carry
+//     Tidio's contact content {id, email, phone, first_name, last_name,
+//     distinct_id, properties: [{name, value}]} [D T-wh-ev].
 //
 // Where the sources leave a behaviour open, the simulator picks one and says
 // so here:
@@ -78,13 +91,27 @@
 //     url as an absolute http(s) URL without whitespace; text and phone take
 //     any text.
 //   - 401 and 406 bodies use the codes "unauthorized" and "not_acceptable".
+//   - Tidio documents no content for ticket.contact_replied [3P rollout]
+//     (SimulateContactReply) nor for conversation.solved_by_operator
+//     [D T-wh-ev] (SimulateOperatorSolve). The simulator sends {ticket_id,
+//     contact_id, message} (the message as GET /tickets/{id} shows it) and
+//     {ticket_id, contact_id, operator_id} (operator_id left out when no
+//     operator is assigned); as it has no live chats, a conversation topic
+//     names a ticket. A receiver can rely on none of these fields: the tidio
+//     adapter keeps them in Event.Raw only.
+//   - created_at is when the event was queued and t when the attempt is
+//     signed, both by the simulator's clock; solving a solved ticket sends
+//     nothing.
 //
 // The simulator is deterministic: IDs come from a seeded generator
 // (Options.Seed) and times from a manual clock at sim.Epoch unless
 // Options.RealTime is set. Tests inspect it (Contacts, Tickets, Stats),
-// seed it directly (SeedContact, SeedOperator, ...), and inject faults
-// through Faults (see internal/sim): 429 with and without Retry-After, 5xx,
-// resets before processing, and changes committed whose response is lost.
+// seed it directly (SeedContact, SeedOperator, ...), act as a person would
+// (SimulateVisitor, SimulateContactEdit, SimulateContactReply,
+// SimulateOperatorSolve), and inject faults through Faults (see
+// internal/sim): 429 with and without Retry-After, 5xx, resets before
+// processing, and changes committed whose response is lost; webhook faults
+// (duplicates, reordering, bad signatures) are in Options.Webhooks.
 package tidiotest
 
 import (
@@ -145,6 +172,12 @@ type Options struct {
 	// BatchWithoutIDs makes POST /contacts/batch answer 201 with an empty
 	// body, for clients that must cope with a batch response without IDs.
 	BatchWithoutIDs bool
+	// Webhooks configures webhook deliveries (URL, client, faults); without
+	// a URL none are sent. Only the Simulate methods queue them.
+	Webhooks sim.WebhookOptions
+	// WebhookSecrets are the secrets deliveries are signed with, one s per
+	// secret as during a rotation; default []string{WebhookSecret}.
+	WebhookSecrets []string
 }
 
 // Server is a running simulator. Its fields are ready to use after
@@ -161,6 +194,10 @@ type Server struct {
 	Faults *sim.Faults
 	// Clock is the simulator's clock: move it to end a rate-limit window.
 	Clock *sim.Clock
+	// Webhooks queues and sends the deliveries of the Simulate methods
+	// (Flush sends them now); never nil, it sends nothing without
+	// Options.Webhooks.URL.
+	Webhooks *sim.Webhooks
 
 	v     *vendor
 	stack *sim.Stack
@@ -195,7 +232,7 @@ func newServer(opts Options) *Server {
 	st.Faults.Seed = opts.Seed
 	st.Faults.Respond = v.respondFault
 	st.Faults.Sleep = clock.Sleep
-	return &Server{Stats: st.Stats, Faults: st.Faults, Clock: clock, v: v, stack: st}
+	return &Server{Stats: st.Stats, Faults: st.Faults, Clock: clock, Webhooks: newWebhooks(opts, clock), v: v, stack: st}
 }
 
 // Client returns an HTTP client for the simulator: the loopback server's
