@@ -193,6 +193,16 @@
 //     5322, 254 bytes) and that text is valid UTF-8 without control
 //     characters.
 //
+// # Webhooks
+//
+// NewWebhookHandler receives TidySupport's webhooks as neutral events
+// (WebhookKinds lists their kinds). TidySupport documents no signature, so
+// the handler requires WebhookConfig.Verify (such as events.HeaderSecret),
+// and no delivery ID, so redeliveries are recognised by a hash of the body.
+// It reads the API docs' event names (CONVERSATION_CREATED, …) and the
+// marketing sample's dotted ones (conversation.created, …), which disagree
+// [D TS-wh, TS-wh-mkt].
+//
 // # Rate limits
 //
 // TidySupport publishes none. The driver sends at most Config.RateLimit

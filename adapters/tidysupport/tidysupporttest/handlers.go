@@ -144,6 +144,15 @@ type messageJSON struct {
 	SentAt         string   `json:"sentAt"`
 }
 
+// messageJSONOf is m as the API shows it [D TS-msg].
+func messageJSONOf(m Message) messageJSON {
+	return messageJSON{
+		ID: m.ID, Direction: m.Direction, SenderType: m.SenderType, ContentText: m.ContentText,
+		ContentHTML: opt(m.ContentHTML), ContentPreview: preview(m.ContentText), Status: m.Status,
+		Attachments: []string{}, AgentID: opt(m.AgentID), CreatedAt: stamp(m.CreatedAt), SentAt: stamp(m.CreatedAt),
+	}
+}
+
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func optStamp(t time.Time) *string {
@@ -374,6 +383,7 @@ func (s *Simulator) createContact(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
+		s.emit(eventContactCreated, nil, nil, &c)
 	}
 	sim.WriteJSON(w, status, map[string]any{"contact": s.contactJSON(c)})
 }
@@ -494,6 +504,7 @@ func (s *Simulator) createConversation(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.Clock.Now()
 	var ct Contact
+	newContact := false
 	s.contacts.Atomically(func(tx *txContacts) {
 		if e, ok := tx.Lookup(byEmail, foldEmail(*in.Email)); ok {
 			ct = e.Value
@@ -504,6 +515,7 @@ func (s *Simulator) createConversation(w http.ResponseWriter, r *http.Request) {
 			ct.Name = *in.Name
 		}
 		tx.Put(ct.ID, ct)
+		newContact = true
 	})
 	conv := Conversation{
 		ID: s.ids.Prefixed("thd_"), ContactID: ct.ID, Status: "OPEN", Source: "EMAIL",
@@ -519,6 +531,11 @@ func (s *Simulator) createConversation(w http.ResponseWriter, r *http.Request) {
 	s.convs.Put(conv.ID, conv)
 	s.msgs.Put(msg.ID, msg)
 	s.emails.Add(1)
+	if newContact {
+		s.emit(eventContactCreated, nil, nil, &ct)
+	}
+	s.emit(eventConversationCreated, &conv, nil, nil)
+	s.emit(eventMessageCreated, &conv, &msg, nil)
 	sim.WriteJSON(w, http.StatusCreated, map[string]any{
 		"conversation": map[string]string{"id": conv.ID},
 		"contact":      map[string]string{"id": ct.ID},
@@ -541,12 +558,7 @@ func (s *Simulator) listMessages(w http.ResponseWriter, r *http.Request) {
 	n := min(limit, len(all))
 	items := make([]messageJSON, 0, n)
 	for _, e := range all[:n] {
-		m := e.Value
-		items = append(items, messageJSON{
-			ID: m.ID, Direction: m.Direction, SenderType: m.SenderType, ContentText: m.ContentText,
-			ContentHTML: opt(m.ContentHTML), ContentPreview: preview(m.ContentText), Status: m.Status,
-			Attachments: []string{}, AgentID: opt(m.AgentID), CreatedAt: stamp(m.CreatedAt), SentAt: stamp(m.CreatedAt),
-		})
+		items = append(items, messageJSONOf(e.Value))
 	}
 	ct, _ := s.contacts.Get(conv.ContactID)
 	sim.WriteJSON(w, http.StatusOK, map[string]any{
@@ -669,6 +681,7 @@ func (s *Simulator) createCustomer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, conflict)
 		return
 	}
+	s.emit(eventContactCreated, nil, nil, &c)
 	sim.WriteJSON(w, http.StatusCreated, customer(c))
 }
 

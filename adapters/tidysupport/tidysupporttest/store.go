@@ -186,16 +186,22 @@ func (s *Simulator) SeedConversation(c Conversation, msgs ...Message) Conversati
 
 // SetConversationStatus changes a conversation's status (OPEN, CLOSED or
 // ARCHIVED), as an agent would in the inbox: the API for it is not publicly
-// documented. It reports whether the conversation exists.
+// documented. A change queues CONVERSATION_CLOSED, CONVERSATION_REOPENED
+// or (archiving) CONVERSATION_UPDATED. It reports whether the conversation
+// exists.
 func (s *Simulator) SetConversationStatus(id, status string) bool {
-	found := false
+	found, event := false, ""
+	var c Conversation
 	s.convs.Atomically(func(tx *txConvs) {
-		c, ok := tx.Get(id)
-		if ok {
-			c.Status, found = status, true
+		if c, found = tx.Get(id); found {
+			event = statusEvent(c.Status, status)
+			c.Status = status
 			tx.Put(id, c)
 		}
 	})
+	if event != "" {
+		s.emit(event, &c, nil, nil)
+	}
 	return found
 }
 

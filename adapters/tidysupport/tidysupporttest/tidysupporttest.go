@@ -70,8 +70,25 @@
 //   - The knowledge base lists articles (SeedArticle) by limit and offset,
 //     with their total [D TS-kb].
 //   - Agents: no endpoint that lists or assigns them is known, so the
-//     simulator has none to serve; SeedConversation's AssignedToID sets the
-//     assignee a conversation reads back with.
+//     simulator has none to serve; SeedConversation's AssignedToID, or
+//     SimulateAssign, sets the assignee a conversation reads back with.
+//   - Webhooks: with Options.Webhooks.URL set, every change queues an event
+//     on Simulator.Webhooks (TidySupport does not say that API changes are
+//     silent, so they send events too): CONTACT_CREATED (a contact or
+//     customer created through the API), CONVERSATION_CREATED and the
+//     first message's MESSAGE_CREATED, CONVERSATION_CLOSED and
+//     CONVERSATION_REOPENED (SetConversationStatus; archiving is
+//     CONVERSATION_UPDATED), and the inspection methods SimulateCustomerReply
+//     (MESSAGE_CREATED, inbound) and SimulateAssign (CONVERSATION_ASSIGNED).
+//     Seeding (Seed*) and EditContact queue nothing. Flush sends them (or
+//     Run, in the background). The body is the envelope of the vendor's only
+//     sample, {event, version: 1, timestamp, payload: {conversation: {id,
+//     workspaceId, contactId}}} [D TS-wh-mkt], with the API docs' event
+//     names [D TS-wh]; payload.message and payload.contact, in the shape of
+//     the API's message and contact objects, are the simulator's choice.
+//     TidySupport documents no signature: each delivery carries
+//     Options.WebhookSecret in WebhookSecretHeader, the simulator's
+//     convention, and a BadSignatures fault sends a wrong one.
 //   - Time comes from a manual sim.Clock at sim.Epoch unless Options.RealTime
 //     or Options.Clock says otherwise, so responses are the same on every run.
 //
@@ -143,6 +160,12 @@ type Options struct {
 	RealTime bool
 	// Clock, when set, is the clock to use (and RealTime is ignored).
 	Clock *sim.Clock
+	// Webhooks configures the webhook deliveries (see the package doc);
+	// without a URL none are sent.
+	Webhooks sim.WebhookOptions
+	// WebhookSecret is sent in WebhookSecretHeader on every delivery;
+	// default WebhookSecret.
+	WebhookSecret string
 }
 
 // Simulator is TidySupport's API in memory, as an http.Handler. Build it
@@ -156,6 +179,9 @@ type Simulator struct {
 	Stats *sim.Stats
 	// Faults injects failures; their responses have the vendor's error shape.
 	Faults *sim.Faults
+	// Webhooks queues and sends the events (see the package doc); always
+	// set, and sending nothing without Options.Webhooks.URL.
+	Webhooks *sim.Webhooks
 
 	opts     Options
 	stack    *sim.Stack
@@ -190,7 +216,7 @@ func New(opts Options) *Simulator {
 			clock = sim.NewClock(time.Time{})
 		}
 	}
-	s := &Simulator{Clock: clock, opts: opts, mux: http.NewServeMux()}
+	s := &Simulator{Clock: clock, opts: opts, mux: http.NewServeMux(), Webhooks: newWebhooks(opts, clock)}
 	s.ids.Seed = opts.Seed
 	s.limiter = &sim.Limiter{Limit: opts.RateLimit, Window: opts.RateWindow, Clock: clock}
 	s.contacts.Index(byEmail, func(c Contact) []string { return []string{foldEmail(c.Email)} })
