@@ -200,8 +200,14 @@ func dedupText(d support.Dedup) string {
 // table, one column per vendor, as the README shows it. A test can compare
 // it with the README to keep the README current.
 func capabilityMatrix(caps []support.Capabilities) string {
+	return markdownTable(matrixRows(caps))
+}
+
+// markdownTable renders rows as a markdown table whose first row is the
+// header.
+func markdownTable(rows [][]string) string {
 	var b strings.Builder
-	for i, row := range matrixRows(caps) {
+	for i, row := range rows {
 		b.WriteString("| " + strings.Join(row, " | ") + " |\n")
 		if i == 0 {
 			b.WriteString("|" + strings.Repeat("---|", len(row)))

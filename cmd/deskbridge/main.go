@@ -6,9 +6,13 @@
 //
 //	deskbridge demo                      offline demo: migrate a messy source, then re-run with 0 writes
 //	deskbridge migrate --from V --to V --state FILE [--dry-run] [--match keys] [--json] [--export-csv FILE]
-//	deskbridge sandbox                   the three simulators on loopback ports, until interrupted
+//	deskbridge sandbox [--webhook-url URL [--webhook-faults]] [--activity D]
+//	                                     the three simulators on loopback ports, until interrupted
 //	deskbridge contacts list --vendor V [--json] [--limit N]
 //	deskbridge capabilities [--markdown | --json]
+//	deskbridge events listen [--vendor V] [--addr :8080] [--json]
+//	                                     print verified webhooks and the polled change feed, until interrupted
+//	deskbridge events kinds [--markdown | --json]
 //
 // Credentials come from environment variables, read through the adapter
 // registry (support.Open):
@@ -16,6 +20,9 @@
 //	tidio        TIDIO_CLIENT_ID, TIDIO_CLIENT_SECRET, TIDIO_BASE_URL (optional)
 //	respondio    RESPONDIO_TOKEN, RESPONDIO_BASE_URL (optional)
 //	tidysupport  TIDYSUPPORT_API_KEY, TIDYSUPPORT_WORKSPACE_ID, TIDYSUPPORT_BASE_URL (optional)
+//
+// 'events listen' verifies webhooks with TIDIO_WEBHOOK_SECRET,
+// TIDYSUPPORT_WEBHOOK_SECRET and TIDYSUPPORT_WEBHOOK_HEADER (optional).
 //
 // Exit codes: 0 everything worked; 1 some records failed, or the work
 // stopped before the end (a vendor outage, Ctrl-C: run the same command
@@ -107,6 +114,7 @@ func commands() []command {
 		{"sandbox", "serve the three vendor simulators on loopback ports until interrupted", runSandbox},
 		{"contacts", "work with one vendor's contacts (contacts list)", runContacts},
 		{"capabilities", "print what each vendor adapter can do", runCapabilities},
+		{"events", "print events as they happen (events listen), or their kinds per vendor (events kinds)", runEvents},
 	}
 }
 

@@ -2,10 +2,12 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 
 	"github.com/deskbridge/deskbridge/adapters/respondio/respondiotest"
@@ -42,6 +44,19 @@ type simulator struct {
 	// edit changes a stored contact's last name without a request, for
 	// vendors whose adapter cannot update contacts; nil elsewhere.
 	edit func(id, lastName string) bool
+	// webhooks delivers the simulator's webhooks; nil for a vendor that
+	// sends none (respond.io documents no webhooks).
+	webhooks *sim.Webhooks
+	// webhookEnv are the variables that make 'deskbridge events listen'
+	// accept the simulator's deliveries; empty when it delivers none.
+	webhookEnv map[string]string
+	// reply adds a customer's message to a conversation, as the customer
+	// would (not through the API).
+	reply func(conversationID, text string) error
+	// close solves or closes a conversation as an agent would in the
+	// vendor's own app, or through c where the simulator has no other way
+	// (respond.io).
+	close func(ctx context.Context, c *support.Client, conversationID string) error
 }
 
 // Close stops the simulator's server.
@@ -66,6 +81,24 @@ type simOptions struct {
 	// Wrap, when set, wraps the simulator's handler (tests use it to act
 	// at a given request).
 	Wrap func(http.Handler) http.Handler
+	// Webhooks configures the deliveries of the simulators that send
+	// webhooks (Tidio, TidySupport). Its URL is the receiver's base URL, to
+	// which "/<vendor>" is appended ("/tidio"); "" delivers nothing. A zero
+	// Seed means the simulator's.
+	Webhooks sim.WebhookOptions
+}
+
+// webhookOptions returns o.Webhooks for vendor name: its URL with
+// "/<name>" appended, and the simulator's seed where none is given; the
+// zero value (no deliveries) without a URL.
+func (o simOptions) webhookOptions(name string) sim.WebhookOptions {
+	w := o.Webhooks
+	if w.URL == "" {
+		return sim.WebhookOptions{}
+	}
+	w.URL = strings.TrimRight(w.URL, "/") + "/" + name
+	w.Seed = cmp.Or(w.Seed, o.Seed)
+	return w
 }
 
 // startSimulator starts the simulator of vendor name on a loopback port,
@@ -84,7 +117,8 @@ func startSimulator(name string, o simOptions) (*simulator, error) {
 	case "tidio":
 		// Tidio: 60 requests a minute per project on Plus; here 6,000.
 		const perMinute = 100 * tidiotest.PlusRateLimit
-		t := tidiotest.NewInProcess(tidiotest.Options{RateLimit: unless(o.Unlimited, perMinute), RealTime: true, Seed: o.Seed})
+		t := tidiotest.NewInProcess(tidiotest.Options{RateLimit: unless(o.Unlimited, perMinute), RealTime: true, Seed: o.Seed,
+			Webhooks: o.webhookOptions(name)})
 		h, s.stats = t, t.Stats
 		s.limit = fmt.Sprintf("%d requests/minute per project (Tidio Plus: %d, scaled ×100)", perMinute, tidiotest.PlusRateLimit)
 		s.env = map[string]string{
@@ -109,6 +143,25 @@ func startSimulator(name string, o simOptions) (*simulator, error) {
 				out = append(out, c.Email)
 			}
 			return out
+		}
+		s.webhooks = t.Webhooks
+		if t.Webhooks.Enabled() {
+			s.webhookEnv = map[string]string{tidioWebhookSecretVar: tidiotest.WebhookSecret}
+		}
+		s.reply = func(id, text string) error {
+			n, err := strconv.ParseInt(id, 10, 64)
+			if err != nil {
+				return fmt.Errorf("tidio ticket ID %q: %w", id, err)
+			}
+			_, err = t.SimulateContactReply(n, text)
+			return err
+		}
+		s.close = func(_ context.Context, _ *support.Client, id string) error {
+			n, err := strconv.ParseInt(id, 10, 64)
+			if err != nil {
+				return fmt.Errorf("tidio ticket ID %q: %w", id, err)
+			}
+			return t.SimulateOperatorSolve(n)
 		}
 	case "respondio":
 		// respond.io: 5 requests a second per endpoint (the seed profile's
@@ -139,11 +192,24 @@ func startSimulator(name string, o simOptions) (*simulator, error) {
 			}
 			return out
 		}
+		// respond.io's conversation is its contact's: the same ID.
+		s.reply = func(id, text string) error {
+			n, err := strconv.ParseInt(id, 10, 64)
+			if err != nil {
+				return fmt.Errorf("respond.io contact ID %q: %w", id, err)
+			}
+			_, err = r.SeedMessage(respondiotest.Message{ContactID: n, Traffic: "incoming", Text: text})
+			return err
+		}
+		s.close = func(ctx context.Context, c *support.Client, id string) error {
+			return c.SetStatus(ctx, id, support.StatusChange{Status: support.StatusClosed})
+		}
 	case "tidysupport":
 		// TidySupport publishes no limit; the adapter keeps to 2 requests
 		// a second by default. Here 1,000.
 		const perSecond = 500 * 2
-		ts := tidysupporttest.New(tidysupporttest.Options{RateLimit: unless(o.Unlimited, perSecond), RateWindow: 1e9, RealTime: true, Seed: o.Seed})
+		ts := tidysupporttest.New(tidysupporttest.Options{RateLimit: unless(o.Unlimited, perSecond), RateWindow: 1e9, RealTime: true, Seed: o.Seed,
+			Webhooks: o.webhookOptions(name)})
 		h, s.stats = ts, ts.Stats
 		s.limit = fmt.Sprintf("%d requests/second per API key (unpublished; the adapter's default is 2, scaled ×500)", perSecond)
 		s.env = map[string]string{
@@ -173,6 +239,20 @@ func startSimulator(name string, o simOptions) (*simulator, error) {
 				out = append(out, c.Email)
 			}
 			return out
+		}
+		s.webhooks = ts.Webhooks
+		if ts.Webhooks.Enabled() {
+			s.webhookEnv = map[string]string{tidysupportWebhookSecretVar: tidysupporttest.WebhookSecret}
+		}
+		s.reply = func(id, text string) error {
+			_, err := ts.SimulateCustomerReply(id, text)
+			return err
+		}
+		s.close = func(_ context.Context, _ *support.Client, id string) error {
+			if !ts.SetConversationStatus(id, "CLOSED") {
+				return fmt.Errorf("no TidySupport conversation %q", id)
+			}
+			return nil
 		}
 	}
 	if o.Wrap != nil {
