@@ -263,6 +263,12 @@ type Config struct {
 	// Logger receives a Debug record per attempt and a Warn per retry, with
 	// the token redacted; nil is silent.
 	Logger *slog.Logger
+	// RateLimiter paces the requests, shared by every Client that uses it;
+	// nil means a limiter in this process. Give one from
+	// ratelimit/redislimit to share the vendor's quota between processes
+	// (replicas, a migration beside the app). Its buckets are keyed by
+	// vendor, Client.Account (never a credential) and bucket name.
+	RateLimiter support.RateLimiter
 	// RateLimit is how many requests per second each endpoint may send;
 	// 0 is DefaultRateLimit, a negative value turns the client-side limit
 	// off (the vendor's 429s and headers are still honoured).
@@ -356,6 +362,9 @@ func NewDriver(cfg Config) (*Driver, error) {
 		Burst:           cfg.Burst,
 		RateWindow:      cfg.RateWindow,
 		RemainingHeader: "X-RateLimit-Remaining",
+		LimitHeader:     "X-RateLimit-Limit",
+		RateLimiter:     cfg.RateLimiter,
+		Account:         support.AccountFingerprint(cfg.BaseURL, token),
 		DecodeError:     decodeError,
 	})
 	if err != nil {

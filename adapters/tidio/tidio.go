@@ -368,6 +368,12 @@ type Config struct {
 	// Debug record when Tidio does not serve the contact property
 	// definitions, never with credentials; nil is silent.
 	Logger *slog.Logger
+	// RateLimiter paces the requests, shared by every Client that uses it;
+	// nil means a limiter in this process. Give one from
+	// ratelimit/redislimit to share the vendor's quota between processes
+	// (replicas, a migration beside the app). Its buckets are keyed by
+	// vendor, Client.Account (never a credential) and bucket name.
+	RateLimiter support.RateLimiter
 	// MaxWait caps any single wait (rate-limit pause, backoff); default 60 s.
 	MaxWait time.Duration
 	// MaxAttempts is the number of tries per request; default 4. A call,
@@ -463,6 +469,7 @@ func NewDriver(cfg Config) (*Driver, error) {
 	if cfg.RequestsPerMinute == 0 {
 		cfg.RequestsPerMinute = DefaultRequestsPerMinute
 	}
+	account := support.AccountFingerprint(cfg.BaseURL, cfg.ClientID.Reveal())
 	rc, err := rest.New(rest.Config{
 		Vendor:     Vendor,
 		BaseURL:    cfg.BaseURL,
@@ -480,13 +487,16 @@ func NewDriver(cfg Config) (*Driver, error) {
 		Burst:           1,
 		RateWindow:      rateWindow,
 		RemainingHeader: "X-Ratelimit-Remaining",
+		LimitHeader:     "X-Ratelimit-Limit",
+		RateLimiter:     cfg.RateLimiter,
+		Account:         account,
 		DecodeError:     decodeError,
 	})
 	if err != nil {
 		return nil, err
 	}
 	kept := settings{BaseURL: cfg.BaseURL, DefaultDepartmentID: cfg.DefaultDepartmentID, DefaultOperatorID: cfg.DefaultOperatorID, Logger: cfg.Logger,
-		account: support.AccountFingerprint(cfg.BaseURL, cfg.ClientID.Reveal())}
+		account: account}
 	d := &Driver{rest: rc, cfg: kept, learned: &learned{}}
 	d.props = fielddefs.New(fielddefs.Source[*propertyDefs]{Vendor: Vendor, What: "contact property definitions", Logger: cfg.Logger,
 		Read: d.readProperties, Check: (*propertyDefs).check, Refused: propertyRefused})

@@ -306,6 +306,12 @@ type Config struct {
 	// Logger receives a Debug record per request and a Warn per retry,
 	// never with credentials; nil is silent.
 	Logger *slog.Logger
+	// RateLimiter paces the requests, shared by every Client that uses it;
+	// nil means a limiter in this process. Give one from
+	// ratelimit/redislimit to share the vendor's quota between processes
+	// (replicas, a migration beside the app). Its buckets are keyed by
+	// vendor, Client.Account (never a credential) and bucket name.
+	RateLimiter support.RateLimiter
 	// RateLimit is the most requests per second; 0 is DefaultRateLimit and
 	// rate.Inf is unlimited.
 	RateLimit rate.Limit
@@ -408,6 +414,8 @@ func NewDriver(cfg Config) (*Driver, error) {
 		MaxAttempts:  cfg.MaxAttempts,
 		RetryBudget:  cfg.RetryBudget,
 		MaxBodyBytes: cfg.MaxBodyBytes,
+		RateLimiter:  cfg.RateLimiter,
+		Account:      cmp.Or(cfg.BaseURL, DefaultBaseURL) + " workspace:" + cfg.WorkspaceID,
 		DecodeError:  decodeError,
 	})
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
+	"golang.org/x/time/rate"
 
 	"github.com/deskbridge/deskbridge/internal/version"
 	"github.com/deskbridge/deskbridge/support"
@@ -85,7 +86,10 @@ type Client struct {
 	hdr     *headers
 	log     *slog.Logger
 	red     *redactor // a pointer, like hdr: fmt prints an address
-	buckets *buckets
+	limiter support.RateLimiter
+	account string
+	limit   rate.Limit
+	burst   int
 	budget  *budget
 	rand    func() float64
 
@@ -97,6 +101,7 @@ type Client struct {
 	maxCallTime  time.Duration // <= 0: no limit
 	rateWindow   time.Duration
 	remaining    string
+	limitHeader  string
 	decodeError  func(int, http.Header, []byte) ErrorInfo
 	notProcessed func(int, http.Header, []byte) bool
 }
@@ -165,8 +170,15 @@ func New(cfg Config) (*Client, error) {
 		remaining:    cfg.RemainingHeader,
 		decodeError:  cfg.DecodeError,
 		notProcessed: cfg.NotProcessed,
-		buckets:      &buckets{limit: cfg.RateLimit, burst: or(cfg.Burst, 1)},
+		limiter:      cfg.RateLimiter,
+		account:      cfg.Account,
+		limit:        cfg.RateLimit,
+		burst:        or(cfg.Burst, 1),
+		limitHeader:  cfg.LimitHeader,
 		budget:       newBudget(cmp.Or(cfg.RetryBudget, DefaultRetryBudget)), // negative stays: no retries
+	}
+	if c.limiter == nil {
+		c.limiter = &localLimiter{}
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -295,7 +307,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 		target += "?" + req.Query.Encode()
 	}
 	idem := req.Idempotency.idempotent(method)
-	bkt := c.buckets.get(req.Bucket)
+	rb := support.RateBucket{Vendor: c.vendor, Account: c.account, Name: req.Bucket, Limit: c.limit, Burst: c.burst}
 	parent := ctx
 	lim := limit{start: time.Now(), max: c.maxCallTime}
 	if lim.max > 0 {
@@ -307,9 +319,13 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 	announce := func(d time.Duration, reason string) { c.logWait(ctx, req, d, reason) }
 
 	for attempt := 1; ; attempt++ {
-		if err := bkt.wait(ctx, c.maxWait, lim.deadline, announce); err != nil {
+		if err := c.waitSlot(ctx, rb, lim.deadline, announce); err != nil {
 			if lw := (*errLimiterWait)(nil); errors.As(err, &lw) {
 				return nil, c.fail(req, &support.Error{Kind: support.ErrRateLimited, RetryAfter: lw.wait, Err: err})
+			}
+			if le := (*errLimiter)(nil); errors.As(err, &le) {
+				// Nothing was sent: the shared pacing is out of reach.
+				return nil, c.fail(req, &support.Error{Kind: support.ErrUnavailable, Message: le.Error(), Err: err})
 			}
 			return nil, c.fail(req, lim.ctxError(parent, attempt-1, false))
 		}
@@ -320,7 +336,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 		ra, raOK := time.Duration(0), false
 		if res != nil {
 			ra, raOK = ParseRetryAfter(res.Header.Get("Retry-After"), time.Now())
-			c.observe(bkt, res, ra, raOK)
+			c.observe(ctx, rb, res, ra, raOK)
 		}
 		c.logAttempt(ctx, req, method, res, attempt, time.Since(start), err)
 
@@ -493,25 +509,36 @@ func (c *Client) backoff(n int) time.Duration {
 	return time.Duration(c.rand() * float64(ceil))
 }
 
-// observe pauses the bucket when the vendor says it is out of requests: a
-// 429, or the remaining header at 0. The pause is Retry-After when given,
-// else RateWindow, and never longer than MaxWait.
-func (c *Client) observe(b *bucket, res *Response, ra time.Duration, raOK bool) {
-	exhausted := res.Status == http.StatusTooManyRequests
-	if !exhausted && c.remaining != "" {
-		if v := res.Header.Get(c.remaining); v != "" {
-			n, ok := parseRemaining(v)
-			exhausted = ok && n < 1
+// observe tells the limiter what the vendor said: the pause when it is out
+// of requests (a 429, or the remaining header at 0), Retry-After when
+// given, else RateWindow, and never longer than MaxWait; and its remaining
+// and limit headers. A limiter that cannot take the news (a shared store
+// out of reach) is logged: the request itself went through.
+func (c *Client) observe(ctx context.Context, rb support.RateBucket, res *Response, ra time.Duration, raOK bool) {
+	o := support.RateObservation{Status: res.Status, Remaining: -1, Limit: -1}
+	if c.remaining != "" {
+		if n, ok := parseRemaining(res.Header.Get(c.remaining)); ok {
+			o.Remaining = int(min(n, 1<<31-1))
 		}
 	}
-	if !exhausted {
+	if c.limitHeader != "" {
+		if n, ok := parseRemaining(res.Header.Get(c.limitHeader)); ok {
+			o.Limit = int(min(n, 1<<31-1))
+		}
+	}
+	if res.Status == http.StatusTooManyRequests || o.Remaining == 0 {
+		d := c.rateWindow
+		if raOK {
+			d = ra
+		}
+		o.Pause = min(d, c.maxWait)
+	}
+	if o.Pause == 0 && o.Remaining < 0 && o.Limit < 0 {
 		return
 	}
-	d := c.rateWindow
-	if raOK {
-		d = ra
+	if err := c.limiter.Observe(context.WithoutCancel(ctx), rb, o); err != nil && c.log != nil {
+		c.log.WarnContext(ctx, "rest: the rate limiter did not take the vendor's answer", "vendor", c.vendor, "error", err)
 	}
-	b.pause(time.Now(), min(d, c.maxWait))
 }
 
 // send makes one attempt. wrote reports whether any of the request may have

@@ -96,6 +96,17 @@ type Config struct {
 	// RemainingHeader names the vendor's remaining-requests header, such as
 	// "X-RateLimit-Remaining"; "" is not read.
 	RemainingHeader string
+	// LimitHeader names the vendor's limit header, such as
+	// "X-RateLimit-Limit", reported to the RateLimiter; "" is not read.
+	LimitHeader string
+	// RateLimiter paces the requests per bucket (RateLimit and Burst are
+	// the rate it is given); nil means buckets in this process. A shared
+	// limiter (ratelimit/redislimit) makes several processes share one
+	// vendor quota.
+	RateLimiter support.RateLimiter
+	// Account names the vendor account in the RateLimiter's bucket keys
+	// (support.RateBucket.Account); never a credential.
+	Account string
 	// DecodeError extracts the vendor's code and message from an error
 	// response; nil uses the HTTP status text as the message. It is given
 	// the header and body already redacted, so it may clip what it keeps;

@@ -6,41 +6,73 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/deskbridge/deskbridge/support"
 )
 
-// bucket is the send-side state of one rate-limit bucket: the proactive
-// limiter and the pause the vendor asked for.
+// bucket is the state of one rate-limit bucket in the local limiter: the
+// proactive limiter and the pause the vendor asked for.
 type bucket struct {
-	limiter *rate.Limiter // nil when Config.RateLimit is 0
+	limiter *rate.Limiter // nil when the bucket's Limit is 0
 
 	mu         sync.Mutex
 	pauseUntil time.Time
 }
 
-// buckets holds one bucket per name, created on first use.
-type buckets struct {
-	limit rate.Limit
-	burst int
-
+// localLimiter is the default support.RateLimiter: buckets in this
+// process, one golang.org/x/time/rate limiter each, created on first use
+// with the rate of the RateBucket that first names them.
+type localLimiter struct {
 	mu sync.Mutex
 	m  map[string]*bucket
 }
 
-func (bs *buckets) get(name string) *bucket {
-	bs.mu.Lock()
-	defer bs.mu.Unlock()
-	b := bs.m[name]
+func (l *localLimiter) get(rb support.RateBucket) *bucket {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k := rb.Key()
+	b := l.m[k]
 	if b == nil {
 		b = &bucket{}
-		if bs.limit > 0 {
-			b.limiter = rate.NewLimiter(bs.limit, bs.burst)
+		if rb.Limit > 0 {
+			b.limiter = rate.NewLimiter(rb.Limit, max(rb.Burst, 1))
 		}
-		if bs.m == nil {
-			bs.m = make(map[string]*bucket)
+		if l.m == nil {
+			l.m = make(map[string]*bucket)
 		}
-		bs.m[name] = b
+		l.m[k] = b
 	}
 	return b
+}
+
+// Reserve implements support.RateLimiter.
+func (l *localLimiter) Reserve(_ context.Context, rb support.RateBucket, maxWait time.Duration) (support.RateReservation, error) {
+	b := l.get(rb)
+	now := time.Now()
+	if d := b.pausedFor(now); d > 0 {
+		return support.RateReservation{Wait: d, Paused: true}, nil
+	}
+	if b.limiter == nil {
+		return support.RateReservation{OK: true}, nil
+	}
+	r := b.limiter.ReserveN(now, 1)
+	if !r.OK() {
+		return support.RateReservation{Wait: maxWait}, nil
+	}
+	d := r.DelayFrom(now)
+	if d > maxWait {
+		r.CancelAt(now)
+		return support.RateReservation{Wait: d}, nil
+	}
+	return support.RateReservation{Wait: d, OK: true, Cancel: r.Cancel}, nil
+}
+
+// Observe implements support.RateLimiter.
+func (l *localLimiter) Observe(_ context.Context, rb support.RateBucket, o support.RateObservation) error {
+	if o.Pause > 0 {
+		l.get(rb).pause(time.Now(), o.Pause)
+	}
+	return nil
 }
 
 // pause stops the bucket until now+d, unless it is already paused longer.
@@ -84,53 +116,59 @@ func (e *errLimiterWait) Error() string {
 	return e.reason + ": the wait for a slot (" + e.wait.String() + ") exceeds " + e.limit
 }
 
-// wait blocks until the bucket may send: first out of a pause (at most
-// maxWait), then for a limiter slot. A limiter slot further away than
-// maxWait, or a wait that would end after deadline (when not zero), is not
-// waited for at all (errLimiterWait), so that no single wait exceeds
-// maxWait and no call its time limit. announce is told of each wait before
-// it starts.
-func (b *bucket) wait(ctx context.Context, maxWait time.Duration, deadline time.Time, announce func(time.Duration, string)) error {
-	pastDeadline := func(d time.Duration, reason string) error {
-		if deadline.IsZero() || !time.Now().Add(d).After(deadline) {
-			return nil
+// waitSlot blocks until a request of rb may be sent: out of a pause, then
+// for a slot booked with the limiter. A slot further away than maxWait, or
+// a wait that would end after deadline (when not zero), is not waited for
+// at all (errLimiterWait), so that no single wait exceeds maxWait and no
+// call its time limit. announce is told of each wait before it starts. A
+// limiter that fails (a shared store out of reach) fails the request.
+func (c *Client) waitSlot(ctx context.Context, rb support.RateBucket, deadline time.Time, announce func(time.Duration, string)) error {
+	for {
+		room, limit := c.maxWait, "the maximum wait"
+		if !deadline.IsZero() {
+			if left := time.Until(deadline); left < room {
+				room, limit = max(left, 0), "the call's time limit"
+			}
 		}
-		return &errLimiterWait{reason: reason, wait: d, limit: "the call's time limit"}
-	}
-	if d := min(b.pausedFor(time.Now()), maxWait); d > 0 {
-		if err := pastDeadline(d, reasonVendorLimit); err != nil {
+		res, err := c.limiter.Reserve(ctx, rb, room)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return &errLimiter{err: err}
+		}
+		switch {
+		case res.Paused:
+			d := min(res.Wait, c.maxWait)
+			if d > room {
+				return &errLimiterWait{reason: reasonVendorLimit, wait: d, limit: limit}
+			}
+			announce(d, reasonVendorLimit)
+			if err := sleep(ctx, d); err != nil {
+				return err
+			}
+			continue // a slot is booked after the pause
+		case !res.OK:
+			return &errLimiterWait{reason: reasonClientLimit, wait: res.Wait, limit: limit}
+		}
+		if res.Wait > 0 {
+			announce(res.Wait, reasonClientLimit)
+		}
+		if err := sleep(ctx, res.Wait); err != nil {
+			if res.Cancel != nil {
+				res.Cancel()
+			}
 			return err
 		}
-		announce(d, reasonVendorLimit)
-		if err := sleep(ctx, d); err != nil {
-			return err
-		}
-	}
-	if b.limiter == nil {
 		return nil
 	}
-	r := b.limiter.Reserve()
-	if !r.OK() {
-		return &errLimiterWait{reason: reasonClientLimit, wait: maxWait, limit: "the maximum wait"}
-	}
-	d := r.Delay()
-	err := pastDeadline(d, reasonClientLimit)
-	if d > maxWait {
-		err = &errLimiterWait{reason: reasonClientLimit, wait: d, limit: "the maximum wait"}
-	}
-	if err != nil {
-		r.Cancel()
-		return err
-	}
-	if d > 0 {
-		announce(d, reasonClientLimit)
-	}
-	if err := sleep(ctx, d); err != nil {
-		r.Cancel()
-		return err
-	}
-	return nil
 }
+
+// errLimiter is a RateLimiter's own failure.
+type errLimiter struct{ err error }
+
+func (e *errLimiter) Error() string { return "rate limiter: " + e.err.Error() }
+func (e *errLimiter) Unwrap() error { return e.err }
 
 // sleep waits for d or until ctx is done, whichever is first.
 func sleep(ctx context.Context, d time.Duration) error {
