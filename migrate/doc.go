@@ -68,7 +68,9 @@
 // that its counts and PlannedWriteCalls are the run's. The batches of
 // updates it plans are the run's too. A rule that the target applies only when it creates (respond.io's
 // first name: support.Client.CheckCreate) is applied to every contact the
-// plan or the run would create, before any write.
+// plan or the run would create, before any write; with
+// Options.FirstNameFrom, a contact it refuses for want of a first name is
+// given one instead (see FirstNameSource), in the plan as in the run.
 //
 // # The identity rule
 //
@@ -299,7 +301,15 @@
 // and RetriedCalls the calls migrate tried again; ReadCalls the read
 // requests, SourceReads among them. A dry run counts what it would do and
 // PlannedWriteCalls what it would send, and writes nothing, to the target
-// or to the State. Report is JSON-serializable.
+// or to the State. FirstNamesFilled counts the contacts given a first name
+// by Options.FirstNameFrom. Counts are the run's own: a resumed run counts
+// what it did, and Report.Overall totals the whole migration from the
+// State (once complete, what one run in one go would have counted).
+//
+// Report is JSON-serializable, with snake_case keys throughout (the
+// contacts' inputs in Failures and IdentityConflicts have the keys of
+// support.ContactInput: "first_name", "email", ...; empty fields left
+// out).
 //
 // A FileState's ID map can be exported with FileState.ExportCSV, for the
 // user's own systems; its outcome and resolved columns carry the same

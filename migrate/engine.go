@@ -71,8 +71,14 @@ type task struct {
 	resolved  bool
 	// write is the write sent (or about to be) for the contact, which
 	// decides what a lost one found in the target is recorded as.
-	write    Write
-	intent   bool // a Pending entry is committed
+	write  Write
+	intent bool // a Pending entry is committed
+	// intentIn, when set, is the input an intent stores instead of in: the
+	// one with a first name filled in, which the upsert sends should the
+	// target refuse in (see fillFirstName).
+	intentIn *support.ContactInput
+	// filled: in has a first name from Options.FirstNameFrom.
+	filled   bool
 	attempts int
 	noPhone  bool // sent again without its phone, which the target refused
 	// conflict is, for a Conflict, the target contact found and the keys
@@ -488,7 +494,7 @@ func (r *runner) addPage(p support.Page[support.Contact]) error {
 			t.in, t.warns = r.o.Map(c)
 			t.keys = keysOf(&t.in)
 		}
-		t.fp = fingerprint(t.in)
+		t.fp = fingerprint(r.withFilledName(t.in))
 		if c.ID == "" {
 			t.st, t.outcome, t.reason = tFailed, Failed, "the source contact has no ID"
 			continue
@@ -802,6 +808,9 @@ func (r *runner) settle(t *task) {
 	if t.resolved {
 		r.rep.Resolved++
 	}
+	if t.filled && t.st == tDone {
+		r.rep.FirstNamesFilled++
+	}
 	if out != Skipped {
 		for _, w := range t.warns {
 			r.rep.WarningCounts[w.Field]++
@@ -923,6 +932,9 @@ func (r *runner) commitIntents(tasks []*task) error {
 	for _, t := range tasks {
 		if !t.intent {
 			in := t.in
+			if t.intentIn != nil {
+				in = *t.intentIn
+			}
 			c.Entries = append(c.Entries, Entry{SourceID: t.sourceID, Outcome: Pending, Write: t.write, Keys: t.keys, Warnings: t.warns, Fingerprint: t.fp, Input: &in})
 		}
 	}

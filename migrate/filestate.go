@@ -490,9 +490,72 @@ func (s storedTarget) target(id string) Target {
 }
 
 func decodeEntry(sourceID string, v []byte, e *Entry) error {
-	if err := json.Unmarshal(v, e); err != nil {
+	var se storedEntry
+	err := json.Unmarshal(v, &se)
+	if err == nil && se.Input != nil && string(se.Input) != "null" {
+		se.Entry.Input, err = decodeInput(se.Input)
+	}
+	if err != nil {
 		return &corruption{fmt.Errorf("entry %q: %w", sourceID, err)}
 	}
+	*e = se.Entry
 	e.SourceID = sourceID
 	return nil
+}
+
+// storedEntry is how an Entry is read from disk: its input raw, for
+// decodeInput.
+type storedEntry struct {
+	Entry
+	Input json.RawMessage `json:"input,omitempty"`
+}
+
+// decodeInput decodes a stored Entry.Input. Entries stored before
+// support.ContactInput had json tags hold it keyed by its Go field names
+// ("FirstName", always present: nothing was omitted), and their warnings
+// keyed "Field" and "Message" (which encoding/json matches to "field" and
+// "message", ignoring case).
+func decodeInput(raw json.RawMessage) (*support.ContactInput, error) {
+	var probe struct {
+		Legacy json.RawMessage `json:"FirstName"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return nil, err
+	}
+	var in support.ContactInput
+	if probe.Legacy == nil {
+		if err := json.Unmarshal(raw, &in); err != nil {
+			return nil, err
+		}
+		return &in, nil
+	}
+	var old legacyInput
+	if err := json.Unmarshal(raw, &old); err != nil {
+		return nil, err
+	}
+	in = support.ContactInput{
+		FirstName: old.FirstName, LastName: old.LastName, Email: old.Email, Phone: old.Phone,
+		Language: old.Language, Country: old.Country, City: old.City, EmailConsent: old.EmailConsent,
+		Lifecycle: old.Lifecycle, AvatarURL: old.AvatarURL, ExternalID: old.ExternalID,
+		Tags: old.Tags, CustomFields: old.CustomFields,
+	}
+	return &in, nil
+}
+
+// legacyInput is support.ContactInput as entries stored before it had json
+// tags hold it.
+type legacyInput struct {
+	FirstName    string            `json:"FirstName"`
+	LastName     string            `json:"LastName"`
+	Email        string            `json:"Email"`
+	Phone        string            `json:"Phone"`
+	Language     string            `json:"Language"`
+	Country      string            `json:"Country"`
+	City         string            `json:"City"`
+	EmailConsent support.Consent   `json:"EmailConsent"`
+	Lifecycle    string            `json:"Lifecycle"`
+	AvatarURL    string            `json:"AvatarURL"`
+	ExternalID   string            `json:"ExternalID"`
+	Tags         []string          `json:"Tags"`
+	CustomFields map[string]string `json:"CustomFields"`
 }

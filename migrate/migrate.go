@@ -87,9 +87,63 @@ type Options struct {
 	// Entry.Fingerprint). Without it they are reported as failed again,
 	// with the reason of their refusal, and cost no write.
 	RetryFailed bool
+	// FirstNameFrom fills in the first name of a contact that has none,
+	// where the target refuses to create a contact without one
+	// (respond.io): see FirstNameSource. FirstNameOff, the default, leaves
+	// such contacts to be refused.
+	FirstNameFrom FirstNameSource
 }
 
-// Counts are the outcomes of the source contacts handled by a run.
+// FirstNameSource says where Run takes a first name from for a contact
+// that has none, when the target requires one to create a contact.
+//
+// The fallback applies only to a contact that the run creates (or, with
+// StrategyUpsert, whose upsert finds no contact to update), whose prepared
+// input has no first name, and that the target would refuse to create
+// without one while it accepts it with the filled name
+// (support.Client.CheckCreate fails without it and passes with it): a
+// target without such a rule, a contact that has a first name and a
+// contact matched to an existing one (whose first name is left as it is)
+// are never changed. The filled name then goes through the target's rules
+// like any other (support.Client.PrepareContact: its length limits). Each
+// contact filled is counted in Report.FirstNamesFilled and gets a warning
+// on "first_name" that quotes the name given; the target contact holds
+// it, so a re-run compares with it and writes nothing.
+//
+// A dry run fills the same contacts as the run. With a fallback set, the
+// fingerprint of a contact without a first name (Entry.Fingerprint) is
+// that of its input with the filled name, so that turning the option on
+// sends again the contacts an earlier run had refused for want of one,
+// and turning it off or on later is a change (compared, written only
+// where the target differs).
+type FirstNameSource string
+
+// First name sources.
+const (
+	// FirstNameOff fills nothing: a contact without a first name is sent
+	// as it is, and refused by a target that requires one.
+	FirstNameOff FirstNameSource = ""
+	// FirstNameFromEmail takes the local part of the contact's email (what
+	// comes before the last "@"), up to its first "+" (a sub-address), as
+	// written, clipped to MaxFilledFirstName characters:
+	// "ada.lovelace+news@example.com" gives "ada.lovelace". A contact
+	// without an email, or whose local part gives nothing, is not filled.
+	FirstNameFromEmail FirstNameSource = "email"
+	// FirstNamePlaceholder fills in PlaceholderFirstName.
+	FirstNamePlaceholder FirstNameSource = "placeholder"
+)
+
+// PlaceholderFirstName is the first name FirstNamePlaceholder fills in.
+const PlaceholderFirstName = "Unknown"
+
+// MaxFilledFirstName is how many characters of an email's local part
+// FirstNameFromEmail keeps: the length RFC 5321 allows a local part (in
+// octets), and less than tidio.MaxNameLength. The filled name still goes
+// through the target's own rules, its limits included.
+const MaxFilledFirstName = 64
+
+// Counts are the outcomes of the source contacts handled by a run
+// (Report.Counts), or of a whole migration (Report.Overall).
 type Counts struct {
 	Created   int `json:"created"`
 	Updated   int `json:"updated"`
@@ -236,6 +290,29 @@ type Report struct {
 	Elapsed time.Duration `json:"elapsed_ns"`
 	// WriteRate is WriteCalls per second of Elapsed.
 	WriteRate float64 `json:"write_calls_per_second"`
+	// FirstNamesFilled is how many of the contacts this run created (or,
+	// in a dry run, would create) got a first name from
+	// Options.FirstNameFrom; each also has a warning on "first_name".
+	FirstNamesFilled int `json:"first_names_filled"`
+	// Overall is the whole migration so far, across every run with this
+	// State: each source contact of the State's ID map counted once, by
+	// what is recorded for it now. Created, Updated, Unchanged, Matched
+	// and Upserted count the mapped contacts by how they were mapped (a
+	// later run that skips one, or brings it up to date, does not change
+	// that: Skipped and Changed are always 0 here); Failed, those refused
+	// or unresolved as of the last run that listed them, and those whose
+	// write is pending (the next run resolves them); Conflicts, the
+	// identity conflicts as of the last run that listed them. A contact
+	// refused by one run and migrated by the next is counted once, as
+	// migrated. So a migration interrupted and resumed has, once complete,
+	// the Overall that its Counts would be had it run in one go. Contacts
+	// deleted in the source since they were mapped are still counted
+	// (Deleted says how many a complete pass missed). It costs one pass
+	// over the ID map at the end of each run; nil when Options.State is
+	// nil (each run is then the whole migration) or the run stopped before
+	// it could use the State (another migration's, say). In a dry run it
+	// is what the State would hold after the real run.
+	Overall *Counts `json:"overall,omitempty"`
 }
 
 // Failure is a source contact that was not migrated because the target
@@ -338,6 +415,9 @@ func newRunner(src, dst *support.Client, opts Options) (*runner, error) {
 		if !slices.Contains(support.DefaultMatchKeys, k) {
 			return nil, support.Errorf("", "", support.ErrInvalid, "migrate: unknown match key %q", k)
 		}
+	}
+	if err := validFirstNameSource(o.FirstNameFrom); err != nil {
+		return nil, err
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 4
@@ -446,6 +526,14 @@ func (r *runner) finish(elapsed time.Duration) {
 	}
 	if r.dry {
 		r.rep.PlannedWriteCalls = int(r.planned.Load())
+	}
+	if r.o.State != nil && r.strategy != "" {
+		// Only once the State was found to be this migration's.
+		o, err := r.overall()
+		if err != nil {
+			r.log.Warn("migrate: could not count the whole migration", "err", err)
+		}
+		r.rep.Overall = o
 	}
 }
 

@@ -159,14 +159,15 @@ func (r *runner) known(k string) (*Target, error) {
 
 // createBatch creates the leaders of chunk in one CreateContacts call. A
 // leader the target would not create (support.Client.CheckCreate: a rule
-// for new contacts only, such as respond.io's first name) fails first, with
-// no write, as the Client would refuse it before sending: so a dry run,
-// which plans every create here whatever the strategy, predicts those
-// refusals.
+// for new contacts only, such as respond.io's first name) is given a first
+// name from Options.FirstNameFrom where that lifts the refusal
+// (fillFirstName), and otherwise fails first, with no write, as the Client
+// would refuse it before sending: so a dry run, which plans every create
+// here whatever the strategy, predicts those refusals and those names.
 func (r *runner) createBatch(ctx context.Context, chunk []*task) error {
 	chunk = slices.DeleteFunc(slices.Clone(chunk), func(t *task) bool {
 		err := r.dst.CheckCreate(t.in)
-		if err == nil {
+		if err == nil || r.fillFirstName(ctx, t) {
 			return false
 		}
 		reason, _, _, _ := errorDetails(err)
@@ -711,6 +712,11 @@ func (r *runner) roundUpsert(ctx context.Context) (bool, error) {
 			}
 			if t.st == tTodo && !r.idempotent(t) {
 				intents = append(intents, t)
+				// The upsert may end up sending it with a first name
+				// filled in (upsertOne): that is the create to find again.
+				if p, _, ok := r.firstNameFill(ctx, t.in); ok && !t.intent {
+					t.intentIn = &p
+				}
 			}
 		}
 	}
@@ -751,13 +757,23 @@ func (r *runner) upsertOne(ctx context.Context, t *task) error {
 	if err := r.attempt(t); err != nil {
 		return err
 	}
-	var res *support.ContactResult
-	err := r.retry(ctx, false, t, func() error {
-		r.writes.Add(1)
-		var err error
-		res, err = r.dst.UpsertContact(r.on(ctx, r.dst), t.in, support.UpsertOptions{MatchKeys: r.o.MatchKeys})
-		return err
-	})
+	upsert := func() (res *support.ContactResult, err error) {
+		err = r.retry(ctx, false, t, func() error {
+			r.writes.Add(1)
+			var err error
+			res, err = r.dst.UpsertContact(r.on(ctx, r.dst), t.in, support.UpsertOptions{MatchKeys: r.o.MatchKeys})
+			return err
+		})
+		return res, err
+	}
+	res, err := upsert()
+	if err != nil && r.refusedForFirstName(t, err) && r.fillFirstName(ctx, t) {
+		// The upsert found no contact to update, and the Client refused to
+		// create it without a first name, before sending anything: sent
+		// again with one, as the same attempt.
+		r.writes.Add(-1)
+		res, err = upsert()
+	}
 	if res == nil {
 		res = &support.ContactResult{}
 	}

@@ -105,7 +105,8 @@ type Entry struct {
 	// established by looking the contact up in the target: Created for a
 	// create, Upserted or Updated for an upsert (see the Outcomes).
 	Resolved bool `json:"resolved,omitempty"`
-	// Input is, on a Pending entry, the prepared input the write sends, so
+	// Input is, on a Pending entry, the prepared input the write sends (with
+	// the first name of Options.FirstNameFrom, where the write may need it), so
 	// that a contact the target cannot look up by a key (a name or a phone
 	// only, on a target that finds contacts by email alone) can be found
 	// after a crash by its fields, in a listing of the target; nil on the

@@ -143,6 +143,17 @@ func Verify(ctx context.Context, st State, dst *support.Client, opts VerifyOptio
 // mappedEntries calls fn with every mapped entry of st, in source ID
 // order, reading the State a chunk at a time (fn may commit).
 func mappedEntries(st State, fn func(Entry) error) error {
+	return allEntries(st, func(e Entry) error {
+		if e.Outcome.mapped() && e.TargetID != "" {
+			return fn(e)
+		}
+		return nil
+	})
+}
+
+// allEntries calls fn with every entry of st, in source ID order, reading
+// the State a chunk at a time (fn may commit).
+func allEntries(st State, fn func(Entry) error) error {
 	after := ""
 	for {
 		es, err := st.Entries(after, verifyChunk)
@@ -150,10 +161,8 @@ func mappedEntries(st State, fn func(Entry) error) error {
 			return fmt.Errorf("migrate: read state: %w", err)
 		}
 		for _, e := range es {
-			if e.Outcome.mapped() && e.TargetID != "" {
-				if err := fn(e); err != nil {
-					return err
-				}
+			if err := fn(e); err != nil {
+				return err
 			}
 		}
 		if len(es) < verifyChunk {

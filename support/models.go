@@ -11,41 +11,41 @@ import (
 // Contact is a customer or end user known to a platform.
 type Contact struct {
 	// ID is the vendor's identifier, opaque to callers.
-	ID        string
-	FirstName string
-	LastName  string
+	ID        string `json:"id"`
+	FirstName string `json:"first_name,omitempty"`
+	LastName  string `json:"last_name,omitempty"`
 	// Email is the primary email address, as the vendor stores it.
-	Email string
+	Email string `json:"email,omitempty"`
 	// Phone is the primary phone number, as the vendor stores it (E.164 on
 	// vendors that normalize, free text on others).
-	Phone string
+	Phone string `json:"phone,omitempty"`
 	// Language is an ISO 639-1 code ("en"), lower case.
-	Language string
+	Language string `json:"language,omitempty"`
 	// Country is an ISO 3166-1 alpha-2 code ("GB"), upper case.
-	Country string
+	Country string `json:"country,omitempty"`
 	// City is the contact's city, free text (Tidio's city).
-	City string
+	City string `json:"city,omitempty"`
 	// EmailConsent says whether the contact agreed to marketing email
 	// (Tidio's email_consent); "" when unknown.
-	EmailConsent Consent
+	EmailConsent Consent `json:"email_consent,omitempty"`
 	// Lifecycle is the contact's lifecycle stage, by name (respond.io's
 	// lifecycle); "" when it has none.
-	Lifecycle string
+	Lifecycle string `json:"lifecycle,omitempty"`
 	// AvatarURL is the URL of the contact's picture (respond.io's
 	// profilePic, TidySupport's avatarUrl).
-	AvatarURL string
+	AvatarURL string `json:"avatar_url,omitempty"`
 	// ExternalID is the caller's own identifier for the contact (Tidio's
 	// distinct_id, TidySupport's externalId).
-	ExternalID string
-	Tags       []string
+	ExternalID string   `json:"external_id,omitempty"`
+	Tags       []string `json:"tags,omitempty"`
 	// CustomFields are the vendor's custom contact fields (Tidio properties,
 	// respond.io custom_fields), by name.
-	CustomFields map[string]string
+	CustomFields map[string]string `json:"custom_fields,omitempty"`
 	// CreatedAt is when the vendor created the contact, in UTC; zero if unknown.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"created_at,omitzero"`
 	// Raw is the vendor payload the contact was read from; nil for contacts
 	// built by the caller.
-	Raw json.RawMessage
+	Raw json.RawMessage `json:"raw,omitempty"`
 }
 
 // Name returns the first and last name joined by a space.
@@ -71,21 +71,23 @@ func (c *Contact) Input() ContactInput {
 }
 
 // ContactInput is what a caller writes when creating or upserting a contact.
-// Empty fields are not sent.
+// Empty fields are not sent. In JSON its keys are the neutral field names
+// that Warning.Field uses ("first_name", "custom_fields"), and empty fields
+// are left out.
 type ContactInput struct {
-	FirstName    string
-	LastName     string
-	Email        string
-	Phone        string
-	Language     string
-	Country      string
-	City         string
-	EmailConsent Consent
-	Lifecycle    string
-	AvatarURL    string
-	ExternalID   string
-	Tags         []string
-	CustomFields map[string]string
+	FirstName    string            `json:"first_name,omitempty"`
+	LastName     string            `json:"last_name,omitempty"`
+	Email        string            `json:"email,omitempty"`
+	Phone        string            `json:"phone,omitempty"`
+	Language     string            `json:"language,omitempty"`
+	Country      string            `json:"country,omitempty"`
+	City         string            `json:"city,omitempty"`
+	EmailConsent Consent           `json:"email_consent,omitempty"`
+	Lifecycle    string            `json:"lifecycle,omitempty"`
+	AvatarURL    string            `json:"avatar_url,omitempty"`
+	ExternalID   string            `json:"external_id,omitempty"`
+	Tags         []string          `json:"tags,omitempty"`
+	CustomFields map[string]string `json:"custom_fields,omitempty"`
 }
 
 // Consent is a contact's answer about marketing email.
@@ -183,23 +185,23 @@ func validText(field, v string) error {
 // field is left as it is, a pointer to "" clears the field. Use Ptr to build
 // the pointers.
 type ContactUpdate struct {
-	FirstName *string
-	LastName  *string
-	Email     *string
-	Phone     *string
-	Language  *string
-	Country   *string
-	City      *string
+	FirstName *string `json:"first_name,omitempty"`
+	LastName  *string `json:"last_name,omitempty"`
+	Email     *string `json:"email,omitempty"`
+	Phone     *string `json:"phone,omitempty"`
+	Language  *string `json:"language,omitempty"`
+	Country   *string `json:"country,omitempty"`
+	City      *string `json:"city,omitempty"`
 	// EmailConsent, when not nil, sets the consent; "" clears it.
-	EmailConsent *Consent
-	Lifecycle    *string
-	AvatarURL    *string
-	ExternalID   *string
+	EmailConsent *Consent `json:"email_consent,omitempty"`
+	Lifecycle    *string  `json:"lifecycle,omitempty"`
+	AvatarURL    *string  `json:"avatar_url,omitempty"`
+	ExternalID   *string  `json:"external_id,omitempty"`
 	// Tags, when not nil, replaces the contact's tags.
-	Tags *[]string
+	Tags *[]string `json:"tags,omitempty"`
 	// CustomFields sets the named fields; a nil value clears that field.
 	// Fields not named are left as they are.
-	CustomFields map[string]*string
+	CustomFields map[string]*string `json:"custom_fields,omitempty"`
 }
 
 // IsEmpty reports whether the update changes nothing.
@@ -334,9 +336,9 @@ const (
 // truncated or not updatable. Nothing is lost silently.
 type Warning struct {
 	// Field is the neutral field name ("language", "custom_fields.plan").
-	Field string
+	Field string `json:"field"`
 	// Message says what happened to it.
-	Message string
+	Message string `json:"message"`
 }
 
 // String renders the warning as "field: message".
@@ -346,13 +348,13 @@ func (w Warning) String() string { return w.Field + ": " + w.Message }
 type ContactResult struct {
 	// Contact is the stored contact. Some vendors return only an ID after a
 	// write; then the other fields are those that were sent.
-	Contact  *Contact
-	Outcome  Outcome
-	Warnings []Warning
+	Contact  *Contact  `json:"contact,omitempty"`
+	Outcome  Outcome   `json:"outcome"`
+	Warnings []Warning `json:"warnings,omitempty"`
 	// Resolved reports that the vendor's answer to the write was lost and
 	// the Client found the contact it stored by looking it up (docs/quality.md, R3),
 	// instead of sending the write again.
-	Resolved bool
+	Resolved bool `json:"resolved,omitempty"`
 }
 
 // ConversationStatus is a conversation's state.
@@ -369,24 +371,24 @@ const (
 // Conversation is a thread of messages with one contact: a Tidio ticket, a
 // respond.io contact's conversation, a TidySupport thread.
 type Conversation struct {
-	ID        string
-	ContactID string
-	Status    ConversationStatus
-	Subject   string
+	ID        string             `json:"id"`
+	ContactID string             `json:"contact_id"`
+	Status    ConversationStatus `json:"status"`
+	Subject   string             `json:"subject,omitempty"`
 	// Assignee is nil when the conversation is unassigned.
-	Assignee *Assignee
+	Assignee *Assignee `json:"assignee,omitempty"`
 	// Channel is the vendor's channel or source ("email", "chat", a channel ID).
-	Channel string
+	Channel string `json:"channel,omitempty"`
 	// Priority is the conversation's priority, on vendors that have them
 	// (Capabilities.Priorities); "" otherwise.
-	Priority Priority
+	Priority Priority `json:"priority,omitempty"`
 	// Department is the ID of the team (an Agent of KindTeam) the
 	// conversation belongs to, on vendors that have departments; "" when
 	// unknown.
-	Department string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	Raw        json.RawMessage
+	Department string          `json:"department,omitempty"`
+	CreatedAt  time.Time       `json:"created_at,omitzero"`
+	UpdatedAt  time.Time       `json:"updated_at,omitzero"`
+	Raw        json.RawMessage `json:"raw,omitempty"`
 }
 
 // Priority is a conversation's priority. Vendors map theirs onto these;
@@ -405,22 +407,22 @@ const (
 // (StatusChange.Category): respond.io's closing notes.
 type ClosingCategory struct {
 	// Name is what StatusChange.Category takes.
-	Name        string
-	Description string
-	Raw         json.RawMessage
+	Name        string          `json:"name"`
+	Description string          `json:"description,omitempty"`
+	Raw         json.RawMessage `json:"raw,omitempty"`
 }
 
 // FieldDefinition is a custom contact field the workspace defines: a name
 // that ContactInput.CustomFields may use.
 type FieldDefinition struct {
 	// Name is the key of the field in Contact.CustomFields.
-	Name string
+	Name string `json:"name"`
 	// Label is the name people see, where the vendor has one.
-	Label string
+	Label string `json:"label,omitempty"`
 	// Type is the vendor's type of the field ("text", "number", "date",
 	// ...), as the vendor names it.
-	Type string
-	Raw  json.RawMessage
+	Type string          `json:"type,omitempty"`
+	Raw  json.RawMessage `json:"raw,omitempty"`
 }
 
 // AgentKind says whether an Agent is a person or a team.
@@ -434,23 +436,23 @@ const (
 
 // Assignee is who a conversation is assigned to: an agent or a team.
 type Assignee struct {
-	Kind AgentKind
+	Kind AgentKind `json:"kind"`
 	// ID is the vendor's ID of the agent or team.
-	ID string
+	ID string `json:"id,omitempty"`
 	// Email identifies an agent by email, on vendors that accept it
 	// (respond.io). Either ID or Email must be set.
-	Email string
+	Email string `json:"email,omitempty"`
 }
 
 // Agent is a person or a team that conversations can be assigned to.
 type Agent struct {
-	ID     string
-	Kind   AgentKind
-	Name   string
-	Email  string
-	Role   string
-	Active bool
-	Raw    json.RawMessage
+	ID     string          `json:"id"`
+	Kind   AgentKind       `json:"kind"`
+	Name   string          `json:"name,omitempty"`
+	Email  string          `json:"email,omitempty"`
+	Role   string          `json:"role,omitempty"`
+	Active bool            `json:"active"`
+	Raw    json.RawMessage `json:"raw,omitempty"`
 }
 
 // Direction says which way a message went.
@@ -475,75 +477,75 @@ const (
 
 // Message is one message in a conversation.
 type Message struct {
-	ID             string
-	ConversationID string
-	Direction      Direction
-	AuthorKind     AuthorKind
-	AuthorID       string
+	ID             string     `json:"id"`
+	ConversationID string     `json:"conversation_id"`
+	Direction      Direction  `json:"direction"`
+	AuthorKind     AuthorKind `json:"author_kind,omitempty"`
+	AuthorID       string     `json:"author_id,omitempty"`
 	// Internal is true for notes visible only to the team.
-	Internal bool
-	Text     string
+	Internal bool   `json:"internal"`
+	Text     string `json:"text,omitempty"`
 	// HTML is the HTML body, where the vendor has one.
-	HTML string
+	HTML string `json:"html,omitempty"`
 	// Subject is the subject of an email message; "" for others.
-	Subject string
+	Subject string `json:"subject,omitempty"`
 	// ChannelID is the vendor's ID of the channel the message went over,
 	// on vendors with several channels per contact (respond.io).
-	ChannelID   string
-	Attachments []Attachment
-	CreatedAt   time.Time
-	Raw         json.RawMessage
+	ChannelID   string          `json:"channel_id,omitempty"`
+	Attachments []Attachment    `json:"attachments,omitempty"`
+	CreatedAt   time.Time       `json:"created_at,omitzero"`
+	Raw         json.RawMessage `json:"raw,omitempty"`
 }
 
 // Attachment is a file attached to a message.
 type Attachment struct {
-	URL         string
-	Name        string
-	ContentType string
+	URL         string `json:"url"`
+	Name        string `json:"name,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
 }
 
 // NewConversation starts a conversation with a contact.
 type NewConversation struct {
 	// Contact is the contact to talk to. Vendors that create the contact on
 	// the fly (TidySupport, Tidio) need an email Ref.
-	Contact Ref
-	Subject string
+	Contact Ref    `json:"contact,omitzero"`
+	Subject string `json:"subject,omitempty"`
 	// Text is the first message.
-	Text string
+	Text string `json:"text,omitempty"`
 	// Name is the contact's display name, for vendors that create the contact.
-	Name string
+	Name string `json:"name,omitempty"`
 	// Department is the ID of the team (an Agent of KindTeam) to start the
 	// conversation in, where Capabilities.Departments; "" is the vendor's
 	// default.
-	Department string
+	Department string `json:"department,omitempty"`
 }
 
 // NewMessage is a reply or an internal note.
 type NewMessage struct {
-	Text string
+	Text string `json:"text,omitempty"`
 	// HTML is sent instead of Text where the vendor accepts HTML replies.
-	HTML string
+	HTML string `json:"html,omitempty"`
 	// Internal makes the message a note visible only to the team.
-	Internal bool
+	Internal bool `json:"internal"`
 	// AuthorID is the agent the message is sent as, where the vendor needs one.
-	AuthorID    string
-	Attachments []Attachment
+	AuthorID    string       `json:"author_id,omitempty"`
+	Attachments []Attachment `json:"attachments,omitempty"`
 	// ChannelID sends the message over this channel of the contact's, where
 	// Capabilities.ChoosesChannel; "" is the vendor's choice (respond.io:
 	// the channel the contact last used).
-	ChannelID string
+	ChannelID string `json:"channel_id,omitempty"`
 	// Subject sends the message as an email with this subject, where
 	// Capabilities.MessageSubjects (respond.io's email messages).
-	Subject string
+	Subject string `json:"subject,omitempty"`
 }
 
 // StatusChange sets a conversation's status.
 type StatusChange struct {
-	Status ConversationStatus
+	Status ConversationStatus `json:"status"`
 	// Category and Summary are the closing note, for vendors that ask for
 	// one when a conversation is closed (respond.io).
-	Category string
-	Summary  string
+	Category string `json:"category,omitempty"`
+	Summary  string `json:"summary,omitempty"`
 }
 
 // SameName reports whether two contacts' names are the same name, split
