@@ -14,10 +14,10 @@ import (
 
 func runContacts(ctx context.Context, a *app, args []string) error {
 	const head = `
-Usage: deskbridge contacts list --vendor VENDOR [--json] [--limit N]
+Usage: deskbridge contacts list --vendor ACCOUNT [--json] [--limit N]
 
 Subcommands:
-  list    list a vendor's contacts (credentials from the environment)`
+  list    list an account's contacts (a vendor's, credentials from the environment, or a config file account's)`
 	if len(args) == 0 {
 		return usagef("missing subcommand (list)")
 	}
@@ -34,13 +34,15 @@ Subcommands:
 
 func runContactsList(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("contacts list", `
-Usage: deskbridge contacts list --vendor VENDOR [--json] [--limit N]
+Usage: deskbridge contacts list --vendor ACCOUNT [--json] [--limit N]
 
-Lists a vendor's contacts, oldest first as the vendor lists them, streaming
-page by page. Vendors: `+vendorNames()+`.
+Lists an account's contacts, oldest first as the vendor lists them,
+streaming page by page. ACCOUNT is a vendor (`+vendorNames()+`), with its
+credentials from the environment, or an account of the config file.
 
 `+envHelp())
-	name := fs.String("vendor", "", "the vendor to list")
+	a.configFlag(fs)
+	name := fs.String("vendor", "", "the `account` to list: a vendor, or an account of the config file")
 	js := fs.Bool("json", false, "print a JSON array of contacts")
 	limit := fs.Int("limit", 100, "list at most `N` contacts; 0 lists them all")
 	if err := parse(fs, args, false); err != nil {
@@ -49,20 +51,17 @@ page by page. Vendors: `+vendorNames()+`.
 	if *limit < 0 {
 		return usagef("--limit must be 0 or more")
 	}
-	v, err := lookupVendor("vendor", *name)
+	ac, err := a.openAccount(ctx, "vendor", *name)
 	if err != nil {
 		return err
 	}
-	p, err := a.openVendor(ctx, v)
-	if err != nil {
-		return err
-	}
+	p := ac.client
 	out := newContactWriter(a.stdout, *js)
 	n := 0
 	for c, err := range support.AllContacts(ctx, p, support.ContactListOptions{}) {
 		if err != nil {
 			_ = out.close()
-			return credentialsRefused(v, err)
+			return ac.refused(err)
 		}
 		if err := out.write(c); err != nil {
 			return err

@@ -103,9 +103,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "Commands:"},
+		{nil, "missing command"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
-		{[]string{"migrate", "--bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"migrate", "--bogus"}, "unknown flag --bogus"},
 		{[]string{"migrate", "--to", "respondio", "--state", "s.db"}, "--from is required"},
 		{[]string{"migrate", "--from", "zendesk", "--to", "respondio", "--state", "s.db"}, `unknown vendor "zendesk"`},
 		{[]string{"migrate", "--from", "tidio", "--to", "tidio", "--state", "s.db"}, "both tidio"},
@@ -182,7 +182,7 @@ func TestOpenErrorIsAConfigurationError(t *testing.T) {
 		return nil, support.Errorf(name, "", support.ErrInvalid, "Config.ClientID must start with \"ci_\"")
 	}
 	code := a.exec(context.Background(), "contacts", "list", "--vendor", "tidio")
-	if code != exitUsage || !strings.Contains(a.errOut.String(), "Tidio: tidio: invalid input: Config.ClientID must start") {
+	if code != exitUsage || !strings.Contains(a.errOut.String(), "Tidio: tidio: invalid input: TIDIO_CLIENT_ID must start") {
 		t.Fatalf("exit %d, stderr %q", code, a.errOut.String())
 	}
 }
@@ -297,8 +297,8 @@ func TestMigrateReportsFailuresAndReRunsWithoutWrites(t *testing.T) {
 		"created        248",
 		"updated          1",
 		"failed           1",
-		"Failures (1):",
-		"(blocked@example.com) [422]: email domain is blocked",
+		"Failures (1), by reason:",
+		"HTTP 422  email domain is blocked  ctc_8 (blocked@example.com)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,27 +17,39 @@ import (
 
 func runMigrate(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("migrate", `
-Usage: deskbridge migrate --from VENDOR --to VENDOR --state FILE [flags]
+Usage: deskbridge migrate --from ACCOUNT --to ACCOUNT --state FILE [flags]
 
-Copies every contact of one vendor to another without losing or doubling
+Copies every contact of one account to another without losing or doubling
 anyone: contacts already in the target are matched (by external ID, email,
 then phone) and updated instead of created again; every source ID is mapped
 to its target ID in the state file. If the run stops (Ctrl-C, a crash, an
 outage), run the same command again: it resumes where it stopped, and a
 finished migration run again sends no write at all.
 
-Vendors: `+vendorNames()+`. Credentials come from the environment:
+An ACCOUNT is a vendor (`+vendorNames()+`), with its credentials from the
+environment, or an account named in the config file (--config), such as two
+Tidio projects. Both accounts are checked first (one read each), so that a
+refused credential or an unreachable host is said at once; retries and
+waits are shown as they happen, on stderr.
+
+Contacts the target refuses are grouped by reason in the summary;
+--failures-csv writes every one of them with the input sent. A file name
+of - is stdout for --export-csv and --failures-csv: the summary then goes to
+stderr (and --json, which needs stdout, is refused with them).
 
 `+envHelp()+`
 Try it without an account: 'deskbridge sandbox' prints the variables that
 point these at local simulators.`)
-	from := fs.String("from", "", "source vendor")
-	to := fs.String("to", "", "target vendor")
+	a.configFlag(fs)
+	from := fs.String("from", "", "source `account`: a vendor, or an account of the config file")
+	to := fs.String("to", "", "target `account`: a vendor, or an account of the config file")
 	statePath := fs.String("state", "", "state `file` (the ID map); required, except with --dry-run")
 	dry := fs.Bool("dry-run", false, "plan only: list both sides and report what would be created, updated, matched or skipped; write nothing")
 	match := fs.String("match", "external_id,email,phone", "match `keys`, in order, to find a contact already in the target")
-	js := fs.Bool("json", false, "print the report as JSON on stdout")
-	csvPath := fs.String("export-csv", "", "after the run, write the ID map (source ID → target ID, outcome) as CSV to `file`")
+	js := fs.Bool("json", false, "print the report as JSON on stdout (and nothing else there); it lists every failure")
+	csvPath := fs.String("export-csv", "", "after the run, write the ID map (source ID → target ID, outcome) as CSV to `file` (- for stdout)")
+	failuresPath := fs.String("failures-csv", "", "after the run, write every contact not migrated (reason, kind, HTTP status, vendor code, the input sent) as CSV to `file` (- for stdout)")
+	firstName := fs.String("first-name-from", "", "when the target requires a first name (respond.io), fill an empty one from the `source`: email (the email's local part, before any +) or placeholder (\""+migrate.PlaceholderFirstName+"\"); off by default")
 	concurrency := fs.Int("concurrency", 0, "per-record writes in flight at once (default 4; the target's rate limiter paces them)")
 	retryFailed := fs.Bool("retry-failed", false, "send again the contacts the target refused in an earlier run, even if they did not change in the source")
 	verify := fs.Bool("verify", false, "before migrating, check that the target still holds the contacts the state maps (all, or --verify-sample of them); those gone are forgotten, so this run migrates them again")
@@ -44,16 +58,13 @@ point these at local simulators.`)
 	if err := parse(fs, args, false); err != nil {
 		return err
 	}
-	src, err := lookupVendor("from", *from)
-	if err != nil {
-		return err
+	for _, side := range []struct{ flag, name string }{{"from", *from}, {"to", *to}} {
+		if side.name == "" {
+			return usagef("--%s is required: a vendor (%s) or an account of the config file", side.flag, vendorNames())
+		}
 	}
-	dst, err := lookupVendor("to", *to)
-	if err != nil {
-		return err
-	}
-	if src.name == dst.name {
-		return usagef("--from and --to are both %s: both would use the same credentials", src.name)
+	if *from == *to {
+		return usagef("--from and --to are both %s: a migration needs two accounts (two accounts of one vendor can be named in the config file)", *from)
 	}
 	keys, err := parseMatchKeys(*match)
 	if err != nil {
@@ -64,6 +75,13 @@ point these at local simulators.`)
 	}
 	if *csvPath != "" && *statePath == "" {
 		return usagef("--export-csv needs --state")
+	}
+	if err := oneOnStdout(*js, *csvPath, *failuresPath); err != nil {
+		return err
+	}
+	names, err := parseFirstNameSource(*firstName)
+	if err != nil {
+		return err
 	}
 	if *concurrency < 0 {
 		return usagef("--concurrency must be positive")
@@ -80,52 +98,61 @@ point these at local simulators.`)
 	if *every > 0 && (*statePath == "" || *dry) {
 		return usagef("--every needs --state and cannot be a dry run: each pass carries over what changed since the last")
 	}
-	sp, err := a.openVendor(ctx, src)
+
+	src, err := a.openAccount(ctx, "from", *from)
 	if err != nil {
 		return err
 	}
-	dp, err := a.openVendor(ctx, dst)
+	dst, err := a.openAccount(ctx, "to", *to)
 	if err != nil {
 		return err
 	}
-	opts := migrate.Options{DryRun: *dry, MatchKeys: keys, Concurrency: *concurrency, RetryFailed: *retryFailed}
+	if err := sameAccount(src, dst); err != nil {
+		return err
+	}
+	opts := migrate.Options{
+		DryRun: *dry, MatchKeys: keys, Concurrency: *concurrency, RetryFailed: *retryFailed,
+		FirstNameFrom: names,
+		// Every failure is listed: the summary groups them all by reason,
+		// --failures-csv and --json list them all.
+		ReportLimit: -1,
+	}
 	var st *migrate.FileState
 	if *statePath != "" {
-		st, err = migrate.OpenState(*statePath)
-		if err != nil {
-			return &configError{err} // a corrupt file, a directory that does not exist
+		if st, err = openStateFile(*statePath); err != nil {
+			return err
 		}
 		defer st.Close()
 		opts.State = st
 	}
+	// Until a progress display takes over, retries and waits are lines of
+	// their own: the checks and --verify show them too.
+	defer a.waits.to(a.noteLine)()
+	for _, ac := range []*account{src, dst} {
+		if err := a.checkAccount(ctx, ac); err != nil {
+			return err
+		}
+	}
+	out := migrateOutput{a: a, statePath: *statePath, json: *js, ids: *csvPath, failures: *failuresPath, src: src, dst: dst}
 	if *verify || *verifySample > 0 {
-		vr, err := migrate.Verify(ctx, st, dp, migrate.VerifyOptions{Sample: *verifySample, Forget: true})
+		vr, err := migrate.Verify(ctx, st, dst.client, migrate.VerifyOptions{Sample: *verifySample, Forget: true})
 		if err != nil {
-			return a.runOutcome(ctx, nil, err, *statePath, map[string]vendor{src.name: src, dst.name: dst})
+			if refusal := refusedBeforeSending(err); refusal != nil {
+				return refusal
+			}
+			return out.outcome(ctx, nil, err)
 		}
 		writeVerify(a.stderr, vr, dst.title)
 	}
 	for {
-		rep, runErr := a.migrate(ctx, sp, dp, opts, -1)
-		if errors.Is(runErr, migrate.ErrStateMismatch) || errors.Is(runErr, migrate.ErrCorruptState) {
-			return &configError{runErr} // refused before anything was sent: no report
+		rep, runErr := a.migrate(ctx, src.client, dst.client, opts, -1)
+		if refusal := refusedBeforeSending(runErr); refusal != nil {
+			return refusal // nothing was sent: no report
 		}
-		if rep != nil {
-			if *js {
-				if err := writeJSON(a.stdout, rep); err != nil {
-					return err
-				}
-			} else {
-				writeSummary(a.stdout, rep)
-			}
+		if err := out.write(rep, st); err != nil {
+			return err
 		}
-		if *csvPath != "" {
-			if err := exportCSV(st, *csvPath); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stderr, "ID map written to %s\n", *csvPath)
-		}
-		outcome := a.runOutcome(ctx, rep, runErr, *statePath, map[string]vendor{src.name: src, dst.name: dst})
+		outcome := out.outcome(ctx, rep, runErr)
 		if *every == 0 || runErr != nil {
 			return outcome
 		}
@@ -141,47 +168,212 @@ point these at local simulators.`)
 	}
 }
 
-// migrate runs one migration with a progress display on stderr. total is
-// the number of source contacts when known, -1 otherwise.
-func (a *app) migrate(ctx context.Context, src, dst *support.Client, opts migrate.Options, total int) (*migrate.Report, error) {
-	view := a.newProgress(total)
-	opts.Progress = view.update
-	defer a.waits.to(view.note)()
-	rep, err := migrate.Run(ctx, src, dst, opts)
-	view.finish()
-	return rep, err
+// stdoutName is the file name that means stdout.
+const stdoutName = "-"
+
+// oneOnStdout refuses more than one output on stdout: --json, and the CSV
+// files named -.
+func oneOnStdout(js bool, csvPaths ...string) error {
+	var on []string
+	if js {
+		on = append(on, "--json")
+	}
+	for i, p := range csvPaths {
+		if p == stdoutName {
+			on = append(on, []string{"--export-csv -", "--failures-csv -"}[i])
+		}
+	}
+	if len(on) > 1 {
+		both := map[bool]string{true: "both", false: "all"}[len(on) == 2]
+		return usagef("%s would %s write to stdout: give the CSV a file name", strings.Join(on, " and "), both)
+	}
+	return nil
 }
 
-// runOutcome turns the end of a migration into the command's result: a
+// parseFirstNameSource parses --first-name-from.
+func parseFirstNameSource(s string) (migrate.FirstNameSource, error) {
+	switch src := migrate.FirstNameSource(s); src {
+	case migrate.FirstNameOff, migrate.FirstNameFromEmail, migrate.FirstNamePlaceholder:
+		return src, nil
+	}
+	return "", usagef("--first-name-from: %q is neither %s nor %s", s, migrate.FirstNameFromEmail, migrate.FirstNamePlaceholder)
+}
+
+// openStateFile opens the state file of --state. Every failure is a
+// configuration error naming --state: a directory that does not exist, a
+// directory given as the file, a corrupt file.
+func openStateFile(path string) (*migrate.FileState, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, &configError{fmt.Errorf("--state %s is a directory: give the path of a file (it is created if it does not exist)", path)}
+	}
+	if dir := filepath.Dir(path); !exists(dir) {
+		return nil, &configError{fmt.Errorf("--state %s: the directory %s does not exist (create it, or give another path)", path, dir)}
+	}
+	st, err := migrate.OpenState(path)
+	if err != nil {
+		return nil, &configError{fmt.Errorf("--state %s: %w", path, err)}
+	}
+	return st, nil
+}
+
+// exists reports whether path exists (or cannot be told not to).
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return !errors.Is(err, fs.ErrNotExist)
+}
+
+// refusedBeforeSending returns, for an error of a migration that refused
+// to start (a state file of another migration or a corrupt one, an option
+// it does not take), the configuration error to report instead of a
+// report: nothing was sent, so there is nothing to count. Otherwise nil.
+func refusedBeforeSending(err error) error {
+	var se *support.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, migrate.ErrStateMismatch), errors.Is(err, migrate.ErrCorruptState):
+		return &configError{err}
+	case errors.As(err, &se) && se.Vendor == "" && errors.Is(err, support.ErrInvalid):
+		// Refused before any vendor call: an option the migration does
+		// not take, an interrupted migration's other strategy.
+		return &configError{err}
+	}
+	return nil
+}
+
+// migrateOutput writes what a migration pass did where the flags say.
+type migrateOutput struct {
+	a         *app
+	statePath string
+	json      bool
+	// ids and failures are the --export-csv and --failures-csv paths ("":
+	// none, "-": stdout).
+	ids, failures string
+	src, dst      *account
+}
+
+// reportTo is where the report goes: stdout, unless a CSV file goes there.
+func (o *migrateOutput) reportTo() io.Writer {
+	if o.ids == stdoutName || o.failures == stdoutName {
+		return o.a.stderr
+	}
+	return o.a.stdout
+}
+
+// write prints the report (JSON or the summary) and writes the CSV files.
+func (o *migrateOutput) write(rep *migrate.Report, st *migrate.FileState) error {
+	if rep != nil {
+		if o.json {
+			if err := writeJSON(o.a.stdout, rep); err != nil {
+				return err
+			}
+		} else {
+			writeSummary(o.reportTo(), rep)
+		}
+	}
+	if o.ids != "" {
+		if err := o.csv(o.ids, "ID map", func(w io.Writer) error { return st.ExportCSV(w) }); err != nil {
+			return err
+		}
+	}
+	if o.failures != "" && rep != nil {
+		if err := o.csv(o.failures, "Contacts not migrated", func(w io.Writer) error { return writeFailuresCSV(w, rep) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// csv writes a CSV file with write to path, or to stdout for "-".
+func (o *migrateOutput) csv(path, what string, write func(io.Writer) error) (err error) {
+	if path == stdoutName {
+		return write(o.a.stdout)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	if err := write(f); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.a.stderr, "%s written to %s\n", what, path)
+	return nil
+}
+
+// outcome turns the end of a migration pass into the command's result: a
 // stopped run says why and how to resume, refused credentials are a
-// configuration error, failed records exit 1.
-func (a *app) runOutcome(ctx context.Context, rep *migrate.Report, err error, statePath string, byName map[string]vendor) error {
+// configuration error, contacts not migrated exit 3 with where they are
+// listed.
+func (o *migrateOutput) outcome(ctx context.Context, rep *migrate.Report, err error) error {
+	a := o.a
 	var se *support.Error
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
-		fmt.Fprintf(a.stderr, "deskbridge: interrupted. %s\n", resumeHint(statePath))
+		fmt.Fprintf(a.stderr, "deskbridge: interrupted. %s\n", resumeHint(o.statePath))
 		return errReported
 	case errors.As(err, &se) && (errors.Is(err, support.ErrUnauthorized) || errors.Is(err, support.ErrForbidden)):
-		if v, ok := byName[se.Vendor]; ok {
-			return credentialsRefused(v, err)
-		}
-		return &configError{err}
-	case errors.As(err, &se) && se.Vendor == "" && errors.Is(err, support.ErrInvalid):
-		// Refused before any vendor call: a state file of another
-		// migration, an unknown match key.
-		return &configError{err}
+		return o.refused(se.Vendor, err)
 	default:
-		fmt.Fprintf(a.stderr, "deskbridge: the migration stopped: %v\n%s\n", err, resumeHint(statePath))
+		if refusal := refusedBeforeSending(err); refusal != nil {
+			return refusal
+		}
+		fmt.Fprintf(a.stderr, "deskbridge: the migration stopped: %v\n%s\n", err, resumeHint(o.statePath))
 		return errReported
 	}
 	if rep != nil && rep.NotMigrated() > 0 {
 		n := rep.NotMigrated()
-		fmt.Fprintf(a.stderr, "deskbridge: %d contact%s could not be migrated (listed above); running again sends them only if they change in the source, or with --retry-failed.\n",
-			n, plural(n))
+		fmt.Fprintf(a.stderr, "deskbridge: %d contact%s could not be migrated (%s); running again sends them only if they change in the source, or with --retry-failed.\n",
+			n, plural(n), o.listedWhere(rep))
 		return errNotMigrated
 	}
 	return nil
+}
+
+// listedWhere says where the contacts not migrated are listed.
+func (o *migrateOutput) listedWhere(rep *migrate.Report) string {
+	switch {
+	case o.failures == stdoutName:
+		return "every one is in the CSV on stdout"
+	case o.failures != "":
+		return "every one is in " + o.failures
+	case o.json:
+		var in []string
+		if rep.Failed > 0 {
+			in = append(in, "failures")
+		}
+		if rep.Conflicts > 0 {
+			in = append(in, "identity_conflicts")
+		}
+		return "listed in the JSON report's " + strings.Join(in, " and ") + "; --failures-csv FILE writes them as CSV"
+	default:
+		return "grouped by reason above; --failures-csv FILE lists every one"
+	}
+}
+
+// refused is the configuration error of credentials that the vendor named
+// refused during the run: the account of that vendor, or both when both
+// accounts are of it (the error does not say which side it came from).
+func (o *migrateOutput) refused(vendorName string, err error) error {
+	var of []*account
+	for _, ac := range []*account{o.src, o.dst} {
+		if ac.vendor.name == vendorName || ac.client.Capabilities().Vendor == vendorName {
+			of = append(of, ac)
+		}
+	}
+	switch len(of) {
+	case 1:
+		return of[0].refused(err)
+	case 2:
+		return &configError{fmt.Errorf("%s refused the credentials of %s or %s (check %s; and %s): %w",
+			o.src.vendor.title, o.src.title, o.dst.title, o.src.secrets(), o.dst.secrets(), err)}
+	}
+	return &configError{err}
 }
 
 func resumeHint(statePath string) string {
@@ -211,142 +403,13 @@ func parseMatchKeys(s string) ([]support.MatchKey, error) {
 	return keys, nil
 }
 
-// exportCSV writes the ID map of st to path.
-func exportCSV(st *migrate.FileState, path string) (err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	return st.ExportCSV(f)
-}
-
-// writeSummary prints a report for people: counts per outcome, requests,
-// time, warnings grouped by field and a few failures with the vendor's
-// message.
-func writeSummary(w io.Writer, rep *migrate.Report) {
-	verb := "Migrated"
-	if rep.DryRun {
-		verb = "Plan (dry run, nothing written)"
-	}
-	fmt.Fprintf(w, "%s: %s → %s, strategy %s", verb, rep.Source, rep.Target, rep.Strategy)
-	if rep.Resumed {
-		fmt.Fprint(w, ", resumed")
-	}
-	if !rep.Complete {
-		fmt.Fprint(w, ", NOT complete")
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintf(w, "  %-10s %7d\n", "processed", rep.Processed)
-	for _, c := range []struct {
-		name string
-		n    int
-		what string
-	}{
-		{"created", rep.Created, "new in the target"},
-		{"updated", rep.Updated, "already there, changed"},
-		{"unchanged", rep.Unchanged, "already there, nothing to change"},
-		{"matched", rep.Matched, "already there, the target cannot update"},
-		{"upserted", rep.Upserted, "upserted, response lost: created or updated, cannot be told"},
-		{"changed", rep.Changed, "mapped by an earlier run, changed in the source since: updated"},
-		{"skipped", rep.Skipped, "mapped by an earlier run, unchanged"},
-		{"failed", rep.Failed, "not migrated, see below"},
-		{"conflicts", rep.Conflicts, "not migrated: the contact found is another person, see below"},
-	} {
-		fmt.Fprintf(w, "  %-10s %7d  %s\n", c.name, c.n, c.what)
-	}
-	if rep.DryRun {
-		fmt.Fprintf(w, "  would send %d write request%s and %d read%s of source contacts whose list omits fields\n",
-			rep.PlannedWriteCalls, plural(rep.PlannedWriteCalls), rep.SourceReads, plural(rep.SourceReads))
-	} else {
-		fmt.Fprintf(w, "  write requests %d (%.1f/s), read requests %d (%d of them to complete source contacts), requests sent again %d, lost responses resolved by lookup %d\n",
-			rep.WriteCalls, rep.WriteRate, rep.ReadCalls, rep.SourceReads, rep.Retries, rep.Resolved)
-	}
-	if rep.Deleted > 0 {
-		fmt.Fprintf(w, "  %d contact%s mapped earlier %s no longer in the source (left in the target; listed as deleted_in_source_contacts in --json)\n",
-			rep.Deleted, plural(rep.Deleted), map[bool]string{true: "is", false: "are"}[rep.Deleted == 1])
-	}
-	fmt.Fprintf(w, "  elapsed %s\n", rep.Elapsed.Round(1e6))
-
-	if len(rep.WarningCounts) > 0 {
-		fmt.Fprintln(w, "Warnings (fields the target could not hold as given), by field:")
-		example := map[string]migrate.RecordWarning{}
-		for _, rw := range rep.Warnings {
-			if _, ok := example[rw.Field]; !ok {
-				example[rw.Field] = rw
-			}
-		}
-		for _, field := range sortedKeys(rep.WarningCounts) {
-			line := fmt.Sprintf("  %-28s %6d", field, rep.WarningCounts[field])
-			if ex, ok := example[field]; ok {
-				line += fmt.Sprintf("  e.g. %s: %s", ex.SourceID, ex.Message)
-			}
-			fmt.Fprintln(w, line)
-		}
-	}
-	if rep.Failed > 0 {
-		var lines []string
-		for _, f := range rep.Failures {
-			who := f.Input.Email
-			if who == "" {
-				who = f.Input.Phone
-			}
-			if who == "" {
-				who = support.JoinName(f.Input.FirstName, f.Input.LastName)
-			}
-			status := ""
-			if f.Status != 0 {
-				status = fmt.Sprintf(" [%d]", f.Status)
-			}
-			lines = append(lines, fmt.Sprintf("%s (%s)%s: %s", f.SourceID, clip(who, 40), status, f.Reason))
-		}
-		writeFirst(w, "Failures", rep.Failed, "", lines)
-	}
-	if rep.Conflicts > 0 {
-		var lines []string
-		for _, c := range rep.IdentityConflicts {
-			lines = append(lines, fmt.Sprintf("%s: the %s contact %s found by %s has a different %s",
-				c.SourceID, rep.Target, c.TargetID, c.Key, c.Contradicted))
-		}
-		writeFirst(w, "Identity conflicts", rep.Conflicts, " nothing was written, so that two people are not merged into one:", lines)
-	}
-}
-
-// writeVerify says what --verify found.
-func writeVerify(w io.Writer, vr *migrate.VerifyReport, target string) {
-	fmt.Fprintf(w, "Verified %d of %d mapped contacts in %s: %d missing", vr.Checked, vr.Mapped, target, vr.Missing)
-	if vr.Forgotten > 0 {
-		fmt.Fprintf(w, ", forgotten so that this run migrates them again")
-	}
-	fmt.Fprintln(w, ".")
-	for _, m := range vr.MissingContacts[:min(5, len(vr.MissingContacts))] {
-		fmt.Fprintf(w, "  source %s was mapped to %s, which %s no longer holds\n", m.SourceID, m.TargetID, target)
-	}
-}
-
-// writeFirst prints a heading with the total and the first few lines of
-// a list, saying when it shows only some.
-func writeFirst(w io.Writer, heading string, total int, note string, lines []string) {
-	const show = 5
-	fmt.Fprintf(w, "%s (%d", heading, total)
-	if len(lines) > show {
-		fmt.Fprintf(w, ", the first %d", show)
-	}
-	fmt.Fprintf(w, "):%s\n", note)
-	for _, l := range lines[:min(show, len(lines))] {
-		fmt.Fprintf(w, "  %s\n", l)
-	}
-}
-
-// clip shortens s to at most n runes, marking the cut.
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
+// migrate runs one migration with a progress display on stderr. total is
+// the number of source contacts when known, -1 otherwise.
+func (a *app) migrate(ctx context.Context, src, dst *support.Client, opts migrate.Options, total int) (*migrate.Report, error) {
+	view := a.newProgress(total)
+	opts.Progress = view.update
+	defer a.waits.to(view.note)()
+	rep, err := migrate.Run(ctx, src, dst, opts)
+	view.finish()
+	return rep, err
 }

@@ -29,69 +29,103 @@ const lineInterval = 2 * time.Second
 // periodic lines otherwise (a log file, CI). total is the number of source
 // contacts, or -1 when unknown (a spinner with counts then).
 func (a *app) newProgress(total int) progressView {
+	retries := a.waits.retries.Load()
+	retried := func() int { return int(a.waits.retries.Load() - retries) }
 	if a.isTerminal {
-		return newBarView(a.stderr, total)
+		return newBarView(a.stderr, total, retried)
 	}
-	return &lineView{w: a.stderr, now: a.now, every: lineInterval}
+	return &lineView{w: a.stderr, now: a.now, every: lineInterval, total: total, retried: retried}
 }
 
 // barView is a progressbar/v3 bar (or spinner, without a total).
 type barView struct {
 	bar *progressbar.ProgressBar
 	now func() time.Time
-	mu  sync.Mutex
-	p   migrate.Progress
+	// known is whether the bar has its total (else it is a spinner).
+	known bool
+	// retried counts the adapters' retries since the display started.
+	retried func() int
+	mu      sync.Mutex
+	p       migrate.Progress
+	// drawn is when the bar was last drawn.
+	drawn time.Time
 	// noted is the last note and when it came.
 	noted   string
 	notedAt time.Time
 }
 
-func newBarView(w io.Writer, total int) *barView {
+// barInterval is how often the bar is redrawn for new counts; a note
+// redraws it at once.
+const barInterval = 100 * time.Millisecond
+
+func newBarView(w io.Writer, total int, retried func() int) *barView {
 	bar := progressbar.NewOptions(total,
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription("starting"),
 		progressbar.OptionShowCount(),
+		// A spinner shows "2900", not "2900/-".
+		progressbar.OptionShowTotalBytes(total >= 0),
 		progressbar.OptionShowIts(),
 		progressbar.OptionSetItsString("contacts"),
 		progressbar.OptionSetWidth(20),
-		progressbar.OptionThrottle(100*time.Millisecond),
+		// barView paces the drawing itself, so that a note (and the lines
+		// printed above the bar) is drawn at once.
+		progressbar.OptionThrottle(0),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionSpinnerType(14),
 	)
-	return &barView{bar: bar, now: time.Now}
+	return &barView{bar: bar, now: time.Now, known: total >= 0, retried: retried}
 }
 
 func (v *barView) update(p migrate.Progress) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.p = p
-	v.describe()
-	if p.Phase == migrate.PhaseIndex {
-		_ = v.bar.Set(p.Indexed)
-		return
+	if !v.known && p.Total > 0 && p.Phase != migrate.PhaseIndex {
+		v.known = true
+		v.bar.ChangeMax(p.Total)
 	}
-	_ = v.bar.Set(p.Processed)
+	if v.now().Sub(v.drawn) >= barInterval {
+		v.draw()
+	}
 }
 
+// note prints the note on a line of its own above the bar and shows it on
+// the bar for a while.
 func (v *barView) note(s string) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	_, _ = progressbar.Bprintln(v.bar, s) // written when the bar is drawn next: now
 	v.noted, v.notedAt = s, v.now()
-	v.describe()
+	v.draw()
 }
 
-// describe sets the bar's text: the counts, and a recent note.
-func (v *barView) describe() {
-	d := brief(v.p)
+// draw sets the bar's count and its text: the counts, and a recent note.
+func (v *barView) draw() {
+	v.drawn = v.now()
+	d := brief(v.p, v.retried())
 	if v.noted != "" && v.now().Sub(v.notedAt) < noteFor {
 		d += " · " + v.noted
 	}
+	n := v.p.Processed
+	if v.p.Phase == migrate.PhaseIndex {
+		n = v.p.Indexed
+	}
+	// Each call draws the bar: the count first, so that the text shows
+	// with it, unless the count ends the bar (which then draws nothing).
+	if v.known && n >= v.bar.GetMax() {
+		v.bar.Describe(d)
+		_ = v.bar.Set(n)
+		return
+	}
+	_ = v.bar.Set(n)
 	v.bar.Describe(d)
 }
 
 func (v *barView) finish() {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.draw() // the last counts, and any line not written yet
 	_ = v.bar.Finish()
 	_ = v.bar.Exit()
 }
@@ -102,6 +136,11 @@ type lineView struct {
 	w     io.Writer
 	now   func() time.Time
 	every time.Duration
+	// total is the number of source contacts when known (else -1 or 0),
+	// until a progress snapshot says.
+	total int
+	// retried counts the adapters' retries since the display started.
+	retried func() int
 
 	mu    sync.Mutex
 	last  time.Time
@@ -123,7 +162,21 @@ func (v *lineView) update(p migrate.Progress) {
 		return
 	}
 	v.phase, v.last, v.behind = p.Phase, now, false
-	fmt.Fprintln(v.w, describe(p))
+	fmt.Fprintln(v.w, v.line())
+}
+
+// line describes the last snapshot, with the total when known and the
+// retries so far.
+func (v *lineView) line() string {
+	p := v.p
+	if p.Total <= 0 && v.total > 0 {
+		p.Total = v.total
+	}
+	retries := 0
+	if v.retried != nil {
+		retries = v.retried()
+	}
+	return describe(p, retries)
 }
 
 // note prints a note on a line of its own, unless it repeats the last one
@@ -144,42 +197,59 @@ func (v *lineView) finish() {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.behind {
-		fmt.Fprintln(v.w, describe(v.p))
+		fmt.Fprintln(v.w, v.line())
 	}
 	v.behind = false
 }
 
-// describe is one line about a progress snapshot.
-func describe(p migrate.Progress) string {
+// describe is one line about a progress snapshot and the retries so far.
+func describe(p migrate.Progress, retries int) string {
+	var s string
 	switch p.Phase {
 	case migrate.PhaseResolve:
-		return "resolving writes left pending by an earlier run"
+		s = "resolving writes left pending by an earlier run"
 	case migrate.PhaseIndex:
-		return fmt.Sprintf("indexing the target: %d contacts listed", p.Indexed)
+		s = fmt.Sprintf("indexing the target: %d contacts listed", p.Indexed)
 	default:
-		return fmt.Sprintf("%s: %d contacts (created %d, updated %d, unchanged %d, matched %d, upserted %d, skipped %d, failed %d, conflicts %d), %d write calls",
-			p.Phase, p.Processed, p.Created, p.Updated, p.Unchanged, p.Matched, p.Upserted, p.Skipped, p.Failed, p.Conflicts, p.WriteCalls)
+		of := ""
+		if p.Total > 0 {
+			of = fmt.Sprintf(" of %d", p.Total)
+		}
+		s = fmt.Sprintf("%s: %d%s contacts (created %d, updated %d, unchanged %d, matched %d, upserted %d, skipped %d, failed %d, conflicts %d), %d write calls",
+			p.Phase, p.Processed, of, p.Created, p.Updated, p.Unchanged, p.Matched, p.Upserted, p.Skipped, p.Failed, p.Conflicts, p.WriteCalls)
 	}
+	if retries > 0 {
+		s += fmt.Sprintf(", %d request%s retried", retries, plural(retries))
+	}
+	return s
 }
 
-// brief is a short description for the bar, which shares its line with the
-// bar and the counts.
-func brief(p migrate.Progress) string {
+// brief is a short description for the bar (or the spinner, when the
+// total is unknown), which shares its line with the bar and the counts:
+// every outcome seen so far, and the retries.
+func brief(p migrate.Progress, retries int) string {
+	var s string
 	switch p.Phase {
 	case migrate.PhaseResolve:
-		return "resolving pending writes"
+		s = "resolving pending writes"
 	case migrate.PhaseIndex:
-		return fmt.Sprintf("indexing the target (%d)", p.Indexed)
+		s = fmt.Sprintf("indexing the target (%d)", p.Indexed)
+	default:
+		s = fmt.Sprintf("%d new, %d updated", p.Created, p.Updated)
+		for _, c := range []struct {
+			n    int
+			what string
+		}{
+			{p.Unchanged, "unchanged"}, {p.Matched, "matched"}, {p.Upserted, "upserted"}, {p.Changed, "changed"},
+			{p.Skipped, "skipped"}, {p.Failed, "failed"}, {p.Conflicts, "conflicts"},
+		} {
+			if c.n > 0 {
+				s += fmt.Sprintf(", %d %s", c.n, c.what)
+			}
+		}
 	}
-	s := fmt.Sprintf("%d new, %d updated", p.Created, p.Updated)
-	if p.Skipped > 0 {
-		s += fmt.Sprintf(", %d skipped", p.Skipped)
-	}
-	if p.Failed > 0 {
-		s += fmt.Sprintf(", %d failed", p.Failed)
-	}
-	if p.Conflicts > 0 {
-		s += fmt.Sprintf(", %d conflicts", p.Conflicts)
+	if retries > 0 {
+		s += fmt.Sprintf(", %d retried", retries)
 	}
 	return s
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,6 +36,7 @@ func runSandbox(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("sandbox", `
 Usage: deskbridge sandbox [--port N] [--contacts N] [--shared-phones]
                          [--webhook-url URL [--webhook-faults]] [--activity 5s]
+                         [--tidio-accounts N] [--env-file FILE] [--config-file FILE]
 
 Serves the Tidio, respond.io and TidySupport simulators on loopback ports,
 seeded with demo data, and prints their base URLs, test credentials and the
@@ -43,7 +45,16 @@ program in any language) at them. Runs until interrupted (Ctrl-C).
 
 The simulators behave like the vendors' documented APIs: auth, paths, paging,
 dedup rules, validation, error bodies, and rate limits (scaled up, as printed).
-Everything is kept in memory and forgotten on exit.
+Everything is kept in memory and forgotten on exit. --env-file FILE writes
+the export lines to FILE as well (mode 0600: 'source FILE').
+
+With --tidio-accounts N, N Tidio projects are served, each with credentials
+of its own (the second's are exported as TIDIO_2_CLIENT_ID, ...); the second
+and later start empty. --config-file FILE writes a config file naming every
+simulator's account (tidio-1, tidio-2, ..., respondio, tidysupport; tidio
+with one project), reading the credentials from the exported variables, so
+that two Tidio projects can be merged:
+  deskbridge migrate --config FILE --from tidio-1 --to tidio-2 --state tidio.db
 
 The seeded people have distinct emails and distinct phones. With
 --shared-phones, one in every hundred (from the 1,000th on) gets the phone of
@@ -67,12 +78,15 @@ a conversation is started (through the API), the customer replies three
 times (as a customer would, not through the API), then an agent solves or
 closes it (respond.io: through the API), and so on, so that a listener sees
 a stream of events.`)
-	port := fs.Int("port", 0, "serve Tidio on `N`, respond.io on N+1, TidySupport on N+2 (default: free ports)")
+	port := fs.Int("port", 0, "serve Tidio on `N`, respond.io on N+1, TidySupport on N+2, further Tidio projects on N+3, ... (default: free ports)")
 	n := fs.Int("contacts", 200, "people to seed into each simulator (respond.io and TidySupport hold fewer: see the demo)")
 	shared := fs.Bool("shared-phones", false, "give some different people the same phone (see above)")
 	hookURL := fs.String("webhook-url", "", "send the simulators' webhooks to `URL`/tidio and URL/tidysupport")
 	faults := fs.Bool("webhook-faults", false, "send some webhooks twice, out of order, or first with a bad signature (see above)")
 	every := fs.Duration("activity", 0, "a simulated customer writes every `D` on each simulator (0: never)")
+	tidioAccounts := fs.Int("tidio-accounts", 1, "serve `N` Tidio projects, each with credentials of its own; the second and later start empty (see above)")
+	envFile := fs.String("env-file", "", "also write the export lines to `FILE` (mode 0600), for 'source FILE'")
+	configFile := fs.String("config-file", "", "write a config file naming the simulators' accounts to `FILE`, for 'deskbridge migrate --config FILE'")
 	if err := parse(fs, args, false); err != nil {
 		return err
 	}
@@ -83,57 +97,24 @@ a stream of events.`)
 	if *every < 0 {
 		return usagef("--activity must be 0 or more")
 	}
-	if *port < 0 || *port > 65533 {
-		return usagef("--port must be between 1 and 65533")
+	if *tidioAccounts < 1 || *tidioAccounts > 10 {
+		return usagef("--tidio-accounts must be between 1 and 10")
+	}
+	if last := 65535 - len(vendors) - *tidioAccounts + 2; *port < 0 || *port > last {
+		return usagef("--port must be between 1 and %d", last)
 	}
 	if *n < 0 || *n > 100_000 {
 		return usagef("--contacts must be between 0 and 100000")
 	}
-	data := demodata.New(*n, 7, *shared)
-	var sims []*simulator
+	sims, err := a.startSandbox(sandboxOptions{port: *port, contacts: *n, sharedPhones: *shared, webhooks: hooks,
+		tidioAccounts: *tidioAccounts, envFile: *envFile, configFile: *configFile})
 	defer func() {
 		for _, s := range sims {
 			s.Close()
 		}
 	}()
-	for i, v := range vendors {
-		o := simOptions{Seed: uint64(i + 1), Webhooks: hooks}
-		if *port > 0 {
-			o.Listen = net.JoinHostPort("127.0.0.1", strconv.Itoa(*port+i))
-		}
-		s, err := startSimulator(v.name, o)
-		if err != nil {
-			return err
-		}
-		sims = append(sims, s)
-		s.define("plan")
-		held := 0
-		for _, in := range data.Source {
-			if s.seed(in) {
-				held++
-			}
-		}
-		w := a.stdout
-		fmt.Fprintf(w, "%s simulator: %s (%d contacts)\n", v.title, s.URL, held)
-		fmt.Fprintf(w, "  rate limit: %s\n", s.limit)
-		tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
-		for _, e := range v.env {
-			if val, ok := s.env[e.name]; ok {
-				fmt.Fprintf(tw, "  export\t%s=%s\n", e.name, val)
-			}
-		}
-		for _, k := range sortedKeys(s.webhookEnv) {
-			fmt.Fprintf(tw, "  export\t%s=%s\n", k, s.webhookEnv[k])
-		}
-		tw.Flush()
-		if s.webhooks.Enabled() {
-			fmt.Fprintf(w, "  webhooks to %s/%s\n", strings.TrimRight(hooks.URL, "/"), v.name)
-		}
-		fmt.Fprintln(w)
-	}
-	fmt.Fprintln(a.stdout, "With those variables set, try:\n  deskbridge contacts list --vendor tidio\n  deskbridge migrate --from tidio --to respondio --state sandbox.db")
-	if hooks.URL != "" {
-		fmt.Fprintln(a.stdout, "  deskbridge events listen --addr "+listenAddrHint(hooks.URL))
+	if err != nil {
+		return err
 	}
 	var wg sync.WaitGroup
 	for _, s := range sims {
@@ -160,6 +141,168 @@ a stream of events.`)
 	wg.Wait()
 	fmt.Fprintln(a.stderr, "deskbridge sandbox: stopped.")
 	return nil
+}
+
+// sandboxOptions are the sandbox's settings, from its flags.
+type sandboxOptions struct {
+	port, contacts int
+	sharedPhones   bool
+	webhooks       sim.WebhookOptions
+	tidioAccounts  int
+	// envFile and configFile, when set, are where the export lines and a
+	// config file of the simulators' accounts are written.
+	envFile, configFile string
+}
+
+// sandboxSim is one simulator of the sandbox: its vendor, Tidio project
+// number, port offset from --port and ID seed.
+type sandboxSim struct {
+	vendor  vendor
+	project int
+	offset  int
+}
+
+// sandboxSims lists the sandbox's simulators: the first Tidio project,
+// respond.io and TidySupport on --port, +1 and +2, then the further Tidio
+// projects.
+func sandboxSims(tidioAccounts int) []sandboxSim {
+	var out []sandboxSim
+	for i, v := range vendors {
+		out = append(out, sandboxSim{vendor: v, project: 1, offset: i})
+	}
+	tidio, _ := lookupVendor("vendor", "tidio")
+	for p := 2; p <= tidioAccounts; p++ {
+		out = append(out, sandboxSim{vendor: tidio, project: p, offset: len(vendors) + p - 2})
+	}
+	return out
+}
+
+// accountName is the config file's name of the simulator's account: the
+// vendor's, or tidio-1, tidio-2, ... when the sandbox serves several Tidio
+// projects.
+func (ss sandboxSim) accountName(tidioAccounts int) string {
+	if ss.vendor.name == "tidio" && tidioAccounts > 1 {
+		return "tidio-" + strconv.Itoa(ss.project)
+	}
+	return ss.vendor.name
+}
+
+// startSandbox starts and seeds the sandbox's simulators, prints how to
+// use them and writes the files o asks for. It returns the simulators
+// started, for the caller to close, even with an error.
+func (a *app) startSandbox(o sandboxOptions) ([]*simulator, error) {
+	data := demodata.New(o.contacts, 7, o.sharedPhones)
+	var (
+		sims    []*simulator
+		exports []string
+		config  strings.Builder
+	)
+	config.WriteString("# Written by 'deskbridge sandbox': the simulators' accounts, for\n" +
+		"# 'deskbridge migrate --config FILE'. The credentials are read from the\n" +
+		"# environment: export the lines the sandbox printed (or source its --env-file).\n" +
+		"accounts:\n")
+	exported := map[string]bool{}
+	w := a.stdout
+	for _, ss := range sandboxSims(o.tidioAccounts) {
+		so := simOptions{Seed: uint64(ss.offset + 1), Webhooks: o.webhooks, Project: ss.project}
+		if o.port > 0 {
+			so.Listen = net.JoinHostPort("127.0.0.1", strconv.Itoa(o.port+ss.offset))
+		}
+		s, err := startSimulator(ss.vendor.name, so)
+		if err != nil {
+			return sims, err
+		}
+		sims = append(sims, s)
+		s.define("plan")
+		held := 0
+		if ss.project == 1 {
+			for _, in := range data.Source {
+				if s.seed(in) {
+					held++
+				}
+			}
+		}
+		name, v := ss.accountName(o.tidioAccounts), ss.vendor
+		title := v.title
+		if o.tidioAccounts > 1 && v.name == "tidio" {
+			title = fmt.Sprintf("%s project %d (account %s)", v.title, ss.project, name)
+		}
+		seeded := fmt.Sprintf("%d contacts", held)
+		if ss.project > 1 {
+			seeded = "empty: a project to migrate into"
+		}
+		fmt.Fprintf(w, "%s simulator: %s (%s)\n", title, s.URL, seeded)
+		fmt.Fprintf(w, "  rate limit: %s\n", s.limit)
+		fmt.Fprintf(&config, "  %s:\n    vendor: %s\n", name, v.name)
+		tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+		export := func(name, val string) {
+			if exported[name] {
+				return
+			}
+			exported[name] = true
+			fmt.Fprintf(tw, "  export\t%s=%s\n", name, val)
+			exports = append(exports, fmt.Sprintf("export %s=%s", name, val))
+		}
+		for _, e := range v.env {
+			val, ok := s.env[e.name]
+			if !ok {
+				continue
+			}
+			export(s.exportName(e), val)
+			if e.secret {
+				fmt.Fprintf(&config, "    %s: {env: %s}\n", snakeCase(e.key), s.exportName(e))
+			} else {
+				fmt.Fprintf(&config, "    %s: %s\n", snakeCase(e.key), strconv.Quote(val))
+			}
+		}
+		for _, k := range sortedKeys(s.webhookEnv) {
+			export(k, s.webhookEnv[k])
+		}
+		tw.Flush()
+		if s.webhooks.Enabled() {
+			fmt.Fprintf(w, "  webhooks to %s/%s\n", strings.TrimRight(o.webhooks.URL, "/"), v.name)
+		}
+		fmt.Fprintln(w)
+	}
+	if o.envFile != "" {
+		if err := writeFile(o.envFile, strings.Join(exports, "\n")+"\n", 0o600); err != nil {
+			return sims, err
+		}
+		fmt.Fprintf(w, "The export lines are in %s too: source it.\n", o.envFile)
+	}
+	if o.configFile != "" {
+		if err := writeFile(o.configFile, config.String(), 0o644); err != nil {
+			return sims, err
+		}
+		fmt.Fprintf(w, "The accounts are named in the config file %s.\n", o.configFile)
+	}
+	fmt.Fprintln(w, "With those variables set, try:\n  deskbridge contacts list --vendor tidio\n  deskbridge migrate --from tidio --to respondio --state sandbox.db")
+	if o.configFile != "" && o.tidioAccounts > 1 {
+		fmt.Fprintf(w, "  deskbridge migrate --config %s --from tidio-1 --to tidio-2 --state tidio.db\n", o.configFile)
+	}
+	if o.webhooks.URL != "" {
+		fmt.Fprintln(w, "  deskbridge events listen --addr "+listenAddrHint(o.webhooks.URL))
+	}
+	return sims, nil
+}
+
+// writeFile writes content to path with mode perm, which it also gives a
+// file that was already there.
+func writeFile(path, content string, perm os.FileMode) (err error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	if err != nil {
+		return &configError{err}
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	if err := f.Chmod(perm); err != nil {
+		return err
+	}
+	_, err = f.WriteString(content)
+	return err
 }
 
 // sandboxWebhooks checks --webhook-url and --webhook-faults and returns the

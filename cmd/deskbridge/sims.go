@@ -25,8 +25,13 @@ type simulator struct {
 	// URL is the base URL to give the adapter.
 	URL   string
 	stats *sim.Stats
+	// project is the Tidio project's number (1 for every other vendor): see
+	// simOptions.Project.
+	project int
 	// env are the environment variables (credentials, base URL, pacing)
-	// that make 'deskbridge migrate' use this simulator.
+	// that make 'deskbridge migrate' use this simulator, under the
+	// vendor's names (TIDIO_CLIENT_ID, even for a second Tidio project:
+	// exportName names those).
 	env map[string]string
 	// limit says what rate limit the simulator enforces, for people.
 	limit string
@@ -81,6 +86,11 @@ type simOptions struct {
 	// Wrap, when set, wraps the simulator's handler (tests use it to act
 	// at a given request).
 	Wrap func(http.Handler) http.Handler
+	// Project numbers Tidio projects when a sandbox serves several: the
+	// second and later (2, 3, ...) accept credentials of their own, so that
+	// two accounts of one vendor are two configurations. 0 and 1 are the
+	// first, with tidiotest's credentials.
+	Project int
 	// Webhooks configures the deliveries of the simulators that send
 	// webhooks (Tidio, TidySupport). Its URL is the receiver's base URL, to
 	// which "/<vendor>" is appended ("/tidio"); "" delivers nothing. A zero
@@ -110,20 +120,24 @@ func startSimulator(name string, o simOptions) (*simulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &simulator{vendor: v}
+	s := &simulator{vendor: v, project: max(o.Project, 1)}
 	var h http.Handler
 	path := ""
 	switch name {
 	case "tidio":
 		// Tidio: 60 requests a minute per project on Plus; here 6,000.
 		const perMinute = 100 * tidiotest.PlusRateLimit
+		id, secret := tidiotest.ClientID, tidiotest.ClientSecret
+		if s.project > 1 {
+			id, secret = fmt.Sprintf("ci_tidiotest%019d", s.project), fmt.Sprintf("cs_tidiotest%019d", s.project)
+		}
 		t := tidiotest.NewInProcess(tidiotest.Options{RateLimit: unless(o.Unlimited, perMinute), RealTime: true, Seed: o.Seed,
-			Webhooks: o.webhookOptions(name)})
+			Webhooks: o.webhookOptions(name), ClientID: id, ClientSecret: secret})
 		h, s.stats = t, t.Stats
 		s.limit = fmt.Sprintf("%d requests/minute per project (Tidio Plus: %d, scaled ×100)", perMinute, tidiotest.PlusRateLimit)
 		s.env = map[string]string{
-			"TIDIO_CLIENT_ID":           tidiotest.ClientID,
-			"TIDIO_CLIENT_SECRET":       tidiotest.ClientSecret,
+			"TIDIO_CLIENT_ID":           id,
+			"TIDIO_CLIENT_SECRET":       secret,
 			"TIDIO_REQUESTS_PER_MINUTE": fmt.Sprint(cmp.Or(unless(o.Unlimited, perMinute), -1)),
 		}
 		s.seed = func(in support.ContactInput) bool {
@@ -279,6 +293,17 @@ func unless(off bool, n int) int {
 		return 0
 	}
 	return n
+}
+
+// exportName is the name the sandbox exports e under for s: e's own, or,
+// for the second and later Tidio projects, with the project's number
+// after the vendor's prefix (TIDIO_2_CLIENT_ID).
+func (s *simulator) exportName(e envVar) string {
+	if s.project <= 1 {
+		return e.name
+	}
+	prefix := strings.ToUpper(s.vendor.name) + "_"
+	return prefix + strconv.Itoa(s.project) + "_" + strings.TrimPrefix(e.name, prefix)
 }
 
 // baseURLVar is the name of v's base URL variable.

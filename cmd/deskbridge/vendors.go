@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
+	"regexp"
 	"strings"
 
 	"github.com/deskbridge/deskbridge/support"
@@ -13,7 +16,7 @@ import (
 // registry config.
 type envVar struct {
 	name string // TIDIO_CLIENT_ID
-	key  string // the adapter Config field, as support.DecodeConfig reads it
+	key  string // the registry key: the adapter Config field, in any case (support.DecodeConfig)
 	// optional variables are left out of the config when unset (the
 	// adapter's default applies).
 	optional bool
@@ -106,32 +109,210 @@ func (v vendor) config(getenv func(string) string) (map[string]any, error) {
 // the registry. Every failure is a configuration error: nothing has been
 // sent yet, so it is the environment that is wrong.
 func (a *app) openVendor(ctx context.Context, v vendor) (*support.Client, error) {
-	cfg, err := v.config(a.getenv)
+	ac, err := a.openEnvAccount(ctx, v)
 	if err != nil {
 		return nil, err
 	}
-	cfg["logger"] = a.waits.logger()
-	p, err := a.open(ctx, v.name, cfg)
-	if err != nil {
-		return nil, &configError{fmt.Errorf("%s: %w", v.title, err)}
-	}
-	return p, nil
+	return ac.client, nil
 }
 
 // credentialsRefused wraps an error that says the vendor refused the
 // credentials (or their scope) as a configuration error naming the
 // variables to check; other errors are returned as they are.
 func credentialsRefused(v vendor, err error) error {
+	return envAccount(v).refused(err)
+}
+
+// account is a vendor account the CLI works with: a vendor's from the
+// environment (named as the vendor), or one of the config file's.
+type account struct {
+	// name is how the command line names it: the vendor ("tidio") or the
+	// config file's account ("shop-eu").
+	name string
+	// title is how messages name it: "Tidio", or "shop-eu (Tidio)".
+	title  string
+	vendor vendor
+	client *support.Client
+	// probe is the same account making one attempt per request, so that
+	// checkAccount fails at once on a host that does not answer.
+	probe *support.Client
+	// settings are what the user set for each registry key, for messages.
+	settings []setting
+	// baseURL is the base URL the user set; "" is the adapter's default.
+	baseURL string
+	// identity is a digest of the keys that say which account of the
+	// vendor this is (the required ones and the base URL), to refuse one
+	// account on both sides of a migration.
+	identity [sha256.Size]byte
+}
+
+// setting is a registry key as the user set it.
+type setting struct {
+	key string // the registry key (envVar.key)
+	// label names what the user set: TIDIO_CLIENT_ID, or
+	// "client_id (env SHOP_EU_TIDIO_CLIENT_ID)" for a config file account.
+	label  string
+	secret bool
+}
+
+// envAccount is vendor v's account from the environment, not yet opened.
+func envAccount(v vendor) *account {
+	ac := &account{name: v.name, title: v.title, vendor: v}
+	for _, e := range v.env {
+		ac.settings = append(ac.settings, setting{key: e.key, label: e.name, secret: e.secret})
+	}
+	return ac
+}
+
+// openAccount opens the account name given by --flagName: an account of the
+// config file, or else a vendor, with its credentials from the environment.
+// Nothing is sent. Every failure is a usage or configuration error, whose
+// message names what the user set (TIDIO_CLIENT_ID, or the config file's
+// key and account), never the adapter's Go fields.
+func (a *app) openAccount(ctx context.Context, flagName, name string) (*account, error) {
+	cf, err := a.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	fa := cf.account(name)
+	if fa == nil {
+		v, err := lookupVendor(flagName, name)
+		if err != nil && cf != nil {
+			return nil, usagef("--%s: %q is no account of %s (%s) and no vendor (%s)",
+				flagName, name, cf.path, strings.Join(cf.names(), ", "), vendorNames())
+		}
+		if err != nil {
+			return nil, err
+		}
+		return a.openEnvAccount(ctx, v)
+	}
+	cfg, settings, warnings, err := cf.resolve(fa, a.getenv)
+	if err != nil {
+		return nil, &configError{err}
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(a.stderr, "deskbridge: warning: %s\n", w)
+	}
+	ac := &account{name: fa.name, title: fmt.Sprintf("%s (%s)", fa.name, fa.vendor.title), vendor: fa.vendor, settings: settings}
+	if err := a.connect(ctx, ac, cfg); err != nil {
+		return nil, err
+	}
+	return ac, nil
+}
+
+// openEnvAccount opens vendor v's account from the environment.
+func (a *app) openEnvAccount(ctx context.Context, v vendor) (*account, error) {
+	cfg, err := v.config(a.getenv)
+	if err != nil {
+		return nil, err
+	}
+	ac := envAccount(v)
+	if err := a.connect(ctx, ac, cfg); err != nil {
+		return nil, err
+	}
+	return ac, nil
+}
+
+// connect opens ac's clients from its registry config cfg.
+func (a *app) connect(ctx context.Context, ac *account, cfg map[string]any) error {
+	ac.baseURL, _ = cfg["baseURL"].(string)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n", ac.vendor.name)
+	for _, e := range ac.vendor.env {
+		if !e.optional || e.key == "baseURL" {
+			fmt.Fprintf(h, "%s=%v\n", e.key, cfg[e.key])
+		}
+	}
+	h.Sum(ac.identity[:0])
+	cfg["logger"] = a.waits.logger()
+	probe := maps.Clone(cfg)
+	probe["maxAttempts"] = 1
+	var err error
+	if ac.probe, err = a.open(ctx, ac.vendor.name, probe); err == nil {
+		ac.client, err = a.open(ctx, ac.vendor.name, cfg)
+	}
+	if err != nil {
+		return &configError{fmt.Errorf("%s: %w", ac.title, ac.rename(err))}
+	}
+	return nil
+}
+
+// sameAccount refuses from and to when they are one account of one vendor
+// (the same credentials and base URL, however named): a migration onto
+// itself. Two accounts of one vendor are fine.
+func sameAccount(from, to *account) error {
+	if from.vendor.name != to.vendor.name || from.identity != to.identity {
+		return nil
+	}
+	if from.name == to.name {
+		return usagef("--from and --to are both %s: a migration needs two accounts", from.name)
+	}
+	return usagef("--from %s and --to %s are the same %s account (the same credentials and base URL)",
+		from.name, to.name, from.vendor.title)
+}
+
+// configField is an adapter Config field named in an error message.
+var configField = regexp.MustCompile(`\bConfig\.([A-Za-z]+)`)
+
+// rename rewrites the adapter Config fields that err's message names
+// (Config.ClientID) as what the user set (TIDIO_CLIENT_ID); the error chain
+// stays as it was, for errors.Is and errors.As.
+func (ac *account) rename(err error) error {
+	msg := err.Error()
+	out := configField.ReplaceAllStringFunc(msg, func(m string) string {
+		field := strings.TrimPrefix(m, "Config.")
+		for _, s := range ac.settings {
+			if strings.EqualFold(s.key, field) {
+				return s.label
+			}
+		}
+		return m
+	})
+	if out == msg {
+		return err
+	}
+	return &explained{msg: out, err: err}
+}
+
+// explained is an error with a message of its own over another error,
+// which it wraps.
+type explained struct {
+	msg string
+	err error
+}
+
+func (e *explained) Error() string { return e.msg }
+func (e *explained) Unwrap() error { return e.err }
+
+// refused wraps an error that says the vendor refused ac's credentials
+// (or their scope) as a configuration error naming what to check; other
+// errors are returned as they are.
+func (ac *account) refused(err error) error {
 	if !errors.Is(err, support.ErrUnauthorized) && !errors.Is(err, support.ErrForbidden) {
 		return err
 	}
+	return &configError{fmt.Errorf("%s refused the credentials (check %s): %w", ac.title, ac.secrets(), err)}
+}
+
+// secrets names the credentials of ac as the user set them.
+func (ac *account) secrets() string {
 	var names []string
-	for _, e := range v.env {
-		if e.secret {
-			names = append(names, e.name)
+	for _, s := range ac.settings {
+		if s.secret {
+			names = append(names, s.label)
 		}
 	}
-	return &configError{fmt.Errorf("%s refused the credentials (check %s): %w", v.title, strings.Join(names, ", "), err)}
+	return strings.Join(names, ", ")
+}
+
+// label names what the user set for the registry key, or "".
+func (ac *account) label(key string) string {
+	for _, s := range ac.settings {
+		if s.key == key {
+			return s.label
+		}
+	}
+	return ""
 }
 
 // envHelp describes the environment variables of every vendor, for --help.

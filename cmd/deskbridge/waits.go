@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,24 +15,32 @@ import (
 // internal/rest logs a record when a call retries ("rest: retrying", Warn)
 // and when it waits before sending ("rest: waiting", Info: a rate limit, a
 // paused bucket, a Retry-After). The CLI gives the adapters a logger whose
-// handler turns those records into one short line for the progress
-// display, so that a slow vendor is a message, not a blank screen.
+// handler turns each of those records into one short line for the
+// display, so that a slow or unreachable vendor is a message as it
+// happens, not a blank screen:
+//
+//	tidio: retrying GET /contacts in 2s (attempt 2 of 4): connection refused
+//	respondio: waiting 1.5s (contacts.create_batch: rate limit)
 type waits struct {
 	mu   sync.Mutex
 	show func(string) // the current display's, or nil
+	// retries counts the retry records, for the progress display.
+	retries atomic.Int64
 }
 
 // logger returns the logger to give the adapters.
 func (w *waits) logger() *slog.Logger { return slog.New(&waitHandler{w: w}) }
 
-// to makes show receive the notes until the returned func is called.
-func (w *waits) to(show func(string)) (stop func()) {
+// to makes show receive the notes until the returned func is called,
+// which gives them back to the display that had them before.
+func (w *waits) to(show func(string)) (restore func()) {
 	w.mu.Lock()
+	prev := w.show
 	w.show = show
 	w.mu.Unlock()
 	return func() {
 		w.mu.Lock()
-		w.show = nil
+		w.show = prev
 		w.mu.Unlock()
 	}
 }
@@ -44,6 +54,10 @@ func (w *waits) note(s string) {
 	}
 }
 
+// noteLine shows a note as a line of its own on stderr: while a command
+// has no progress display (checking the accounts, verifying).
+func (a *app) noteLine(s string) { fmt.Fprintln(a.stderr, s) }
+
 // waitHandler is the slog.Handler behind waits.logger.
 type waitHandler struct {
 	w     *waits
@@ -53,28 +67,32 @@ type waitHandler struct {
 func (h *waitHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
 
 func (h *waitHandler) Handle(_ context.Context, r slog.Record) error {
-	var verb string
-	switch r.Message {
-	case "rest: retrying":
-		verb = "retrying in"
-	case "rest: waiting":
-		verb = "waiting"
-	default:
+	if r.Message != "rest: retrying" && r.Message != "rest: waiting" {
 		return nil
 	}
-	var vendor, op, reason string
+	var vendor, op, method, path, reason string
+	var attempt, maxAttempts int64
 	var wait time.Duration
 	read := func(a slog.Attr) bool {
+		v := a.Value.Resolve()
 		switch a.Key {
 		case "vendor":
-			vendor = a.Value.String()
+			vendor = v.String()
 		case "op":
-			op = a.Value.String()
+			op = v.String()
+		case "method":
+			method = v.String()
+		case "path":
+			path = v.String()
 		case "reason":
-			reason = a.Value.String()
+			reason = v.String()
+		case "attempt":
+			attempt = intValue(v)
+		case "max_attempts":
+			maxAttempts = intValue(v)
 		case "wait":
-			if a.Value.Kind() == slog.KindDuration {
-				wait = a.Value.Duration()
+			if v.Kind() == slog.KindDuration {
+				wait = v.Duration()
 			}
 		}
 		return true
@@ -83,16 +101,78 @@ func (h *waitHandler) Handle(_ context.Context, r slog.Record) error {
 		read(a)
 	}
 	r.Attrs(read)
-	s := fmt.Sprintf("%s: %s %s", vendor, verb, wait.Round(100*time.Millisecond))
-	if op != "" {
-		s += " (" + op
-		if reason != "" {
-			s += ": " + clip(strings.TrimSpace(reason), 60)
+	wait = wait.Round(100 * time.Millisecond)
+	var s string
+	if r.Message == "rest: retrying" {
+		h.w.retries.Add(1)
+		what := strings.TrimSpace(method + " " + path)
+		if what == "" {
+			what = op
 		}
-		s += ")"
+		s = fmt.Sprintf("%s: retrying %s in %s", vendor, what, wait)
+		if attempt > 0 {
+			s += fmt.Sprintf(" (attempt %d", attempt+1) // the record's attempt is the one that failed
+			if maxAttempts > 0 {
+				s += fmt.Sprintf(" of %d", maxAttempts)
+			}
+			s += ")"
+		}
+		if cause := shortReason(reason, vendor, op); cause != "" {
+			s += ": " + cause
+		}
+	} else {
+		s = fmt.Sprintf("%s: waiting %s", vendor, wait)
+		if op != "" {
+			s += " (" + op
+			if reason != "" {
+				s += ": " + clip(strings.TrimSpace(reason), 60)
+			}
+			s += ")"
+		}
 	}
 	h.w.note(s)
 	return nil
+}
+
+// intValue reads an integer attribute however it was logged.
+func intValue(v slog.Value) int64 {
+	switch v.Kind() {
+	case slog.KindInt64:
+		return v.Int64()
+	case slog.KindUint64:
+		return int64(v.Uint64())
+	}
+	return 0
+}
+
+// errorKinds are the texts of the support error kinds a retry gives as
+// its reason's first part ("vendor unavailable"), which the line leaves
+// out: the retry says as much.
+var errorKinds = []string{"vendor unavailable", "rate limited", "outcome unknown"}
+
+// shortReason is the part of a retry's reason (a support.Error's text,
+// "tidio: contacts.list: vendor unavailable: dial tcp 127.0.0.1:1:
+// connect: connection refused") that says what went wrong: without the
+// vendor and the operation (the line names them), the error kind and a
+// "retry after" (the line says how long), and for a network error only
+// its last part ("connection refused", "no such host", "i/o timeout").
+func shortReason(reason, vendor, op string) string {
+	parts := strings.Split(strings.TrimSpace(reason), ": ")
+	for len(parts) > 0 && (parts[0] == vendor || parts[0] == op || slices.Contains(errorKinds, parts[0])) {
+		parts = parts[1:]
+	}
+	if n := len(parts); n > 0 && strings.HasPrefix(parts[n-1], "retry after ") {
+		parts = parts[:n-1]
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	for _, netOp := range []string{"dial ", "read ", "write "} {
+		if strings.HasPrefix(parts[0], netOp) {
+			return clip(parts[len(parts)-1], 60)
+		}
+	}
+	return clip(strings.Join(parts, ": "), 60)
 }
 
 func (h *waitHandler) WithAttrs(as []slog.Attr) slog.Handler {

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// checkTimeout bounds the check of one account: one request, sent once.
+const checkTimeout = 15 * time.Second
+
+// The results of checking an account.
+const (
+	checkOK            = "ok"
+	checkBusy          = "busy" // rate limited: it answered, the credentials were not verified
+	checkRefused       = "refused"
+	checkUnreachable   = "unreachable"
+	checkFailed        = "failed"
+	checkMisconfigured = "misconfigured"
+)
+
+// checkResult is what checking one account found.
+type checkResult struct {
+	status string // checkOK, ...
+	detail string // for people
+	err    error  // nil when status is checkOK or checkBusy
+}
+
+// probeAccount sends ac one cheap authenticated read (a contact list of
+// one), once, within checkTimeout, and says what came of it.
+func probeAccount(ctx context.Context, ac *account) checkResult {
+	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	_, err := ac.probe.ListContacts(cctx, support.ContactListOptions{ListOptions: support.ListOptions{Limit: 1}})
+	var se *support.Error
+	switch {
+	case err == nil:
+		where := ac.baseURL
+		if where == "" {
+			where = "the vendor's API"
+		}
+		return checkResult{status: checkOK, detail: where}
+	case ctx.Err() != nil:
+		return checkResult{status: checkFailed, detail: "interrupted", err: ctx.Err()}
+	case errors.Is(err, support.ErrUnauthorized), errors.Is(err, support.ErrForbidden):
+		return checkResult{status: checkRefused, detail: "check " + ac.secrets(), err: ac.refused(err)}
+	case errors.Is(err, support.ErrRateLimited):
+		return checkResult{status: checkBusy, detail: "rate limited right now, the credentials are not verified: " + err.Error()}
+	case errors.As(err, &se) && se.Status == 0 && errors.Is(err, support.ErrUnavailable):
+		msg := "cannot reach " + unreachable(err, ac)
+		if l := ac.label("baseURL"); l != "" {
+			msg += " (check " + l + ")"
+		}
+		return checkResult{status: checkUnreachable, detail: msg,
+			err: &configError{&explained{msg: ac.title + ": " + msg, err: err}}}
+	default:
+		return checkResult{status: checkFailed, detail: err.Error(), err: fmt.Errorf("%s: the check failed: %w", ac.title, err)}
+	}
+}
+
+// unreachable says which host did not answer, and how: "127.0.0.1:1:
+// connection refused".
+func unreachable(err error, ac *account) string {
+	host := ac.vendor.title
+	if u, perr := url.Parse(ac.baseURL); perr == nil && u.Host != "" {
+		host = u.Host
+	}
+	var (
+		dns *net.DNSError
+		op  *net.OpError
+		sc  *os.SyscallError
+	)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("%s: no answer within %s", host, checkTimeout)
+	case errors.As(err, &dns):
+		return dns.Name + ": " + dns.Err
+	case errors.As(err, &op):
+		if op.Addr != nil {
+			host = op.Addr.String()
+		}
+		if errors.As(op.Err, &sc) {
+			return host + ": " + sc.Err.Error()
+		}
+		return host + ": " + op.Err.Error()
+	default:
+		return host + ": " + err.Error()
+	}
+}
+
+// checkAccount sends ac one cheap authenticated read, once, so that a
+// migration fails at once with a clear line, before anything is written,
+// when an account is wrong: refused credentials are a configError naming
+// what to check, an unreachable host ("cannot reach 127.0.0.1:1:
+// connection refused") a configError too. A vendor that is only busy (rate
+// limited) passes.
+func (a *app) checkAccount(ctx context.Context, ac *account) error {
+	return probeAccount(ctx, ac).err
+}
+
+func runCheck(ctx context.Context, a *app, args []string) error {
+	fs := a.newFlags("check", `
+Usage: deskbridge check [--config FILE] [--from ACCOUNT] [--to ACCOUNT] [ACCOUNT...]
+
+Checks accounts with one cheap authenticated read each (a list of one
+contact), sent once, and prints per account: ok; refused (and which
+variables or config file keys to check); unreachable (the host and the
+error); or misconfigured (what is missing). An ACCOUNT is a vendor (`+vendorNames()+`),
+with credentials from the environment, or an account of the config file.
+Without accounts, it checks every account configured: those of the config
+file, and every vendor with one of its variables set.
+
+'deskbridge migrate' makes the same check of --from and --to before it
+starts.
+
+Exit codes: 0 every account is ok; 1 a check failed otherwise (a vendor
+error); 2 an account is misconfigured, refused or unreachable.`)
+	a.configFlag(fs)
+	from := fs.String("from", "", "check `ACCOUNT` (as migrate's --from)")
+	to := fs.String("to", "", "check `ACCOUNT` (as migrate's --to)")
+	if err := parse(fs, args, true); err != nil {
+		return err
+	}
+	names := fs.Args()
+	for _, n := range []string{*to, *from} {
+		if n != "" {
+			names = append([]string{n}, names...)
+		}
+	}
+	if len(names) == 0 {
+		configured, err := a.configuredAccounts()
+		if err != nil {
+			return err
+		}
+		names = configured
+	}
+	if len(names) == 0 {
+		return &configError{fmt.Errorf("no account to check: set a vendor's variables (see 'deskbridge migrate --help') or name accounts in a config file (--config)")}
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	bad, failed := 0, 0
+	var seen []string
+	for _, name := range names {
+		if slices.Contains(seen, name) {
+			continue
+		}
+		seen = append(seen, name)
+		title, r := name, checkResult{}
+		ac, err := a.openAccount(ctx, "from", name)
+		if err != nil {
+			var ue *usageError
+			if errors.As(err, &ue) {
+				r = checkResult{status: checkMisconfigured, detail: strings.TrimPrefix(ue.msg, "--from: "), err: err}
+			} else {
+				r = checkResult{status: checkMisconfigured, detail: err.Error(), err: err}
+			}
+		} else {
+			title = ac.title
+			r = probeAccount(ctx, ac)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", title, r.status, r.detail)
+		var ce *configError
+		switch {
+		case r.err == nil:
+		case errors.As(r.err, &ce), r.status == checkMisconfigured:
+			bad++
+		default:
+			failed++
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	tw.Flush()
+	switch {
+	case ctx.Err() != nil:
+		return errReported
+	case bad > 0:
+		return &configError{fmt.Errorf("%d of %d account%s cannot be used (see above)", bad, len(seen), plural(len(seen)))}
+	case failed > 0:
+		return fmt.Errorf("the check of %d of %d account%s failed (see above)", failed, len(seen), plural(len(seen)))
+	}
+	return nil
+}
+
+// configuredAccounts lists the accounts configured: the config file's, in
+// its order, then each vendor with one of its variables set (unless an
+// account of the file has its name).
+func (a *app) configuredAccounts() ([]string, error) {
+	cf, err := a.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	names := cf.names()
+	for _, v := range vendors {
+		if slices.Contains(names, v.name) {
+			continue
+		}
+		for _, e := range v.env {
+			if strings.TrimSpace(a.getenv(e.name)) != "" {
+				names = append(names, v.name)
+				break
+			}
+		}
+	}
+	return names, nil
+}
