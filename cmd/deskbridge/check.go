@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/deskbridge/deskbridge/ratelimit/redislimit"
 	"github.com/deskbridge/deskbridge/support"
 )
 
@@ -109,7 +110,7 @@ func (a *app) checkAccount(ctx context.Context, ac *account) error {
 
 func runCheck(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("check", `
-Usage: deskbridge check [--config FILE] [--from ACCOUNT] [--to ACCOUNT] [ACCOUNT...]
+Usage: deskbridge check [--config FILE] [--redis-url URL] [--from ACCOUNT] [--to ACCOUNT] [ACCOUNT...]
 
 Checks accounts with one cheap authenticated read each (a list of one
 contact), sent once, and prints per account: ok; refused (and which
@@ -119,16 +120,29 @@ with credentials from the environment, or an account of the config file.
 Without accounts, it checks every account configured: those of the config
 file, and every vendor with one of its variables set.
 
-'deskbridge migrate' makes the same check of --from and --to before it
-starts.
+With --redis-url (or $DESKBRIDGE_REDIS_URL), it also checks that the Redis
+of the shared rate limits answers (one PING), and the accounts' reads go
+through it.
+
+'deskbridge migrate' makes the same checks of --from, --to and the Redis
+before it starts.
 
 Exit codes: 0 every account is ok; 1 a check failed otherwise (a vendor
 error); 2 an account is misconfigured, refused or unreachable.`)
 	a.configFlag(fs)
 	from := fs.String("from", "", "check `ACCOUNT` (as migrate's --from)")
 	to := fs.String("to", "", "check `ACCOUNT` (as migrate's --to)")
+	shared := a.redisFlags(fs, false)
 	if err := parse(fs, args, true); err != nil {
 		return err
+	}
+	closeRedis, redisErr := a.openRedis(ctx, shared)
+	var ue *usageError
+	if errors.As(redisErr, &ue) {
+		return redisErr
+	}
+	if redisErr == nil {
+		defer closeRedis()
 	}
 	names := fs.Args()
 	for _, n := range []string{*to, *from} {
@@ -148,6 +162,18 @@ error); 2 an account is misconfigured, refused or unreachable.`)
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	bad, failed := 0, 0
+	switch {
+	case redisErr != nil:
+		// The accounts are checked without it.
+		status := checkUnreachable
+		if errors.Is(redisErr, redislimit.ErrBadURL) {
+			status = checkMisconfigured
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", "shared rate limit (Redis)", status, redisErr)
+		bad++
+	case a.redisAddr != "":
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", "shared rate limit (Redis)", checkOK, a.redisAddr)
+	}
 	var seen []string
 	for _, name := range names {
 		if slices.Contains(seen, name) {
@@ -185,6 +211,9 @@ error); 2 an account is misconfigured, refused or unreachable.`)
 	case ctx.Err() != nil:
 		return errReported
 	case bad > 0:
+		if redisErr != nil {
+			return &configError{errors.New("the shared rate limit cannot be used (see above)")}
+		}
 		return &configError{fmt.Errorf("%d of %d account%s cannot be used (see above)", bad, len(seen), plural(len(seen)))}
 	case failed > 0:
 		return fmt.Errorf("the check of %d of %d account%s failed (see above)", failed, len(seen), plural(len(seen)))

@@ -138,6 +138,10 @@ type app struct {
 	// helpName is the command whose flags were defined last ("contacts
 	// list"): a usage error points at its help.
 	helpName string
+	// rateLimiter, when set (--redis-url), paces the requests of every
+	// account opened: their quotas are shared with other processes.
+	rateLimiter support.RateLimiter
+	redisAddr   string // its Redis, for messages
 }
 
 // command is one subcommand of the CLI.

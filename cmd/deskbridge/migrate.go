@@ -32,6 +32,12 @@ Tidio projects. Both accounts are checked first (one read each), so that a
 refused credential or an unreachable host is said at once; retries and
 waits are shown as they happen, on stderr.
 
+With --redis-url (or $DESKBRIDGE_REDIS_URL), each account's rate limit is
+shared through Redis with every other process that paces the same account
+there (an app's replicas using deskbridge's ratelimit/redislimit, other
+migrations), so that together they stay within the vendor's quota instead
+of each pacing itself alone. Redis is checked first, with the accounts.
+
 Contacts the target refuses are grouped by reason in the summary;
 --failures-csv writes every one of them with the input sent. A file name
 of - is stdout for --export-csv and --failures-csv: the summary then goes to
@@ -54,6 +60,7 @@ point these at local simulators.`)
 	retryFailed := fs.Bool("retry-failed", false, "send again the contacts the target refused in an earlier run, even if they did not change in the source")
 	verify := fs.Bool("verify", false, "before migrating, check that the target still holds the contacts the state maps (all, or --verify-sample of them); those gone are forgotten, so this run migrates them again")
 	verifySample := fs.Int("verify-sample", 0, "with --verify, check `N` mapped contacts picked at random instead of all")
+	shared := a.redisFlags(fs, true)
 	every := fs.Duration("every", 0, "run again every `interval` (such as 5m) until interrupted, carrying over what changed in the source since the last pass")
 	if err := parse(fs, args, false); err != nil {
 		return err
@@ -99,6 +106,11 @@ point these at local simulators.`)
 		return usagef("--every needs --state and cannot be a dry run: each pass carries over what changed since the last")
 	}
 
+	closeRedis, err := a.openRedis(ctx, shared)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
 	src, err := a.openAccount(ctx, "from", *from)
 	if err != nil {
 		return err

@@ -225,6 +225,9 @@ func (a *app) connect(ctx context.Context, ac *account, cfg map[string]any) erro
 	}
 	h.Sum(ac.identity[:0])
 	cfg["logger"] = a.waits.logger()
+	if a.rateLimiter != nil {
+		cfg["rateLimiter"] = a.rateLimiter
+	}
 	probe := maps.Clone(cfg)
 	probe["maxAttempts"] = 1
 	var err error

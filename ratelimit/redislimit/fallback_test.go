@@ -192,3 +192,32 @@ func TestNewFromURLHonoursDeadlines(t *testing.T) {
 	require.Error(t, err)
 	assert.Less(t, time.Since(start), time.Second, "go-redis's read timeout is 3 s")
 }
+
+// Ping answers nil from a Redis that answers, an *UnreachableError from one
+// out of reach (under either Fallback: a program checking at start wants to
+// know), and Redis's own refusal, wrapped, from one that refuses.
+func TestPing(t *testing.T) {
+	e := newEnv(t)
+	require.NoError(t, e.limiter(t, nil, redislimit.Config{}).Ping(t.Context()))
+
+	addr := closedAddr(t)
+	for _, fb := range []redislimit.Fallback{redislimit.FallbackNone, redislimit.FallbackLocal} {
+		c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialerRetries: 1})
+		t.Cleanup(func() { _ = c.Close() })
+		l, err := redislimit.New(redislimit.Config{Client: c, Fallback: fb})
+		require.NoError(t, err)
+		err = l.Ping(t.Context())
+		var ue *redislimit.UnreachableError
+		require.ErrorAs(t, err, &ue, "fallback %d", fb)
+		assert.Equal(t, addr, ue.Addr)
+		assert.Equal(t, addr, l.Addr())
+	}
+
+	// A user the server does not know: Redis answers WRONGPASS.
+	l := e.limiter(t, &redis.Options{Addr: e.addr, Username: "nobody", Password: "not-the-password", MaxRetries: -1}, redislimit.Config{})
+	err := l.Ping(t.Context())
+	require.Error(t, err)
+	var ue *redislimit.UnreachableError
+	assert.False(t, errors.As(err, &ue), "an answer is not an outage: %v", err)
+	assert.NotContains(t, err.Error(), "not-the-password")
+}

@@ -149,8 +149,9 @@ var ErrBadURL = errors.New("redislimit: bad Redis URL")
 // redis://[user:password@]host[:port][/db] or rediss://… for TLS (parsed by
 // redis.ParseURL, which also reads options such as ?dial_timeout=3s), with
 // the rest of cfg as New takes it; cfg.Client must be nil. The client
-// honours context deadlines (ContextTimeoutEnabled). Close closes it. It does not connect: the first Reserve or Observe does. Errors
-// never repeat the URL, which may hold a password.
+// honours context deadlines (ContextTimeoutEnabled). Close closes it. It
+// does not connect: the first Reserve, Observe or Ping does. Errors never
+// repeat the URL, which may hold a password.
 func NewFromURL(redisURL string, cfg Config) (*Limiter, error) {
 	if cfg.Client != nil {
 		return nil, errors.New("redislimit: NewFromURL opens its own client: leave Config.Client nil (or use New)")
@@ -201,6 +202,27 @@ func (l *Limiter) Close() error {
 		return nil
 	}
 	return l.client.Close()
+}
+
+// Addr names the Redis server(s) the Limiter's client reaches (host:port,
+// comma-separated for a cluster or ring), as its errors and logs do; never
+// a password.
+func (l *Limiter) Addr() string { return l.addr }
+
+// Ping checks that Redis answers, with one PING, whatever Config.Fallback
+// says: a program can call it at start to fail at once on a wrong address
+// instead of at its first request. Its error is an *UnreachableError when
+// Redis could not be reached.
+func (l *Limiter) Ping(ctx context.Context) error {
+	err := l.client.Ping(ctx).Err()
+	if err == nil {
+		return nil
+	}
+	if re := redis.Error(nil); errors.As(err, &re) {
+		// Redis answered, with an error (such as NOAUTH).
+		return fmt.Errorf("redis at %s: %w", l.addr, err)
+	}
+	return &UnreachableError{Addr: l.addr, Err: err}
 }
 
 // UnreachableError is the error of a Reserve or Observe that could not reach

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/deskbridge/deskbridge/adapters/tidio/tidiotest"
+	"github.com/deskbridge/deskbridge/ratelimit/redislimit"
+	"github.com/deskbridge/deskbridge/support"
+)
+
+// testRedis is the Redis server of the tests (host:port), from
+// DESKBRIDGE_TEST_REDIS, which .ci/run sets. Without it the test skips,
+// except under CI=true, where the Redis tests must run.
+func testRedis(t *testing.T) string {
+	t.Helper()
+	addr := os.Getenv("DESKBRIDGE_TEST_REDIS")
+	if addr == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("DESKBRIDGE_TEST_REDIS is not set: under CI=true the Redis tests must run")
+		}
+		t.Skip("DESKBRIDGE_TEST_REDIS is not set (host:port of a Redis server for the tests)")
+	}
+	return addr
+}
+
+// With --redis-url, the CLI's requests are paced by the quota shared in
+// Redis: another process's bookings of the Tidio project's slots hold back
+// 'deskbridge check', which sends nothing and says the account is busy; without the flag the same check reads the account.
+// DESKBRIDGE_REDIS_URL does the same as the flag.
+func TestRedisSharesTheQuota(t *testing.T) {
+	addr := testRedis(t)
+	var sent atomic.Int64
+	sim, err := startSimulator("tidio", simOptions{Seed: 1, Wrap: func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sent.Add(1)
+			h.ServeHTTP(w, r)
+		})
+	}})
+	require.NoError(t, err)
+	defer sim.Close()
+
+	// Another process, on the same project, has booked the next two hours
+	// of it.
+	other, err := redislimit.NewFromURL("redis://"+addr, redislimit.Config{})
+	require.NoError(t, err)
+	defer other.Close()
+	bucket := support.RateBucket{Vendor: "tidio", Account: support.AccountFingerprint(sim.env["TIDIO_BASE_URL"], tidiotest.ClientID),
+		Limit: 1.0 / 3600, Burst: 1}
+	for range 2 {
+		r, err := other.Reserve(t.Context(), bucket, 2*time.Hour)
+		require.NoError(t, err)
+		require.True(t, r.OK)
+		t.Cleanup(r.Cancel) // the last booked first: the key goes
+	}
+	a := realApp(sim.env)
+	require.Equal(t, exitOK, a.exec(t.Context(), "check", "tidio"), a.errOut.String())
+	assert.Equal(t, checkOK, checkRows(a.out.String())["Tidio"][0], a.out.String())
+	assert.EqualValues(t, 1, sent.Load(), "alone, the check reads the account")
+
+	for _, how := range []string{"flag", "env"} {
+		t.Run(how, func(t *testing.T) {
+			sent.Store(0)
+			env := map[string]string{}
+			for k, v := range sim.env {
+				env[k] = v
+			}
+			args := []string{"check", "tidio"}
+			if how == "flag" {
+				args = append(args, "--redis-url", "redis://"+addr)
+			} else {
+				env[redisEnv] = "redis://" + addr
+			}
+			a := realApp(env)
+			require.Equal(t, exitOK, a.exec(t.Context(), args...), a.errOut.String())
+			rows := checkRows(a.out.String())
+			assert.Equal(t, [2]string{checkOK, addr}, rows["shared rate limit (Redis)"], a.out.String())
+			assert.Equal(t, checkBusy, rows["Tidio"][0], "booked by the other process: %s", a.out.String())
+			assert.Zero(t, sent.Load(), "nothing is sent while the other process holds the slots")
+		})
+	}
+}
+
+// A migration with --redis-url gives every account the shared limiter;
+// a Redis that does not answer, or a URL that is not one, stops it before
+// any account is read (exit 2), with a message that names where the URL was
+// set and never repeats its password.
+func TestMigrateRedisURL(t *testing.T) {
+	addr := testRedis(t)
+	dir := t.TempDir()
+	src, dst := seeded(t, people(5)), seeded(t, nil)
+	platforms := map[string]*support.Client{"tidio": src, "respondio": dst}
+
+	a := newTestApp(fullEnv, platforms)
+	state := filepath.Join(dir, "m.db")
+	require.Equal(t, exitOK, a.exec(t.Context(), "migrate", "--from", "tidio", "--to", "respondio", "--state", state, "--redis-url", "redis://"+addr), a.errOut.String())
+	for _, name := range []string{"tidio", "respondio"} {
+		assert.IsType(t, &redislimit.Limiter{}, a.configs[name]["rateLimiter"], "%s is paced through Redis", name)
+	}
+	assert.Len(t, listAll(t, dst), 5)
+
+	a = newTestApp(fullEnv, platforms)
+	require.Equal(t, exitOK, a.exec(t.Context(), "migrate", "--from", "tidio", "--to", "respondio", "--state", state), a.errOut.String())
+	assert.NotContains(t, a.configs["tidio"], "rateLimiter", "without a URL each account paces itself")
+
+	closed := closedPort(t)
+	for _, c := range []struct {
+		name, flag, env, want string
+	}{
+		{"unreachable by flag", "redis://:hunter2@" + closed, "", "the shared rate limit (--redis-url): redis at " + closed + " unreachable: "},
+		{"unreachable by env", "", "redis://:hunter2@" + closed, "the shared rate limit (" + redisEnv + "): redis at " + closed + " unreachable: "},
+		{"not a Redis URL", "http://:hunter2@" + closed, "", `--redis-url: redislimit: bad Redis URL`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			env := map[string]string{}
+			for k, v := range fullEnv {
+				env[k] = v
+			}
+			if c.env != "" {
+				env[redisEnv] = c.env
+			}
+			a := newTestApp(env, platforms)
+			args := []string{"migrate", "--from", "tidio", "--to", "respondio", "--state", filepath.Join(dir, c.name+".db")}
+			if c.flag != "" {
+				args = append(args, "--redis-url", c.flag)
+			}
+			assert.Equal(t, exitUsage, a.exec(t.Context(), args...))
+			assert.Contains(t, a.errOut.String(), c.want)
+			assert.NotContains(t, a.errOut.String(), "hunter2")
+			assert.Empty(t, a.out.String())
+			assert.Empty(t, a.configs, "no account opened")
+			assert.NoFileExists(t, filepath.Join(dir, c.name+".db"))
+		})
+	}
+
+	a = newTestApp(fullEnv, platforms)
+	assert.Equal(t, exitUsage, a.exec(t.Context(), "migrate", "--from", "tidio", "--to", "respondio", "--state", state, "--redis-local-share", "0.5"))
+	assert.Contains(t, a.errOut.String(), "--redis-local-share needs --redis-url")
+	assert.Equal(t, exitUsage, a.exec(t.Context(), "migrate", "--from", "tidio", "--to", "respondio", "--state", state, "--redis-url", "redis://"+addr, "--redis-local-share", "2"))
+	assert.Contains(t, a.errOut.String(), "--redis-local-share must be above 0 and at most 1")
+}
