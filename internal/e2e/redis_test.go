@@ -30,26 +30,31 @@ import (
 // Tidio's limit is per minute; here it is scaled up to sharedLimit per
 // sharedWindow (60 a second), and every reader's adapter is told that
 // quota as a user would configure it (RequestsPerMinute 3600). The adapter
-// paces a bucket at (RequestsPerMinute−1) per 61 s: 237 requests in a
-// window of 240, so a window's first request may arrive some 50 ms late
-// before the window fills (x-ratelimit-remaining 0, which pauses the
-// bucket); Tidio's real minute allows a second. A 4 s window keeps that
-// slack above a loaded machine's scheduling delays (2 s windows pass too,
-// with 17 ms).
+// paces a bucket at (RequestsPerMinute−1) per 61 s: 472 requests in a
+// window of 480, so requests may arrive some 130 ms late (a slow scheduler,
+// a busy machine) before the window fills (x-ratelimit-remaining 0, which
+// pauses the bucket for a window); Tidio's real minute allows a second.
+// With 4 s windows (65 ms of slack) a machine busy with the rest of the
+// test suite lost a window now and then; 8 s windows keep the slack above
+// that.
 //
 // What the adapter cannot scale: its pause after a 429 or a remaining-0
 // response is Tidio's window, a minute, capped by MaxWait; the readers set
 // MaxWait to sharedWindow so that a pause lasts one scaled window, as it
 // lasts one real window.
 const (
-	sharedWindow  = 4 * time.Second
-	sharedLimit   = 240 // per sharedWindow
+	sharedWindow  = 8 * time.Second
+	sharedLimit   = 480 // per sharedWindow
 	sharedReaders = 4
 	// sharedRun is how long the readers read; the proof runs in real time
 	// by nature (the simulator's windows follow the wall clock), so each
 	// variant lasts this long. The race detector changes nothing here: 60
 	// requests a second are few.
-	sharedRun = 12 * time.Second
+	sharedRun = 16 * time.Second
+	// sharedStartIn is how long after the readers are started they all
+	// begin (readerSpec.Start), so that the run measures four running
+	// processes, not their start-up one after the other.
+	sharedStartIn = 2 * time.Second
 )
 
 // envReader, set in a reader process's environment, holds its readerSpec
@@ -67,8 +72,9 @@ type readerSpec struct {
 	// RequestsPerMinute and MaxWait go to tidio.Config.
 	RequestsPerMinute int
 	MaxWait           time.Duration
-	// Until is when the reader stops: it sends no request after it.
-	Until time.Time
+	// Start is when the reader sends its first request, Until when it
+	// stops: it sends no request after it.
+	Start, Until time.Time
 }
 
 // readerCounts is a reader's report, on its stdout as JSON.
@@ -112,6 +118,7 @@ func runReader(spec string) int {
 		return 2
 	}
 	var n readerCounts
+	time.Sleep(time.Until(s.Start)) // a process of its own: the run is in real time
 	for time.Now().Before(s.Until) {
 		_, err := c.GetContact(context.Background(), support.ID(s.ContactID))
 		switch {
@@ -132,15 +139,14 @@ func runReader(spec string) int {
 }
 
 // arrivals stands in front of the simulator and records when each request
-// arrived and its status. Once a request arrives killAfter after the first
-// one, it calls kill (once) and notes when.
+// arrived and its status. Once a request arrives at killAt or later, it
+// calls kill (once) and notes when.
 type arrivals struct {
-	h         http.Handler
-	killAfter time.Duration
-	kill      func()
+	h      http.Handler
+	killAt time.Time
+	kill   func()
 
 	mu       sync.Mutex
-	first    time.Time
 	killedAt time.Time
 	seen     []arrival
 }
@@ -154,11 +160,8 @@ type arrival struct {
 func (a *arrivals) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	a.mu.Lock()
-	if a.first.IsZero() {
-		a.first = now
-	}
 	var kill func()
-	if a.kill != nil && a.killedAt.IsZero() && now.Sub(a.first) >= a.killAfter {
+	if a.kill != nil && a.killedAt.IsZero() && !now.Before(a.killAt) {
 		kill, a.killedAt = a.kill, now
 	}
 	a.mu.Unlock()
@@ -210,8 +213,7 @@ func (w *statusOf) Write(p []byte) (int, error) {
 type sharedResult struct {
 	// whole, before and after are the requests answered 200 per second:
 	// over the run, and before and after the kill (after is 0 without
-	// one); the run starts at the first request and ends at the readers'
-	// Until.
+	// one); the run is the readers' Start to Until.
 	whole, before, after float64
 	// n429 counts the simulator's 429 responses.
 	n429 int
@@ -227,14 +229,15 @@ type sharedResult struct {
 func runShared(t *testing.T, exe, redisURL string, kill bool) sharedResult {
 	k := newKit("tidio", kitOptions{RateLimit: sharedLimit, RateWindow: sharedWindow, RealTime: true})
 	id, _ := k.seed(person(1))
-	rec := &arrivals{h: k.sim, killAfter: sharedRun / 2}
+	start := time.Now().Add(sharedStartIn)
+	until := start.Add(sharedRun)
+	rec := &arrivals{h: k.sim, killAt: start.Add(sharedRun / 2)}
 	url := k.serve(t, rec)
-	until := time.Now().Add(sharedRun)
 	spec, err := json.Marshal(readerSpec{
 		BaseURL: url, ContactID: id,
 		RedisURL: redisURL, Prefix: fmt.Sprintf("deskbridge-e2e:%d:%d:", os.Getpid(), time.Now().UnixNano()),
 		RequestsPerMinute: int(sharedLimit * time.Minute / sharedWindow), MaxWait: sharedWindow,
-		Until: until,
+		Start: start, Until: until,
 	})
 	require.NoError(t, err)
 
@@ -272,7 +275,7 @@ func runShared(t *testing.T, exe, redisURL string, kill bool) sharedResult {
 	for i, c := range cmds {
 		err := c.Wait()
 		if i == 0 && kill {
-			require.True(t, killed.Load(), "no request came %v after the first one", sharedRun/2)
+			require.True(t, killed.Load(), "no request came %v after the start", sharedRun/2)
 			require.Error(t, err, "reader 0 was killed")
 			continue
 		}
@@ -283,11 +286,11 @@ func runShared(t *testing.T, exe, redisURL string, kill bool) sharedResult {
 	}
 
 	rec.mu.Lock()
-	first, killedAt := rec.first, rec.killedAt
+	killedAt := rec.killedAt
 	rec.mu.Unlock()
-	res.whole = rec.perSecond(first, until)
+	res.whole = rec.perSecond(start, until)
 	if kill {
-		res.before, res.after = rec.perSecond(first, killedAt), rec.perSecond(killedAt, until)
+		res.before, res.after = rec.perSecond(start, killedAt), rec.perSecond(killedAt, until)
 	}
 	res.n429 = k.stats.Statuses()[http.StatusTooManyRequests]
 	return res
