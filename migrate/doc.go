@@ -101,10 +101,11 @@
 //
 // Per-record refusals (support.ErrInvalid and the like, with the vendor's
 // message) are reported in Report.Failures and the run goes on. A refused
-// contact is remembered with the fingerprint of its mapped input: the next
-// run reports it again (Failure.Remembered, with the reason) without
-// sending it, unless its source record changed or Options.RetryFailed is
-// set, so that a finished migration run again sends no write. A phone
+// contact is remembered with the fingerprint of its mapped input and the
+// refusal (reason, kind, HTTP status, vendor code): the next run reports it
+// again (Failure.Remembered, with those) without sending it, unless its
+// source record changed or Options.RetryFailed is set, so that a finished
+// migration run again sends no write. A phone
 // number that cannot be normalized is sent as written; if the target
 // refuses the contact, it is sent once more without the phone, with a
 // warning. Fields the target could not hold are reported as warnings: those

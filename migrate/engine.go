@@ -10,6 +10,7 @@ import (
 	"iter"
 	"log/slog"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -86,6 +87,11 @@ type task struct {
 	conflict *IdentityConflict
 	err      error
 	reason   string
+	// kind, status and code are, for a refusal remembered from an earlier
+	// run (err is nil then), those stored with it (Entry.Kind, ...).
+	kind     string
+	status   int
+	code     string
 	commit   bool // the entry must be stored
 	absorbed bool // newTarget is in the window's overlay
 	settled  bool // counted in the report
@@ -129,10 +135,24 @@ func (t *task) entry() Entry {
 		SourceID: t.sourceID, Outcome: t.outcome, Keys: t.keys, Warnings: t.warns,
 		Resolved: t.resolved, Reason: t.reason, Fingerprint: t.fp,
 	}
-	if t.st == tDone {
+	switch {
+	case t.st == tDone:
 		e.TargetID = t.targetID
+	case t.outcome == Failed:
+		e.Kind, e.Status, e.Code = t.details()
 	}
 	return e
+}
+
+// details returns the error kind, HTTP status and vendor code of a failed
+// t: its error's, or, for a refusal remembered from an earlier run, those
+// stored with it.
+func (t *task) details() (kind string, status int, code string) {
+	if t.err == nil {
+		return t.kind, t.status, t.code
+	}
+	_, kind, status, code = errorDetails(t.err)
+	return kind, status, code
 }
 
 // pageRef is a source page whose cursor is saved once its open contacts are
@@ -140,6 +160,8 @@ func (t *task) entry() Entry {
 type pageRef struct {
 	next string
 	open int
+	// items is how many source contacts the page held.
+	items int
 }
 
 type runner struct {
@@ -175,14 +197,17 @@ type runner struct {
 	byID    map[string]*Target
 
 	processed, listed, indexed, dryIDs int
+	// total is Progress.Total; passListed, the checkpoint cpPassListed as
+	// this run moves it.
+	total, passListed int
 }
 
 // indexes reports whether the run keeps an index of the target.
 func (r *runner) indexes() bool { return r.strategy == StrategyBatch || r.dry }
 
 func (r *runner) run(ctx context.Context) error {
-	var cp [6]string
-	for i, name := range []string{cpPhase, cpSourceVendor, cpTargetVendor, cpStrategy, cpSourceAcct, cpTargetAcct} {
+	var cp [8]string
+	for i, name := range []string{cpPhase, cpSourceVendor, cpTargetVendor, cpStrategy, cpSourceAcct, cpTargetAcct, cpPassListed, cpSourceTotal} {
 		v, err := r.st.Checkpoint(name)
 		if err != nil {
 			return fmt.Errorf("migrate: read state: %w", err)
@@ -207,6 +232,14 @@ func (r *runner) run(ctx context.Context) error {
 	if err := r.chooseStrategy(saved); err != nil {
 		return err
 	}
+	r.total = count(cp[7])
+	if resume {
+		// The pages this pass finished before are not listed again.
+		r.passListed = max(count(cp[6]), 0)
+		if r.total >= 0 {
+			r.total = max(r.total-r.passListed, 0)
+		}
+	}
 	r.log.Info("migrate: start", "source", r.scaps.Vendor, "target", r.dcaps.Vendor,
 		"strategy", r.strategy, "dry_run", r.dry, "resume", resume, "batch", r.batch)
 	if resume {
@@ -224,7 +257,7 @@ func (r *runner) run(ctx context.Context) error {
 			phase = phaseIndex
 		}
 		c := &Commit{ResetIndex: r.indexes(), ResetSeen: true, Checkpoints: map[string]string{
-			cpPhase: phase, cpSourceCursor: "", cpIndexCursor: "",
+			cpPhase: phase, cpSourceCursor: "", cpIndexCursor: "", cpPassListed: "0",
 			cpSourceVendor: r.scaps.Vendor, cpTargetVendor: r.dcaps.Vendor, cpStrategy: string(r.strategy),
 			cpSourceAcct: srcAcct, cpTargetAcct: dstAcct,
 		}}
@@ -259,13 +292,23 @@ func mismatch(wasSrc, wasDst, src, dst string) error {
 		"use a new state file for this migration (nothing was sent)", ErrStateMismatch, support.ErrInvalid, wasSrc, wasDst, src, dst)
 }
 
+// count parses a count checkpoint; -1 when there is none (or it is not a
+// count).
+func count(cp string) int {
+	n, err := strconv.Atoi(cp)
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
+}
+
 // progress reports a snapshot to Options.Progress.
 func (r *runner) progress() {
 	if r.o.Progress == nil {
 		return
 	}
 	r.o.Progress(Progress{
-		Phase: r.phase, Processed: r.processed, Total: -1, Indexed: r.indexed,
+		Phase: r.phase, Processed: r.processed, Total: r.total, Indexed: r.indexed,
 		Counts: r.rep.Counts, WriteCalls: r.writeCalls(),
 	})
 }
@@ -479,7 +522,7 @@ func (r *runner) wantMore() bool {
 // addPage turns a source page into tasks: mapped, validated, and skipped
 // when already migrated.
 func (r *runner) addPage(p support.Page[support.Contact]) error {
-	pg := &pageRef{next: p.Next}
+	pg := &pageRef{next: p.Next, items: len(p.Items)}
 	r.pages = append(r.pages, pg)
 	for _, c := range p.Items {
 		t := &task{page: pg, index: r.listed, sourceID: c.ID}
@@ -525,6 +568,7 @@ func (r *runner) addPage(p support.Page[support.Contact]) error {
 		case ok && e.Outcome == Failed && e.Fingerprint == t.fp && !r.o.RetryFailed:
 			// Refused before, and the same input would be refused again.
 			t.st, t.outcome, t.reason, t.remembered = tFailed, Failed, e.Reason, true
+			t.kind, t.status, t.code = e.Kind, e.Status, e.Code
 			continue
 		case ok && (e.Outcome == Unresolved || e.Outcome == Pending):
 			// Never written again: it may be in the target already.
@@ -792,7 +836,7 @@ func (r *runner) settle(t *task) {
 		}
 	default:
 		r.rep.Failed++
-		_, kind, status, code := errorDetails(t.err)
+		kind, status, code := t.details()
 		if t.outcome == Unresolved || t.outcome == Pending {
 			kind = string(t.outcome)
 		}
@@ -844,26 +888,32 @@ func (r *runner) commitWindow() error {
 			c.Seen = append(c.Seen, t.sourceID)
 		}
 	}
-	n, finished := 0, false
+	n, finished, listed := 0, false, r.passListed
 	for _, p := range r.pages {
 		if p.open > 0 {
 			break
 		}
 		n++
 		finished = p.next == ""
+		listed += p.items
 		c.Checkpoints = map[string]string{cpSourceCursor: p.next}
 		if !finished {
 			c.Seen = append(c.Seen, cursorMark(p.next))
 		}
 	}
+	if n > 0 {
+		c.Checkpoints[cpPassListed] = strconv.Itoa(listed)
+	}
 	if finished {
 		c.Checkpoints[cpPhase] = phaseDone
+		c.Checkpoints[cpSourceTotal] = strconv.Itoa(listed)
 	}
 	if !c.empty() {
 		if err := r.st.Commit(c); err != nil {
 			return err
 		}
 	}
+	r.passListed = listed
 	r.tasks = slices.DeleteFunc(r.tasks, func(t *task) bool {
 		if t.terminal() {
 			if r.bySource[t.sourceID] == t {

@@ -460,33 +460,27 @@ func (s *FileState) ExportCSV(w io.Writer) error {
 }
 
 // storedTarget is how a Target is kept on disk: without its ID (the key)
-// and without empty fields, as there may be millions.
+// and without empty fields, as there may be millions. It holds every field
+// of support.ContactInput (under its json names, which are the names older
+// files used for the fields they kept), so that a matched contact is
+// compared with all that the target holds: an index that forgot a field
+// (email consent, which every Tidio contact has) took every contact that
+// sets it for changed, and sent an update that changed nothing. Listed
+// keeps Target.listed, so that a contact indexed from a list that omits
+// fields is read before it is compared, as a dry run (indexed in memory)
+// reads it.
 type storedTarget struct {
-	Keys         []string          `json:"keys,omitempty"`
-	FirstName    string            `json:"first_name,omitempty"`
-	LastName     string            `json:"last_name,omitempty"`
-	Email        string            `json:"email,omitempty"`
-	Phone        string            `json:"phone,omitempty"`
-	Language     string            `json:"language,omitempty"`
-	Country      string            `json:"country,omitempty"`
-	ExternalID   string            `json:"external_id,omitempty"`
-	Tags         []string          `json:"tags,omitempty"`
-	CustomFields map[string]string `json:"custom_fields,omitempty"`
+	Keys []string `json:"keys,omitempty"`
+	support.ContactInput
+	Listed bool `json:"listed,omitempty"`
 }
 
 func toStored(t Target) storedTarget {
-	f := t.Fields
-	return storedTarget{
-		Keys: t.Keys, FirstName: f.FirstName, LastName: f.LastName, Email: f.Email, Phone: f.Phone,
-		Language: f.Language, Country: f.Country, ExternalID: f.ExternalID, Tags: f.Tags, CustomFields: f.CustomFields,
-	}
+	return storedTarget{Keys: t.Keys, ContactInput: t.Fields, Listed: t.listed}
 }
 
 func (s storedTarget) target(id string) Target {
-	return Target{ID: id, Keys: s.Keys, Fields: support.ContactInput{
-		FirstName: s.FirstName, LastName: s.LastName, Email: s.Email, Phone: s.Phone, Language: s.Language,
-		Country: s.Country, ExternalID: s.ExternalID, Tags: s.Tags, CustomFields: s.CustomFields,
-	}}
+	return Target{ID: id, Keys: s.Keys, Fields: s.ContactInput, listed: s.Listed}
 }
 
 func decodeEntry(sourceID string, v []byte, e *Entry) error {

@@ -191,8 +191,18 @@ type Progress struct {
 	Phase Phase `json:"phase"`
 	// Processed is how many source contacts this run has handled.
 	Processed int `json:"processed"`
-	// Total is how many source contacts there are, or -1 when unknown (no
-	// supported vendor tells).
+	// Total is about how many source contacts this run will handle (the
+	// number that Processed ends at), an estimate, or -1 when unknown. None
+	// of the vendors' lists says how many contacts there are, so it is
+	// known from the State only: how many source contacts the last
+	// complete pass with this State listed (as many as its Processed, over
+	// every run of that pass), less, in a resumed run, those on the pages
+	// this pass had finished before (they are not listed again). Contacts
+	// added to or deleted from the source since make Processed end above
+	// or below it: show it as "about". It is -1 on a State's first pass
+	// (the first run, and its resumptions), with a nil Options.State, and
+	// with a State written before it was recorded until one pass has
+	// completed. It does not change during a run.
 	Total int `json:"total"`
 	// Indexed is how many target contacts were indexed.
 	Indexed int `json:"indexed"`
@@ -333,7 +343,9 @@ type Failure struct {
 	Code   string `json:"code,omitempty"`
 	// Remembered is true when the target refused the contact in an earlier
 	// run and its mapped input has not changed since: it was not sent again
-	// (Options.RetryFailed sends it), and Reason is that refusal's.
+	// (Options.RetryFailed sends it), and Reason, Kind, Status and Code are
+	// that refusal's, as stored in the State (Entry.Kind; a refusal stored
+	// by an earlier version has a Reason only).
 	Remembered bool `json:"remembered,omitempty"`
 }
 

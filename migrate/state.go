@@ -101,6 +101,15 @@ type Entry struct {
 	Warnings []support.Warning `json:"warnings,omitempty"`
 	// Reason says why the contact failed or is unresolved.
 	Reason string `json:"reason,omitempty"`
+	// Kind, Status and Code are, on a Failed entry, those of its Failure:
+	// the error kind ("invalid input", ...), the vendor's HTTP status and
+	// its error code, when known, so that a later run that reports the
+	// refusal again without sending the contact (Failure.Remembered) tells
+	// them too. Empty on entries stored by an earlier version, whose
+	// remembered failures have a Reason only.
+	Kind   string `json:"kind,omitempty"`
+	Status int    `json:"status,omitempty"`
+	Code   string `json:"code,omitempty"`
 	// Resolved is true when the write's response was lost and the result was
 	// established by looking the contact up in the target: Created for a
 	// create, Upserted or Updated for an upsert (see the Outcomes).
@@ -206,6 +215,12 @@ const (
 	cpStrategy     = "strategy"
 	cpSourceAcct   = "source.account"
 	cpTargetAcct   = "target.account"
+	// cpPassListed is how many source contacts the pages that the current
+	// pass finished held (those before cpSourceCursor); cpSourceTotal, how
+	// many the last complete pass listed. Both feed Progress.Total; a state
+	// written before them has neither, and its runs have no total.
+	cpPassListed  = "pass.listed"
+	cpSourceTotal = "source.total"
 
 	phaseIndex = "index"
 	phaseCopy  = "copy"
