@@ -5,8 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -29,13 +32,21 @@ func TestErrorsNameWhatTheUserSet(t *testing.T) {
 		want    string
 	}{
 		{"tidio from the environment", map[string]string{"TIDIO_CLIENT_ID": "id_x", "TIDIO_CLIENT_SECRET": "cs_x"}, "tidio",
-			`Tidio: tidio: invalid input: TIDIO_CLIENT_ID must start with "ci_"`},
+			`Tidio: TIDIO_CLIENT_ID must start with "ci_"`},
 		{"tidio from the config file", map[string]string{"SHOP_EU_ID": "ci_x", "SHOP_EU_SECRET": "secret", configEnv: path}, "shop-eu",
-			`shop-eu (Tidio): tidio: invalid input: client_secret (env SHOP_EU_SECRET) must start with "cs_"`},
+			`shop-eu (Tidio): client_secret (env SHOP_EU_SECRET) must start with "cs_"`},
 		{"respond.io", map[string]string{"RESPONDIO_TOKEN": "two words"}, "respondio",
-			`respond.io: respondio: invalid input: RESPONDIO_TOKEN contains spaces`},
+			`respond.io: RESPONDIO_TOKEN contains spaces`},
 		{"tidysupport", map[string]string{"TIDYSUPPORT_API_KEY": "pk_x", "TIDYSUPPORT_WORKSPACE_ID": "wrk_x"}, "tidysupport",
-			`TidySupport: tidysupport: invalid input: TIDYSUPPORT_API_KEY is a publishable (widget) key`},
+			`TidySupport: TIDYSUPPORT_API_KEY is a publishable (widget) key`},
+		{"a base URL", map[string]string{"TIDIO_CLIENT_ID": "ci_x", "TIDIO_CLIENT_SECRET": "cs_x", "TIDIO_BASE_URL": "notaurl"}, "tidio",
+			`Tidio: TIDIO_BASE_URL: base URL must be absolute (scheme and host)`},
+		{"a base URL's scheme", map[string]string{"RESPONDIO_TOKEN": "tok", "RESPONDIO_BASE_URL": "ftp://x"}, "respondio",
+			`respond.io: RESPONDIO_BASE_URL: base URL scheme "ftp" is not https`},
+		{"a whole number", map[string]string{"TIDIO_CLIENT_ID": "ci_x", "TIDIO_CLIENT_SECRET": "cs_x", "TIDIO_REQUESTS_PER_MINUTE": "abc"}, "tidio",
+			`Tidio: TIDIO_REQUESTS_PER_MINUTE: not a whole number`},
+		{"a number", map[string]string{"TIDYSUPPORT_API_KEY": "ts_sk_x", "TIDYSUPPORT_WORKSPACE_ID": "wrk_x", "TIDYSUPPORT_RATE_LIMIT": "abc"}, "tidysupport",
+			`TidySupport: TIDYSUPPORT_RATE_LIMIT: not a number`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := realApp(tc.env)
@@ -44,10 +55,87 @@ func TestErrorsNameWhatTheUserSet(t *testing.T) {
 			var ce *configError
 			assert.ErrorAs(t, err, &ce, "a configuration error: exit 2")
 			assert.ErrorIs(t, err, support.ErrInvalid, "the chain is kept")
-			assert.Contains(t, err.Error(), tc.want)
+			assert.Equal(t, tc.want, clipAt(err.Error(), len(tc.want)))
 			assert.NotContains(t, err.Error(), "Config.")
 		})
 	}
+}
+
+// clipAt is s cut to n bytes, for comparing the start of a message.
+func clipAt(s string, n int) string { return s[:min(n, len(s))] }
+
+// Every variable of every vendor (and every key of a config file account),
+// set to values the adapter refuses, gives errors that name it as the user
+// set it, and neither the adapter's Go field nor the registry key: the
+// table of vendors drives it, so a new variable is covered as it is added.
+func TestEveryVariableIsNamedInItsErrors(t *testing.T) {
+	bad := []string{"two words", "abc", "-5", "ftp://x", "notaurl"}
+	for _, v := range vendors {
+		for _, e := range v.env {
+			for _, fromFile := range []bool{false, true} {
+				name := e.name
+				if fromFile {
+					name = v.name + " config file " + snakeCase(e.key)
+				}
+				t.Run(name, func(t *testing.T) {
+					refused := 0
+					for _, value := range bad {
+						env := map[string]string{}
+						account, label, title := v.name, e.name, v.title
+						if fromFile {
+							var file strings.Builder
+							fmt.Fprintf(&file, "accounts:\n  shop:\n    vendor: %s\n", v.name)
+							for _, o := range v.env {
+								if o.optional && o != e {
+									continue
+								}
+								ref := "SHOP_" + strings.ToUpper(snakeCase(o.key))
+								fmt.Fprintf(&file, "    %s: {env: %s}\n", snakeCase(o.key), ref)
+								env[ref] = fullEnv[o.name]
+								if o == e {
+									env[ref] = value
+									label = snakeCase(o.key) + " (env " + ref + ")"
+								}
+							}
+							env[configEnv] = writeConfig(t, file.String())
+							account, title = "shop", "shop ("+v.title+")"
+						} else {
+							maps.Copy(env, fullEnv)
+							env[e.name] = value
+						}
+						_, err := realApp(env).openAccount(context.Background(), "from", account)
+						if err == nil {
+							continue
+						}
+						refused++
+						msg := err.Error()
+						var ce *configError
+						assert.ErrorAs(t, err, &ce, "%q: a configuration error: exit 2", value)
+						assert.ErrorIs(t, err, support.ErrInvalid, "%q: the chain is kept", value)
+						assert.True(t, strings.HasPrefix(msg, title+": "), "%q: %s", value, msg)
+						assert.Contains(t, msg, label, "%q: names what the user set", value)
+						for _, internal := range []string{"Config.", "rest: ", "config: ", "invalid input"} {
+							assert.NotContains(t, msg, internal, "%q", value)
+						}
+						for _, o := range v.env {
+							assert.NotRegexp(t, goNames(o.key), msg, "%q: names a Go field or registry key", value)
+						}
+					}
+					assert.Positive(t, refused, "no value of %v is refused: add one the adapter refuses", bad)
+				})
+			}
+		}
+	}
+}
+
+// goNames matches, as a word, the registry key and the adapter Config
+// field of key: clientID, ClientID, CLIENTID (a one-word key such as
+// token only capitalized, Token: the config file's key is token).
+func goNames(key string) *regexp.Regexp {
+	if key == strings.ToLower(key) {
+		return regexp.MustCompile(`\b` + strings.ToUpper(key[:1]) + key[1:] + `\b`)
+	}
+	return regexp.MustCompile(`(?i)\b` + key + `\b`)
 }
 
 // rename leaves a field the user did not set, and errors naming none, as
@@ -58,8 +146,15 @@ func TestRenameKeepsWhatItCannotMap(t *testing.T) {
 	ac := envAccount(tidio)
 	plain := errors.New("tidio: no Config here")
 	assert.Same(t, plain, ac.rename(plain))
+	unknown := support.Errorf("tidio", "", support.ErrInvalid, "config: unknown key(s) color")
+	assert.Same(t, unknown, ac.rename(unknown))
 	err = ac.rename(support.Errorf("tidio", "", support.ErrInvalid, "Config.MaxAttempts is negative; Config.BaseURL is not https"))
-	assert.EqualError(t, err, "tidio: invalid input: Config.MaxAttempts is negative; TIDIO_BASE_URL is not https")
+	assert.EqualError(t, err, "Config.MaxAttempts is negative; TIDIO_BASE_URL is not https")
+	err = ac.rename(support.Errorf("tidio", "", support.ErrInvalid, "config: bad value for REQUESTSPERMINUTE (want int), maxAttempts (want int)"))
+	assert.EqualError(t, err, "tidio: invalid input: config: bad value for REQUESTSPERMINUTE (want int), maxAttempts (want int)",
+		"all or nothing: maxAttempts is the CLI's")
+	err = ac.rename(support.Errorf("tidio", "", support.ErrInvalid, "config: bad value for REQUESTSPERMINUTE (want int)"))
+	assert.EqualError(t, err, "TIDIO_REQUESTS_PER_MINUTE: not a whole number", "registry keys ignore case")
 }
 
 // One account on both sides is refused, however it is named; two

@@ -1,11 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -16,8 +16,13 @@ import (
 	"github.com/deskbridge/deskbridge/support"
 )
 
-// checkTimeout bounds the check of one account: one request, sent once.
-const checkTimeout = 15 * time.Second
+// defaultCheckTimeout bounds the check of one account (one request, sent
+// once), unless app.checkTimeout says otherwise.
+const defaultCheckTimeout = 15 * time.Second
+
+// slowCheck is how long a check waits for its answer before it says, on
+// stderr, what it is waiting for.
+const slowCheck = 2 * time.Second
 
 // The results of checking an account.
 const (
@@ -37,11 +42,19 @@ type checkResult struct {
 }
 
 // probeAccount sends ac one cheap authenticated read (a contact list of
-// one), once, within checkTimeout, and says what came of it.
-func probeAccount(ctx context.Context, ac *account) checkResult {
-	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+// one), once, within the check timeout, and says what came of it. A host
+// that does not answer within the timeout is unreachable, as one that
+// refuses the connection; one that has not answered within slowCheck is
+// said to be waited for, on stderr.
+func (a *app) probeAccount(ctx context.Context, ac *account) checkResult {
+	timeout := cmp.Or(a.checkTimeout, defaultCheckTimeout)
+	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	stop := a.sayWhenSlow(ac)
 	_, err := ac.probe.ListContacts(cctx, support.ContactListOptions{ListOptions: support.ListOptions{Limit: 1}})
+	stop()
+	// The check's own deadline, not the caller's: the host did not answer.
+	timedOut := err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded)
 	var se *support.Error
 	switch {
 	case err == nil:
@@ -56,8 +69,11 @@ func probeAccount(ctx context.Context, ac *account) checkResult {
 		return checkResult{status: checkRefused, detail: "check " + ac.secrets(), err: ac.refused(err)}
 	case errors.Is(err, support.ErrRateLimited):
 		return checkResult{status: checkBusy, detail: "rate limited right now, the credentials are not verified: " + err.Error()}
-	case errors.As(err, &se) && se.Status == 0 && errors.Is(err, support.ErrUnavailable):
+	case timedOut, errors.As(err, &se) && se.Status == 0 && errors.Is(err, support.ErrUnavailable):
 		msg := "cannot reach " + unreachable(err, ac)
+		if timedOut {
+			msg = fmt.Sprintf("cannot reach %s: no answer within %s", ac.host(), timeout)
+		}
 		if l := ac.label("baseURL"); l != "" {
 			msg += " (check " + l + ")"
 		}
@@ -68,13 +84,35 @@ func probeAccount(ctx context.Context, ac *account) checkResult {
 	}
 }
 
+// sayWhenSlow prints one line on stderr if ac's check has not answered
+// within slowCheck (as timed by app.after), "deskbridge: waiting for Tidio
+// at api.tidio.com…", so that a host that does not answer is not a blank
+// screen. The returned func ends the watch; once it returns, nothing more
+// is printed.
+func (a *app) sayWhenSlow(ac *account) (stop func()) {
+	after := a.after
+	if after == nil {
+		after = time.After
+	}
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		select {
+		case <-after(slowCheck):
+			a.noteLine(fmt.Sprintf("deskbridge: waiting for %s at %s…", ac.title, ac.host()))
+		case <-done:
+		}
+	}()
+	return func() {
+		close(done)
+		<-exited
+	}
+}
+
 // unreachable says which host did not answer, and how: "127.0.0.1:1:
 // connection refused".
 func unreachable(err error, ac *account) string {
-	host := ac.vendor.title
-	if u, perr := url.Parse(ac.baseURL); perr == nil && u.Host != "" {
-		host = u.Host
-	}
+	host := ac.host()
 	var (
 		dns *net.DNSError
 		op  *net.OpError
@@ -82,7 +120,7 @@ func unreachable(err error, ac *account) string {
 	)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Sprintf("%s: no answer within %s", host, checkTimeout)
+		return host + ": no answer in time"
 	case errors.As(err, &dns):
 		return dns.Name + ": " + dns.Err
 	case errors.As(err, &op):
@@ -105,7 +143,7 @@ func unreachable(err error, ac *account) string {
 // connection refused") a configError too. A vendor that is only busy (rate
 // limited) passes.
 func (a *app) checkAccount(ctx context.Context, ac *account) error {
-	return probeAccount(ctx, ac).err
+	return a.probeAccount(ctx, ac).err
 }
 
 func runCheck(ctx context.Context, a *app, args []string) error {
@@ -115,8 +153,11 @@ Usage: deskbridge check [--config FILE] [--redis-url URL] [--from ACCOUNT] [--to
 Checks accounts with one cheap authenticated read each (a list of one
 contact), sent once, and prints per account: ok; refused (and which
 variables or config file keys to check); unreachable (the host and the
-error); or misconfigured (what is missing). An ACCOUNT is a vendor (`+vendorNames()+`),
-with credentials from the environment, or an account of the config file.
+error, or no answer within `+defaultCheckTimeout.String()+`); or misconfigured (what is missing). A
+check that has not answered within `+slowCheck.String()+` says on stderr what it waits for.
+
+An ACCOUNT is a vendor (`+vendorNames()+`), with credentials
+from the environment, or an account of the config file.
 Without accounts, it checks every account configured: those of the config
 file, and every vendor with one of its variables set.
 
@@ -144,18 +185,25 @@ error); 2 an account is misconfigured, refused or unreachable.`)
 	if redisErr == nil {
 		defer closeRedis()
 	}
-	names := fs.Args()
-	for _, n := range []string{*to, *from} {
-		if n != "" {
-			names = append([]string{n}, names...)
+	// Each account is named by its flag (from, to), or "" for an argument.
+	type named struct{ name, flag string }
+	var names []named
+	for _, n := range []named{{*from, "from"}, {*to, "to"}} {
+		if n.name != "" {
+			names = append(names, n)
 		}
+	}
+	for _, n := range fs.Args() {
+		names = append(names, named{n, ""})
 	}
 	if len(names) == 0 {
 		configured, err := a.configuredAccounts()
 		if err != nil {
 			return err
 		}
-		names = configured
+		for _, n := range configured {
+			names = append(names, named{n, ""})
+		}
 	}
 	if len(names) == 0 {
 		return &configError{fmt.Errorf("no account to check: set a vendor's variables (see 'deskbridge migrate --help') or name accounts in a config file (--config)")}
@@ -175,23 +223,23 @@ error); 2 an account is misconfigured, refused or unreachable.`)
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", "shared rate limit (Redis)", checkOK, a.redisAddr)
 	}
 	var seen []string
-	for _, name := range names {
-		if slices.Contains(seen, name) {
+	for _, n := range names {
+		if slices.Contains(seen, n.name) {
 			continue
 		}
-		seen = append(seen, name)
-		title, r := name, checkResult{}
-		ac, err := a.openAccount(ctx, "from", name)
+		seen = append(seen, n.name)
+		title, r := n.name, checkResult{}
+		ac, err := a.openAccount(ctx, n.flag, n.name)
 		if err != nil {
 			var ue *usageError
 			if errors.As(err, &ue) {
-				r = checkResult{status: checkMisconfigured, detail: strings.TrimPrefix(ue.msg, "--from: "), err: err}
+				r = checkResult{status: checkMisconfigured, detail: strings.TrimPrefix(ue.msg, flagPrefix(n.flag)), err: err}
 			} else {
 				r = checkResult{status: checkMisconfigured, detail: err.Error(), err: err}
 			}
 		} else {
 			title = ac.title
-			r = probeAccount(ctx, ac)
+			r = a.probeAccount(ctx, ac)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", title, r.status, r.detail)
 		var ce *configError

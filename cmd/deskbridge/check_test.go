@@ -5,10 +5,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -134,4 +137,90 @@ func TestCheckWithoutUsableAccounts(t *testing.T) {
 	a = realApp(map[string]string{})
 	assert.Equal(t, exitUsage, a.check(context.Background()))
 	assert.Contains(t, a.errOut.String(), "deskbridge check: no account to check")
+}
+
+// silentHost returns a loopback address that accepts connections and never
+// answers, until the test ends.
+func silentHost(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return l.Addr().String()
+}
+
+// firedAfter is an app.after whose timers have fired already, recording
+// the durations asked for.
+func firedAfter(asked *[]time.Duration, mu *sync.Mutex) func(time.Duration) <-chan time.Time {
+	return func(d time.Duration) <-chan time.Time {
+		mu.Lock()
+		*asked = append(*asked, d)
+		mu.Unlock()
+		c := make(chan time.Time, 1)
+		c <- time.Time{}
+		return c
+	}
+}
+
+// A host that accepts the connection and never answers is unreachable
+// once the check's timeout is over (exit 2, the host and the variable to
+// check named), and while the check waits for it, one line says so: for
+// 'check', and for the checks migrate makes before it starts.
+func TestCheckOfAHostThatNeverAnswers(t *testing.T) {
+	host := silentHost(t)
+	a := realApp(map[string]string{"TIDIO_CLIENT_ID": "ci_x", "TIDIO_CLIENT_SECRET": "cs_x", "TIDIO_BASE_URL": "http://" + host,
+		"RESPONDIO_TOKEN": "tok"})
+	a.checkTimeout = 50 * time.Millisecond // the test's; 15s by default
+	var asked []time.Duration
+	var mu sync.Mutex
+	a.after = firedAfter(&asked, &mu)
+
+	code := a.check(context.Background(), "tidio")
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, map[string][2]string{
+		"Tidio": {"unreachable", "cannot reach " + host + ": no answer within 50ms (check TIDIO_BASE_URL)"},
+	}, checkRows(a.out.String()))
+	assert.Equal(t, "deskbridge: waiting for Tidio at "+host+"…\n"+
+		"deskbridge check: 1 of 1 account cannot be used (see above)\n", a.errOut.String())
+	assert.Equal(t, []time.Duration{slowCheck}, asked)
+
+	state := filepath.Join(t.TempDir(), "s.db")
+	code = a.exec(context.Background(), "migrate", "--from", "tidio", "--to", "respondio", "--state", state)
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "deskbridge: waiting for Tidio at "+host+"…\n"+
+		"deskbridge migrate: Tidio: cannot reach "+host+": no answer within 50ms (check TIDIO_BASE_URL)\n", a.errOut.String())
+	assert.Empty(t, a.out.String())
+	assert.NoFileExists(t, state)
+}
+
+// A check that answers before slowCheck prints nothing on stderr.
+func TestCheckThatAnswersSaysNothingOfWaiting(t *testing.T) {
+	tidio, err := startSimulator("tidio", simOptions{Seed: 1, Unlimited: true})
+	require.NoError(t, err)
+	defer tidio.Close()
+	a := realApp(tidio.env)
+	pending := make(chan time.Time) // never fires
+	a.after = func(time.Duration) <-chan time.Time { return pending }
+	assert.Equal(t, exitOK, a.check(context.Background(), "tidio"))
+	assert.Empty(t, a.errOut.String())
 }

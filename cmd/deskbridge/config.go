@@ -174,7 +174,8 @@ func parseAccount(path string, name, def *yaml.Node) (fileAccount, error) {
 			if v.Kind != yaml.ScalarNode {
 				return fa, at(v.Line, "vendor: want one of %s", vendorNames())
 			}
-			vn, err := lookupVendor("vendor", v.Value)
+			// Vendor names ignore case, as the registry's keys do.
+			vn, err := lookupVendor("vendor", strings.ToLower(v.Value))
 			if err != nil {
 				return fa, at(v.Line, "unknown vendor %q (one of: %s)", v.Value, vendorNames())
 			}
@@ -253,6 +254,15 @@ func (cf *configFile) account(name string) *fileAccount {
 		}
 	}
 	return nil
+}
+
+// display names the file for messages: as it was given, and
+// ./deskbridge.yaml when it was found there.
+func (cf *configFile) display() string {
+	if cf.path == defaultConfigFile {
+		return "./" + defaultConfigFile
+	}
+	return cf.path
 }
 
 // names lists the file's accounts, for messages.

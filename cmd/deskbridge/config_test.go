@@ -191,3 +191,52 @@ func TestSnakeCase(t *testing.T) {
 		assert.Equal(t, want, snakeCase(key))
 	}
 }
+
+// Vendor names in the config file ignore case, as the registry's keys do.
+func TestConfigFileVendorIgnoresCase(t *testing.T) {
+	path := writeConfig(t, "accounts:\n  shop:\n    vendor: TIDIO\n    client_id: {env: ID}\n    client_secret: {env: SECRET}\n  chat:\n    vendor: RespondIO\n    token: {env: TOKEN}\n")
+	a := configApp(map[string]string{"ID": "ci_x", "SECRET": "cs_x", "TOKEN": "tok"}, path)
+	for name, vendor := range map[string]string{"shop": "tidio", "chat": "respondio"} {
+		ac, err := a.openAccount(context.Background(), "from", name)
+		require.NoError(t, err, name)
+		assert.Equal(t, vendor, ac.vendor.name)
+	}
+}
+
+// An account of ./deskbridge.yaml named like a vendor wins over that
+// vendor's variables: when they are set and the account does not read
+// them, one line on stderr says so.
+func TestAccountNamedLikeAVendorSaysSo(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	write := func(token string) {
+		require.NoError(t, os.WriteFile(defaultConfigFile,
+			[]byte("accounts:\n  respondio:\n    vendor: respondio\n    token: {env: "+token+"}\n"), 0o600))
+	}
+	run := func(env map[string]string, args ...string) *testApp {
+		a := newTestApp(env, map[string]*support.Client{"tidio": memory.New(memory.Config{}), "respondio": memory.New(memory.Config{})})
+		require.Equal(t, exitOK, a.exec(context.Background(), args...), a.errOut.String())
+		return a
+	}
+	migrate := []string{"migrate", "--from", "tidio", "--to", "respondio", "--dry-run"}
+	env := map[string]string{"TIDIO_CLIENT_ID": "ci_x", "TIDIO_CLIENT_SECRET": "cs_x", "RESPONDIO_TOKEN": "env-token", "OTHER_TOKEN": "file-token"}
+
+	write("OTHER_TOKEN")
+	a := run(env, migrate...)
+	assert.Equal(t, "file-token", a.configs["respondio"]["token"], "the account wins")
+	const said = `deskbridge: --to respondio is the account "respondio" of ./deskbridge.yaml (RESPONDIO_* variables are not used)` + "\n"
+	assert.Equal(t, 1, strings.Count(a.errOut.String(), said), a.errOut.String())
+	a = run(env, "check", "respondio")
+	assert.Equal(t, `deskbridge: respondio is the account "respondio" of ./deskbridge.yaml (RESPONDIO_* variables are not used)`+"\n", a.errOut.String())
+
+	noVars := map[string]string{"TIDIO_CLIENT_ID": "ci_x", "TIDIO_CLIENT_SECRET": "cs_x", "OTHER_TOKEN": "file-token"}
+	assert.NotContains(t, run(noVars, migrate...).errOut.String(), "is the account", "no RESPONDIO_* variable set")
+
+	// An account that reads the vendor's variables (as the sandbox's
+	// config file does) names only those it leaves out.
+	write("RESPONDIO_TOKEN")
+	assert.NotContains(t, run(env, migrate...).errOut.String(), "is the account")
+	env["RESPONDIO_BASE_URL"] = "http://127.0.0.1:9"
+	assert.Contains(t, run(env, migrate...).errOut.String(),
+		`deskbridge: --to respondio is the account "respondio" of ./deskbridge.yaml (RESPONDIO_BASE_URL is not used)`+"\n")
+}

@@ -19,7 +19,7 @@ Usage: deskbridge contacts list --vendor ACCOUNT [--json] [--limit N]
 Subcommands:
   list    list an account's contacts (a vendor's, credentials from the environment, or a config file account's)`
 	if len(args) == 0 {
-		return usagef("missing subcommand (list)")
+		return usagef("missing subcommand: list")
 	}
 	switch args[0] {
 	case "list":
@@ -28,7 +28,7 @@ Subcommands:
 		fmt.Fprintln(a.stdout, strings.TrimSpace(head))
 		return nil
 	default:
-		return usagef("unknown subcommand %q (list)", args[0])
+		return unknownSubcommand(args[0], "list")
 	}
 }
 

@@ -133,7 +133,7 @@ func (a *app) demo(ctx context.Context, src, dst vendor, n int, statePath string
 	before := dsim.stats.Writes()
 	rep, err := a.migrate(ctx, sp, dp, migrate.Options{State: st}, held)
 	if rep != nil {
-		writeSummary(w, rep)
+		writeSummary(w, rep, src.title, dst.title)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -154,7 +154,7 @@ func (a *app) demo(ctx context.Context, src, dst vendor, n int, statePath string
 	again, err := a.migrate(ctx, sp, dp, migrate.Options{State: st}, held)
 	if err != nil {
 		if again != nil {
-			writeSummary(w, again)
+			writeSummary(w, again, src.title, dst.title)
 		}
 		return fmt.Errorf("the second run stopped: %w", err)
 	}

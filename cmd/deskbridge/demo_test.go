@@ -45,7 +45,7 @@ func TestDemo(t *testing.T) {
 				"offline, against simulators running in this process",
 				"people entered twice, with emails differing only in case",
 				"scaled ×",
-				"Migrated: " + dir[0] + " → " + dir[1],
+				"Migrated: " + title(t, dir[0]) + " → " + title(t, dir[1]) + ", strategy ",
 				"0 emails held twice",
 				"answered 0 of all requests with 429",
 				"Nothing lost, nothing doubled",
@@ -72,6 +72,7 @@ func TestDemo(t *testing.T) {
 					"external_id ",
 					"has no country code",
 					"respond.io requires a first name to create a contact",
+					"\n  " + firstNameHint + "\n",
 				} {
 					if !strings.Contains(out, want) {
 						t.Errorf("output lacks %q:\n%s", want, out)
@@ -80,6 +81,14 @@ func TestDemo(t *testing.T) {
 			}
 		})
 	}
+}
+
+// title is how messages name the vendor called name.
+func title(t *testing.T, name string) string {
+	t.Helper()
+	v, err := lookupVendor("vendor", name)
+	require.NoError(t, err)
+	return v.title
 }
 
 // signalWriter is a buffer that says when a string has been written.

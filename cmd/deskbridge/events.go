@@ -66,7 +66,7 @@ Subcommands:
   listen  print the events of one or every vendor: verified webhooks, or the change feed
   kinds   print which kinds of event each vendor sends by webhook and which polling reveals`
 	if len(args) == 0 {
-		return usagef("missing subcommand (listen, kinds)")
+		return usagef("missing subcommand: listen or kinds")
 	}
 	switch args[0] {
 	case "listen":
@@ -77,7 +77,7 @@ Subcommands:
 		fmt.Fprintln(a.stdout, strings.TrimSpace(head))
 		return nil
 	default:
-		return usagef("unknown subcommand %q (listen, kinds)", args[0])
+		return unknownSubcommand(args[0], "listen", "kinds")
 	}
 }
 

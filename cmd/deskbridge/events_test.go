@@ -308,7 +308,7 @@ func TestEventsListenConfigErrors(t *testing.T) {
 	}
 	a := newTestApp(nil, nil)
 	assert.Equal(t, exitUsage, a.exec(context.Background(), "events"))
-	assert.Contains(t, a.errOut.String(), "missing subcommand (listen, kinds)")
+	assert.Contains(t, a.errOut.String(), "missing subcommand: listen or kinds")
 	assert.Equal(t, exitOK, a.exec(context.Background(), "events", "listen", "--help"))
 	for _, want := range []string{"TIDIO_WEBHOOK_SECRET", "TidySupport documents no signature", "TIDYSUPPORT_WEBHOOK_HEADER", "X-Webhook-Secret", "respond.io documents no webhooks"} {
 		assert.Contains(t, a.out.String(), want)

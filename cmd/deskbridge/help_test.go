@@ -62,8 +62,9 @@ func helpCommands() [][]string {
 	return append(lines, []string{"contacts", "list"}, []string{"events", "listen"}, []string{"events", "kinds"})
 }
 
-// Help goes to stdout, once, only when asked for, with exit 0; -h, --help
-// and 'help command' print the same.
+// Help goes to stdout, once, only when asked for, with exit 0; -h, --help,
+// 'help command', '-h command' and '--help command' print the same, and
+// 'help --help' and 'help -h' the top-level help.
 func TestHelpGolden(t *testing.T) {
 	for _, cmd := range helpCommands() {
 		name := "help"
@@ -76,7 +77,12 @@ func TestHelpGolden(t *testing.T) {
 			assert.Empty(t, stderr)
 			assert.Equal(t, 1, countUsage(stdout), "the help is printed once:\n%s", stdout)
 			golden(t, name, text)
-			for _, other := range [][]string{append(cmd, "-h"), append([]string{"help"}, cmd...)} {
+			others := [][]string{append(cmd, "-h"), append([]string{"help"}, cmd...),
+				append([]string{"-h"}, cmd...), append([]string{"--help"}, cmd...)}
+			if len(cmd) == 0 {
+				others = append(others, []string{"help", "--help"}, []string{"help", "-h"}, []string{"help", "help"})
+			}
+			for _, other := range others {
 				code, out, errOut, _ := transcript(t, other...)
 				assert.Equal(t, exitOK, code, "%v", other)
 				assert.Empty(t, errOut, "%v", other)
@@ -98,46 +104,51 @@ func countUsage(s string) int {
 }
 
 // A mistake on the command line is one line on stderr naming what was
-// typed, with a hint when something close exists, then where the help
-// is; nothing on stdout; exit 2.
+// typed, with a hint when something close exists, and where the help is;
+// nothing on stdout; exit 2.
 func TestUsageErrorsGolden(t *testing.T) {
 	for name, args := range map[string][]string{
-		"no-command":            nil,
-		"unknown-command":       {"migrat", "--from", "tidio"},
-		"unknown-command-far":   {"frobnicate"},
-		"help-unknown-command":  {"help", "capability"},
-		"flag-before-command":   {"--from", "tidio", "migrate"},
-		"top-level-flag-typo":   {"--verison"},
-		"unknown-flag":          {"migrate", "--frm", "tidio", "--to", "respondio", "--state", "m.db"},
-		"unknown-flag-one-dash": {"migrate", "-frm=tidio"},
-		"unknown-flag-far":      {"migrate", "--colour"},
-		"unknown-flag-prefix":   {"sandbox", "--webhook", "http://localhost:8080"},
-		"unknown-flag-sub":      {"contacts", "list", "--vendr", "tidio"},
-		"missing-value":         {"migrate", "--to", "respondio", "--from"},
-		"missing-value-flag":    {"migrate", "--from", "--to", "respondio"},
-		"bad-int":               {"migrate", "--from", "tidio", "--concurrency", "x"},
-		"bad-duration":          {"migrate", "--every", "5"},
-		"bad-bool":              {"migrate", "--dry-run=maybe"},
-		"bool-with-value":       {"migrate", "--from", "tidio", "--to", "respondio", "--dry-run", "false"},
-		"stray-argument":        {"migrate", "--from", "tidio", "--to", "respondio", "--state", "m.db", "extra"},
-		"stray-argument-sub":    {"version", "now"},
-		"after-parse-sub":       {"contacts", "list", "--limit", "-1", "--vendor", "tidio"},
+		"no-command":              nil,
+		"unknown-command":         {"migrat", "--from", "tidio"},
+		"unknown-command-far":     {"frobnicate"},
+		"help-unknown-command":    {"help", "capability"},
+		"flag-before-command":     {"--from", "tidio", "migrate"},
+		"top-level-flag-typo":     {"--verison"},
+		"unknown-flag":            {"migrate", "--frm", "tidio", "--to", "respondio", "--state", "m.db"},
+		"unknown-flag-one-dash":   {"migrate", "-frm=tidio"},
+		"unknown-flag-far":        {"migrate", "--colour"},
+		"unknown-flag-prefix":     {"sandbox", "--webhook", "http://localhost:8080"},
+		"unknown-flag-sub":        {"contacts", "list", "--vendr", "tidio"},
+		"missing-value":           {"migrate", "--to", "respondio", "--from"},
+		"missing-value-flag":      {"migrate", "--from", "--to", "respondio"},
+		"bad-int":                 {"migrate", "--from", "tidio", "--concurrency", "x"},
+		"bad-duration":            {"migrate", "--every", "5"},
+		"bad-bool":                {"migrate", "--dry-run=maybe"},
+		"bool-with-value":         {"migrate", "--from", "tidio", "--to", "respondio", "--dry-run", "false"},
+		"stray-argument":          {"migrate", "--from", "tidio", "--to", "respondio", "--state", "m.db", "extra"},
+		"stray-argument-sub":      {"version", "now"},
+		"after-parse-sub":         {"contacts", "list", "--limit", "-1", "--vendor", "tidio"},
+		"missing-required":        {"migrate", "--to", "respondio", "--state", "m.db"},
+		"unknown-subcommand":      {"events", "lisen"},
+		"unknown-subcommand-2":    {"contacts", "lst"},
+		"unknown-subcommand-far":  {"events", "frobnicate"},
+		"help-unknown-subcommand": {"-h", "contacts", "lst"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, stdout, stderr, text := transcript(t, args...)
 			assert.Equal(t, exitUsage, code)
 			assert.Empty(t, stdout, "a usage error prints no help")
 			lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
-			if assert.Len(t, lines, 2, "stderr: %s", stderr) {
-				assert.Regexp(t, `^Run 'deskbridge [a-z ]*--help' for usage\.$`, lines[1])
+			if assert.Len(t, lines, 1, "one line: %s", stderr) {
+				assert.Regexp(t, `^deskbridge[a-z ]*: .* \(see 'deskbridge [a-z ]*--help'\)$`, lines[0])
 			}
 			golden(t, "error-"+name, text)
 		})
 	}
 }
 
-// The flags are named as typed, and a hint names the closest flags or
-// commands.
+// The flags are named as typed, and a hint names the closest flags,
+// commands or subcommands.
 func TestDidYouMean(t *testing.T) {
 	flags := []string{"help", "from", "to", "state", "dry-run", "json", "verify", "verify-sample", "concurrency", "webhook-url", "webhook-faults"}
 	for typed, want := range map[string]string{
@@ -161,6 +172,7 @@ func TestDidYouMean(t *testing.T) {
 		assert.Equal(t, want, didYouMean(typed, flags, "--"), typed)
 	}
 	assert.Equal(t, "did you mean capabilities?", didYouMean("capability", commandNames(), ""))
+	assert.Equal(t, "did you mean listen?", didYouMean("lisen", []string{"listen", "kinds"}, ""))
 	assert.Equal(t, "", didYouMean("frobnicate", commandNames(), ""))
 }
 
@@ -279,4 +291,22 @@ func TestExitCodesDocumented(t *testing.T) {
 	}
 	assert.Equal(t, "```\n"+strings.TrimPrefix(exitCodesHelp, "\n")+"\n```\n", readmeBlock(t, "exit-codes"),
 		"README.md's exit codes differ from the help's")
+}
+
+// A mistyped subcommand gets the same hint as a mistyped command.
+func TestUnknownSubcommandSuggests(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"events", "lisen"}, `deskbridge events: unknown subcommand "lisen"; did you mean listen? (see 'deskbridge events --help')` + "\n"},
+		{[]string{"events", "kind"}, `deskbridge events: unknown subcommand "kind"; did you mean kinds? (see 'deskbridge events --help')` + "\n"},
+		{[]string{"contacts", "lst"}, `deskbridge contacts: unknown subcommand "lst"; did you mean list? (see 'deskbridge contacts --help')` + "\n"},
+		{[]string{"contacts", "show"}, `deskbridge contacts: unknown subcommand "show"; the subcommands are list (see 'deskbridge contacts --help')` + "\n"},
+	} {
+		code, stdout, stderr, _ := transcript(t, tc.args...)
+		assert.Equal(t, exitUsage, code, "%v", tc.args)
+		assert.Empty(t, stdout, "%v", tc.args)
+		assert.Equal(t, tc.want, stderr, "%v", tc.args)
+	}
 }

@@ -56,6 +56,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -138,6 +139,14 @@ type app struct {
 	// helpName is the command whose flags were defined last ("contacts
 	// list"): a usage error points at its help.
 	helpName string
+	// checkTimeout bounds the check of each account (0:
+	// defaultCheckTimeout); after times how long a check waits before it
+	// says so (nil: time.After). Tests shorten both.
+	checkTimeout time.Duration
+	after        func(time.Duration) <-chan time.Time
+	// noteMu serializes the lines noteLine writes, which come from more
+	// than one goroutine.
+	noteMu sync.Mutex
 	// rateLimiter, when set (--redis-url), paces the requests of every
 	// account opened: their quotas are shared with other processes.
 	rateLimiter support.RateLimiter
@@ -194,18 +203,20 @@ var errReported = errors.New("reported")
 func (a *app) run(ctx context.Context, args []string) int {
 	a.helpName = ""
 	if len(args) == 0 {
-		return a.topUsageError(fmt.Sprintf("missing command (%s)", strings.Join(commandNames(), ", ")))
+		return a.topUsageError("missing command: one of " + strings.Join(commandNames(), ", "))
 	}
 	name := args[0]
 	switch name {
 	case "-h", "-help", "--help", "help":
-		if len(args) > 1 && name == "help" && args[1] != "help" {
-			// "deskbridge help contacts list" is "deskbridge contacts list --help".
+		if len(args) > 1 && args[1] != "help" && !strings.HasPrefix(args[1], "-") {
+			// "deskbridge help contacts list" (or -h contacts list) is
+			// "deskbridge contacts list --help".
 			if _, ok := lookupCommand(args[1]); !ok {
 				return a.unknownCommand(args[1])
 			}
 			return a.run(ctx, append(args[1:len(args):len(args)], "--help"))
 		}
+		// "help", "help help", "help --help": the top-level help.
 		a.usage(a.stdout)
 		return exitOK
 	case "-version", "--version":
@@ -258,26 +269,36 @@ func (a *app) unknownCommand(name string) int {
 }
 
 // topUsageError prints a mistake in the command line before any command:
-// one line, and where the help is. Exit code 2.
+// one line, ending with where the help is. Exit code 2.
 func (a *app) topUsageError(msg string) int {
-	fmt.Fprintf(a.stderr, "deskbridge: %s\nRun 'deskbridge --help' for usage.\n", msg)
+	fmt.Fprintf(a.stderr, "deskbridge: %s (see 'deskbridge --help')\n", msg)
 	return exitUsage
+}
+
+// unknownSubcommand is the usage error for typed, which is none of a
+// command's subcommands subs: with the closest ones, as for commands, or
+// else the list of them.
+func unknownSubcommand(typed string, subs ...string) error {
+	if hint := didYouMean(typed, subs, ""); hint != "" {
+		return usagef("unknown subcommand %q; %s", typed, hint)
+	}
+	return usagef("unknown subcommand %q; the subcommands are %s", typed, strings.Join(subs, ", "))
 }
 
 // exit turns a command's error into its message on stderr and an exit code.
 func (a *app) exit(name string, err error) int {
 	var ue *usageError
 	var ce *configError
+	if a.helpName != "" {
+		name = a.helpName // "contacts list"
+	}
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		if a.helpName != "" {
-			name = a.helpName
-		}
-		fmt.Fprintf(a.stderr, "deskbridge %s: %s\nRun 'deskbridge %s --help' for usage.\n", name, ue.msg, name)
+		fmt.Fprintf(a.stderr, "deskbridge %s: %s (see 'deskbridge %s --help')\n", name, ue.msg, name)
 		return exitUsage
 	case errors.As(err, &ce):
 		fmt.Fprintf(a.stderr, "deskbridge %s: %v\n", name, ce.err)
@@ -426,7 +447,7 @@ func parse(fs *flag.FlagSet, args []string, allowArgs bool) error {
 	}
 	if !allowArgs && fs.NArg() > 0 {
 		if _, err := strconv.ParseBool(fs.Arg(0)); err == nil && lastBool != "" {
-			return usagef("unexpected argument %q (%s takes no value; write %s=%s)", fs.Arg(0), lastBool, lastBool, fs.Arg(0))
+			return usagef("unexpected argument %q: %s takes no value; write %s=%s", fs.Arg(0), lastBool, lastBool, fs.Arg(0))
 		}
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}

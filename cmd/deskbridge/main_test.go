@@ -182,7 +182,7 @@ func TestOpenErrorIsAConfigurationError(t *testing.T) {
 		return nil, support.Errorf(name, "", support.ErrInvalid, "Config.ClientID must start with \"ci_\"")
 	}
 	code := a.exec(context.Background(), "contacts", "list", "--vendor", "tidio")
-	if code != exitUsage || !strings.Contains(a.errOut.String(), "Tidio: tidio: invalid input: TIDIO_CLIENT_ID must start") {
+	if code != exitUsage || a.errOut.String() != "deskbridge contacts list: Tidio: TIDIO_CLIENT_ID must start with \"ci_\"\n" {
 		t.Fatalf("exit %d, stderr %q", code, a.errOut.String())
 	}
 }
@@ -293,7 +293,7 @@ func TestMigrateReportsFailuresAndReRunsWithoutWrites(t *testing.T) {
 	}
 	out := a.out.String()
 	for _, want := range []string{
-		"Migrated: memory → memory, strategy batch",
+		"Migrated: Tidio → respond.io, strategy batch",
 		"created        248",
 		"updated          1",
 		"failed           1",

@@ -106,6 +106,12 @@ point these at local simulators.`)
 		return usagef("--every needs --state and cannot be a dry run: each pass carries over what changed since the last")
 	}
 
+	if *statePath != "" {
+		if err := checkStatePath(*statePath); err != nil {
+			return err
+		}
+	}
+
 	closeRedis, err := a.openRedis(ctx, shared)
 	if err != nil {
 		return err
@@ -129,14 +135,6 @@ point these at local simulators.`)
 		// --failures-csv and --json list them all.
 		ReportLimit: -1,
 	}
-	var st *migrate.FileState
-	if *statePath != "" {
-		if st, err = openStateFile(*statePath); err != nil {
-			return err
-		}
-		defer st.Close()
-		opts.State = st
-	}
 	// Until a progress display takes over, retries and waits are lines of
 	// their own: the checks and --verify show them too.
 	defer a.waits.to(a.noteLine)()
@@ -144,6 +142,16 @@ point these at local simulators.`)
 		if err := a.checkAccount(ctx, ac); err != nil {
 			return err
 		}
+	}
+	// The state file is made only once both accounts answered: a failed
+	// check leaves no empty state file behind.
+	var st *migrate.FileState
+	if *statePath != "" {
+		if st, err = openStateFile(*statePath); err != nil {
+			return err
+		}
+		defer st.Close()
+		opts.State = st
 	}
 	out := migrateOutput{a: a, statePath: *statePath, json: *js, ids: *csvPath, failures: *failuresPath, src: src, dst: dst}
 	if *verify || *verifySample > 0 {
@@ -211,15 +219,25 @@ func parseFirstNameSource(s string) (migrate.FirstNameSource, error) {
 	return "", usagef("--first-name-from: %q is neither %s nor %s", s, migrate.FirstNameFromEmail, migrate.FirstNamePlaceholder)
 }
 
-// openStateFile opens the state file of --state. Every failure is a
-// configuration error naming --state: a directory that does not exist, a
-// directory given as the file, a corrupt file.
-func openStateFile(path string) (*migrate.FileState, error) {
+// checkStatePath refuses a --state path the state file cannot be made at,
+// without making it: a directory given as the file, a directory that does
+// not exist. Its errors are configuration errors naming --state.
+func checkStatePath(path string) error {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return nil, &configError{fmt.Errorf("--state %s is a directory: give the path of a file (it is created if it does not exist)", path)}
+		return &configError{fmt.Errorf("--state %s is a directory: give the path of a file (it is created if it does not exist)", path)}
 	}
 	if dir := filepath.Dir(path); !exists(dir) {
-		return nil, &configError{fmt.Errorf("--state %s: the directory %s does not exist (create it, or give another path)", path, dir)}
+		return &configError{fmt.Errorf("--state %s: the directory %s does not exist (create it, or give another path)", path, dir)}
+	}
+	return nil
+}
+
+// openStateFile opens (or creates) the state file of --state. Every
+// failure is a configuration error naming --state: those of
+// checkStatePath, a corrupt file.
+func openStateFile(path string) (*migrate.FileState, error) {
+	if err := checkStatePath(path); err != nil {
+		return nil, err
 	}
 	st, err := migrate.OpenState(path)
 	if err != nil {
@@ -244,13 +262,31 @@ func refusedBeforeSending(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, migrate.ErrStateMismatch), errors.Is(err, migrate.ErrCorruptState):
-		return &configError{err}
+		return &configError{ownMessage(err)}
 	case errors.As(err, &se) && se.Vendor == "" && errors.Is(err, support.ErrInvalid):
 		// Refused before any vendor call: an option the migration does
 		// not take, an interrupted migration's other strategy.
-		return &configError{err}
+		return &configError{ownMessage(err)}
 	}
 	return nil
+}
+
+// ownMessage is err, a refusal of the migrate package, with a message
+// that does not repeat what "deskbridge migrate: " says before it: without
+// the package's prefix ("migrate: ") and its error kind ("invalid input:",
+// " (invalid input)"). The chain is kept.
+func ownMessage(err error) error {
+	msg := err.Error()
+	out := msg
+	if se, ok := err.(*support.Error); ok && se.Vendor == "" && se.Op == "" && se.Status == 0 {
+		out = strings.TrimPrefix(out, se.Kind.Error()+": ")
+	}
+	out = strings.TrimPrefix(out, "migrate: ")
+	out = strings.Replace(out, " ("+support.ErrInvalid.Error()+")", "", 1)
+	if out == msg {
+		return err
+	}
+	return &explained{msg: out, err: err}
 }
 
 // migrateOutput writes what a migration pass did where the flags say.
@@ -280,7 +316,7 @@ func (o *migrateOutput) write(rep *migrate.Report, st *migrate.FileState) error 
 				return err
 			}
 		} else {
-			writeSummary(o.reportTo(), rep)
+			writeSummary(o.reportTo(), rep, o.src.title, o.dst.title)
 		}
 	}
 	if o.ids != "" {

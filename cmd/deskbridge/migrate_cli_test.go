@@ -68,7 +68,8 @@ func TestMigrateStateOfAnotherMigrationIsRefusedFirst(t *testing.T) {
 		assert.Empty(t, a.out.String(), "%v: no report", extra)
 		lines := strings.Split(strings.TrimSuffix(a.errOut.String(), "\n"), "\n")
 		assert.Len(t, lines, 1, "%v: %q", extra, a.errOut.String())
-		assert.Contains(t, lines[0], "deskbridge migrate: migrate: the state belongs to another migration", extra)
+		assert.True(t, strings.HasPrefix(lines[0], "deskbridge migrate: the state belongs to another migration: it was made for "), "%v: %s", extra, lines[0])
+		assert.NotContains(t, lines[0], "(invalid input)", extra)
 		assert.NotContains(t, a.errOut.String(), "resume", "%v: nothing to resume", extra)
 	}
 	assert.Zero(t, dst.writes, "nothing written")
@@ -100,18 +101,21 @@ func (r refusesReads) Capabilities() support.Capabilities {
 
 // Both accounts are checked before the migration starts: a target that
 // refuses the credentials stops the command at once, with the variable to
-// check, before the source is listed and without a report.
+// check, before the source is listed, without a report and without making
+// the state file.
 func TestMigrateChecksBothAccountsFirst(t *testing.T) {
 	src := &listCounter{Driver: seededDriver(t, people(250))}
 	a := newTestApp(fullEnv, map[string]*support.Client{
 		"tidio":     support.NewClient(src),
 		"respondio": support.NewClient(refusesReads{memory.NewDriver(memory.Config{})}),
 	})
-	code := a.exec(context.Background(), migrateArgs(filepath.Join(t.TempDir(), "s.db"))...)
+	state := filepath.Join(t.TempDir(), "s.db")
+	code := a.exec(context.Background(), migrateArgs(state)...)
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, a.errOut.String(), "respond.io refused the credentials (check RESPONDIO_TOKEN)")
 	assert.Empty(t, a.out.String(), "no report: the migration did not start")
 	assert.EqualValues(t, 1, src.lists.Load(), "the source was read once, by its check, and not listed")
+	assert.NoFileExists(t, state, "a failed check leaves no state file")
 }
 
 // accountsByURL opens each account of a config file as the platform its
@@ -160,6 +164,7 @@ func TestMigrateBetweenTwoAccountsOfOneVendor(t *testing.T) {
 	require.Equal(t, exitOK, a.exec(context.Background(), args...), a.errOut.String())
 	assert.Len(t, listAll(t, us), 120, "3 matched, 117 created")
 	assert.Contains(t, a.out.String(), "created        117")
+	assert.Contains(t, a.out.String(), "Migrated: eu (Tidio) → us (Tidio), strategy ", "the accounts named, not tidio → tidio")
 
 	assert.Equal(t, exitUsage, a.exec(context.Background(), "migrate", "--config", config, "--from", "eu", "--to", "eu", "--state", "s.db"))
 	assert.Contains(t, a.errOut.String(), "--from and --to are both eu")
@@ -234,12 +239,12 @@ func TestMigrateExportCSVToStdout(t *testing.T) {
 	require.NoError(t, err, a.out.String())
 	require.Len(t, rows, 5)
 	assert.Equal(t, "source_id", rows[0][0])
-	assert.Contains(t, a.errOut.String(), "Migrated: memory → memory")
+	assert.Contains(t, a.errOut.String(), "Migrated: Tidio → respond.io")
 	assert.NoFileExists(t, "-")
 
 	assert.Equal(t, exitUsage, a.exec(context.Background(), migrateArgs("s.db", "--export-csv", "-", "--json")...))
-	assert.Equal(t, "deskbridge migrate: --json and --export-csv - would both write to stdout: give the CSV a file name\n",
-		strings.SplitAfter(a.errOut.String(), "\n")[0])
+	assert.Equal(t, "deskbridge migrate: --json and --export-csv - would both write to stdout: give the CSV a file name (see 'deskbridge migrate --help')\n",
+		a.errOut.String())
 	assert.Empty(t, a.out.String())
 }
 
@@ -419,8 +424,11 @@ func TestMigrateFirstNameFrom(t *testing.T) {
 		if tc.filled == "" {
 			assert.Contains(t, a.out.String(), "failed           2", "off by default")
 			assert.NotContains(t, a.out.String(), "first names filled")
+			assert.Contains(t, a.out.String(), "\n  hint: --first-name-from email|placeholder fills an empty first name (see 'deskbridge migrate --help')\n",
+				"the refusals for want of a first name say what lifts them")
 			continue
 		}
+		assert.NotContains(t, a.out.String(), "hint:", tc.flag)
 		assert.Contains(t, a.out.String(), "  2 first names filled in by --first-name-from (each is a first_name warning)\n", tc.flag)
 		var names []string
 		for _, c := range listAll(t, dst) {
@@ -451,4 +459,36 @@ func TestRefusedBeforeSending(t *testing.T) {
 	var ce *configError
 	assert.True(t, errors.As(refusedBeforeSending(support.Errorf("", "", support.ErrInvalid, "migrate: unknown match key")), &ce))
 	assert.True(t, errors.As(refusedBeforeSending(fmt.Errorf("x: %w", migrate.ErrCorruptState)), &ce))
+}
+
+// With two accounts of one vendor, the retries and waits shown as they
+// happen name the account, as the summary does.
+func TestTwoAccountsOfOneVendorAreNamedInTheProgress(t *testing.T) {
+	config := writeConfig(t, `accounts:
+  eu:
+    vendor: tidio
+    base_url: http://127.0.0.1:1001
+    client_id: {env: EU_ID}
+    client_secret: {env: EU_SECRET}
+  us:
+    vendor: tidio
+    base_url: http://127.0.0.1:1002
+    client_id: {env: US_ID}
+    client_secret: {env: US_SECRET}
+`)
+	src := &retrying{Driver: seededDriver(t, people(3))}
+	a := newTestApp(map[string]string{"EU_ID": "ci_eu", "EU_SECRET": "cs_eu", "US_ID": "ci_us", "US_SECRET": "cs_us"}, nil)
+	accountsByURL(a, map[string]*support.Client{"http://127.0.0.1:1001": support.NewClient(src), "http://127.0.0.1:1002": seeded(t, nil)})
+	open := a.open
+	a.open = func(ctx context.Context, name string, cfg map[string]any) (*support.Client, error) {
+		if l, ok := cfg["logger"].(*slog.Logger); ok && cfg["baseURL"] == "http://127.0.0.1:1001" {
+			src.log.Store(l)
+		}
+		return open(ctx, name, cfg)
+	}
+	args := []string{"migrate", "--config", config, "--from", "eu", "--to", "us", "--state", filepath.Join(t.TempDir(), "s.db")}
+	require.Equal(t, exitOK, a.exec(context.Background(), args...), a.errOut.String())
+	assert.Contains(t, a.errOut.String(), "\n  eu (Tidio): retrying GET /contacts in 2s (attempt 2 of 4): connection refused\n")
+	assert.NotContains(t, a.errOut.String(), "tidio: retrying")
+	assert.Contains(t, a.out.String(), "Migrated: eu (Tidio) → us (Tidio), strategy ")
 }

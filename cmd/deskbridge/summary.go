@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,16 +16,18 @@ import (
 	"github.com/deskbridge/deskbridge/support"
 )
 
-// writeSummary prints a report for people: counts per outcome (and, for a
-// migration run more than once, the whole migration's beside this run's),
-// requests, time, warnings grouped by field, failures grouped by reason and
-// a few identity conflicts.
-func writeSummary(w io.Writer, rep *migrate.Report) {
+// writeSummary prints a report for people, headed by the accounts as
+// messages name them (source and target: "tidio-1 (Tidio)", "respond.io"):
+// counts per outcome (and, for a migration run more than once, the whole
+// migration's beside this run's), requests, time, warnings grouped by
+// field, failures grouped by reason (with a hint when the target wants
+// first names) and a few identity conflicts.
+func writeSummary(w io.Writer, rep *migrate.Report, source, target string) {
 	verb := "Migrated"
 	if rep.DryRun {
 		verb = "Plan (dry run, nothing written)"
 	}
-	fmt.Fprintf(w, "%s: %s → %s, strategy %s", verb, rep.Source, rep.Target, rep.Strategy)
+	fmt.Fprintf(w, "%s: %s → %s, strategy %s", verb, source, target, rep.Strategy)
 	if rep.Resumed {
 		fmt.Fprint(w, ", resumed")
 	}
@@ -68,12 +71,15 @@ func writeSummary(w io.Writer, rep *migrate.Report) {
 	}
 	if rep.Failed > 0 {
 		writeFailureGroups(w, rep)
+		if slices.ContainsFunc(rep.Failures, wantsFirstName) {
+			fmt.Fprintln(w, "  "+firstNameHint)
+		}
 	}
 	if rep.Conflicts > 0 {
 		var lines []string
 		for _, c := range rep.IdentityConflicts {
 			lines = append(lines, fmt.Sprintf("%s: the %s contact %s found by %s has a different %s",
-				c.SourceID, rep.Target, c.TargetID, c.Key, c.Contradicted))
+				c.SourceID, target, c.TargetID, c.Key, c.Contradicted))
 		}
 		writeFirst(w, "Identity conflicts", rep.Conflicts, " nothing was written, so that two people are not merged into one:", lines)
 	}
@@ -118,6 +124,22 @@ func writeCounts(w io.Writer, rep *migrate.Report) {
 		}
 		fmt.Fprintf(w, "  %-10s %8d %9s  %s\n", c.name, c.n, whole, c.what)
 	}
+}
+
+// firstNameHint follows the failures when some of them are a target's
+// refusal of a contact without a first name (respond.io's).
+const firstNameHint = "hint: --first-name-from email|placeholder fills an empty first name (see 'deskbridge migrate --help')"
+
+// firstNameRequired matches the reason of a target's refusal to create a
+// contact without a first name: "respond.io requires a first name to
+// create a contact", "a first name is required".
+var firstNameRequired = regexp.MustCompile(`(?i)\brequires? a first name\b|\bfirst name is required\b`)
+
+// wantsFirstName reports whether f is a refusal that --first-name-from
+// can lift: the target requires a first name to create the contact (not
+// to keep one an update would clear).
+func wantsFirstName(f migrate.Failure) bool {
+	return firstNameRequired.MatchString(f.Reason) && !strings.Contains(f.Reason, "cleared")
 }
 
 // overall returns c, or zero counts for nil.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -31,6 +32,17 @@ type waits struct {
 // logger returns the logger to give the adapters.
 func (w *waits) logger() *slog.Logger { return slog.New(&waitHandler{w: w}) }
 
+// accountKey is the attribute of a logger for one account (loggerFor):
+// its lines name the account instead of its vendor.
+const accountKey = "deskbridge_account"
+
+// loggerFor returns the logger to give an account's adapter: its lines
+// name the account ("tidio-2 (Tidio): retrying ..."), which tells apart two
+// accounts of one vendor.
+func (w *waits) loggerFor(account string) *slog.Logger {
+	return w.logger().With(accountKey, account)
+}
+
 // to makes show receive the notes until the returned func is called,
 // which gives them back to the display that had them before.
 func (w *waits) to(show func(string)) (restore func()) {
@@ -56,7 +68,11 @@ func (w *waits) note(s string) {
 
 // noteLine shows a note as a line of its own on stderr: while a command
 // has no progress display (checking the accounts, verifying).
-func (a *app) noteLine(s string) { fmt.Fprintln(a.stderr, s) }
+func (a *app) noteLine(s string) {
+	a.noteMu.Lock()
+	defer a.noteMu.Unlock()
+	fmt.Fprintln(a.stderr, s)
+}
 
 // waitHandler is the slog.Handler behind waits.logger.
 type waitHandler struct {
@@ -70,12 +86,14 @@ func (h *waitHandler) Handle(_ context.Context, r slog.Record) error {
 	if r.Message != "rest: retrying" && r.Message != "rest: waiting" {
 		return nil
 	}
-	var vendor, op, method, path, reason string
+	var account, vendor, op, method, path, reason string
 	var attempt, maxAttempts int64
 	var wait time.Duration
 	read := func(a slog.Attr) bool {
 		v := a.Value.Resolve()
 		switch a.Key {
+		case accountKey:
+			account = v.String()
 		case "vendor":
 			vendor = v.String()
 		case "op":
@@ -102,6 +120,7 @@ func (h *waitHandler) Handle(_ context.Context, r slog.Record) error {
 	}
 	r.Attrs(read)
 	wait = wait.Round(100 * time.Millisecond)
+	who := cmp.Or(account, vendor)
 	var s string
 	if r.Message == "rest: retrying" {
 		h.w.retries.Add(1)
@@ -109,7 +128,7 @@ func (h *waitHandler) Handle(_ context.Context, r slog.Record) error {
 		if what == "" {
 			what = op
 		}
-		s = fmt.Sprintf("%s: retrying %s in %s", vendor, what, wait)
+		s = fmt.Sprintf("%s: retrying %s in %s", who, what, wait)
 		if attempt > 0 {
 			s += fmt.Sprintf(" (attempt %d", attempt+1) // the record's attempt is the one that failed
 			if maxAttempts > 0 {
@@ -121,7 +140,7 @@ func (h *waitHandler) Handle(_ context.Context, r slog.Record) error {
 			s += ": " + cause
 		}
 	} else {
-		s = fmt.Sprintf("%s: waiting %s", vendor, wait)
+		s = fmt.Sprintf("%s: waiting %s", who, wait)
 		if op != "" {
 			s += " (" + op
 			if reason != "" {
