@@ -1,8 +1,11 @@
 // Package redislimit is a support.RateLimiter that keeps its buckets in
 // Redis, so that every process using one vendor account (replicas of an app,
 // a migration running beside it) shares that account's quota instead of
-// each process pacing itself alone. It is the only package of deskbridge
-// that imports go-redis: apps that do not use it do not build it.
+// each process pacing itself alone. It is the only library package of
+// deskbridge that imports go-redis: apps that do not use it do not build
+// it. go-redis logs some failures (a failed dial) through its own global
+// logger, on stderr by default; a program that wants them elsewhere sets
+// redis.SetLogger, as the deskbridge CLI does.
 //
 //	lim, err := redislimit.NewFromURL("redis://localhost:6379/0", redislimit.Config{})
 //	if err != nil { ... }
