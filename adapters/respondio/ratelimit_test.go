@@ -3,6 +3,8 @@ package respondio_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -113,10 +115,19 @@ func TestEndpointsWaitIndependently(t *testing.T) {
 
 // X-RateLimit-Remaining at 0 pauses that endpoint before the vendor says
 // 429: the requests of a window's worth go through, the next one waits for
-// the window, and no 429 is ever answered.
+// the window, and no 429 is ever answered. With the client-side limit off
+// (a negative RateLimit, or +Inf) the pause is DefaultRateWindow.
 func TestRemainingZeroPausesTheEndpoint(t *testing.T) {
+	for _, limit := range []float64{-1, math.Inf(1)} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) { testRemainingZeroPauses(t, limit) })
+	}
+}
+
+// testRemainingZeroPauses is TestRemainingZeroPausesTheEndpoint with
+// Config.RateLimit limit.
+func testRemainingZeroPauses(t *testing.T, limit float64) {
 	synctest.Test(t, func(t *testing.T) {
-		s, c := inProcess(t, respondiotest.Options{RealTime: true, RateLimit: 2}, respondio.Config{RateLimit: -1})
+		s, c := inProcess(t, respondiotest.Options{RealTime: true, RateLimit: 2}, respondio.Config{RateLimit: limit})
 		seed(t, s, respondiotest.Contact{FirstName: "Ada", Email: "ada@example.com"})
 		start := time.Now()
 		for i := range 5 {

@@ -199,6 +199,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -270,26 +271,31 @@ type Config struct {
 	// vendor, Client.Account (never a credential) and bucket name.
 	RateLimiter support.RateLimiter
 	// RateLimit is how many requests per second each endpoint may send;
-	// 0 is DefaultRateLimit, a negative value turns the client-side limit
-	// off (the vendor's 429s and headers are still honoured).
+	// 0 is DefaultRateLimit, a negative value or +Inf turns the client-side
+	// limit off (the vendor's 429s and headers are still honoured). NaN is
+	// refused.
 	RateLimit float64
 	// Burst is how many requests an endpoint may send at once; default 1.
+	// A negative number is refused.
 	Burst int
 	// RateWindow is how long an endpoint pauses when the vendor says no
 	// request is left (X-RateLimit-Remaining: 0) without a Retry-After;
 	// default one request's interval at RateLimit (200 ms at 5 per second),
-	// or DefaultRateWindow when the client-side limit is off.
+	// or DefaultRateWindow when the client-side limit is off. A negative one
+	// is refused.
 	RateWindow time.Duration
 	// MaxWait caps any single wait (Retry-After, backoff, a paused
-	// endpoint); default 60 s.
+	// endpoint); default 60 s. A negative one is refused.
 	MaxWait time.Duration
 	// MaxAttempts is the number of tries per request; default 4. A call,
 	// attempts and waits together, lasts at most 90 s (see internal/rest).
+	// A negative number is refused.
 	MaxAttempts int
 	// RetryBudget is the client-wide retry budget (see internal/rest);
-	// default 10, negative disables retries.
+	// default 10, negative disables retries. NaN and +Inf are refused.
 	RetryBudget float64
-	// MaxBodyBytes caps a response body; default 10 MiB.
+	// MaxBodyBytes caps a response body; default 10 MiB. A negative size is
+	// refused.
 	MaxBodyBytes int64
 }
 
@@ -320,9 +326,11 @@ func New(cfg Config) (*support.Client, error) {
 	return support.NewClient(d), nil
 }
 
-// NewDriver returns the Driver for cfg. A missing or malformed token, or a
-// base URL that is not https (loopback http excepted), fails with
-// ErrInvalid.
+// NewDriver returns the Driver for cfg. A missing or malformed token, a
+// base URL that is not https (loopback http excepted), or a number of Config
+// out of its range (a negative Burst, RateWindow, MaxWait, MaxAttempts or
+// MaxBodyBytes, a NaN RateLimit, a NaN or +Inf RetryBudget) fails with
+// ErrInvalid naming the field.
 func NewDriver(cfg Config) (*Driver, error) {
 	token := cfg.Token.Reveal()
 	if token == "" {
@@ -331,6 +339,9 @@ func NewDriver(cfg Config) (*Driver, error) {
 	if strings.ContainsFunc(token, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 		return nil, support.Errorf(Vendor, "", support.ErrInvalid, "Config.Token contains spaces or control characters")
 	}
+	if err := checkNumbers(cfg); err != nil {
+		return nil, err
+	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = DefaultBaseURL
 	}
@@ -338,7 +349,7 @@ func NewDriver(cfg Config) (*Driver, error) {
 	switch {
 	case cfg.RateLimit == 0:
 		limit = DefaultRateLimit
-	case cfg.RateLimit < 0:
+	case cfg.RateLimit < 0, math.IsInf(cfg.RateLimit, 1):
 		limit = 0 // rest: unlimited
 	}
 	if cfg.RateWindow <= 0 {
@@ -378,6 +389,34 @@ func NewDriver(cfg Config) (*Driver, error) {
 	d.fields = fielddefs.New(fielddefs.Source[map[string]bool]{Vendor: Vendor, What: "custom field definitions", Logger: log,
 		Read: d.readFields, Check: fieldDefined, Refused: fieldRefused})
 	return d, nil
+}
+
+// checkNumbers refuses the numbers of cfg that have no meaning, which
+// internal/rest would otherwise replace by its defaults without a word (a
+// negative duration or count) or could not use (NaN, an infinite budget).
+func checkNumbers(cfg Config) error {
+	invalid := func(field, what string) error {
+		return support.Errorf(Vendor, "", support.ErrInvalid, "Config.%s is %s", field, what)
+	}
+	switch {
+	case math.IsNaN(cfg.RateLimit):
+		return invalid("RateLimit", "not a number")
+	case cfg.Burst < 0:
+		return invalid("Burst", "negative")
+	case cfg.RateWindow < 0:
+		return invalid("RateWindow", "negative")
+	case cfg.MaxWait < 0:
+		return invalid("MaxWait", "negative")
+	case cfg.MaxAttempts < 0:
+		return invalid("MaxAttempts", "negative")
+	case math.IsNaN(cfg.RetryBudget):
+		return invalid("RetryBudget", "not a number")
+	case math.IsInf(cfg.RetryBudget, 1):
+		return invalid("RetryBudget", "infinite")
+	case cfg.MaxBodyBytes < 0:
+		return invalid("MaxBodyBytes", "negative")
+	}
+	return nil
 }
 
 // Send sends a request of the caller's making (Client.Passthrough) below

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/deskbridge/deskbridge/adapters/respondio"
 	"github.com/deskbridge/deskbridge/adapters/respondio/respondiotest"
@@ -39,6 +41,60 @@ func TestNewValidatesConfig(t *testing.T) {
 	d, err := respondio.NewDriver(respondio.Config{Token: "token-0123456789"})
 	require.NoError(t, err)
 	assert.Contains(t, d.String(), respondio.DefaultBaseURL, "default base URL")
+}
+
+// TestNewRefusesBadNumbers: a number of Config that has no meaning is
+// ErrInvalid naming its field, in the Config.X form the CLI rewrites into
+// the variable the user set, rather than replaced by its default without a
+// word (or, NaN, left to break the limiter); zero (the default) and every
+// documented value still open.
+func TestNewRefusesBadNumbers(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	for _, tc := range []struct {
+		name string
+		mod  func(*respondio.Config)
+		want string // "" opens
+	}{
+		{"zero values", func(*respondio.Config) {}, ""},
+		{"NaN RateLimit", func(c *respondio.Config) { c.RateLimit = nan }, "Config.RateLimit is not a number"},
+		{"negative Burst", func(c *respondio.Config) { c.Burst = -1 }, "Config.Burst is negative"},
+		{"negative RateWindow", func(c *respondio.Config) { c.RateWindow = -time.Nanosecond }, "Config.RateWindow is negative"},
+		{"negative MaxWait", func(c *respondio.Config) { c.MaxWait = -time.Second }, "Config.MaxWait is negative"},
+		{"negative MaxAttempts", func(c *respondio.Config) { c.MaxAttempts = -1 }, "Config.MaxAttempts is negative"},
+		{"NaN RetryBudget", func(c *respondio.Config) { c.RetryBudget = nan }, "Config.RetryBudget is not a number"},
+		{"infinite RetryBudget", func(c *respondio.Config) { c.RetryBudget = inf }, "Config.RetryBudget is infinite"},
+		{"negative MaxBodyBytes", func(c *respondio.Config) { c.MaxBodyBytes = -1 }, "Config.MaxBodyBytes is negative"},
+		{"RateLimit", func(c *respondio.Config) { c.RateLimit = 0.5 }, ""},
+		{"negative RateLimit: no client-side limit", func(c *respondio.Config) { c.RateLimit = -1 }, ""},
+		{"infinite RateLimit: no client-side limit", func(c *respondio.Config) { c.RateLimit = inf }, ""},
+		{"-Inf RateLimit: no client-side limit", func(c *respondio.Config) { c.RateLimit = -inf }, ""},
+		{"Burst", func(c *respondio.Config) { c.Burst = 3 }, ""},
+		{"RateWindow", func(c *respondio.Config) { c.RateWindow = time.Second }, ""},
+		{"MaxWait", func(c *respondio.Config) { c.MaxWait = 5 * time.Second }, ""},
+		{"one attempt", func(c *respondio.Config) { c.MaxAttempts = 1 }, ""},
+		{"RetryBudget", func(c *respondio.Config) { c.RetryBudget = 2.5 }, ""},
+		{"negative RetryBudget: no retries", func(c *respondio.Config) { c.RetryBudget = -1 }, ""},
+		{"MaxBodyBytes", func(c *respondio.Config) { c.MaxBodyBytes = 1 << 20 }, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := respondio.Config{Token: "token-0123456789"}
+			tc.mod(&cfg)
+			c, err := respondio.New(cfg)
+			if tc.want == "" {
+				require.NoError(t, err)
+				assert.NotNil(t, c)
+				return
+			}
+			require.ErrorIs(t, err, support.ErrInvalid)
+			assert.Nil(t, c)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.NotContains(t, err.Error(), "token-0123456789")
+		})
+	}
+	// The registry (and so the CLI) decodes into the same fields.
+	_, err := support.Open(t.Context(), respondio.Vendor, map[string]any{"token": "token-0123456789", "ratelimit": "NaN"})
+	require.ErrorIs(t, err, support.ErrInvalid)
+	assert.Contains(t, err.Error(), "Config.RateLimit is not a number")
 }
 
 func TestOpenFromTheRegistry(t *testing.T) {

@@ -375,9 +375,11 @@ type Config struct {
 	// vendor, Client.Account (never a credential) and bucket name.
 	RateLimiter support.RateLimiter
 	// MaxWait caps any single wait (rate-limit pause, backoff); default 60 s.
+	// A negative one is refused.
 	MaxWait time.Duration
 	// MaxAttempts is the number of tries per request; default 4. A call,
 	// attempts and waits together, lasts at most 90 s (see internal/rest).
+	// A negative number is refused.
 	MaxAttempts int
 	// DefaultDepartmentID is the department whose tickets count as
 	// unassigned; "" looks up the department named "General" once.
@@ -448,7 +450,8 @@ func New(cfg Config) (*support.Client, error) {
 }
 
 // NewDriver returns the Driver for cfg. A missing or malformed credential
-// or base URL fails with ErrInvalid naming the field, never quoting it.
+// or base URL, or a negative MaxWait or MaxAttempts, fails with ErrInvalid
+// naming the field, never quoting a credential.
 func NewDriver(cfg Config) (*Driver, error) {
 	for _, f := range []struct {
 		name, prefix string
@@ -462,6 +465,12 @@ func NewDriver(cfg Config) (*Driver, error) {
 		case strings.ContainsAny(s, "\r\n"):
 			return nil, fail(support.ErrInvalid, "Config.%s contains a line break", f.name)
 		}
+	}
+	switch {
+	case cfg.MaxWait < 0:
+		return nil, fail(support.ErrInvalid, "Config.MaxWait is negative")
+	case cfg.MaxAttempts < 0:
+		return nil, fail(support.ErrInvalid, "Config.MaxAttempts is negative")
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = DefaultBaseURL

@@ -11,8 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/deskbridge/deskbridge/adapters/tidio"
 	"github.com/deskbridge/deskbridge/adapters/tidio/tidiotest"
@@ -54,6 +56,49 @@ func TestNewValidatesConfig(t *testing.T) {
 	if err != nil || c == nil {
 		t.Fatalf("New with credentials only: %v", err)
 	}
+}
+
+// TestNewRefusesBadNumbers: a number of Config that has no meaning is
+// ErrInvalid naming its field, in the Config.X form the CLI rewrites into
+// the variable the user set, rather than replaced by its default without a
+// word; zero (the default) and every documented value still open.
+func TestNewRefusesBadNumbers(t *testing.T) {
+	creds := tidio.Config{ClientID: canaryID, ClientSecret: canarySecret}
+	for _, tc := range []struct {
+		name string
+		mod  func(*tidio.Config)
+		want string // "" opens
+	}{
+		{"zero values", func(*tidio.Config) {}, ""},
+		{"negative MaxWait", func(c *tidio.Config) { c.MaxWait = -time.Nanosecond }, "Config.MaxWait is negative"},
+		{"negative MaxAttempts", func(c *tidio.Config) { c.MaxAttempts = -1 }, "Config.MaxAttempts is negative"},
+		{"MaxWait", func(c *tidio.Config) { c.MaxWait = 5 * time.Second }, ""},
+		{"one attempt", func(c *tidio.Config) { c.MaxAttempts = 1 }, ""},
+		{"Premium", func(c *tidio.Config) { c.RequestsPerMinute = 120 }, ""},
+		{"one request a minute", func(c *tidio.Config) { c.RequestsPerMinute = 1 }, ""},
+		{"pacing off", func(c *tidio.Config) { c.RequestsPerMinute = -1 }, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := creds
+			tc.mod(&cfg)
+			c, err := tidio.New(cfg)
+			if tc.want == "" {
+				require.NoError(t, err)
+				assert.NotNil(t, c)
+				return
+			}
+			require.ErrorIs(t, err, support.ErrInvalid)
+			assert.Nil(t, c)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.NotContains(t, err.Error(), "CANARY")
+		})
+	}
+	// The registry (and so the CLI) decodes into the same fields.
+	_, err := support.Open(t.Context(), "tidio", map[string]any{
+		"clientid": canaryID, "clientsecret": canarySecret, "maxwait": "-5s",
+	})
+	require.ErrorIs(t, err, support.ErrInvalid)
+	assert.Contains(t, err.Error(), "Config.MaxWait is negative")
 }
 
 // TestOpen: the adapter is registered as "tidio" and decodes a plain map.

@@ -244,6 +244,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -313,30 +314,35 @@ type Config struct {
 	// vendor, Client.Account (never a credential) and bucket name.
 	RateLimiter support.RateLimiter
 	// RateLimit is the most requests per second; 0 is DefaultRateLimit and
-	// rate.Inf is unlimited.
+	// rate.Inf is unlimited. A negative rate and NaN are refused.
 	RateLimit rate.Limit
 	// Burst is how many requests may go at once within RateLimit; default 1.
+	// A negative number is refused.
 	Burst int
 	// RateWindow is how long requests pause after a 429 without
-	// Retry-After; default one minute (capped by MaxWait).
+	// Retry-After; default one minute (capped by MaxWait). A negative one is
+	// refused.
 	RateWindow time.Duration
 	// MaxWait caps any single wait (Retry-After, backoff, rate limiter);
-	// default 60 s.
+	// default 60 s. A negative one is refused.
 	MaxWait time.Duration
 	// MaxAttempts is the number of tries per request; default 4. A call,
 	// attempts and waits together, lasts at most 90 s (see internal/rest).
+	// A negative number is refused.
 	MaxAttempts int
 	// RetryBudget bounds retries across all calls: each retry spends one
 	// token, each success refunds a tenth, and with less than one token left
-	// nothing is retried. Default 10; negative turns retries off.
+	// nothing is retried. Default 10; negative turns retries off. NaN and
+	// +Inf are refused.
 	RetryBudget float64
-	// MaxBodyBytes caps how much of a response is read; default 10 MiB.
+	// MaxBodyBytes caps how much of a response is read; default 10 MiB. A
+	// negative size is refused.
 	MaxBodyBytes int64
 	// ContactList is where ListContacts reads: ListCustomers (default) or
 	// ListInbox.
 	ContactList string
 	// SearchLimit is the number of search results an email lookup asks for;
-	// default DefaultSearchLimit.
+	// default DefaultSearchLimit. A negative number is refused.
 	SearchLimit int
 }
 
@@ -368,9 +374,11 @@ func New(cfg Config) (*support.Client, error) {
 }
 
 // NewDriver returns the Driver for cfg. A missing or malformed APIKey or
-// WorkspaceID, an unknown ContactList, a negative limit or a base URL that is
-// not https fails with support.ErrInvalid, naming the field but never its
-// value.
+// WorkspaceID, an unknown ContactList, a number of Config out of its range
+// (a negative or NaN RateLimit, a negative SearchLimit, Burst, RateWindow,
+// MaxWait, MaxAttempts or MaxBodyBytes, a NaN or +Inf RetryBudget) or a
+// base URL that is not https fails with support.ErrInvalid, naming the
+// field but never its value.
 func NewDriver(cfg Config) (*Driver, error) {
 	key := cfg.APIKey.Reveal()
 	switch {
@@ -392,13 +400,8 @@ func NewDriver(cfg Config) (*Driver, error) {
 	default:
 		return nil, fail(support.ErrInvalid, "Config.ContactList is %.60q; want %q or %q", list, ListCustomers, ListInbox)
 	}
-	switch {
-	case cfg.RateLimit < 0:
-		return nil, fail(support.ErrInvalid, "Config.RateLimit is negative")
-	case cfg.SearchLimit < 0:
-		return nil, fail(support.ErrInvalid, "Config.SearchLimit is negative")
-	case cfg.Burst < 0 || cfg.MaxAttempts < 0 || cfg.MaxWait < 0 || cfg.RateWindow < 0 || cfg.MaxBodyBytes < 0:
-		return nil, fail(support.ErrInvalid, "Config.Burst, MaxAttempts, MaxWait, RateWindow and MaxBodyBytes cannot be negative")
+	if err := checkNumbers(cfg); err != nil {
+		return nil, err
 	}
 	rc, err := rest.New(rest.Config{
 		Vendor:       Vendor,
@@ -422,6 +425,38 @@ func NewDriver(cfg Config) (*Driver, error) {
 		return nil, err
 	}
 	return &Driver{rest: rc, baseURL: cmp.Or(cfg.BaseURL, DefaultBaseURL), workspace: cfg.WorkspaceID, contactList: list, searchLimit: cmp.Or(cfg.SearchLimit, DefaultSearchLimit)}, nil
+}
+
+// checkNumbers refuses the numbers of cfg that have no meaning, which
+// internal/rest would otherwise replace by its defaults without a word (a
+// negative duration or count) or could not use (NaN, an infinite budget).
+func checkNumbers(cfg Config) error {
+	invalid := func(field, what string) error {
+		return fail(support.ErrInvalid, "Config.%s is %s", field, what)
+	}
+	switch {
+	case cfg.RateLimit < 0:
+		return invalid("RateLimit", "negative")
+	case math.IsNaN(float64(cfg.RateLimit)):
+		return invalid("RateLimit", "not a number")
+	case cfg.SearchLimit < 0:
+		return invalid("SearchLimit", "negative")
+	case cfg.Burst < 0:
+		return invalid("Burst", "negative")
+	case cfg.RateWindow < 0:
+		return invalid("RateWindow", "negative")
+	case cfg.MaxWait < 0:
+		return invalid("MaxWait", "negative")
+	case cfg.MaxAttempts < 0:
+		return invalid("MaxAttempts", "negative")
+	case math.IsNaN(cfg.RetryBudget):
+		return invalid("RetryBudget", "not a number")
+	case math.IsInf(cfg.RetryBudget, 1):
+		return invalid("RetryBudget", "infinite")
+	case cfg.MaxBodyBytes < 0:
+		return invalid("MaxBodyBytes", "negative")
+	}
+	return nil
 }
 
 // checkWorkspace validates a workspace ID: it goes into every inbox path.

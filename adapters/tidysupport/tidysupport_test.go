@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -47,6 +49,64 @@ func TestNewValidatesConfig(t *testing.T) {
 	}
 	_, err := tidysupport.New(ok)
 	assert.NoError(t, err, "a minimal config")
+}
+
+// TestNewRefusesBadNumbers: a number of Config that has no meaning is
+// ErrInvalid naming its field, in the Config.X form the CLI rewrites into
+// the variable the user set, rather than replaced by its default without a
+// word (or, NaN, left to break the limiter); zero (the default) and every
+// documented value still open.
+func TestNewRefusesBadNumbers(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	for _, tc := range []struct {
+		name string
+		mod  func(*tidysupport.Config)
+		want string // "" opens
+	}{
+		{"zero values", func(*tidysupport.Config) {}, ""},
+		{"negative RateLimit", func(c *tidysupport.Config) { c.RateLimit = -1 }, "Config.RateLimit is negative"},
+		{"-Inf RateLimit", func(c *tidysupport.Config) { c.RateLimit = rate.Limit(-inf) }, "Config.RateLimit is negative"},
+		{"NaN RateLimit", func(c *tidysupport.Config) { c.RateLimit = rate.Limit(nan) }, "Config.RateLimit is not a number"},
+		{"negative SearchLimit", func(c *tidysupport.Config) { c.SearchLimit = -1 }, "Config.SearchLimit is negative"},
+		{"negative Burst", func(c *tidysupport.Config) { c.Burst = -1 }, "Config.Burst is negative"},
+		{"negative RateWindow", func(c *tidysupport.Config) { c.RateWindow = -time.Nanosecond }, "Config.RateWindow is negative"},
+		{"negative MaxWait", func(c *tidysupport.Config) { c.MaxWait = -time.Second }, "Config.MaxWait is negative"},
+		{"negative MaxAttempts", func(c *tidysupport.Config) { c.MaxAttempts = -1 }, "Config.MaxAttempts is negative"},
+		{"NaN RetryBudget", func(c *tidysupport.Config) { c.RetryBudget = nan }, "Config.RetryBudget is not a number"},
+		{"infinite RetryBudget", func(c *tidysupport.Config) { c.RetryBudget = inf }, "Config.RetryBudget is infinite"},
+		{"negative MaxBodyBytes", func(c *tidysupport.Config) { c.MaxBodyBytes = -1 }, "Config.MaxBodyBytes is negative"},
+		{"RateLimit", func(c *tidysupport.Config) { c.RateLimit = 0.5 }, ""},
+		{"unlimited", func(c *tidysupport.Config) { c.RateLimit = rate.Inf }, ""},
+		{"SearchLimit", func(c *tidysupport.Config) { c.SearchLimit = 10 }, ""},
+		{"Burst", func(c *tidysupport.Config) { c.Burst = 3 }, ""},
+		{"RateWindow", func(c *tidysupport.Config) { c.RateWindow = time.Second }, ""},
+		{"MaxWait", func(c *tidysupport.Config) { c.MaxWait = 5 * time.Second }, ""},
+		{"one attempt", func(c *tidysupport.Config) { c.MaxAttempts = 1 }, ""},
+		{"RetryBudget", func(c *tidysupport.Config) { c.RetryBudget = 2.5 }, ""},
+		{"negative RetryBudget: no retries", func(c *tidysupport.Config) { c.RetryBudget = -1 }, ""},
+		{"MaxBodyBytes", func(c *tidysupport.Config) { c.MaxBodyBytes = 1 << 20 }, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tidysupport.Config{APIKey: "ts_sk_live_CANARY0000000000000001", WorkspaceID: "wrk_abc123"}
+			tc.mod(&cfg)
+			c, err := tidysupport.New(cfg)
+			if tc.want == "" {
+				require.NoError(t, err)
+				assert.NotNil(t, c)
+				return
+			}
+			require.ErrorIs(t, err, support.ErrInvalid)
+			assert.Nil(t, c)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.NotContains(t, err.Error(), "CANARY")
+		})
+	}
+	// The registry (and so the CLI) decodes into the same fields.
+	_, err := support.Open(t.Context(), "tidysupport", map[string]any{
+		"apiKey": "ts_sk_x", "workspaceID": "wrk_x", "rateLimit": "NaN",
+	})
+	require.ErrorIs(t, err, support.ErrInvalid)
+	assert.Contains(t, err.Error(), "Config.RateLimit is not a number")
 }
 
 func TestCapabilities(t *testing.T) {

@@ -199,12 +199,21 @@ type budget struct {
 }
 
 func newBudget(tokens float64) *budget {
-	t := int64(tokens*10 + 0.5)
-	if tokens < 0 {
-		t = 0
+	var t int64
+	switch {
+	case !(tokens >= 0): // negative, or NaN: no retries
+	case tokens >= maxBudget:
+		// A budget this large is no limit; converting it would overflow.
+		t = maxBudget * 10
+	default:
+		t = int64(tokens*10 + 0.5)
 	}
 	return &budget{tenths: t, max: t}
 }
+
+// maxBudget caps a retry budget, in tokens: far more retries than any
+// client makes, and its tenths fit an int64.
+const maxBudget = 1 << 50
 
 // spend takes one token for a retry, reporting false when none is left.
 func (b *budget) spend() bool {

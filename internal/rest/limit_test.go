@@ -3,6 +3,7 @@ package rest
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -170,4 +171,21 @@ func TestLimiterWaitOverMaxWait(t *testing.T) {
 			t.Fatalf("err %v after %v", err, time.Since(start))
 		}
 	})
+}
+
+// A retry budget's tokens become tenths in an int64: a huge budget is
+// capped instead of overflowing into no retries at all, and a negative or
+// NaN one allows none.
+func TestNewBudgetBounds(t *testing.T) {
+	for _, c := range []struct {
+		tokens float64
+		spends bool
+	}{
+		{1e18, true}, {math.Inf(1), true}, {math.MaxFloat64, true}, {3, true},
+		{0, false}, {-1, false}, {math.NaN(), false},
+	} {
+		if got := newBudget(c.tokens).spend(); got != c.spends {
+			t.Errorf("a budget of %v tokens: spend = %v, want %v", c.tokens, got, c.spends)
+		}
+	}
 }
