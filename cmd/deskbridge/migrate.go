@@ -452,7 +452,10 @@ func parseMatchKeys(s string) ([]support.MatchKey, error) {
 }
 
 // migrate runs one migration with a progress display on stderr. total is
-// the number of source contacts when known, -1 otherwise.
+// the number of source contacts when known exactly (the demo seeded them),
+// -1 otherwise: no vendor's list says how many there are, so 'migrate'
+// passes -1, and the display shows the run's Progress.Total, the state's
+// estimate from its last complete pass, as "about".
 func (a *app) migrate(ctx context.Context, src, dst *support.Client, opts migrate.Options, total int) (*migrate.Report, error) {
 	view := a.newProgress(total)
 	opts.Progress = view.update

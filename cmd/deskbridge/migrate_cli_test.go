@@ -387,8 +387,16 @@ func TestProgressShowsEveryCount(t *testing.T) {
 	assert.NotContains(t, got, "/-")
 
 	p.Total = 40
-	assert.Contains(t, describe(p, 3), "migrate: 12 of 40 contacts (")
-	assert.True(t, strings.HasSuffix(describe(p, 3), ", 3 requests retried"))
+	assert.Contains(t, describe(p, -1, 3), "migrate: 12 of about 40 contacts (", "an estimate")
+	assert.Contains(t, describe(p, 40, 3), "migrate: 12 of 40 contacts (", "an exact total")
+	assert.True(t, strings.HasSuffix(describe(p, -1, 3), ", 3 requests retried"))
+
+	// With an estimated total, the bar shows every count too.
+	out = syncBuffer{}
+	v = newBarView(&out, -1, func() int { return 2 })
+	v.update(p)
+	v.finish()
+	assert.Contains(t, out.String(), "12 of ~40 · 1 new, 1 updated, 2 unchanged, 1 matched, 3 skipped, 4 failed, 2 retried")
 }
 
 // needsFirstName is a target that, like respond.io, refuses to create a

@@ -4,7 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,10 +16,13 @@ import (
 	"github.com/deskbridge/deskbridge/support"
 )
 
-// directions are the six migrations between the three vendors.
+// directions are the six migrations between the three vendors, and one
+// between two accounts of one vendor: two Tidio projects (the sandbox's
+// tidio-1 and tidio-2).
 var directions = [][2]string{
 	{"tidio", "respondio"}, {"respondio", "tidio"}, {"tidio", "tidysupport"},
 	{"tidysupport", "tidio"}, {"respondio", "tidysupport"}, {"tidysupport", "respondio"},
+	{"tidio", "tidio"},
 }
 
 // planCounts are the report fields a plan must predict.
@@ -44,26 +48,60 @@ func (p planCounts) outcomes() [8]int {
 // sandboxPair starts fresh source and target simulators seeded as
 // 'deskbridge sandbox' seeds them (every person of data in each, as far as
 // the vendor can hold them), without rate limits, and returns the
-// environment that points the CLI at them.
+// environment that points the CLI at them. Two of one vendor are two
+// Tidio projects, the target the second, with a config file naming them
+// tidio-1 and tidio-2 (as 'deskbridge sandbox --config-file' does) in the
+// environment: see accountFlags.
 func sandboxPair(t *testing.T, data *demodata.Data, from, to string) (env map[string]string, src, dst *simulator) {
 	t.Helper()
 	env = map[string]string{}
+	var config strings.Builder
+	config.WriteString("accounts:\n")
 	for i, name := range []string{from, to} {
-		s, err := startSimulator(name, simOptions{Seed: uint64(i + 1), Unlimited: true})
+		project := 1
+		if i == 1 && from == to {
+			project = 2
+		}
+		s, err := startSimulator(name, simOptions{Seed: uint64(i + 1), Unlimited: true, Project: project})
 		require.NoError(t, err)
 		t.Cleanup(s.Close)
 		s.define("plan")
 		for _, in := range data.Source {
 			s.seed(in)
 		}
-		maps.Copy(env, s.env)
+		fmt.Fprintf(&config, "  %s-%d:\n    vendor: %s\n", name, project, name)
+		for _, e := range s.vendor.env {
+			val, ok := s.env[e.name]
+			if !ok {
+				continue
+			}
+			env[s.exportName(e)] = val
+			if e.secret {
+				fmt.Fprintf(&config, "    %s: {env: %s}\n", snakeCase(e.key), s.exportName(e))
+			} else {
+				fmt.Fprintf(&config, "    %s: %s\n", snakeCase(e.key), strconv.Quote(val))
+			}
+		}
 		if i == 0 {
 			src = s
 		} else {
 			dst = s
 		}
 	}
+	if from == to {
+		env[configEnv] = writeConfig(t, config.String())
+	}
 	return env, src, dst
+}
+
+// accountFlags are the --from and --to flags of the migration from one
+// vendor to another, or between the two accounts of one vendor that
+// sandboxPair names.
+func accountFlags(from, to string) []string {
+	if from == to {
+		return []string{"--from", from + "-1", "--to", to + "-2"}
+	}
+	return []string{"--from", from, "--to", to}
 }
 
 // migrateJSON runs 'deskbridge migrate' with args and --json, decodes the
@@ -87,11 +125,13 @@ func exitFor(p planCounts) int {
 	return exitOK
 }
 
-// R10 on the demo data, in all six directions: the dry run's counts are
-// the run's, and its planned write calls are the writes the target
-// receives; a finished migration run again sends no write, rejected
-// records included; after 100 source contacts change, the next run sends
-// exactly one write for each of them.
+// R10 on the demo data, in all six directions and between two Tidio
+// projects: the dry run's counts are the run's, and its planned write
+// calls are the writes the target receives; a finished migration run
+// again sends no write, rejected records included; after 100 source
+// contacts change, the next run sends exactly one write for each of them.
+// Between two accounts of one vendor, a migration with a fresh state into
+// the filled target updates nothing, and plans as much.
 func TestPlanIsTheRun(t *testing.T) {
 	const n = 3000
 	data := demodata.New(n, 7, false)
@@ -100,7 +140,7 @@ func TestPlanIsTheRun(t *testing.T) {
 			t.Parallel()
 			env, src, dst := sandboxPair(t, data, dir[0], dir[1])
 			a := realApp(env)
-			from := []string{"--from", dir[0], "--to", dir[1]}
+			from := accountFlags(dir[0], dir[1])
 
 			plan := migrateJSON(t, a, append(from, "--dry-run")...)
 			writes := dst.stats.Writes()
@@ -113,6 +153,28 @@ func TestPlanIsTheRun(t *testing.T) {
 
 			t.Logf("%s → %s: plan = run: created %d, updated %d, unchanged %d, matched %d, failed %d, conflicts %d; %d write requests planned and seen",
 				dir[0], dir[1], run.Created, run.Updated, run.Unchanged, run.Matched, run.Failed, run.Conflicts, run.WriteCalls)
+
+			if dir[0] == dir[1] {
+				// Migrate again with a fresh state: the target holds every
+				// source contact it accepts, each as the source has it (the
+				// same people were seeded in both projects, and the run
+				// created those it could not match), so nothing is planned
+				// or sent as an update. The contacts without a key (a name
+				// only) cannot be matched: each fresh state creates them
+				// again, and the plan says how many.
+				fresh := t.TempDir() + "/fresh.db"
+				freshPlan := migrateJSON(t, a, append(from, "--state", fresh, "--dry-run")...)
+				writes = dst.stats.Writes()
+				freshRun := migrateJSON(t, a, append(from, "--state", fresh)...)
+				assert.Equal(t, freshPlan.outcomes(), freshRun.outcomes(), "dry run %+v, run %+v", freshPlan, freshRun)
+				assert.Equal(t, freshPlan.PlannedWriteCalls, dst.stats.Writes()-writes, "planned write calls, and the writes the target saw")
+				assert.Equal(t, freshRun.WriteCalls, dst.stats.Writes()-writes, "the report's write calls are the writes the target saw")
+				assert.Zero(t, freshPlan.Updated, "a fresh state into a filled target plans no update")
+				assert.Zero(t, freshRun.Updated, "a fresh state into a filled target sends no update")
+				assert.Equal(t, data.NameOnly, freshRun.Created, "the contacts with a name only, created again")
+				t.Logf("%s → %s with a fresh state: created %d, updated %d, unchanged %d, matched %d, failed %d; %d write requests planned and seen",
+					dir[0], dir[1], freshRun.Created, freshRun.Updated, freshRun.Unchanged, freshRun.Matched, freshRun.Failed, freshRun.WriteCalls)
+			}
 
 			// Run again: nothing changed, nothing is sent.
 			writes = dst.stats.Writes()
