@@ -34,6 +34,19 @@ type RateLimiter interface {
 	Observe(ctx context.Context, b RateBucket, o RateObservation) error
 }
 
+// RatePauses is implemented by a RateLimiter that can say whether a bucket
+// is paused without booking anything. The adapters (internal/rest) ask it
+// after waiting for a booked slot, just before sending: a pause that began
+// during the wait (a 429 that another request, or another process, got)
+// then holds that request too, instead of sending it into the vendor's
+// refusal. A RateLimiter without it has its booked requests sent at their
+// slots, pause or not.
+type RatePauses interface {
+	// PausedFor returns how long b stays paused from now; 0 when it is not
+	// paused.
+	PausedFor(ctx context.Context, b RateBucket) (time.Duration, error)
+}
+
 // RateBucket names one rate-limit bucket of one vendor account and says its
 // rate. Implementations key their state by Vendor, Account and Name.
 type RateBucket struct {

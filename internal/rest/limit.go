@@ -67,6 +67,11 @@ func (l *localLimiter) Reserve(_ context.Context, rb support.RateBucket, maxWait
 	return support.RateReservation{Wait: d, OK: true, Cancel: r.Cancel}, nil
 }
 
+// PausedFor implements support.RatePauses.
+func (l *localLimiter) PausedFor(_ context.Context, rb support.RateBucket) (time.Duration, error) {
+	return max(l.get(rb).pausedFor(time.Now()), 0), nil
+}
+
 // Observe implements support.RateLimiter.
 func (l *localLimiter) Observe(_ context.Context, rb support.RateBucket, o support.RateObservation) error {
 	if o.Pause > 0 {
@@ -123,6 +128,7 @@ func (e *errLimiterWait) Error() string {
 // call its time limit. announce is told of each wait before it starts. A
 // limiter that fails (a shared store out of reach) fails the request.
 func (c *Client) waitSlot(ctx context.Context, rb support.RateBucket, deadline time.Time, announce func(time.Duration, string)) error {
+	rechecks := 0
 	for {
 		room, limit := c.maxWait, "the maximum wait"
 		if !deadline.IsZero() {
@@ -160,8 +166,35 @@ func (c *Client) waitSlot(ctx context.Context, rb support.RateBucket, deadline t
 			}
 			return err
 		}
+		if res.Wait > 0 && rechecks < maxPauseRechecks && c.pausedNow(ctx, rb) {
+			// A pause began while this request waited for its slot: the
+			// slot is spent; Reserve says how long the pause lasts, and
+			// books again after it.
+			rechecks++
+			continue
+		}
 		return nil
 	}
+}
+
+// maxPauseRechecks bounds how many times one request goes back to Reserve
+// because a pause began while it waited for its slot.
+const maxPauseRechecks = 8
+
+// pausedNow tells whether bucket rb is paused, when the limiter can say
+// (support.RatePauses). A limiter that cannot, or fails to, lets the
+// request go at its slot.
+func (c *Client) pausedNow(ctx context.Context, rb support.RateBucket) bool {
+	p, ok := c.limiter.(support.RatePauses)
+	if !ok {
+		return false
+	}
+	d, err := p.PausedFor(ctx, rb)
+	if err != nil {
+		c.log.DebugContext(ctx, "rest: the rate limiter could not say whether the bucket is paused", "vendor", c.vendor, "error", err)
+		return false
+	}
+	return d > 0
 }
 
 // errLimiter is a RateLimiter's own failure.

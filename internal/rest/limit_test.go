@@ -189,3 +189,48 @@ func TestNewBudgetBounds(t *testing.T) {
 		}
 	}
 }
+
+// A pause that begins while requests wait for the slots they booked holds
+// them too: they are not sent into the vendor's refusal at their slots,
+// but after the pause.
+func TestPauseHoldsRequestsThatBookedASlot(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		var mu sync.Mutex
+		var at []time.Duration
+		c, _ := newFake(t, Config{RateLimit: 1, Burst: 1, RateWindow: 5 * time.Second, MaxWait: 20 * time.Second,
+			RemainingHeader: "X-RateLimit-Remaining"},
+			func(n int, req *http.Request) (*http.Response, error) {
+				mu.Lock()
+				at = append(at, time.Since(start))
+				mu.Unlock()
+				if n == 0 {
+					// The last of the window, answered after the others booked.
+					time.Sleep(500 * time.Millisecond)
+					return status(200, `{}`, "X-RateLimit-Remaining", "0")(req)
+				}
+				return ok(`{}`)(req)
+			})
+		var wg sync.WaitGroup
+		for i := range 3 {
+			wg.Go(func() {
+				time.Sleep(time.Duration(i) * time.Millisecond) // book in this order: now, +1s, +2s
+				if _, err := c.Do(t.Context(), Request{Path: Segments("x")}, nil); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if len(at) != 3 {
+			t.Fatalf("%d requests sent, want 3", len(at))
+		}
+		if at[0] > 2*time.Millisecond {
+			t.Errorf("the first request went at %v, want at once", at[0])
+		}
+		for _, d := range at[1:] {
+			if d < 5500*time.Millisecond {
+				t.Errorf("a request went at %v, during the pause the first answer asked for, from 0.5 s to 5.5 s (all: %v)", d, at)
+			}
+		}
+	})
+}

@@ -51,7 +51,10 @@
 // the pause ends, with a TTL of the pause, unless a pause ending later is
 // already in force (a shorter pause never shortens it). Reserve honours the
 // pause first: while it lasts, it books nothing and returns the rest of it
-// with Paused set, in every process.
+// with Paused set, in every process. PausedFor (support.RatePauses) reads
+// the pause without booking: the adapters ask it when a request has waited
+// for its slot, so that a pause that began meanwhile holds that request
+// too.
 //
 // # Keys
 //
@@ -83,9 +86,11 @@
 // and the adapter's request fails with support.ErrUnavailable before
 // anything is sent. With FallbackLocal the limiter paces each bucket in the
 // process at LocalShare of its Limit (and Burst), logs one Warn record per
-// outage, tries Redis again at most once a second (within 250 ms: the
-// request that tries waits no longer), and returns to Redis as soon as it
-// answers (an Info record). Slots booked locally are not carried over. A
+// outage, tries Redis again at most once a second (one request tries,
+// within 250 ms, and the others pace locally meanwhile), and returns to
+// Redis as soon as it answers (an Info record). A Redis that answers that
+// it cannot serve for now (LOADING, READONLY, MASTERDOWN, TRYAGAIN,
+// CLUSTERDOWN) is an outage too; any other error reply is returned. Slots booked locally are not carried over. A
 // local share cannot know what other processes send: keep LocalShare at
 // most 1/(number of processes).
 //

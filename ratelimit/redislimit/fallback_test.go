@@ -39,6 +39,8 @@ func TestFallbackNoneUnreachable(t *testing.T) {
 
 	err = l.Observe(t.Context(), b, support.RateObservation{Status: 429, Pause: time.Second})
 	require.ErrorAs(t, err, &ue)
+	_, err = l.PausedFor(t.Context(), b)
+	require.ErrorAs(t, err, &ue)
 	assert.NoError(t, l.Observe(t.Context(), b, support.RateObservation{Status: 200, Remaining: 3, Limit: 60}),
 		"nothing to tell Redis without a pause")
 }
@@ -124,6 +126,9 @@ func TestFallbackLocal(t *testing.T) {
 	r, err = l.Reserve(t.Context(), b, time.Minute)
 	require.NoError(t, err)
 	assert.Equal(t, support.RateReservation{Wait: 5 * time.Second, Paused: true}, r, "local pause")
+	d, err := l.PausedFor(t.Context(), b)
+	require.NoError(t, err)
+	assert.Equal(t, 5*time.Second, d, "the local pause, without asking Redis")
 	assert.Equal(t, []string{"WARN " + p.addr() + " redislimit: Redis unreachable; pacing each bucket in this process at a share of its limit until it answers"},
 		logs.records(t), "one Warn for the outage")
 	assert.Equal(t, int64(1), p.tries.Load(), "Redis not asked again within a second")
@@ -173,6 +178,19 @@ func TestFallbackLocalProbeIsBounded(t *testing.T) {
 	assert.Less(t, time.Since(start), readTimeout/2, "the try was cut short")
 	assert.Equal(t, int64(2), p.tries.Load(), "Redis was tried")
 	assert.Len(t, logs.records(t), 1, "the same outage")
+
+	// Many callers at once after the next second: one of them tries Redis,
+	// the others pace locally without waiting for it.
+	clk.Advance(time.Minute)
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			_, err := l.Reserve(t.Context(), bucket("", 1000, 1000), time.Minute)
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, int64(3), p.tries.Load(), "one try of Redis in that second, not one per caller")
 }
 
 // NewFromURL's client honours the context's deadline: a Redis that never

@@ -76,3 +76,11 @@ func (l *localLimiter) pause(b support.RateBucket, d time.Duration) {
 		lb.pauseUntil = until
 	}
 }
+
+// pausedFor is how long b stays paused locally.
+func (l *localLimiter) pausedFor(b support.RateBucket) time.Duration {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return max(l.get(b).pauseUntil.Sub(now), 0)
+}

@@ -106,7 +106,10 @@ type Limiter struct {
 	lastTry   time.Time // the last failed try of Redis during it
 }
 
-var _ support.RateLimiter = (*Limiter)(nil)
+var (
+	_ support.RateLimiter = (*Limiter)(nil)
+	_ support.RatePauses  = (*Limiter)(nil)
+)
 
 // New returns a Limiter on cfg.Client. It does not connect: the first
 // Reserve or Observe does.
@@ -156,29 +159,9 @@ func NewFromURL(redisURL string, cfg Config) (*Limiter, error) {
 	if cfg.Client != nil {
 		return nil, errors.New("redislimit: NewFromURL opens its own client: leave Config.Client nil (or use New)")
 	}
-	u, err := url.Parse(redisURL)
+	opt, err := parseURL(redisURL)
 	if err != nil {
-		reason := "unparsable"
-		if ue := (*url.Error)(nil); errors.As(err, &ue) {
-			reason = ue.Err.Error() // without the URL
-		}
-		return nil, badURL(reason)
-	}
-	if u.Scheme != "redis" && u.Scheme != "rediss" {
-		scheme := "no scheme"
-		if u.Scheme != "" {
-			scheme = "scheme " + strconv.Quote(u.Scheme)
-		}
-		return nil, badURL(scheme)
-	}
-	opt, err := redis.ParseURL(redisURL)
-	if err != nil {
-		// Not wrapped: go-redis's message is kept only without any password.
-		msg := err.Error()
-		if pw, ok := u.User.Password(); ok && pw != "" {
-			msg = strings.ReplaceAll(msg, pw, "[password]")
-		}
-		return nil, badURL(msg)
+		return nil, err
 	}
 	opt.ContextTimeoutEnabled = true
 	cfg.Client = redis.NewClient(opt)
@@ -189,6 +172,56 @@ func NewFromURL(redisURL string, cfg Config) (*Limiter, error) {
 	}
 	l.owned = true
 	return l, nil
+}
+
+// parseURL parses redisURL with redis.ParseURL. Its errors never quote the
+// URL's user information (user, password), which url.Parse's and
+// go-redis's messages would: the URL is parsed first without it, so that
+// their messages about the host, port, database or options can be given,
+// and a problem in the user information itself gets a fixed message.
+func parseURL(redisURL string) (*redis.Options, error) {
+	scheme, rest, ok := strings.Cut(redisURL, "://")
+	if !ok {
+		return nil, badURL("no scheme")
+	}
+	if scheme != "redis" && scheme != "rediss" {
+		if strings.ContainsAny(scheme, "@:/?#") {
+			return nil, badURL("no scheme")
+		}
+		return nil, badURL("scheme " + strconv.Quote(scheme))
+	}
+	// The user information ends at the last "@" (a password may hold one).
+	at := strings.LastIndex(rest, "@")
+	safe := redisURL
+	if at >= 0 {
+		safe = scheme + "://" + rest[at+1:]
+	}
+	su, err := url.Parse(safe)
+	if err != nil {
+		reason := "unparsable"
+		if ue := (*url.Error)(nil); errors.As(err, &ue) {
+			reason = ue.Err.Error() // without the URL
+		}
+		return nil, badURL(reason)
+	}
+	if _, err := redis.ParseURL(safe); err != nil {
+		return nil, badURL(err.Error())
+	}
+	if at < 0 {
+		return redis.ParseURL(redisURL)
+	}
+	// With the user information, the host must stay the same: a "/", "?"
+	// or "#" in a password that is not percent-encoded ends the host early.
+	const malformed = "the user:password part is malformed (percent-encode any /, ?, #, @ or % in it)"
+	u, err := url.Parse(redisURL)
+	if err != nil || u.User == nil || u.Host != su.Host {
+		return nil, badURL(malformed)
+	}
+	opt, err := redis.ParseURL(redisURL)
+	if err != nil {
+		return nil, badURL(malformed)
+	}
+	return opt, nil
 }
 
 func badURL(reason string) error {
@@ -218,7 +251,7 @@ func (l *Limiter) Ping(ctx context.Context) error {
 	if err == nil {
 		return nil
 	}
-	if re := redis.Error(nil); errors.As(err, &re) {
+	if re := redis.Error(nil); errors.As(err, &re) && !unavailableReply(err) {
 		// Redis answered, with an error (such as NOAUTH).
 		return fmt.Errorf("redis at %s: %w", l.addr, err)
 	}
@@ -318,6 +351,28 @@ func (l *Limiter) Observe(ctx context.Context, b support.RateBucket, o support.R
 	return nil
 }
 
+// PausedFor implements support.RatePauses: how long b stays paused, for
+// every process (one Redis call; during a FallbackLocal outage, the local
+// pause). The adapters ask it after a request waited for its slot, so that
+// a pause another process began meanwhile holds that request too.
+func (l *Limiter) PausedFor(ctx context.Context, b support.RateBucket) (time.Duration, error) {
+	rctx, stop, local := l.redisContext(ctx)
+	defer stop()
+	if local {
+		return l.local.pausedFor(b), nil
+	}
+	_, pauseKey := l.keys(b)
+	us, err := pausedScript.Run(rctx, l.client, []string{pauseKey}, l.nowArg()).Int64()
+	if err != nil {
+		if err := l.failed(ctx, "paused", err); err != nil {
+			return 0, err
+		}
+		return l.local.pausedFor(b), nil
+	}
+	l.answered(ctx)
+	return time.Duration(us) * time.Microsecond, nil
+}
+
 // intervalOf is b's emission interval T, rounded up to a microsecond; 0
 // when b has no proactive limit (Limit 0, or rate.Inf).
 func intervalOf(b support.RateBucket) (time.Duration, error) {
@@ -363,13 +418,19 @@ func (l *Limiter) redisContext(ctx context.Context) (_ context.Context, stop fun
 	if l.fallback != FallbackLocal {
 		return ctx, func() {}, false
 	}
+	now := l.clock()
 	l.mu.Lock()
 	down, lastTry := l.down, l.lastTry
+	probe := down && now.Sub(lastTry) >= retryEvery
+	if probe {
+		// This caller tries Redis; the others pace locally meanwhile.
+		l.lastTry = now
+	}
 	l.mu.Unlock()
 	if !down {
 		return ctx, func() {}, false
 	}
-	if l.clock().Sub(lastTry) < retryEvery {
+	if !probe {
 		return ctx, func() {}, true
 	}
 	ctx, stop = context.WithTimeout(ctx, probeTimeout)
@@ -383,7 +444,7 @@ func (l *Limiter) failed(ctx context.Context, what string, err error) error {
 	if ctx.Err() != nil {
 		return err
 	}
-	if re := redis.Error(nil); errors.As(err, &re) {
+	if re := redis.Error(nil); errors.As(err, &re) && !unavailableReply(err) {
 		// Redis answered, with an error: not an outage.
 		return fmt.Errorf("redis at %s: %s script: %w", l.addr, what, err)
 	}
@@ -404,6 +465,19 @@ func (l *Limiter) failed(ctx context.Context, what string, err error) error {
 			"addr", l.addr, "local_share", l.local.share, "error", ue)
 	}
 	return nil
+}
+
+// unavailableReply tells whether err is a reply of a Redis that cannot
+// serve for now: loading its data, a replica that cannot write, a cluster
+// failing over. That is an outage, as an unreachable Redis is.
+func unavailableReply(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"LOADING", "READONLY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"} {
+		if strings.HasPrefix(msg, p+" ") || msg == p {
+			return true
+		}
+	}
+	return false
 }
 
 // answered ends a FallbackLocal outage, if any, after Redis answered.

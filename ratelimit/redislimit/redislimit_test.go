@@ -120,8 +120,14 @@ func TestPauseShared(t *testing.T) {
 	require.NoError(t, a.Observe(t.Context(), b, support.RateObservation{Status: 200, Remaining: 5, Limit: 60}))
 	assert.Equal(t, time.Duration(0), reserve(t, other, b, time.Second), "no pause without Pause")
 
+	d, err := other.PausedFor(t.Context(), b)
+	require.NoError(t, err)
+	assert.Zero(t, d, "not paused yet")
 	require.NoError(t, a.Observe(t.Context(), b, support.RateObservation{Status: 429, Remaining: 0, Limit: 60, Pause: 10 * time.Second}))
 	for _, l := range []*redislimit.Limiter{other, a} {
+		d, err := l.PausedFor(t.Context(), b)
+		require.NoError(t, err)
+		assert.Equal(t, 10*time.Second, d, "PausedFor, booking nothing")
 		r, err := l.Reserve(t.Context(), b, time.Minute)
 		require.NoError(t, err)
 		assert.Equal(t, support.RateReservation{Wait: 10 * time.Second, Paused: true}, r)
@@ -130,12 +136,18 @@ func TestPauseShared(t *testing.T) {
 	r, err := other.Reserve(t.Context(), b, time.Minute)
 	require.NoError(t, err)
 	assert.Equal(t, support.RateReservation{Wait: 6 * time.Second, Paused: true}, r)
+	d, err = other.PausedFor(t.Context(), b)
+	require.NoError(t, err)
+	assert.Equal(t, 6*time.Second, d)
 
 	// Another bucket of the account is not paused.
 	assert.Equal(t, time.Duration(0), reserve(t, other, bucket("messages", 10, 1), time.Second))
 
 	clk.Advance(6 * time.Second)
-	assert.Equal(t, time.Duration(0), reserve(t, other, b, time.Second), "the pause is over; the paused Reserves booked nothing")
+	d, err = other.PausedFor(t.Context(), b)
+	require.NoError(t, err)
+	assert.Zero(t, d, "over")
+	assert.Equal(t, time.Duration(0), reserve(t, other, b, time.Second), "the pause is over; the paused Reserves and PausedFor booked nothing")
 	assert.Equal(t, 100*time.Millisecond, reserve(t, a, b, time.Second))
 }
 
@@ -387,12 +399,21 @@ func TestNewFromURL(t *testing.T) {
 	const canary = "pw-canary-9d1e4c7b"
 	for _, bad := range []struct{ url, says string }{
 		{"http://localhost:6379", `scheme "http"`},
-		{"localhost:6379", `scheme "localhost"`},
+		{"localhost:6379", "no scheme"},
 		{"//localhost:6379", "no scheme"},
 		{"redis://:" + canary + "@127.0.0.1:6379/notanumber", "invalid database number"},
 		{"redis://:" + canary + "@127.0.0.1:6379/0/1", "invalid URL path"},
 		{"redis://:" + canary + "@127.0.0.1:bad/0", "invalid port"},
-		{"redis://:" + canary + "%zz@127.0.0.1:6379/0", "invalid URL escape"},
+		{"redis://:" + canary + "%zz@127.0.0.1:6379/0", "user:password part is malformed"},
+		// Passwords that are not percent-encoded: url.Parse and go-redis
+		// quote pieces of them.
+		{"redis://:sec/" + canary + "@127.0.0.1:6390/0", "user:password part is malformed"},
+		{"redis://:" + canary + "/abcd@127.0.0.1:6390", "user:password part is malformed"},
+		{"redis://:sec#" + canary + "@127.0.0.1:6390", "user:password part is malformed"},
+		{"redis://:sec?" + canary + "@127.0.0.1:6390", "user:password part is malformed"},
+		{"redis://user:1#" + canary + "@127.0.0.1:6390", "user:password part is malformed"},
+		{"redis://" + canary + ":pw@127.0.0.1:6379/x", "invalid database number"},
+		{canary + ":pw@127.0.0.1:6379", "no scheme"},
 	} {
 		_, err := redislimit.NewFromURL(bad.url, redislimit.Config{})
 		require.ErrorIs(t, err, redislimit.ErrBadURL, bad.url)

@@ -68,3 +68,12 @@ end
 redis.call('SET', KEYS[1], string.format('%.0f', back), 'PX', math.ceil((back - now) / 1000))
 return 1
 `)
+
+// pausedScript returns how long the bucket stays paused (µs; 0 when it is
+// not). KEYS: pause. ARGV: now.
+var pausedScript = redis.NewScript(clockLua + `
+local now = clock(ARGV[1])
+local stop = tonumber(redis.call('GET', KEYS[1]))
+if stop and stop > now then return stop - now end
+return 0
+`)
