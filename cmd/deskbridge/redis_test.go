@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -145,4 +147,33 @@ func TestMigrateRedisURL(t *testing.T) {
 	assert.Contains(t, a.errOut.String(), "--redis-local-share needs --redis-url")
 	assert.Equal(t, exitUsage, a.exec(t.Context(), "migrate", "--from", "tidio", "--to", "respondio", "--state", state, "--redis-url", "redis://"+addr, "--redis-local-share", "2"))
 	assert.Contains(t, a.errOut.String(), "--redis-local-share must be above 0 and at most 1")
+}
+
+// Under --redis-local-share, Redis going away is said on the display once,
+// with where and what the process does meanwhile, and its coming back too:
+// the real limiter's records through the CLI's handler.
+func TestSharedLimitOutageIsShown(t *testing.T) {
+	var w waits
+	var notes []string
+	defer w.to(func(s string) { notes = append(notes, s) })()
+
+	c := redis.NewClient(&redis.Options{Addr: closedPort(t), MaxRetries: -1, DialerRetries: 1})
+	defer c.Close()
+	lim, err := redislimit.New(redislimit.Config{Client: c, Fallback: redislimit.FallbackLocal, LocalShare: 0.5, Logger: w.logger()})
+	require.NoError(t, err)
+	b := support.RateBucket{Vendor: "tidio", Account: "a", Limit: 1, Burst: 1}
+	r, err := lim.Reserve(t.Context(), b, time.Minute)
+	require.NoError(t, err, "paced locally")
+	assert.True(t, r.OK)
+	require.Len(t, notes, 1, "the outage, once")
+	assert.Regexp(t, `^deskbridge: the shared rate limit's Redis at `+regexp.QuoteMeta(lim.Addr())+
+		` is unreachable; pacing each account in this process at 0.5 of its limit until it answers \(.*connection refused\)$`, notes[0])
+
+	// The record of its return, as redislimit logs it.
+	w.logger().Info("redislimit: Redis answers again; buckets are shared again", "addr", "127.0.0.1:6379", "outage", 3*time.Second)
+	w.logger().Warn("rest: the rate limiter did not take the vendor's answer", "vendor", "tidio", "error", "redis at 127.0.0.1:6379 unreachable: EOF")
+	assert.Equal(t, []string{
+		"deskbridge: the shared rate limit's Redis at 127.0.0.1:6379 answers again; the limits are shared again",
+		"tidio: the vendor's pause could not be shared: redis at 127.0.0.1:6379 unreachable: EOF",
+	}, notes[1:])
 }

@@ -83,6 +83,10 @@ type waitHandler struct {
 func (h *waitHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
 
 func (h *waitHandler) Handle(_ context.Context, r slog.Record) error {
+	if s := h.sharedLimitNote(r); s != "" {
+		h.w.note(s)
+		return nil
+	}
 	if r.Message != "rest: retrying" && r.Message != "rest: waiting" {
 		return nil
 	}
@@ -151,6 +155,38 @@ func (h *waitHandler) Handle(_ context.Context, r slog.Record) error {
 	}
 	h.w.note(s)
 	return nil
+}
+
+// sharedLimitNote is the line for a record about the shared rate limit
+// (--redis-url): its Redis going away and coming back (redislimit's Warn
+// and Info records under --redis-local-share), or a pause the vendor asked
+// for that could not be shared; "" for other records.
+func (h *waitHandler) sharedLimitNote(r slog.Record) string {
+	attrs := map[string]slog.Value{}
+	for _, a := range h.attrs {
+		attrs[a.Key] = a.Value.Resolve()
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		attrs[a.Key] = a.Value.Resolve()
+		return true
+	})
+	str := func(k string) string {
+		if v, ok := attrs[k]; ok {
+			return v.String()
+		}
+		return ""
+	}
+	switch {
+	case r.Message == "rest: the rate limiter did not take the vendor's answer":
+		return fmt.Sprintf("%s: the vendor's pause could not be shared: %s", cmp.Or(str(accountKey), str("vendor")), clip(str("error"), 120))
+	case !strings.HasPrefix(r.Message, "redislimit: "):
+		return ""
+	case r.Level >= slog.LevelWarn:
+		return fmt.Sprintf("deskbridge: the shared rate limit's Redis at %s is unreachable; pacing each account in this process at %s of its limit until it answers (%s)",
+			str("addr"), str("local_share"), clip(str("error"), 120))
+	default:
+		return fmt.Sprintf("deskbridge: the shared rate limit's Redis at %s answers again; the limits are shared again", str("addr"))
+	}
 }
 
 // intValue reads an integer attribute however it was logged.

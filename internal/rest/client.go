@@ -325,7 +325,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 			}
 			if le := (*errLimiter)(nil); errors.As(err, &le) {
 				// Nothing was sent: the shared pacing is out of reach.
-				return nil, c.fail(req, &support.Error{Kind: support.ErrUnavailable, Message: le.Error(), Err: err})
+				return nil, c.fail(req, &support.Error{Kind: support.ErrUnavailable, Message: "not sent", Err: err})
 			}
 			return nil, c.fail(req, lim.ctxError(parent, attempt-1, false))
 		}

@@ -3,6 +3,7 @@ package rest
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -102,7 +103,8 @@ func TestConfiguredRateLimiterFailure(t *testing.T) {
 	c, rt := newFake(t, Config{RateLimiter: lim}, seq(ok(`{}`)))
 	_, err := c.Do(t.Context(), Request{Path: Segments("x")}, nil)
 	require.ErrorIs(t, err, support.ErrUnavailable)
-	assert.ErrorContains(t, err, "rate limiter: dial tcp 127.0.0.1:6379: connection refused")
+	assert.ErrorContains(t, err, "not sent: rate limiter: dial tcp 127.0.0.1:6379: connection refused")
+	assert.Equal(t, 1, strings.Count(err.Error(), "connection refused"), "said once: %v", err)
 	assert.Equal(t, 0, rt.count())
 }
 
