@@ -346,12 +346,15 @@ func (r *runner) index(ctx context.Context) error {
 			return fmt.Errorf("migrate: index the target's contacts: %w", err)
 		}
 		c := &Commit{Checkpoints: map[string]string{cpIndexCursor: p.Next}}
+		// A target whose list leaves fields out: its indexed contacts are
+		// read before they are compared (see rounds.go); marked only there.
+		omits := len(r.dcaps.ListOmits) > 0
 		for _, tc := range p.Items {
 			// Every contact, those without a key too (stored by ID only):
 			// the index also says which target contacts were there before
 			// this pass wrote anything (see scan).
 			if in := tc.Input(); tc.ID != "" {
-				c.Targets = append(c.Targets, Target{ID: tc.ID, Keys: keysOf(&in), Fields: in, listed: true})
+				c.Targets = append(c.Targets, Target{ID: tc.ID, Keys: keysOf(&in), Fields: in, listed: omits})
 			}
 		}
 		if p.Next == "" {

@@ -142,7 +142,8 @@ type Target struct {
 	// Fields are its writable fields, as last read or written.
 	Fields support.ContactInput `json:"fields"`
 	// listed: Fields are as the target's list gave them, without the
-	// fields it omits (Capabilities.ListOmits). Not stored.
+	// fields it omits (Capabilities.ListOmits); set only for a target
+	// whose list omits some. FileState stores it with the target.
 	listed bool
 }
 
