@@ -90,4 +90,14 @@
 //
 // No error string, log line or formatted config ever contains a credential;
 // credentials are held in [Secret], which formats as "[REDACTED]".
+//
+// # Examples
+//
+// The package's runnable examples, each against the in-memory driver or a
+// vendor simulator and checked by its output (go test -run Example
+// ./support; go doc -http ./support shows them with their code): Example
+// (the README's quickstart), ExampleClient_UpsertContact,
+// ExampleClient_UpdateContact, ExampleClient_CreateContacts,
+// ExampleAllContacts, ExampleClient_SendMessage, ExampleClient_Passthrough,
+// ExampleError, ExampleIdentityConflict and ExampleOpen.
 package support
