@@ -84,7 +84,7 @@ Subcommands:
 func runEventsListen(ctx context.Context, a *app, args []string) error {
 	fs := a.newFlags("events listen", `
 Usage: deskbridge events listen [--vendor tidio|tidysupport|respondio] [--addr :8080] [--json]
-                                [--interval 30s] [--budget 20] [--checkpoint FILE]
+                                [--interval 30s] [--budget 20] [--checkpoint FILE] [--redis-url URL]
 
 Prints each verified event, one a line: its time (UTC), vendor, kind, the
 vendor's topic and the IDs involved (--json: one JSON object a line, with
@@ -109,7 +109,9 @@ Without --vendor, it listens to every vendor whose variables are set:
                lists every --interval, within --budget requests a minute
                (RESPONDIO_TOKEN, RESPONDIO_BASE_URL). It starts from what is
                there and prints what changes after; with --checkpoint it
-               resumes where the last run stopped.
+               resumes where the last run stopped. With --redis-url (or
+               DESKBRIDGE_REDIS_URL) its requests share the account's rate
+               limit with the other processes using it.
 
 With a single webhook vendor, its handler is at / too.`)
 	name := fs.String("vendor", "", "listen to this vendor only")
@@ -118,6 +120,7 @@ With a single webhook vendor, its handler is at / too.`)
 	interval := fs.Duration("interval", events.DefaultWatchInterval, "respondio: pause between polls")
 	budget := fs.Int("budget", events.DefaultWatchBudget, "respondio: requests a minute the polling may send")
 	checkpoint := fs.String("checkpoint", "", "respondio: keep the change feed's position in `FILE` (default: in memory)")
+	shared := a.redisFlags(fs, false)
 	if err := parse(fs, args, false); err != nil {
 		return err
 	}
@@ -151,7 +154,7 @@ With a single webhook vendor, its handler is at / too.`)
 	if len(polled) == 0 {
 		used := ""
 		fs.Visit(func(f *flag.Flag) {
-			if f.Name == "interval" || f.Name == "budget" || f.Name == "checkpoint" {
+			if f.Name == "interval" || f.Name == "budget" || f.Name == "checkpoint" || f.Name == "redis-url" {
 				used = f.Name
 			}
 		})
@@ -169,6 +172,13 @@ With a single webhook vendor, its handler is at / too.`)
 		opts events.WatchOptions
 	}
 	var feeds []feed
+	if len(polled) > 0 {
+		closeRedis, err := a.openRedis(ctx, shared)
+		if err != nil {
+			return err
+		}
+		defer closeRedis()
+	}
 	for _, v := range polled {
 		c, err := a.openVendor(ctx, v)
 		if err != nil {

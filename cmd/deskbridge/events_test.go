@@ -297,6 +297,10 @@ func TestEventsListenConfigErrors(t *testing.T) {
 		{nil, []string{"--vendor", "zendesk"}, `unknown vendor "zendesk"`},
 		{map[string]string{tidioWebhookSecretVar: "s"}, []string{"--checkpoint", "x.json"}, "--checkpoint is for the change feed (respondio)"},
 		{nil, []string{"--interval", "0s"}, "--interval and --budget must be more than 0"},
+		{map[string]string{tidioWebhookSecretVar: "s"}, []string{"--vendor", "tidio", "--redis-url", "redis://127.0.0.1:1"}, "--redis-url is for the change feed (respondio)"},
+		{map[string]string{"RESPONDIO_TOKEN": "t"}, []string{"--vendor", "respondio", "--redis-url", "redis://:hunter2@" + closedPort(t) + "?max_retries=-1"},
+			"the shared rate limit (--redis-url): redis at 127.0.0.1:"},
+		{map[string]string{"RESPONDIO_TOKEN": "t"}, []string{"--vendor", "respondio", "--redis-url", "http://x"}, "--redis-url: redislimit: bad Redis URL"},
 		{nil, []string{"extra"}, `unexpected argument "extra"`},
 	} {
 		a := newTestApp(tc.env, nil)
@@ -305,6 +309,7 @@ func TestEventsListenConfigErrors(t *testing.T) {
 		assert.Contains(t, a.errOut.String(), tc.want, "%v", tc.args)
 		assert.NotContains(t, a.errOut.String(), "listening", "%v", tc.args)
 		assert.Empty(t, a.configs, "%v: opened a vendor", tc.args)
+		assert.NotContains(t, a.errOut.String(), "hunter2", "%v", tc.args)
 	}
 	a := newTestApp(nil, nil)
 	assert.Equal(t, exitUsage, a.exec(context.Background(), "events"))
