@@ -339,9 +339,6 @@ func NewDriver(cfg Config) (*Driver, error) {
 	if strings.ContainsFunc(token, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 		return nil, support.Errorf(Vendor, "", support.ErrInvalid, "Config.Token contains spaces or control characters")
 	}
-	if err := checkNumbers(cfg); err != nil {
-		return nil, err
-	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = DefaultBaseURL
 	}
@@ -352,7 +349,7 @@ func NewDriver(cfg Config) (*Driver, error) {
 	case cfg.RateLimit < 0, math.IsInf(cfg.RateLimit, 1):
 		limit = 0 // rest: unlimited
 	}
-	if cfg.RateWindow <= 0 {
+	if cfg.RateWindow == 0 { // a negative one is internal/rest's to refuse
 		cfg.RateWindow = DefaultRateWindow
 		if limit > 0 {
 			cfg.RateWindow = time.Duration(float64(time.Second) / float64(limit))
@@ -389,34 +386,6 @@ func NewDriver(cfg Config) (*Driver, error) {
 	d.fields = fielddefs.New(fielddefs.Source[map[string]bool]{Vendor: Vendor, What: "custom field definitions", Logger: log,
 		Read: d.readFields, Check: fieldDefined, Refused: fieldRefused})
 	return d, nil
-}
-
-// checkNumbers refuses the numbers of cfg that have no meaning, which
-// internal/rest would otherwise replace by its defaults without a word (a
-// negative duration or count) or could not use (NaN, an infinite budget).
-func checkNumbers(cfg Config) error {
-	invalid := func(field, what string) error {
-		return support.Errorf(Vendor, "", support.ErrInvalid, "Config.%s is %s", field, what)
-	}
-	switch {
-	case math.IsNaN(cfg.RateLimit):
-		return invalid("RateLimit", "not a number")
-	case cfg.Burst < 0:
-		return invalid("Burst", "negative")
-	case cfg.RateWindow < 0:
-		return invalid("RateWindow", "negative")
-	case cfg.MaxWait < 0:
-		return invalid("MaxWait", "negative")
-	case cfg.MaxAttempts < 0:
-		return invalid("MaxAttempts", "negative")
-	case math.IsNaN(cfg.RetryBudget):
-		return invalid("RetryBudget", "not a number")
-	case math.IsInf(cfg.RetryBudget, 1):
-		return invalid("RetryBudget", "infinite")
-	case cfg.MaxBodyBytes < 0:
-		return invalid("MaxBodyBytes", "negative")
-	}
-	return nil
 }
 
 // Send sends a request of the caller's making (Client.Passthrough) below

@@ -466,12 +466,6 @@ func NewDriver(cfg Config) (*Driver, error) {
 			return nil, fail(support.ErrInvalid, "Config.%s contains a line break", f.name)
 		}
 	}
-	switch {
-	case cfg.MaxWait < 0:
-		return nil, fail(support.ErrInvalid, "Config.MaxWait is negative")
-	case cfg.MaxAttempts < 0:
-		return nil, fail(support.ErrInvalid, "Config.MaxAttempts is negative")
-	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = DefaultBaseURL
 	}

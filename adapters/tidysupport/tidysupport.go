@@ -244,7 +244,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -427,34 +426,16 @@ func NewDriver(cfg Config) (*Driver, error) {
 	return &Driver{rest: rc, baseURL: cmp.Or(cfg.BaseURL, DefaultBaseURL), workspace: cfg.WorkspaceID, contactList: list, searchLimit: cmp.Or(cfg.SearchLimit, DefaultSearchLimit)}, nil
 }
 
-// checkNumbers refuses the numbers of cfg that have no meaning, which
-// internal/rest would otherwise replace by its defaults without a word (a
-// negative duration or count) or could not use (NaN, an infinite budget).
+// checkNumbers refuses the numbers of cfg that are TidySupport's own: a
+// negative RateLimit (documented as refused) or SearchLimit. internal/rest
+// refuses the rest (negative durations and counts, NaN, an infinite
+// budget), naming the same Config fields.
 func checkNumbers(cfg Config) error {
-	invalid := func(field, what string) error {
-		return fail(support.ErrInvalid, "Config.%s is %s", field, what)
-	}
 	switch {
 	case cfg.RateLimit < 0:
-		return invalid("RateLimit", "negative")
-	case math.IsNaN(float64(cfg.RateLimit)):
-		return invalid("RateLimit", "not a number")
+		return fail(support.ErrInvalid, "Config.RateLimit is negative")
 	case cfg.SearchLimit < 0:
-		return invalid("SearchLimit", "negative")
-	case cfg.Burst < 0:
-		return invalid("Burst", "negative")
-	case cfg.RateWindow < 0:
-		return invalid("RateWindow", "negative")
-	case cfg.MaxWait < 0:
-		return invalid("MaxWait", "negative")
-	case cfg.MaxAttempts < 0:
-		return invalid("MaxAttempts", "negative")
-	case math.IsNaN(cfg.RetryBudget):
-		return invalid("RetryBudget", "not a number")
-	case math.IsInf(cfg.RetryBudget, 1):
-		return invalid("RetryBudget", "infinite")
-	case cfg.MaxBodyBytes < 0:
-		return invalid("MaxBodyBytes", "negative")
+		return fail(support.ErrInvalid, "Config.SearchLimit is negative")
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -120,6 +121,9 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, &support.Error{Vendor: cfg.Vendor, Kind: support.ErrInvalid, Message: red.String(err.Error())}
 	}
+	if msg := checkNumbers(cfg); msg != "" {
+		return nil, &support.Error{Vendor: cfg.Vendor, Kind: support.ErrInvalid, Message: msg}
+	}
 
 	hc := &http.Client{Timeout: DefaultTimeout}
 	if cfg.HTTPClient != nil {
@@ -178,7 +182,7 @@ func New(cfg Config) (*Client, error) {
 		budget:       newBudget(cmp.Or(cfg.RetryBudget, DefaultRetryBudget)), // negative stays: no retries
 	}
 	if c.limiter == nil {
-		c.limiter = &localLimiter{}
+		c.limiter = &LocalLimiter{}
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -195,6 +199,40 @@ func or[T int | int64 | float64 | time.Duration](v, def T) T {
 		return def
 	}
 	return v
+}
+
+// checkNumbers says what is wrong with the numbers of cfg that New would
+// otherwise replace by its defaults without a word (a negative count or
+// duration: or keeps only positive values) or could not use (NaN, an
+// infinite retry budget); "" when nothing is. Its messages name the field
+// as "Config.X": the adapters pass their Config's fields of these names
+// through as they are, so a message names what the caller set.
+func checkNumbers(cfg Config) string {
+	for _, f := range []struct {
+		name     string
+		negative bool
+	}{
+		{"MaxBodyBytes", cfg.MaxBodyBytes < 0},
+		{"MaxAttempts", cfg.MaxAttempts < 0},
+		{"MaxWait", cfg.MaxWait < 0},
+		{"BaseDelay", cfg.BaseDelay < 0},
+		{"MaxDelay", cfg.MaxDelay < 0},
+		{"Burst", cfg.Burst < 0},
+		{"RateWindow", cfg.RateWindow < 0},
+	} {
+		if f.negative {
+			return "Config." + f.name + " is negative"
+		}
+	}
+	switch {
+	case math.IsNaN(float64(cfg.RateLimit)):
+		return "Config.RateLimit is not a number"
+	case math.IsNaN(cfg.RetryBudget):
+		return "Config.RetryBudget is not a number"
+	case math.IsInf(cfg.RetryBudget, 1):
+		return "Config.RetryBudget is infinite"
+	}
+	return ""
 }
 
 // checkBaseURL validates raw (S2) and returns it without trailing slashes.

@@ -58,6 +58,9 @@ type Config struct {
 	// ...) are added automatically as a backstop; Secrets is the authority.
 	Secrets []string
 	// MaxBodyBytes caps how much of a response body is read; default 10 MiB.
+	// New refuses a negative one, as it refuses every negative count and
+	// duration below (except MaxCallTime), a NaN RateLimit and a NaN or
+	// infinite RetryBudget, naming the field.
 	MaxBodyBytes int64
 	// MaxAttempts is the number of tries per call, default 4 (1 try + 3
 	// retries).

@@ -11,6 +11,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/deskbridge/deskbridge/support"
 )
 
@@ -233,4 +235,40 @@ func TestPauseHoldsRequestsThatBookedASlot(t *testing.T) {
 			}
 		}
 	})
+}
+
+// New refuses the numbers it would otherwise replace by its defaults
+// without a word, or could not use, naming the field; zero keeps meaning
+// the default, and a negative RetryBudget or MaxCallTime keeps its meaning
+// (no retries, no bound).
+func TestNewRefusesBadNumbers(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{MaxBodyBytes: -1}, "Config.MaxBodyBytes is negative"},
+		{Config{MaxAttempts: -1}, "Config.MaxAttempts is negative"},
+		{Config{MaxWait: -time.Second}, "Config.MaxWait is negative"},
+		{Config{BaseDelay: -time.Second}, "Config.BaseDelay is negative"},
+		{Config{MaxDelay: -time.Second}, "Config.MaxDelay is negative"},
+		{Config{Burst: -1}, "Config.Burst is negative"},
+		{Config{RateWindow: -time.Second}, "Config.RateWindow is negative"},
+		{Config{RateLimit: rate.Limit(math.NaN())}, "Config.RateLimit is not a number"},
+		{Config{RetryBudget: math.NaN()}, "Config.RetryBudget is not a number"},
+		{Config{RetryBudget: math.Inf(1)}, "Config.RetryBudget is infinite"},
+		{Config{}, ""},
+		{Config{RetryBudget: -1, MaxCallTime: -1, RateLimit: rate.Inf}, ""},
+	} {
+		tc.cfg.Vendor, tc.cfg.BaseURL = "fake", "http://127.0.0.1:9"
+		_, err := New(tc.cfg)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%+v: %v", tc.cfg, err)
+			}
+			continue
+		}
+		if !errors.Is(err, support.ErrInvalid) || err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: error %v, want ErrInvalid saying %q", tc.cfg, err, tc.want)
+		}
+	}
 }
