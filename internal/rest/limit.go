@@ -19,15 +19,37 @@ type bucket struct {
 	pauseUntil time.Time
 }
 
-// localLimiter is the default support.RateLimiter: buckets in this
-// process, one golang.org/x/time/rate limiter each, created on first use
-// with the rate of the RateBucket that first names them.
-type localLimiter struct {
+// LocalLimiter is a support.RateLimiter (and support.RatePauses) whose
+// buckets live in this process: one golang.org/x/time/rate limiter each,
+// created on first use with the rate of the RateBucket that first names
+// it, and the pauses observed. Its zero value is the adapters' default
+// (Config.RateLimiter nil); ratelimit/redislimit paces with one, at a
+// share of each limit, while its Redis is out of reach. It is safe for
+// concurrent use.
+type LocalLimiter struct {
+	// Share scales each bucket's Limit and Burst (a burst of at least 1):
+	// 0 < Share ≤ 1; 0 means 1.
+	Share float64
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
 	mu sync.Mutex
 	m  map[string]*bucket
 }
 
-func (l *localLimiter) get(rb support.RateBucket) *bucket {
+var (
+	_ support.RateLimiter = (*LocalLimiter)(nil)
+	_ support.RatePauses  = (*LocalLimiter)(nil)
+)
+
+func (l *LocalLimiter) now() time.Time {
+	if l.Now == nil {
+		return time.Now()
+	}
+	return l.Now()
+}
+
+func (l *LocalLimiter) get(rb support.RateBucket) *bucket {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	k := rb.Key()
@@ -35,7 +57,11 @@ func (l *localLimiter) get(rb support.RateBucket) *bucket {
 	if b == nil {
 		b = &bucket{}
 		if rb.Limit > 0 {
-			b.limiter = rate.NewLimiter(rb.Limit, max(rb.Burst, 1))
+			share := l.Share
+			if share == 0 {
+				share = 1
+			}
+			b.limiter = rate.NewLimiter(rb.Limit*rate.Limit(share), max(int(float64(max(rb.Burst, 1))*share), 1))
 		}
 		if l.m == nil {
 			l.m = make(map[string]*bucket)
@@ -46,9 +72,9 @@ func (l *localLimiter) get(rb support.RateBucket) *bucket {
 }
 
 // Reserve implements support.RateLimiter.
-func (l *localLimiter) Reserve(_ context.Context, rb support.RateBucket, maxWait time.Duration) (support.RateReservation, error) {
+func (l *LocalLimiter) Reserve(_ context.Context, rb support.RateBucket, maxWait time.Duration) (support.RateReservation, error) {
 	b := l.get(rb)
-	now := time.Now()
+	now := l.now()
 	if d := b.pausedFor(now); d > 0 {
 		return support.RateReservation{Wait: d, Paused: true}, nil
 	}
@@ -64,18 +90,18 @@ func (l *localLimiter) Reserve(_ context.Context, rb support.RateBucket, maxWait
 		r.CancelAt(now)
 		return support.RateReservation{Wait: d}, nil
 	}
-	return support.RateReservation{Wait: d, OK: true, Cancel: r.Cancel}, nil
+	return support.RateReservation{Wait: d, OK: true, Cancel: func() { r.CancelAt(l.now()) }}, nil
 }
 
 // PausedFor implements support.RatePauses.
-func (l *localLimiter) PausedFor(_ context.Context, rb support.RateBucket) (time.Duration, error) {
-	return max(l.get(rb).pausedFor(time.Now()), 0), nil
+func (l *LocalLimiter) PausedFor(_ context.Context, rb support.RateBucket) (time.Duration, error) {
+	return max(l.get(rb).pausedFor(l.now()), 0), nil
 }
 
 // Observe implements support.RateLimiter.
-func (l *localLimiter) Observe(_ context.Context, rb support.RateBucket, o support.RateObservation) error {
+func (l *LocalLimiter) Observe(_ context.Context, rb support.RateBucket, o support.RateObservation) error {
 	if o.Pause > 0 {
-		l.get(rb).pause(time.Now(), o.Pause)
+		l.get(rb).pause(l.now(), o.Pause)
 	}
 	return nil
 }

@@ -112,7 +112,7 @@ func TestConfiguredRateLimiterFailure(t *testing.T) {
 // vendor that share nothing do not slow each other.
 func TestLocalLimiterKeysByAccount(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		shared := &localLimiter{}
+		shared := &LocalLimiter{}
 		mk := func(account string) *Client {
 			c, _ := newFake(t, Config{RateLimiter: shared, Account: account, RateLimit: 1, Burst: 1}, seq(ok(`{}`)))
 			return c

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"io"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,26 +15,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/deskbridge/deskbridge/internal/redistest"
 	"github.com/deskbridge/deskbridge/ratelimit/redislimit"
 )
-
-// envRedis names the Redis server the tests run against (host:port); .ci/run
-// starts one and sets it.
-const envRedis = "DESKBRIDGE_TEST_REDIS"
-
-// redisAddr is the test server's address. Without one the test is skipped,
-// except under CI=true, where the Redis tests must run: there it fails.
-func redisAddr(t testing.TB) string {
-	t.Helper()
-	addr := os.Getenv(envRedis)
-	if addr == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set: under CI=true the Redis tests must run (.ci/run starts a server)", envRedis)
-		}
-		t.Skipf("%s is not set (host:port of a Redis server, e.g. 127.0.0.1:6390): skipping the Redis tests", envRedis)
-	}
-	return addr
-}
 
 // env is one test's slice of the test server: its own key prefix, and a
 // client of its own to look at the keys.
@@ -49,10 +31,10 @@ type env struct {
 // deletes them.
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	addr := redisAddr(t)
+	addr := redistest.Addr(t)
 	raw := redis.NewClient(&redis.Options{Addr: addr})
 	t.Cleanup(func() { _ = raw.Close() })
-	require.NoError(t, raw.Ping(context.Background()).Err(), "%s=%s does not answer", envRedis, addr)
+	require.NoError(t, raw.Ping(context.Background()).Err(), "%s=%s does not answer", redistest.Env, addr)
 	var id [6]byte
 	_, _ = rand.Read(id[:])
 	e := &env{addr: addr, prefix: "deskbridge-test:" + hex.EncodeToString(id[:]) + ":", raw: raw}

@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/time/rate"
 
+	"github.com/deskbridge/deskbridge/internal/rest"
 	"github.com/deskbridge/deskbridge/support"
 )
 
@@ -97,8 +98,8 @@ type Limiter struct {
 	prefix   string
 	fallback Fallback
 	log      *slog.Logger
-	now      func() time.Time // nil: Redis's TIME
-	local    *localLimiter
+	now      func() time.Time   // nil: Redis's TIME
+	local    *rest.LocalLimiter // the FallbackLocal pacing
 
 	mu        sync.Mutex
 	down      bool      // a FallbackLocal outage is in progress
@@ -141,7 +142,7 @@ func New(cfg Config) (*Limiter, error) {
 	if l.log == nil {
 		l.log = slog.Default()
 	}
-	l.local = &localLimiter{share: share, now: l.clock}
+	l.local = &rest.LocalLimiter{Share: share, Now: l.clock}
 	return l, nil
 }
 
@@ -284,7 +285,7 @@ func (l *Limiter) Reserve(ctx context.Context, b support.RateBucket, maxWait tim
 	rctx, stop, local := l.redisContext(ctx)
 	defer stop()
 	if local {
-		return l.local.reserve(b, maxWait), nil
+		return l.local.Reserve(ctx, b, maxWait)
 	}
 	tatKey, pauseKey := l.keys(b)
 	tau := time.Duration(max(b.Burst, 1)-1) * interval
@@ -297,7 +298,7 @@ func (l *Limiter) Reserve(ctx context.Context, b support.RateBucket, maxWait tim
 		if err := l.failed(ctx, "reserve", err); err != nil {
 			return support.RateReservation{}, err
 		}
-		return l.local.reserve(b, maxWait), nil
+		return l.local.Reserve(ctx, b, maxWait)
 	}
 	l.answered(ctx)
 	wait := time.Duration(res[1]) * time.Microsecond
@@ -335,8 +336,7 @@ func (l *Limiter) Observe(ctx context.Context, b support.RateBucket, o support.R
 	rctx, stop, local := l.redisContext(ctx)
 	defer stop()
 	if local {
-		l.local.pause(b, o.Pause)
-		return nil
+		return l.local.Observe(ctx, b, o)
 	}
 	_, pauseKey := l.keys(b)
 	pause := max(o.Pause.Microseconds(), 1)
@@ -344,8 +344,7 @@ func (l *Limiter) Observe(ctx context.Context, b support.RateBucket, o support.R
 		if err := l.failed(ctx, "pause", err); err != nil {
 			return err
 		}
-		l.local.pause(b, o.Pause)
-		return nil
+		return l.local.Observe(ctx, b, o)
 	}
 	l.answered(ctx)
 	return nil
@@ -359,7 +358,7 @@ func (l *Limiter) PausedFor(ctx context.Context, b support.RateBucket) (time.Dur
 	rctx, stop, local := l.redisContext(ctx)
 	defer stop()
 	if local {
-		return l.local.pausedFor(b), nil
+		return l.local.PausedFor(ctx, b)
 	}
 	_, pauseKey := l.keys(b)
 	us, err := pausedScript.Run(rctx, l.client, []string{pauseKey}, l.nowArg()).Int64()
@@ -367,7 +366,7 @@ func (l *Limiter) PausedFor(ctx context.Context, b support.RateBucket) (time.Dur
 		if err := l.failed(ctx, "paused", err); err != nil {
 			return 0, err
 		}
-		return l.local.pausedFor(b), nil
+		return l.local.PausedFor(ctx, b)
 	}
 	l.answered(ctx)
 	return time.Duration(us) * time.Microsecond, nil
@@ -462,7 +461,7 @@ func (l *Limiter) failed(ctx context.Context, what string, err error) error {
 	l.mu.Unlock()
 	if started {
 		l.log.WarnContext(ctx, "redislimit: Redis unreachable; pacing each bucket in this process at a share of its limit until it answers",
-			"addr", l.addr, "local_share", l.local.share, "error", ue)
+			"addr", l.addr, "local_share", l.local.Share, "error", ue)
 	}
 	return nil
 }
