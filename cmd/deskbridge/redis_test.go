@@ -2,7 +2,6 @@ package main
 
 import (
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sync/atomic"
@@ -14,31 +13,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/deskbridge/deskbridge/adapters/tidio/tidiotest"
+	"github.com/deskbridge/deskbridge/internal/redistest"
 	"github.com/deskbridge/deskbridge/ratelimit/redislimit"
 	"github.com/deskbridge/deskbridge/support"
 )
-
-// testRedis is the Redis server of the tests (host:port), from
-// DESKBRIDGE_TEST_REDIS, which .ci/run sets. Without it the test skips,
-// except under CI=true, where the Redis tests must run.
-func testRedis(t *testing.T) string {
-	t.Helper()
-	addr := os.Getenv("DESKBRIDGE_TEST_REDIS")
-	if addr == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("DESKBRIDGE_TEST_REDIS is not set: under CI=true the Redis tests must run")
-		}
-		t.Skip("DESKBRIDGE_TEST_REDIS is not set (host:port of a Redis server for the tests)")
-	}
-	return addr
-}
 
 // With --redis-url, the CLI's requests are paced by the quota shared in
 // Redis: another process's bookings of the Tidio project's slots hold back
 // 'deskbridge check', which sends nothing and says the account is busy; without the flag the same check reads the account.
 // DESKBRIDGE_REDIS_URL does the same as the flag.
 func TestRedisSharesTheQuota(t *testing.T) {
-	addr := testRedis(t)
+	addr := redistest.Addr(t)
 	var sent atomic.Int64
 	sim, err := startSimulator("tidio", simOptions{Seed: 1, Wrap: func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -95,7 +80,7 @@ func TestRedisSharesTheQuota(t *testing.T) {
 // any account is read (exit 2), with a message that names where the URL was
 // set and never repeats its password.
 func TestMigrateRedisURL(t *testing.T) {
-	addr := testRedis(t)
+	addr := redistest.Addr(t)
 	dir := t.TempDir()
 	src, dst := seeded(t, people(5)), seeded(t, nil)
 	platforms := map[string]*support.Client{"tidio": src, "respondio": dst}

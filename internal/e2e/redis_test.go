@@ -19,6 +19,7 @@ import (
 
 	"github.com/deskbridge/deskbridge/adapters/tidio"
 	"github.com/deskbridge/deskbridge/adapters/tidio/tidiotest"
+	"github.com/deskbridge/deskbridge/internal/redistest"
 	"github.com/deskbridge/deskbridge/ratelimit/redislimit"
 	"github.com/deskbridge/deskbridge/support"
 )
@@ -315,13 +316,7 @@ func runShared(t *testing.T, exe, redisURL string, kill bool) sharedResult {
 // DESKBRIDGE_TEST_REDIS (host:port); without it the test skips, except
 // under CI=true, where it fails.
 func TestSharedRateLimit(t *testing.T) {
-	addr := os.Getenv("DESKBRIDGE_TEST_REDIS")
-	if addr == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("DESKBRIDGE_TEST_REDIS is not set: under CI=true the Redis tests must run")
-		}
-		t.Skip("DESKBRIDGE_TEST_REDIS is not set (host:port of a Redis server for the tests)")
-	}
+	addr := redistest.Addr(t)
 	exe, err := os.Executable()
 	require.NoError(t, err)
 	limit := float64(sharedLimit) / sharedWindow.Seconds()
